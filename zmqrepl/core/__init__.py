@@ -1,0 +1,44 @@
+"""zmqrepl.core: a cffi binding to libzmq, modelled on the CHICKEN Scheme zmq egg.
+
+    >>> from zmqrepl.core import Socket, PollItem, poll
+    >>> rep = Socket("rep"); rep.bind("tcp://127.0.0.1:5555")
+    >>> req = Socket("req"); req.connect("tcp://127.0.0.1:5555")
+    >>> req.send("ping"); rep.recv(as_=str)
+    'ping'
+
+Importable on its own; it has no threads and no UI.
+"""
+
+from __future__ import annotations
+
+from ._lib import ffi, lib
+from .constants import REMOVED_OPTIONS, Errno, Event, Option, PollFlag, SocketType, ValueType
+from .context import Context, default_context, set_io_threads
+from .curve import curve_keypair, curve_public, z85_decode, z85_encode
+from .errors import Again, ContextTerminated, SocketBusy, SocketClosed, ZMQError
+from .monitor import Monitor, MonitorEvent
+from .poll import PollItem, poll
+from .proxy import proxy
+from .socket import Frame, Socket
+
+__all__ = [
+    "zmq_version", "has", "Context", "default_context", "set_io_threads", "Socket", "Frame",
+    "PollItem", "poll", "proxy", "Monitor", "MonitorEvent", "curve_keypair", "curve_public",
+    "z85_encode", "z85_decode", "ZMQError", "Again", "ContextTerminated", "SocketClosed",
+    "SocketBusy", "SocketType", "Option", "ValueType", "Event", "Errno", "PollFlag",
+    "REMOVED_OPTIONS",
+]
+
+
+def zmq_version() -> tuple[int, int, int]:
+    """The version of the libzmq in use, as (major, minor, patch)."""
+    parts = ffi.new("int[3]")
+    lib.zmq_version(parts, parts + 1, parts + 2)
+    return (parts[0], parts[1], parts[2])
+
+
+def has(capability: str) -> bool:
+    """Whether libzmq supports a transport or mechanism: "ipc", "curve", "gssapi"..."""
+    if not isinstance(capability, str):
+        raise TypeError(f"capability must be a str, not {type(capability).__name__}")
+    return bool(lib.zmq_has(capability.encode("ascii", "replace")))

@@ -1,0 +1,580 @@
+"""cffi builder for zmqrepl.core._zmq (API mode, out-of-line).
+
+Run by setuptools through ``cffi_modules`` in setup.py. The C helpers below
+exist so that each message crosses from Python into C once; they never create
+Python objects (cffi releases the GIL around every call).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+from cffi import FFI, PkgConfigError
+
+CDEF = r"""
+typedef struct { ...; } zmq_msg_t;
+
+typedef struct {
+    void *socket;
+    int fd;
+    short events;
+    short revents;
+} zmq_pollitem_t;
+
+typedef struct {
+    void *handle;
+    const char *data;
+    int more;
+    const char **part_data;
+    size_t *part_size;
+    ...;
+} zr_socket_t;
+
+#define ZMQ_DONTWAIT ...
+#define ZMQ_SNDMORE ...
+#define ZMQ_POLLIN ...
+#define ZMQ_POLLOUT ...
+#define ZMQ_POLLERR ...
+#define ZMQ_IO_THREADS ...
+#define ZMQ_MAX_SOCKETS ...
+#define ZMQ_BLOCKY ...
+#define ZMQ_LINGER ...
+#define ZMQ_EVENTS ...
+#define EAGAIN ...
+#define EINTR ...
+#define EINVAL ...
+#define ENOTSOCK ...
+#define ETERM ...
+#define EFSM ...
+
+void zmq_version(int *major, int *minor, int *patch);
+int zmq_errno(void);
+const char *zmq_strerror(int errnum);
+void *zmq_ctx_new(void);
+int zmq_ctx_term(void *context);
+int zmq_ctx_shutdown(void *context);
+int zmq_ctx_set(void *context, int option, int optval);
+int zmq_ctx_get(void *context, int option);
+int zmq_has(const char *capability);
+int zmq_curve_keypair(char *z85_public_key, char *z85_secret_key);
+int zmq_curve_public(char *z85_public_key, const char *z85_secret_key);
+char *zmq_z85_encode(char *dest, const uint8_t *data, size_t size);
+uint8_t *zmq_z85_decode(uint8_t *dest, const char *string);
+int zmq_msg_init(zmq_msg_t *msg);
+int zmq_msg_close(zmq_msg_t *msg);
+int zmq_msg_move(zmq_msg_t *dest, zmq_msg_t *src);
+void *zmq_msg_data(zmq_msg_t *msg);
+size_t zmq_msg_size(const zmq_msg_t *msg);
+int zmq_poll(zmq_pollitem_t *items, int nitems, long timeout);
+
+/* zmqrepl helpers: guarded access to one socket (see the C source). */
+#define ZR_ERR ...
+#define ZR_BUSY ...
+#define ZR_CLOSED ...
+#define ZR_SLICE ...
+#define ZR_RESUME ...
+#define ZR_SLICE_MS ...
+zr_socket_t *zr_socket_new(void *context, int type);
+void zr_socket_free(zr_socket_t *st);
+void zr_socket_forget(zr_socket_t *st);
+int zr_close(zr_socket_t *st, int set_linger, int linger);
+int zr_endpoint(zr_socket_t *st, int op, const char *endpoint);
+int zr_setsockopt(zr_socket_t *st, int option, const void *value, size_t size);
+int zr_getsockopt(zr_socket_t *st, int option, void *value, size_t *size);
+long long zr_recv(zr_socket_t *st, int flags, int timeout);
+int zr_recv_parts(zr_socket_t *st, int flags, int timeout);
+int zr_take_part(zr_socket_t *st, int index, zmq_msg_t *dest);
+int zr_take(zr_socket_t *st, zmq_msg_t *dest);
+int zr_send(zr_socket_t *st, const void *data, size_t size, int flags, int timeout);
+int zr_send_parts(zr_socket_t *st, void **data, size_t *sizes, int n, int flags, int timeout);
+int zr_poll(zr_socket_t **states, zmq_pollitem_t *items, int n, long timeout);
+int zr_monitor(zr_socket_t *st, const char *endpoint, int events);
+int zr_proxy(zr_socket_t *frontend, zr_socket_t *backend, zr_socket_t *capture);
+"""
+
+SOURCE = r"""
+#include <zmq.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#ifndef EFSM
+#define EFSM (ZMQ_HAUSNUMERO + 51)
+#endif
+
+#define ZR_ERR -1     /* libzmq failed: errno says why */
+#define ZR_BUSY -2    /* another thread is inside libzmq on this socket */
+#define ZR_CLOSED -3  /* the socket is closed (or inherited through fork) */
+#define ZR_SLICE -4   /* a bounded wait elapsed: Python runs signal handlers, then resumes */
+#define ZR_RESUME 0x100  /* flag: continue a wait begun earlier, keeping its deadline */
+#define ZR_SLICE_MS 100  /* longest time spent in C before Python sees a pending signal */
+
+typedef struct {
+    void *handle;
+    const char *data;  /* data of the last frame received into msg */
+    int more;          /* its more flag */
+    const char **part_data;  /* frames of the last zr_recv_parts */
+    size_t *part_size;
+    int busy;          /* atomic guard: libzmq sockets are not thread-safe */
+    long long deadline;  /* monotonic ms when the current timed wait gives up */
+    zmq_msg_t msg;     /* one reusable message per socket: no per-call allocation */
+    zmq_msg_t *parts;  /* reusable messages for multipart receives */
+    int nparts;        /* initialised entries of parts */
+    int cap;
+} zr_socket_t;
+
+/* Take the socket for this thread, or say why not. The exchange is atomic and
+   a full barrier, which is also what libzmq asks for when a socket migrates. */
+static int zr_enter(zr_socket_t *st)
+{
+    if (__atomic_exchange_n(&st->busy, 1, __ATOMIC_ACQ_REL))
+        return ZR_BUSY;
+    if (st->handle == NULL) {
+        __atomic_store_n(&st->busy, 0, __ATOMIC_RELEASE);
+        return ZR_CLOSED;
+    }
+    return 0;
+}
+
+static void zr_leave(zr_socket_t *st)
+{
+    int saved = errno;
+    __atomic_store_n(&st->busy, 0, __ATOMIC_RELEASE);
+    errno = saved;
+}
+
+static long long zr_now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void zr_release_parts(zr_socket_t *st)
+{
+    for (int i = 0; i < st->nparts; i++)
+        zmq_msg_close(&st->parts[i]);
+    st->nparts = 0;
+}
+
+zr_socket_t *zr_socket_new(void *context, int type)
+{
+    zr_socket_t *st = calloc(1, sizeof(zr_socket_t));
+    if (st == NULL) {
+        errno = ENOMEM;
+        return NULL;
+    }
+    st->handle = zmq_socket(context, type);
+    if (st->handle == NULL) {
+        int saved = errno;
+        free(st);
+        errno = saved;
+        return NULL;
+    }
+    zmq_msg_init(&st->msg);
+    return st;
+}
+
+static void zr_free_buffers(zr_socket_t *st)
+{
+    free(st->parts);
+    free(st->part_data);
+    free(st->part_size);
+    st->parts = NULL;
+    st->part_data = NULL;
+    st->part_size = NULL;
+    st->cap = 0;
+}
+
+void zr_socket_free(zr_socket_t *st)
+{
+    if (st == NULL)
+        return;
+    if (st->handle == NULL) {
+        zmq_msg_close(&st->msg);
+        zr_release_parts(st);
+    }
+    zr_free_buffers(st);
+    free(st);
+}
+
+/* After fork, in the child: the parent's socket must never be touched again,
+   not even closed, and neither must its messages. */
+void zr_socket_forget(zr_socket_t *st)
+{
+    st->handle = NULL;
+    st->busy = 0;
+    st->nparts = 0;
+    zmq_msg_init(&st->msg);
+}
+
+int zr_close(zr_socket_t *st, int set_linger, int linger)
+{
+    int rc = zr_enter(st);
+    if (rc == ZR_CLOSED)
+        return 0; /* closing twice is harmless */
+    if (rc)
+        return rc;
+    if (set_linger)
+        zmq_setsockopt(st->handle, ZMQ_LINGER, &linger, sizeof linger);
+    rc = zmq_close(st->handle);
+    st->handle = NULL;
+    zmq_msg_close(&st->msg);
+    zmq_msg_init(&st->msg);
+    zr_release_parts(st);
+    zr_leave(st);
+    return rc < 0 ? ZR_ERR : 0;
+}
+
+int zr_endpoint(zr_socket_t *st, int op, const char *endpoint)
+{
+    int rc = zr_enter(st);
+    if (rc)
+        return rc;
+    switch (op) {
+    case 0: rc = zmq_bind(st->handle, endpoint); break;
+    case 1: rc = zmq_connect(st->handle, endpoint); break;
+    case 2: rc = zmq_unbind(st->handle, endpoint); break;
+    default: rc = zmq_disconnect(st->handle, endpoint); break;
+    }
+    zr_leave(st);
+    return rc < 0 ? ZR_ERR : 0;
+}
+
+int zr_setsockopt(zr_socket_t *st, int option, const void *value, size_t size)
+{
+    int rc = zr_enter(st);
+    if (rc)
+        return rc;
+    rc = zmq_setsockopt(st->handle, option, value, size);
+    zr_leave(st);
+    return rc < 0 ? ZR_ERR : 0;
+}
+
+int zr_getsockopt(zr_socket_t *st, int option, void *value, size_t *size)
+{
+    int rc = zr_enter(st);
+    if (rc)
+        return rc;
+    rc = zmq_getsockopt(st->handle, option, value, size);
+    zr_leave(st);
+    return rc < 0 ? ZR_ERR : 0;
+}
+
+/* Called when an operation would block. Waits in zmq_poll for at most one
+   slice, honouring the caller's timeout (ms, -1 = none) across resumed calls.
+   Returns 0 when the socket may be ready, ZR_SLICE when Python should look at
+   signals and call again with ZR_RESUME, ZR_ERR with errno set otherwise. */
+static int zr_wait(zr_socket_t *st, short events, int flags, int timeout, int *started)
+{
+    long wait = ZR_SLICE_MS;
+    if (timeout >= 0) {
+        long long now = zr_now_ms();
+        if (!*started && !(flags & ZR_RESUME))
+            st->deadline = now + timeout;
+        *started = 1;
+        long long left = st->deadline - now;
+        if (left <= 0) {
+            errno = EAGAIN;
+            return ZR_ERR;
+        }
+        if (left < wait)
+            wait = (long)left;
+    }
+    zmq_pollitem_t item;
+    item.socket = st->handle;
+    item.fd = 0;
+    item.events = events;
+    item.revents = 0;
+    int rc = zmq_poll(&item, 1, wait);
+    if (rc < 0)
+        return ZR_ERR;
+    if (rc == 0)
+        return ZR_SLICE;
+    return 0;
+}
+
+/* Receive one frame into the socket's message: data, size and more flag in
+   one crossing. */
+long long zr_recv(zr_socket_t *st, int flags, int timeout)
+{
+    int rc = zr_enter(st);
+    if (rc)
+        return rc;
+    int started = 0;
+    long long result;
+    for (;;) {
+        rc = zmq_msg_recv(&st->msg, st->handle, ZMQ_DONTWAIT);
+        if (rc >= 0) {
+            st->data = (const char *)zmq_msg_data(&st->msg);
+            st->more = zmq_msg_more(&st->msg);
+            result = (long long)zmq_msg_size(&st->msg);
+            break;
+        }
+        if (errno != EAGAIN || (flags & ZMQ_DONTWAIT)) {
+            result = ZR_ERR;
+            break;
+        }
+        rc = zr_wait(st, ZMQ_POLLIN, flags, timeout, &started);
+        if (rc) {
+            result = rc;
+            break;
+        }
+    }
+    zr_leave(st);
+    return result;
+}
+
+static int zr_reserve(zr_socket_t *st, int n)
+{
+    if (n <= st->cap)
+        return 0;
+    int cap = st->cap ? st->cap : 8;
+    while (cap < n)
+        cap *= 2;
+    zmq_msg_t *parts = realloc(st->parts, cap * sizeof(zmq_msg_t));
+    if (parts == NULL)
+        return -1;
+    st->parts = parts;
+    const char **data = realloc(st->part_data, cap * sizeof(char *));
+    if (data == NULL)
+        return -1;
+    st->part_data = data;
+    size_t *size = realloc(st->part_size, cap * sizeof(size_t));
+    if (size == NULL)
+        return -1;
+    st->part_size = size;
+    st->cap = cap;
+    return 0;
+}
+
+/* Receive every frame of one message, or none: libzmq delivers a multipart
+   message whole, so once the first frame is here the rest never block. */
+int zr_recv_parts(zr_socket_t *st, int flags, int timeout)
+{
+    int rc = zr_enter(st);
+    if (rc)
+        return rc;
+    zr_release_parts(st);
+    int started = 0;
+    int n = 0;
+    for (;;) {
+        if (zr_reserve(st, n + 1) < 0) {
+            errno = ENOMEM;
+            rc = ZR_ERR;
+            break;
+        }
+        zmq_msg_t *part = &st->parts[n];
+        zmq_msg_init(part);
+        rc = zmq_msg_recv(part, st->handle, ZMQ_DONTWAIT);
+        if (rc < 0) {
+            zmq_msg_close(part);
+            if (n == 0 && errno == EAGAIN && !(flags & ZMQ_DONTWAIT)) {
+                rc = zr_wait(st, ZMQ_POLLIN, flags, timeout, &started);
+                if (rc == 0)
+                    continue;
+            } else {
+                rc = ZR_ERR;
+            }
+            break;
+        }
+        st->part_data[n] = (const char *)zmq_msg_data(part);
+        st->part_size[n] = zmq_msg_size(part);
+        n++;
+        st->nparts = n;
+        if (!zmq_msg_more(part)) {
+            rc = n;
+            break;
+        }
+    }
+    if (rc < 0)
+        zr_release_parts(st);
+    zr_leave(st);
+    return rc;
+}
+
+/* Move a received frame out of the socket into dest, so that a view on its
+   data can outlive the next receive. index -1 is the single-frame message. */
+int zr_take_part(zr_socket_t *st, int index, zmq_msg_t *dest)
+{
+    int rc = zr_enter(st);
+    if (rc)
+        return rc;
+    zmq_msg_init(dest);
+    if (index < 0)
+        rc = zmq_msg_move(dest, &st->msg);
+    else if (index < st->nparts)
+        rc = zmq_msg_move(dest, &st->parts[index]);
+    else {
+        errno = EINVAL;
+        rc = -1;
+    }
+    zr_leave(st);
+    return rc < 0 ? ZR_ERR : 0;
+}
+
+int zr_take(zr_socket_t *st, zmq_msg_t *dest)
+{
+    return zr_take_part(st, -1, dest);
+}
+
+int zr_send(zr_socket_t *st, const void *data, size_t size, int flags, int timeout)
+{
+    int rc = zr_enter(st);
+    if (rc)
+        return rc;
+    int started = 0;
+    int sendflags = (flags & ZMQ_SNDMORE) | ZMQ_DONTWAIT;
+    for (;;) {
+        rc = zmq_send(st->handle, data, size, sendflags);
+        if (rc >= 0) {
+            rc = 0;
+            break;
+        }
+        if (errno != EAGAIN || (flags & ZMQ_DONTWAIT)) {
+            rc = ZR_ERR;
+            break;
+        }
+        rc = zr_wait(st, ZMQ_POLLOUT, flags, timeout, &started);
+        if (rc)
+            break;
+    }
+    zr_leave(st);
+    return rc;
+}
+
+/* Send a whole multipart message, or nothing. Only the first frame can find
+   the pipe full: libzmq counts the high-water mark in whole messages. */
+int zr_send_parts(zr_socket_t *st, void **data, size_t *sizes, int n, int flags, int timeout)
+{
+    int rc = zr_enter(st);
+    if (rc)
+        return rc;
+    int started = 0;
+    for (;;) {
+        int more = n > 1 ? ZMQ_SNDMORE : 0;
+        rc = zmq_send(st->handle, data[0], sizes[0], more | ZMQ_DONTWAIT);
+        if (rc >= 0)
+            break;
+        if (errno != EAGAIN || (flags & ZMQ_DONTWAIT)) {
+            rc = ZR_ERR;
+            goto out;
+        }
+        rc = zr_wait(st, ZMQ_POLLOUT, flags, timeout, &started);
+        if (rc)
+            goto out;
+    }
+    rc = 0;
+    for (int i = 1; i < n; i++) {
+        int more = i < n - 1 ? ZMQ_SNDMORE : 0;
+        if (zmq_send(st->handle, data[i], sizes[i], more | ZMQ_DONTWAIT) < 0) {
+            rc = ZR_ERR;
+            break;
+        }
+    }
+out:
+    zr_leave(st);
+    return rc;
+}
+
+/* Poll sockets and plain fds. Every socket is taken for the duration of the
+   poll, so no other thread can use or close it meanwhile. */
+int zr_poll(zr_socket_t **states, zmq_pollitem_t *items, int n, long timeout)
+{
+    int i, rc = 0;
+    for (i = 0; i < n; i++) {
+        if (states[i] == NULL) {
+            items[i].socket = NULL;
+            continue;
+        }
+        rc = zr_enter(states[i]);
+        if (rc)
+            break;
+        items[i].socket = states[i]->handle;
+    }
+    int held = rc ? i : n;
+    if (rc == 0) {
+        rc = zmq_poll(items, n, timeout);
+        if (rc < 0)
+            rc = ZR_ERR;
+    }
+    int saved = errno;
+    for (int j = 0; j < held; j++) {
+        if (states[j] != NULL)
+            zr_leave(states[j]);
+        items[j].socket = NULL;
+    }
+    errno = saved;
+    return rc;
+}
+
+int zr_monitor(zr_socket_t *st, const char *endpoint, int events)
+{
+    int rc = zr_enter(st);
+    if (rc)
+        return rc;
+    rc = zmq_socket_monitor(st->handle, endpoint, events);
+    zr_leave(st);
+    return rc < 0 ? ZR_ERR : 0;
+}
+
+int zr_proxy(zr_socket_t *frontend, zr_socket_t *backend, zr_socket_t *capture)
+{
+    zr_socket_t *all[3] = {frontend, backend, capture};
+    int n = capture != NULL ? 3 : 2;
+    int i, rc = 0;
+    for (i = 0; i < n; i++) {
+        rc = zr_enter(all[i]);
+        if (rc)
+            break;
+    }
+    if (rc == 0) {
+        rc = zmq_proxy(frontend->handle, backend->handle,
+                       capture != NULL ? capture->handle : NULL);
+        rc = rc < 0 ? ZR_ERR : 0;
+        i = n;
+    }
+    for (int j = 0; j < i; j++)
+        zr_leave(all[j]);
+    return rc;
+}
+"""
+
+MISSING_HEADERS = (
+    "zmqrepl: libzmq development files not found. Install them "
+    "(Debian/Ubuntu: sudo apt-get install libzmq3-dev pkg-config; "
+    "Homebrew: brew install zeromq; conda: conda install zeromq), "
+    "or set ZMQ_PREFIX to the prefix of a libzmq install."
+)
+
+
+def _configure(ffi: FFI) -> None:
+    prefix = os.environ.get("ZMQ_PREFIX")
+    if prefix:
+        ffi.set_source(
+            "zmqrepl.core._zmq",
+            SOURCE,
+            libraries=["zmq"],
+            include_dirs=[os.path.join(prefix, "include")],
+            library_dirs=[os.path.join(prefix, "lib")],
+            runtime_library_dirs=[os.path.join(prefix, "lib")],
+        )
+        return
+    try:
+        ffi.set_source_pkgconfig("zmqrepl.core._zmq", ["libzmq"], SOURCE)
+    except PkgConfigError:
+        if not os.path.exists("/usr/include/zmq.h") and not os.path.exists(
+            "/usr/local/include/zmq.h"
+        ):
+            sys.exit(MISSING_HEADERS)
+        ffi.set_source("zmqrepl.core._zmq", SOURCE, libraries=["zmq"])
+
+
+ffibuilder = FFI()
+ffibuilder.cdef(CDEF)
+_configure(ffibuilder)
+
+if __name__ == "__main__":
+    ffibuilder.compile(verbose=True)

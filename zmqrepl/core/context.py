@@ -1,0 +1,209 @@
+"""Contexts: the default one, ``set_io_threads``, termination that cannot hang.
+
+    >>> with Context() as ctx:
+    ...     s = ctx.socket("pull")
+    ...     ...
+    ... # leaving the block closes s and terminates ctx
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from types import TracebackType
+from typing import TYPE_CHECKING, Any
+
+from . import _process
+from ._lib import ffi, lib
+from .constants import Errno, SocketType
+from .errors import ZMQError, error_for
+
+if TYPE_CHECKING:
+    from .socket import Socket
+
+__all__ = ["Context", "default_context", "set_io_threads"]
+
+
+class Context:
+    """A libzmq context: owns the I/O threads shared by its sockets. Thread-safe."""
+
+    __slots__ = ("_handle", "_pid", "_lock", "_sockets", "_io_threads", "__weakref__")
+
+    def __init__(self, io_threads: int = 1) -> None:
+        if isinstance(io_threads, bool) or not isinstance(io_threads, int):
+            raise TypeError(f"io_threads must be an int, not {type(io_threads).__name__}")
+        if io_threads < 0:
+            raise ValueError("io_threads must be 0 or more (0 only for inproc-only use)")
+        self._handle: Any = None
+        self._pid = os.getpid()
+        self._lock = threading.Lock()
+        self._sockets: _process.weakref.WeakSet[Socket] = _process.weakref.WeakSet()
+        self._io_threads = io_threads
+        handle = lib.zmq_ctx_new()
+        if handle == ffi.NULL:
+            raise error_for(ffi.errno, "create context")
+        if io_threads != 1 and lib.zmq_ctx_set(handle, lib.ZMQ_IO_THREADS, io_threads) < 0:
+            err = ffi.errno
+            lib.zmq_ctx_term(handle)
+            raise error_for(err, "set io_threads")
+        self._handle = handle
+        _process.live_contexts.add(self)
+
+    @property
+    def closed(self) -> bool:
+        return self._handle is None
+
+    @property
+    def io_threads(self) -> int:
+        return self._io_threads
+
+    def socket(self, socket_type: str | SocketType | int) -> Socket:
+        """A new socket of this context; same as ``Socket(socket_type, ctx)``."""
+        from .socket import Socket
+
+        return Socket(socket_type, self)
+
+    def _new_socket_state(self, kind: SocketType) -> Any:
+        with self._lock:
+            if self._handle is None:
+                raise ZMQError(Errno.ETERM, None, "the context is terminated "
+                               "(hint: make a new Context or use default_context())")
+            st = lib.zr_socket_new(self._handle, int(kind))
+            if st == ffi.NULL:
+                raise error_for(ffi.errno, "create socket", kind)
+            return st
+
+    def _register(self, sock: Socket) -> None:
+        self._sockets.add(sock)
+
+    def term(self) -> None:
+        """Terminate the context; idempotent.
+
+        Blocking calls on its sockets in other threads raise ContextTerminated
+        and close their socket; idle sockets are closed here with their own
+        linger. Waiting for that linger can be interrupted with Ctrl-C.
+        """
+        with self._lock:
+            handle = self._handle
+            if handle is None:
+                return
+            self._handle = None
+        lib.zmq_ctx_shutdown(handle)
+        for sock in list(self._sockets):
+            sock._close_idle("its context was terminated")
+        while True:
+            # Returning to Python on EINTR lets the signal handler run (Ctrl-C).
+            if lib.zmq_ctx_term(handle) == 0:
+                return
+            err = ffi.errno
+            if err != Errno.EINTR:
+                raise error_for(err, "term")
+
+    def destroy(self, linger: int | None = 0) -> None:
+        """Close every socket of this context with ``linger`` ms (None keeps each
+        socket's own), then terminate. The default, 0, drops queued messages."""
+        for sock in list(self._sockets):
+            try:
+                sock.close(linger=linger)
+            except ZMQError:
+                pass  # busy in another thread: term() wakes it with ETERM
+        self.term()
+
+    def set(self, option: int, value: int) -> None:
+        """Set a context option (``lib.ZMQ_IO_THREADS``, ``ZMQ_MAX_SOCKETS``, ...)."""
+        handle = self._live_handle()
+        if lib.zmq_ctx_set(handle, int(option), int(value)) < 0:
+            raise error_for(ffi.errno, "context set")
+
+    def get(self, option: int) -> int:
+        handle = self._live_handle()
+        rc = int(lib.zmq_ctx_get(handle, int(option)))
+        if rc < 0:
+            raise error_for(ffi.errno, "context get")
+        return rc
+
+    def _live_handle(self) -> Any:
+        handle = self._handle
+        if handle is None:
+            raise ZMQError(Errno.ETERM, None, "the context is terminated (hint: make a new Context)")
+        return handle
+
+    def _forget(self) -> None:
+        """In a forked child: this context belongs to the parent. Drop it unclosed."""
+        self._handle = None
+        self._sockets = _process.weakref.WeakSet()
+
+    def _exit_cleanup(self, linger_cap: int) -> None:
+        handle = self._handle
+        if handle is None or self._pid != os.getpid():
+            return
+        busy = False
+        for sock in list(self._sockets):
+            busy |= not sock._close_at_exit(linger_cap)
+        if busy:
+            # A daemon thread is still inside libzmq; terminating would wait for it.
+            return
+        self.term()
+
+    def __enter__(self) -> Context:
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.term()
+
+    def __del__(self) -> None:
+        handle = getattr(self, "_handle", None)
+        if handle is None:
+            return
+        try:
+            if self._pid != os.getpid():
+                return
+            # Nothing references the context, so none of its sockets is open; but
+            # closed sockets may still linger, so terminate away from the collector.
+            self._handle = None
+            threading.Thread(target=lib.zmq_ctx_term, args=(handle,), daemon=True).start()
+        except Exception:  # noqa: BLE001 - interpreter shutdown: globals may be gone
+            pass
+
+    def __repr__(self) -> str:
+        state = "terminated" if self._handle is None else f"{len(self._sockets)} sockets"
+        return f"<zmqrepl.core.Context io_threads={self._io_threads} {state}>"
+
+
+_default_lock = threading.Lock()
+_default: Context | None = None
+_default_io_threads = 1
+
+
+def default_context() -> Context:
+    """The process's shared context, made on first use (and anew after fork)."""
+    global _default
+    ctx = _default
+    if ctx is not None and ctx._handle is not None:
+        return ctx
+    with _default_lock:
+        if _default is None or _default._handle is None:
+            _default = Context(_default_io_threads)
+        return _default
+
+
+def set_io_threads(n: int) -> None:
+    """Number of I/O threads of the default context; only before it exists."""
+    global _default_io_threads
+    if isinstance(n, bool) or not isinstance(n, int):
+        raise TypeError(f"io_threads must be an int, not {type(n).__name__}")
+    if n < 0:
+        raise ValueError("io_threads must be 0 or more")
+    with _default_lock:
+        if _default is not None and _default._handle is not None:
+            raise ZMQError(Errno.EINVAL, None, "the default context already exists with "
+                           f"{_default.io_threads} I/O threads (hint: call set_io_threads() "
+                           "before the first socket, or make a Context(io_threads=n))")
+        _default_io_threads = n
+
+
+def _reset_default() -> None:
+    global _default, _default_lock
+    _default = None
+    _default_lock = threading.Lock()

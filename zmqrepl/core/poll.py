@@ -1,0 +1,110 @@
+"""Poll items over sockets or plain file descriptors, and ``poll``.
+
+    >>> r, w = os.pipe()
+    >>> items = [PollItem(sock, in_=True), PollItem(r, in_=True)]
+    >>> poll(items, timeout=1000)      # milliseconds; None waits for ever
+    1
+    >>> items[1].readable
+    True
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any, Protocol, Sequence, Union
+
+from ._lib import ffi, lib
+from .constants import Errno, PollFlag
+from .errors import error_for
+from .socket import Socket
+
+__all__ = ["PollItem", "poll"]
+
+_SLICE_MS = lib.ZR_SLICE_MS
+
+
+class HasFileno(Protocol):
+    def fileno(self) -> int: ...
+
+
+class PollItem:
+    """What to wait for on one socket or fd; after ``poll``, what happened."""
+
+    __slots__ = ("socket", "fd", "events", "revents")
+
+    def __init__(self, source: Union[Socket, int, HasFileno], in_: bool = False,
+                 out: bool = False) -> None:
+        if not (in_ or out):
+            raise ValueError("a poll item needs in_=True, out=True or both")
+        self.socket: Socket | None = None
+        if isinstance(source, Socket):
+            self.socket = source
+            self.fd = -1
+        elif isinstance(source, int) and not isinstance(source, bool):
+            if source < 0:
+                raise ValueError(f"file descriptor must be 0 or more, not {source}")
+            self.fd = source
+        elif hasattr(source, "fileno"):
+            self.fd = int(source.fileno())
+        else:
+            raise TypeError(f"poll item needs a Socket, an int fd or an object with fileno(), "
+                            f"not {type(source).__name__}")
+        self.events = PollFlag((PollFlag.POLLIN if in_ else 0) | (PollFlag.POLLOUT if out else 0))
+        self.revents = PollFlag(0)
+
+    @property
+    def readable(self) -> bool:
+        return bool(self.revents & PollFlag.POLLIN)
+
+    @property
+    def writable(self) -> bool:
+        return bool(self.revents & PollFlag.POLLOUT)
+
+    @property
+    def error(self) -> bool:
+        return bool(self.revents & PollFlag.POLLERR)
+
+    def __repr__(self) -> str:
+        what = repr(self.socket) if self.socket is not None else f"fd {self.fd}"
+        return f"<PollItem {what} events={self.events!s} revents={self.revents!s}>"
+
+
+def poll(items: Sequence[PollItem], timeout: int | float | None = None) -> int:
+    """Wait until an item is ready; returns how many are. ``timeout`` in ms:
+    None waits for ever, 0 returns at once. Ctrl-C interrupts it."""
+    n = len(items)
+    if timeout is not None and timeout < 0:
+        timeout = None
+    states: Any = ffi.new("zr_socket_t *[]", max(n, 1))
+    raw: Any = ffi.new("zmq_pollitem_t[]", max(n, 1))
+    for i, item in enumerate(items):
+        if not isinstance(item, PollItem):
+            raise TypeError(f"poll() takes PollItems, not {type(item).__name__}")
+        states[i] = item.socket._st if item.socket is not None else ffi.NULL
+        raw[i].fd = item.fd
+        raw[i].events = int(item.events)
+        item.revents = PollFlag(0)
+    deadline = None if timeout is None else time.monotonic() + timeout / 1000.0
+    while True:
+        if deadline is None:
+            wait = _SLICE_MS
+        else:
+            wait = max(0, min(_SLICE_MS, int((deadline - time.monotonic()) * 1000 + 0.999)))
+        rc = lib.zr_poll(states, raw, n, wait)
+        if rc > 0 or (rc == 0 and deadline is not None and time.monotonic() >= deadline):
+            break
+        if rc < 0 and not (rc == lib.ZR_ERR and ffi.errno == Errno.EINTR):
+            _raise_for(items, rc)
+        # Looping back here runs any pending signal handler (Ctrl-C raises).
+    for i, item in enumerate(items):
+        item.revents = PollFlag(raw[i].revents)
+    return rc
+
+
+def _raise_for(items: Sequence[PollItem], rc: int) -> None:
+    if rc in (lib.ZR_BUSY, lib.ZR_CLOSED):
+        for item in items:
+            sock = item.socket
+            if sock is not None and (rc != lib.ZR_CLOSED or sock.closed):
+                raise sock._error(rc, "poll")
+    raise error_for(ffi.errno, "poll")

@@ -1,0 +1,481 @@
+"""Sockets: the zmq egg's make-socket, send-message and receive-message.
+
+    >>> pull = Socket("pull"); pull.bind("tcp://127.0.0.1:5555")
+    >>> push = Socket("push"); push.connect("tcp://127.0.0.1:5555")
+    >>> push.send("hello"); pull.recv()
+    b'hello'
+
+Every call goes through a C helper that takes the socket for the calling
+thread (an atomic flag), so a closed socket or one in use by another thread
+raises a ZMQError instead of reaching libzmq with a stale or shared handle.
+Blocking calls wait in slices of at most 100 ms inside C and return to Python
+in between, so Ctrl-C raises KeyboardInterrupt promptly and a signal handler
+that does not raise lets the call go on, keeping its timeout.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import TYPE_CHECKING, Any, Callable, Iterable, TypeVar, Union, overload
+
+from . import _process
+from ._lib import ffi, lib
+from ._options import OptionValue, decode_value, encode_value, new_out_buffer, resolve_option
+from .constants import Errno, Event, Option, PollFlag, SocketType
+from .context import Context, default_context
+from .errors import Again, SocketBusy, SocketClosed, ZMQError, error_for
+
+if TYPE_CHECKING:
+    from .monitor import Monitor
+
+__all__ = ["Socket", "Frame", "RecvAs"]
+
+T = TypeVar("T")
+Frame = Union[bytes, bytearray, memoryview, str]
+RecvAs = Union[type[bytes], type[str], Callable[[memoryview, int], Any]]
+
+_recv = lib.zr_recv
+_recv_parts = lib.zr_recv_parts
+_send = lib.zr_send
+_send_parts = lib.zr_send_parts
+_unpack = ffi.unpack
+_from_buffer = ffi.from_buffer
+_DONTWAIT = lib.ZMQ_DONTWAIT
+_SNDMORE = lib.ZMQ_SNDMORE
+_RESUME = lib.ZR_RESUME
+_ERR = lib.ZR_ERR
+_BUSY = lib.ZR_BUSY
+_CLOSED = lib.ZR_CLOSED
+_SLICE = lib.ZR_SLICE
+_EINTR = Errno.EINTR
+_EAGAIN = Errno.EAGAIN
+_ETERM = Errno.ETERM
+
+_ENDPOINT_OPS = {"bind": 0, "connect": 1, "unbind": 2, "disconnect": 3}
+
+
+def _socket_type(value: str | SocketType | int) -> SocketType:
+    if isinstance(value, SocketType):
+        return value
+    if isinstance(value, str):
+        return SocketType.from_name(value)
+    if isinstance(value, int) and not isinstance(value, bool):
+        try:
+            return SocketType(value)
+        except ValueError:
+            raise ValueError(f"unknown socket type number {value}") from None
+    raise TypeError(f"socket type must be a name such as 'pub' or a SocketType, "
+                    f"not {type(value).__name__}")
+
+
+def _frame_buffer(msg: object) -> Any:
+    """A buffer libzmq can read: bytes as they are, str as UTF-8, else the buffer protocol."""
+    if type(msg) is bytes:
+        return msg
+    if isinstance(msg, str):
+        return msg.encode("utf-8")
+    try:
+        return _from_buffer(msg)
+    except TypeError:
+        raise TypeError(f"a frame must be str or a bytes-like object, not {type(msg).__name__}") from None
+
+
+class Socket:
+    """A ZeroMQ socket. ``Socket("sub")`` uses the default context."""
+
+    __slots__ = ("_st", "_kind", "_context", "_pid", "_rcvtimeo", "_sndtimeo",
+                 "_closed_reason", "_bound", "_connected", "_monitor", "__weakref__")
+
+    def __init__(self, socket_type: str | SocketType | int, context: Context | None = None) -> None:
+        self._st: Any = None
+        kind = _socket_type(socket_type)
+        if context is None:
+            context = default_context()
+        elif not isinstance(context, Context):
+            raise TypeError(f"context must be a Context, not {type(context).__name__}")
+        self._st = context._new_socket_state(kind)
+        self._kind = kind
+        self._context = context
+        self._pid = os.getpid()
+        self._rcvtimeo = -1
+        self._sndtimeo = -1
+        self._closed_reason = ""
+        self._bound: list[str] = []
+        self._connected: list[str] = []
+        self._monitor: Monitor | None = None
+        context._register(self)
+        _process.live_sockets.add(self)
+
+    # -- identity ---------------------------------------------------------
+
+    @property
+    def type(self) -> SocketType:
+        return self._kind
+
+    @property
+    def context(self) -> Context:
+        return self._context
+
+    @property
+    def closed(self) -> bool:
+        return self._st.handle == ffi.NULL
+
+    @property
+    def endpoints(self) -> tuple[list[str], list[str]]:
+        """(bound, connected) endpoints, as given or as resolved by libzmq."""
+        return list(self._bound), list(self._connected)
+
+    def __repr__(self) -> str:
+        parts = [f"<zmqrepl.core.Socket {self._kind.name}"]
+        if self._bound:
+            parts.append("bound=" + ",".join(self._bound))
+        if self._connected:
+            parts.append("connected=" + ",".join(self._connected))
+        if not self.closed:
+            parts.append("open")
+        elif self._closed_reason in ("", "closed"):
+            parts.append("closed")
+        else:
+            parts.append(f"closed ({self._closed_reason})")
+        return " ".join(parts) + ">"
+
+    # -- errors -------------------------------------------------------------
+
+    def _error(self, rc: int, op: str, endpoint: str | None = None) -> ZMQError:
+        if rc == _BUSY:
+            return SocketBusy(Errno.EBUSY, "socket in use", (
+                f"{self._kind.name} socket is in use by another thread right now; libzmq "
+                "sockets are not thread-safe (hint: use each socket from one thread, or "
+                "terminate its context to wake a blocked call)"))
+        if rc == _CLOSED:
+            reason = self._closed_reason
+            why = f" ({reason})" if reason not in ("", "closed") else ""
+            return SocketClosed(Errno.ENOTSOCK, "socket closed", (
+                f"{self._kind.name} socket is closed{why}; make a new socket"))
+        errno = ffi.errno
+        if errno == _EAGAIN and op in ("recv", "send"):
+            timeout = self._rcvtimeo if op == "recv" else self._sndtimeo
+            if timeout > 0:
+                option = "rcvtimeo" if op == "recv" else "sndtimeo"
+                return Again(errno, None, (
+                    f"{op} on {self._kind.name} socket timed out after {timeout} ms "
+                    f"({option}); no peer {'sent anything' if op == 'recv' else 'took the message'}"
+                    f" (hint: check the peer is connected, or raise {option})"))
+        if errno == _ETERM:
+            self._close_idle("its context was terminated")
+        return error_for(errno, op, self._kind, endpoint)
+
+    # -- life cycle ---------------------------------------------------------
+
+    def close(self, linger: int | None = None) -> None:
+        """Close the socket; idempotent. ``linger`` ms overrides the linger option."""
+        if linger is not None and (isinstance(linger, bool) or not isinstance(linger, int)):
+            raise TypeError(f"linger must be an int (ms) or None, not {type(linger).__name__}")
+        self._stop_monitor()
+        rc = lib.zr_close(self._st, linger is not None, -1 if linger is None else linger)
+        if rc == _BUSY:
+            raise self._error(rc, "close")
+        if not self._closed_reason:
+            self._closed_reason = "closed"
+
+    def _close_idle(self, reason: str) -> bool:
+        """Close unless another thread holds it; True when it is closed now."""
+        if self._monitor is not None:
+            try:
+                self._stop_monitor()
+            except ZMQError:
+                pass
+        if not self._closed_reason:
+            self._closed_reason = reason
+        return bool(lib.zr_close(self._st, 0, 0) != _BUSY)
+
+    def _close_at_exit(self, linger_cap: int) -> bool:
+        if self.closed:
+            return True
+        try:
+            linger = int(self.get(Option.LINGER))
+        except ZMQError:
+            return self._close_idle("interpreter exit")
+        if linger < 0 or linger > linger_cap:
+            linger = linger_cap
+        if self._monitor is not None:
+            try:
+                self._stop_monitor()
+            except ZMQError:
+                pass
+        self._closed_reason = "interpreter exit"
+        return bool(lib.zr_close(self._st, 1, linger) != _BUSY)
+
+    def _forget(self) -> None:
+        lib.zr_socket_forget(self._st)
+        self._closed_reason = "it belongs to the parent process; sockets do not survive fork"
+        self._monitor = None
+
+    def _stop_monitor(self) -> None:
+        mon = self._monitor
+        if mon is not None:
+            self._monitor = None
+            mon.close()
+
+    def __enter__(self) -> Socket:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __del__(self) -> None:
+        st = getattr(self, "_st", None)
+        if st is None:
+            return
+        try:
+            if self._pid == os.getpid():
+                lib.zr_close(st, 0, 0)
+            lib.zr_socket_free(st)
+        except Exception:  # noqa: BLE001 - interpreter shutdown: globals may be gone
+            pass
+
+    # -- endpoints ----------------------------------------------------------
+
+    def _endpoint(self, op: str, endpoint: str) -> None:
+        if not isinstance(endpoint, str):
+            raise TypeError(f"endpoint must be a str such as 'tcp://127.0.0.1:5555', "
+                            f"not {type(endpoint).__name__}")
+        if "\0" in endpoint:
+            raise ValueError("endpoint must not contain NUL characters")
+        rc = lib.zr_endpoint(self._st, _ENDPOINT_OPS[op], endpoint.encode("utf-8"))
+        if rc:
+            raise self._error(rc, op, endpoint)
+
+    def bind(self, endpoint: str) -> str:
+        """Bind; returns the endpoint as libzmq resolved it (``tcp://*:*`` gets a port)."""
+        self._endpoint("bind", endpoint)
+        resolved = str(self.get(Option.LAST_ENDPOINT)) or endpoint
+        self._bound.append(resolved)
+        return resolved
+
+    def connect(self, endpoint: str) -> None:
+        self._endpoint("connect", endpoint)
+        self._connected.append(endpoint)
+
+    def unbind(self, endpoint: str) -> None:
+        self._endpoint("unbind", endpoint)
+        if endpoint in self._bound:
+            self._bound.remove(endpoint)
+
+    def disconnect(self, endpoint: str) -> None:
+        self._endpoint("disconnect", endpoint)
+        if endpoint in self._connected:
+            self._connected.remove(endpoint)
+
+    @property
+    def last_endpoint(self) -> str:
+        return str(self.get(Option.LAST_ENDPOINT))
+
+    # -- options ------------------------------------------------------------
+
+    def set(self, option: str | Option | int, value: OptionValue) -> None:
+        """Set an option by name (``"linger"``, ``"hwm"``, ``"identity"``...) or Option."""
+        if isinstance(option, str) and option.strip().lower() == "hwm":
+            self.set(Option.SNDHWM, value)
+            self.set(Option.RCVHWM, value)
+            return
+        opt = resolve_option(option)
+        if not opt.writable:
+            raise ValueError(f"option {opt.name.lower()} is read-only")
+        buf, size = encode_value(opt, value)
+        rc = lib.zr_setsockopt(self._st, int(opt), buf, size)
+        if rc:
+            if rc == _ERR and ffi.errno == Errno.EINVAL:
+                raise ZMQError(Errno.EINVAL, None, (
+                    f"libzmq refused {value!r} for option {opt.name.lower()} on a "
+                    f"{self._kind.name} socket (hint: check the value's range and that "
+                    "this socket type has the option)"))
+            raise self._error(rc, "set " + opt.name.lower())
+        if opt is Option.RCVTIMEO:
+            self._rcvtimeo = int(value)
+        elif opt is Option.SNDTIMEO:
+            self._sndtimeo = int(value)
+
+    def get(self, option: str | Option | int) -> OptionValue:
+        """Read an option; its Python type follows ``Option.value_type``."""
+        if isinstance(option, str) and option.strip().lower() == "hwm":
+            snd, rcv = self.get(Option.SNDHWM), self.get(Option.RCVHWM)
+            if snd != rcv:
+                raise ValueError(f"send and receive HWM differ ({snd}, {rcv}); get sndhwm or rcvhwm")
+            return snd
+        opt = resolve_option(option)
+        if not opt.readable:
+            raise ValueError(f"option {opt.name.lower()} is write-only (libzmq cannot read it back)")
+        buf, size = new_out_buffer(opt)
+        size_p = ffi.new("size_t *", size)
+        rc = lib.zr_getsockopt(self._st, int(opt), buf, size_p)
+        if rc:
+            raise self._error(rc, "get " + opt.name.lower())
+        return decode_value(opt, buf, size_p[0])
+
+    @property
+    def fd(self) -> int:
+        """The socket's file descriptor. Edge-triggered: it signals that ``events``
+        may have changed, so after it fires, and after every send or recv, read
+        ``events`` and keep receiving until POLLIN is clear, or a wake-up is lost."""
+        return int(self.get(Option.FD))
+
+    def fileno(self) -> int:
+        return self.fd
+
+    @property
+    def events(self) -> PollFlag:
+        return PollFlag(int(self.get(Option.EVENTS)))
+
+    @property
+    def more(self) -> bool:
+        """Whether the last frame received with recv() has more frames after it."""
+        return bool(self._st.more)
+
+    # -- sending ------------------------------------------------------------
+
+    def send(self, msg: Frame, *, nonblocking: bool = False, more: bool = False) -> None:
+        """Send one frame (``more=True``: another frame of the same message follows).
+        A non-blocking send that would block raises Again."""
+        data = msg if type(msg) is bytes else _frame_buffer(msg)
+        flags = (_DONTWAIT if nonblocking else 0) | (_SNDMORE if more else 0)
+        rc = _send(self._st, data, len(data), flags, self._sndtimeo)
+        if rc:
+            self._send_wait(rc, flags, data)
+
+    def _send_wait(self, rc: int, flags: int, data: Any) -> None:
+        while True:
+            if rc != _SLICE and not (rc == _ERR and ffi.errno == _EINTR):
+                raise self._error(rc, "send")
+            # Looping back here runs any pending signal handler (Ctrl-C raises).
+            rc = _send(self._st, data, len(data), flags | _RESUME, self._sndtimeo)
+            if rc == 0:
+                return
+
+    def send_multipart(self, parts: Iterable[Frame], *, nonblocking: bool = False) -> None:
+        """Send all parts as one message, or none of them."""
+        buffers = [p if type(p) is bytes else _frame_buffer(p) for p in parts]
+        n = len(buffers)
+        if n == 0:
+            raise ValueError("a message needs at least one frame (use b'' for an empty one)")
+        data = ffi.new("void *[]", n)
+        sizes = ffi.new("size_t[]", n)
+        for i, buf in enumerate(buffers):
+            data[i] = _from_buffer(buf) if type(buf) is bytes else buf
+            sizes[i] = len(buf)
+        flags = _DONTWAIT if nonblocking else 0
+        while True:
+            rc = _send_parts(self._st, data, sizes, n, flags, self._sndtimeo)
+            if rc == 0:
+                return
+            if rc != _SLICE and not (rc == _ERR and ffi.errno == _EINTR):
+                raise self._error(rc, "send")
+            flags |= _RESUME
+
+    # -- receiving ----------------------------------------------------------
+
+    @overload
+    def recv(self, *, nonblocking: bool = ...) -> bytes: ...
+    @overload
+    def recv(self, *, nonblocking: bool = ..., as_: type[str]) -> str: ...
+    @overload
+    def recv(self, *, nonblocking: bool = ..., as_: Callable[[memoryview, int], T]) -> T: ...
+
+    def recv(self, *, nonblocking: bool = False, as_: Any = bytes) -> Any:
+        """Receive one frame. Non-blocking with nothing queued returns None.
+
+        ``as_`` is bytes, str, or a callable given (a read-only memoryview of
+        the frame, its size); the view is released when the callable returns.
+        """
+        st = self._st
+        n = _recv(st, _DONTWAIT if nonblocking else 0, self._rcvtimeo)
+        if n < 0:
+            n = self._recv_wait(n, nonblocking)
+            if n < 0:
+                return None
+        if as_ is bytes:
+            return _unpack(st.data, n)
+        if as_ is str:
+            return _unpack(st.data, n).decode("utf-8")
+        return self._convert(-1, n, as_)
+
+    def _recv_wait(self, rc: int, nonblocking: bool) -> int:
+        while True:
+            if rc == _ERR:
+                errno = ffi.errno
+                if errno == _EAGAIN and nonblocking:
+                    return -1
+                if errno != _EINTR:
+                    raise self._error(rc, "recv")
+            elif rc != _SLICE:
+                raise self._error(rc, "recv")
+            # Looping back here runs any pending signal handler (Ctrl-C raises).
+            rc = _recv(self._st, _RESUME, self._rcvtimeo)
+            if rc >= 0:
+                return rc
+
+    def _convert(self, index: int, size: int, as_: Callable[[memoryview, int], T]) -> T:
+        if not callable(as_):
+            raise TypeError("as_ must be bytes, str or a callable(view, size)")
+        keep = ffi.new("zmq_msg_t *")
+        rc = lib.zr_take_part(self._st, index, keep)
+        if rc:
+            raise self._error(rc, "recv")
+        # The frame now lives in `keep`, closed only when the last view on it is
+        # gone, so a view the callable kept can never read freed memory.
+        data = ffi.gc(ffi.cast("char *", lib.zmq_msg_data(keep)),
+                      lambda _ptr: lib.zmq_msg_close(keep))
+        view = memoryview(ffi.buffer(data, size)).toreadonly()
+        try:
+            return as_(view, size)
+        finally:
+            try:
+                view.release()
+            except BufferError:
+                pass  # the callable exported it further; the frame stays alive for it
+
+    def recv_multipart(self, *, nonblocking: bool = False, as_: Any = bytes) -> list[Any] | None:
+        """Receive every frame of the next message (all or nothing)."""
+        flags = _DONTWAIT if nonblocking else 0
+        st = self._st
+        while True:
+            n = _recv_parts(st, flags, self._rcvtimeo)
+            if n >= 0:
+                break
+            if n == _ERR:
+                errno = ffi.errno
+                if errno == _EAGAIN and nonblocking:
+                    return None
+                if errno != _EINTR:
+                    raise self._error(n, "recv")
+            elif n != _SLICE:
+                raise self._error(n, "recv")
+            flags |= _RESUME
+        data, sizes = st.part_data, st.part_size
+        if as_ is bytes:
+            return [_unpack(data[i], sizes[i]) for i in range(n)]
+        if as_ is str:
+            return [_unpack(data[i], sizes[i]).decode("utf-8") for i in range(n)]
+        return [self._convert(i, sizes[i], as_) for i in range(n)]
+
+    # -- monitoring ---------------------------------------------------------
+
+    def monitor(self, events: Event | int = Event.ALL) -> Monitor:
+        """Start watching this socket's connection events; see Monitor."""
+        from .monitor import Monitor
+
+        if self._monitor is not None:
+            raise ZMQError(Errno.EINVAL, None, "this socket already has a monitor "
+                           "(hint: close it first with monitor.close())")
+        mon = Monitor(self, Event(events))
+        self._monitor = mon
+        return mon
+
+    def _monitor_endpoint(self, endpoint: str | None, events: int) -> None:
+        rc = lib.zr_monitor(self._st, ffi.NULL if endpoint is None else endpoint.encode(), events)
+        if rc:
+            raise self._error(rc, "monitor")
+
+    def _monitor_closed(self, mon: Monitor) -> None:
+        if self._monitor is mon:
+            self._monitor = None
