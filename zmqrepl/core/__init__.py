@@ -22,11 +22,34 @@ from .proxy import proxy
 from .socket import Frame, Socket
 
 __all__ = [
-    "zmq_version", "has", "Context", "default_context", "set_io_threads", "Socket", "Frame",
-    "PollItem", "poll", "proxy", "Monitor", "MonitorEvent", "curve_keypair", "curve_public",
-    "z85_encode", "z85_decode", "ZMQError", "Again", "ContextTerminated", "SocketClosed",
-    "SocketBusy", "SocketType", "Option", "ValueType", "Event", "Errno", "PollFlag",
     "REMOVED_OPTIONS",
+    "Again",
+    "Context",
+    "ContextTerminated",
+    "Errno",
+    "Event",
+    "Frame",
+    "Monitor",
+    "MonitorEvent",
+    "Option",
+    "PollFlag",
+    "PollItem",
+    "Socket",
+    "SocketBusy",
+    "SocketClosed",
+    "SocketType",
+    "ValueType",
+    "ZMQError",
+    "curve_keypair",
+    "curve_public",
+    "default_context",
+    "has",
+    "poll",
+    "proxy",
+    "set_io_threads",
+    "z85_decode",
+    "z85_encode",
+    "zmq_version",
 ]
 
 

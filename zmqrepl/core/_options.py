@@ -7,7 +7,7 @@ from typing import Any, Union
 from ._lib import ffi
 from .constants import Option, ValueType
 
-__all__ = ["OptionValue", "resolve_option", "encode_value", "new_out_buffer", "decode_value"]
+__all__ = ["OptionValue", "decode_value", "encode_value", "new_out_buffer", "resolve_option"]
 
 OptionValue = Union[int, bool, bytes, str]
 
@@ -77,7 +77,7 @@ def decode_value(option: Option, buf: Any, size: int) -> OptionValue:
         return bool(buf[0])
     if vt in _INT_LIMITS:
         return int(buf[0])
-    raw = ffi.unpack(buf, size)
+    raw: bytes = ffi.unpack(buf, size)
     if vt is ValueType.BYTES:
         return raw
     raw = raw.rstrip(b"\0")

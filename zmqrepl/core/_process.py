@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from .context import Context
     from .socket import Socket
 
-__all__ = ["live_sockets", "live_contexts", "EXIT_LINGER_MS"]
+__all__ = ["EXIT_LINGER_MS", "live_contexts", "live_sockets"]
 
 live_sockets: weakref.WeakSet[Socket] = weakref.WeakSet()
 live_contexts: weakref.WeakSet[Context] = weakref.WeakSet()
@@ -41,7 +41,7 @@ def _shutdown_at_exit() -> None:
     for ctx in list(live_contexts):
         try:
             ctx._exit_cleanup(EXIT_LINGER_MS)
-        except Exception:  # noqa: BLE001 - exit must go on whatever happens
+        except Exception:
             pass
 
 

@@ -12,13 +12,13 @@ import enum
 import errno as _errno
 
 __all__ = [
+    "REMOVED_OPTIONS",
+    "Errno",
+    "Event",
+    "Option",
+    "PollFlag",
     "SocketType",
     "ValueType",
-    "Option",
-    "REMOVED_OPTIONS",
-    "Event",
-    "Errno",
-    "PollFlag",
 ]
 
 _HAUSNUMERO = 156384712

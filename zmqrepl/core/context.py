@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import threading
+import weakref
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
@@ -27,7 +28,7 @@ __all__ = ["Context", "default_context", "set_io_threads"]
 class Context:
     """A libzmq context: owns the I/O threads shared by its sockets. Thread-safe."""
 
-    __slots__ = ("_handle", "_pid", "_lock", "_sockets", "_io_threads", "__weakref__")
+    __slots__ = ("__weakref__", "_handle", "_io_threads", "_lock", "_pid", "_sockets")
 
     def __init__(self, io_threads: int = 1) -> None:
         if isinstance(io_threads, bool) or not isinstance(io_threads, int):
@@ -37,7 +38,7 @@ class Context:
         self._handle: Any = None
         self._pid = os.getpid()
         self._lock = threading.Lock()
-        self._sockets: _process.weakref.WeakSet[Socket] = _process.weakref.WeakSet()
+        self._sockets: weakref.WeakSet[Socket] = weakref.WeakSet()
         self._io_threads = io_threads
         handle = lib.zmq_ctx_new()
         if handle == ffi.NULL:
@@ -131,7 +132,7 @@ class Context:
     def _forget(self) -> None:
         """In a forked child: this context belongs to the parent. Drop it unclosed."""
         self._handle = None
-        self._sockets = _process.weakref.WeakSet()
+        self._sockets = weakref.WeakSet()
 
     def _exit_cleanup(self, linger_cap: int) -> None:
         handle = self._handle
@@ -163,7 +164,7 @@ class Context:
             # closed sockets may still linger, so terminate away from the collector.
             self._handle = None
             threading.Thread(target=lib.zmq_ctx_term, args=(handle,), daemon=True).start()
-        except Exception:  # noqa: BLE001 - interpreter shutdown: globals may be gone
+        except Exception:
             pass
 
     def __repr__(self) -> str:

@@ -13,7 +13,7 @@ from ._lib import ffi, lib
 from .constants import Errno
 from .errors import ZMQError
 
-__all__ = ["curve_keypair", "curve_public", "z85_encode", "z85_decode"]
+__all__ = ["curve_keypair", "curve_public", "z85_decode", "z85_encode"]
 
 _Z85_CHARS = frozenset(
     b"0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ.-:+=^!/*?&<>()[]{}@%$#"
@@ -35,7 +35,7 @@ def curve_keypair() -> tuple[bytes, bytes]:
     if lib.zmq_curve_keypair(public, secret) < 0:
         raise ZMQError(Errno.ENOTSUP, None, "this libzmq was built without CURVE "
                        "(hint: install a libzmq with libsodium, e.g. Debian's libzmq5)")
-    return ffi.string(public), ffi.string(secret)
+    return bytes(ffi.string(public)), bytes(ffi.string(secret))
 
 
 def curve_public(secret: bytes | str) -> bytes:
@@ -46,7 +46,7 @@ def curve_public(secret: bytes | str) -> bytes:
     public = ffi.new("char[]", 41)
     if lib.zmq_curve_public(public, raw) < 0:
         raise ZMQError(Errno.ENOTSUP, None, "this libzmq was built without CURVE")
-    return ffi.string(public)
+    return bytes(ffi.string(public))
 
 
 def z85_encode(data: bytes | bytearray | memoryview) -> bytes:
@@ -57,7 +57,7 @@ def z85_encode(data: bytes | bytearray | memoryview) -> bytes:
     out = ffi.new("char[]", len(raw) * 5 // 4 + 1)
     if lib.zmq_z85_encode(out, raw, len(raw)) == ffi.NULL:
         raise ValueError("Z85 encoding failed")
-    return ffi.string(out)
+    return bytes(ffi.string(out))
 
 
 def z85_decode(text: bytes | str) -> bytes:
@@ -71,4 +71,4 @@ def z85_decode(text: bytes | str) -> bytes:
     out = ffi.new("uint8_t[]", max(size, 1))
     if lib.zmq_z85_decode(out, raw) == ffi.NULL:
         raise ValueError("not valid Z85 text")
-    return ffi.unpack(ffi.cast("char *", out), size)
+    return bytes(ffi.unpack(ffi.cast("char *", out), size))

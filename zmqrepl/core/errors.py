@@ -14,11 +14,11 @@ import os
 from .constants import Errno, SocketType
 
 __all__ = [
-    "ZMQError",
     "Again",
     "ContextTerminated",
-    "SocketClosed",
     "SocketBusy",
+    "SocketClosed",
+    "ZMQError",
     "error_for",
 ]
 

@@ -37,7 +37,8 @@ class MonitorEvent:
     endpoint: str
 
     def __str__(self) -> str:
-        return f"{self.event.name.lower()} {self.endpoint} ({self.value})"
+        name = self.event.name or str(int(self.event))
+        return f"{name.lower()} {self.endpoint} ({self.value})"
 
 
 def parse_monitor_message(frames: list[bytes]) -> MonitorEvent:

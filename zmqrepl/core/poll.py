@@ -30,7 +30,7 @@ class HasFileno(Protocol):
 class PollItem:
     """What to wait for on one socket or fd; after ``poll``, what happened."""
 
-    __slots__ = ("socket", "fd", "events", "revents")
+    __slots__ = ("events", "fd", "revents", "socket")
 
     def __init__(self, source: Union[Socket, int, HasFileno], in_: bool = False,
                  out: bool = False) -> None:
@@ -98,7 +98,7 @@ def poll(items: Sequence[PollItem], timeout: int | float | None = None) -> int:
         # Looping back here runs any pending signal handler (Ctrl-C raises).
     for i, item in enumerate(items):
         item.revents = PollFlag(raw[i].revents)
-    return rc
+    return int(rc)
 
 
 def _raise_for(items: Sequence[PollItem], rc: int) -> None:

@@ -16,7 +16,7 @@ that does not raise lets the call go on, keeping its timeout.
 from __future__ import annotations
 
 import os
-from typing import TYPE_CHECKING, Any, Callable, Iterable, TypeVar, Union, overload
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Type, TypeVar, Union, overload
 
 from . import _process
 from ._lib import ffi, lib
@@ -28,7 +28,7 @@ from .errors import Again, SocketBusy, SocketClosed, ZMQError, error_for
 if TYPE_CHECKING:
     from .monitor import Monitor
 
-__all__ = ["Socket", "Frame", "RecvAs"]
+__all__ = ["Frame", "RecvAs", "Socket"]
 
 T = TypeVar("T")
 Frame = Union[bytes, bytearray, memoryview, str]
@@ -83,8 +83,19 @@ def _frame_buffer(msg: object) -> Any:
 class Socket:
     """A ZeroMQ socket. ``Socket("sub")`` uses the default context."""
 
-    __slots__ = ("_st", "_kind", "_context", "_pid", "_rcvtimeo", "_sndtimeo",
-                 "_closed_reason", "_bound", "_connected", "_monitor", "__weakref__")
+    __slots__ = (
+        "__weakref__",
+        "_bound",
+        "_closed_reason",
+        "_connected",
+        "_context",
+        "_kind",
+        "_monitor",
+        "_pid",
+        "_rcvtimeo",
+        "_sndtimeo",
+        "_st",
+    )
 
     def __init__(self, socket_type: str | SocketType | int, context: Context | None = None) -> None:
         self._st: Any = None
@@ -118,7 +129,7 @@ class Socket:
 
     @property
     def closed(self) -> bool:
-        return self._st.handle == ffi.NULL
+        return bool(self._st.handle == ffi.NULL)
 
     @property
     def endpoints(self) -> tuple[list[str], list[str]]:
@@ -231,7 +242,7 @@ class Socket:
             if self._pid == os.getpid():
                 lib.zr_close(st, 0, 0)
             lib.zr_socket_free(st)
-        except Exception:  # noqa: BLE001 - interpreter shutdown: globals may be gone
+        except Exception:
             pass
 
     # -- endpoints ----------------------------------------------------------
@@ -301,7 +312,7 @@ class Socket:
         if isinstance(option, str) and option.strip().lower() == "hwm":
             snd, rcv = self.get(Option.SNDHWM), self.get(Option.RCVHWM)
             if snd != rcv:
-                raise ValueError(f"send and receive HWM differ ({snd}, {rcv}); get sndhwm or rcvhwm")
+                raise ValueError(f"send and receive HWM differ ({snd!r}, {rcv!r}); get sndhwm or rcvhwm")
             return snd
         opt = resolve_option(option)
         if not opt.readable:
@@ -377,7 +388,7 @@ class Socket:
     @overload
     def recv(self, *, nonblocking: bool = ...) -> bytes: ...
     @overload
-    def recv(self, *, nonblocking: bool = ..., as_: type[str]) -> str: ...
+    def recv(self, *, nonblocking: bool = ..., as_: Type[str]) -> str: ...
     @overload
     def recv(self, *, nonblocking: bool = ..., as_: Callable[[memoryview, int], T]) -> T: ...
 
