@@ -1,0 +1,170 @@
+"""The engine: one thread that owns every socket of a session.
+
+Front ends never touch a socket; they hand the engine a function and wait for
+its result (a Future). The engine polls all readable sockets and a wake-up
+pipe together, so sockets are read while the user types or a notebook cell
+runs, and no socket is ever used from two threads.
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+import os
+import threading
+import time
+from collections import deque
+from concurrent.futures import Future
+from concurrent.futures import TimeoutError as FutureTimeout
+from typing import Any, Callable, TypeVar
+
+from ..core import Context, PollItem, Socket, poll
+
+__all__ = ["Engine"]
+
+T = TypeVar("T")
+Reader = Callable[[Socket], None]
+
+_MAX_WAIT_MS = 100
+
+
+class Engine:
+    def __init__(self, on_error: Callable[[BaseException], None] | None = None) -> None:
+        self.context = Context()
+        self._on_error = on_error
+        self._calls: deque[tuple[Callable[[], Any], Future[Any]]] = deque()
+        self._wake_r, self._wake_w = os.pipe()
+        os.set_blocking(self._wake_r, False)
+        os.set_blocking(self._wake_w, False)
+        self._readers: dict[Socket, Reader] = {}
+        self._items: list[PollItem] | None = None
+        self._timers: list[tuple[float, int, Callable[[], None]]] = []
+        self._seq = itertools.count()
+        self._stopping = False
+        self._thread = threading.Thread(target=self._run, name="zmqrepl-engine", daemon=True)
+        self._thread.start()
+
+    # -- from any thread -------------------------------------------------------
+
+    def submit(self, fn: Callable[[], T]) -> Future[T]:
+        future: Future[T] = Future()
+        if threading.current_thread() is self._thread:
+            _settle(future, fn)
+            return future
+        if self._stopping:
+            future.set_exception(RuntimeError("the session is closed"))
+            return future
+        self._calls.append((fn, future))
+        self._wake()
+        return future
+
+    def call(self, fn: Callable[[], T]) -> T:
+        """Run ``fn`` in the engine thread and return its result (Ctrl-C friendly)."""
+        return wait(self.submit(fn))
+
+    def _wake(self) -> None:
+        try:
+            os.write(self._wake_w, b"x")
+        except (BlockingIOError, OSError):
+            pass  # the pipe is full: the engine is awake anyway
+
+    def stop(self, cleanup: Callable[[], None] | None = None) -> None:
+        if self._stopping:
+            return
+        if cleanup is not None:
+            try:
+                self.call(cleanup)
+            except Exception:  # noqa: BLE001 - stopping must finish regardless
+                pass
+        self._stopping = True
+        self._wake()
+        self._thread.join(timeout=5)
+
+    @property
+    def running(self) -> bool:
+        return self._thread.is_alive() and not self._stopping
+
+    # -- engine thread only ----------------------------------------------------
+
+    def add_reader(self, sock: Socket, reader: Reader) -> None:
+        self._readers[sock] = reader
+        self._items = None
+
+    def remove_reader(self, sock: Socket) -> None:
+        if self._readers.pop(sock, None) is not None:
+            self._items = None
+
+    def call_later(self, delay: float, fn: Callable[[], None]) -> None:
+        heapq.heappush(self._timers, (time.monotonic() + delay, next(self._seq), fn))
+
+    def _run(self) -> None:
+        try:
+            while not self._stopping:
+                self._step()
+        finally:
+            self.context.destroy(linger=None)
+            os.close(self._wake_r)
+            os.close(self._wake_w)
+
+    def _step(self) -> None:
+        items = self._items
+        if items is None:
+            items = [PollItem(self._wake_r, in_=True)]
+            items += [PollItem(s, in_=True) for s in self._readers if not s.closed]
+            self._items = items
+        timeout = _MAX_WAIT_MS
+        if self._timers:
+            timeout = max(0, min(timeout, int((self._timers[0][0] - time.monotonic()) * 1000) + 1))
+        if self._calls:
+            timeout = 0
+        try:
+            poll(items, timeout)
+        except Exception:  # noqa: BLE001 - a socket closed under us: rebuild the list
+            self._items = None
+            items = []
+        if items and items[0].readable:
+            try:
+                while os.read(self._wake_r, 4096):
+                    pass
+            except BlockingIOError:
+                pass
+        while self._calls:
+            fn, future = self._calls.popleft()
+            if future.set_running_or_notify_cancel():
+                _settle(future, fn)
+        for item in items[1:]:
+            if item.readable and item.socket is not None:
+                reader = self._readers.get(item.socket)
+                if reader is not None:
+                    self._guard(reader, item.socket)
+        now = time.monotonic()
+        while self._timers and self._timers[0][0] <= now:
+            _, _, fn = heapq.heappop(self._timers)
+            self._guard(fn)
+
+    def _guard(self, fn: Callable[..., None], *args: Any) -> None:
+        """Background work must never kill the engine: report its failure instead."""
+        try:
+            fn(*args)
+        except Exception as exc:  # noqa: BLE001
+            if self._on_error is not None:
+                self._on_error(exc)
+
+
+def _settle(future: Future[Any], fn: Callable[[], Any]) -> None:
+    try:
+        future.set_result(fn())
+    except BaseException as exc:  # noqa: BLE001 - handed to the waiting thread
+        future.set_exception(exc)
+
+
+def wait(future: Future[T], timeout: float | None = None) -> T:
+    """Wait in short steps so Ctrl-C in the waiting thread raises at once."""
+    deadline = None if timeout is None else time.monotonic() + timeout
+    while True:
+        step = 0.1 if deadline is None else max(0.0, min(0.1, deadline - time.monotonic()))
+        try:
+            return future.result(timeout=step)
+        except FutureTimeout:
+            if deadline is not None and time.monotonic() >= deadline:
+                raise

@@ -1,0 +1,61 @@
+"""What the session knows about one named socket."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import IO, TYPE_CHECKING, Any
+
+from ..core import Monitor, Socket, SocketType
+from .events import WatchBuffer
+
+if TYPE_CHECKING:
+    from .waiters import Waiter
+
+__all__ = ["SocketEntry"]
+
+
+@dataclass(eq=False)
+class SocketEntry:
+    name: str
+    kind: SocketType
+    socket: Socket
+    bound: list[str] = field(default_factory=list)
+    connected: list[str] = field(default_factory=list)
+    changed: dict[str, Any] = field(default_factory=dict)   # options set away from default
+    received: int = 0
+    sent: int = 0
+    bytes_in: int = 0
+    bytes_out: int = 0
+    rate_in: float = 0.0      # messages per second over the last second
+    rate_out: float = 0.0
+    watching: bool = False
+    fmt: str = "auto"
+    monitor: Monitor | None = None
+    record_file: IO[str] | None = None
+    record_path: str = ""
+    waiters: list[Waiter] = field(default_factory=list)
+    buffer: WatchBuffer = field(default_factory=WatchBuffer)
+    _last_in: int = 0
+    _last_out: int = 0
+
+    @property
+    def needs_reading(self) -> bool:
+        return self.watching or self.record_file is not None or bool(self.waiters)
+
+    def tick(self, seconds: float) -> None:
+        """Update the rates; called by the engine once a second."""
+        if seconds > 0:
+            self.rate_in = (self.received - self._last_in) / seconds
+            self.rate_out = (self.sent - self._last_out) / seconds
+        self._last_in, self._last_out = self.received, self.sent
+
+    @property
+    def endpoint_text(self) -> str:
+        parts = [f"bind {e}" for e in self.bound] + [f"connect {e}" for e in self.connected]
+        return ", ".join(parts) or "-"
+
+    @property
+    def flags_text(self) -> str:
+        flags = [f for f, on in (("watch", self.watching), ("monitor", self.monitor is not None),
+                                 ("record", self.record_file is not None)) if on]
+        return ",".join(flags) or "-"

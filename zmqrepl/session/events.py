@@ -1,0 +1,124 @@
+"""What the session tells front ends: messages, monitor events, notices.
+
+The engine thread pushes events into an ``EventLog``; a front end takes them
+in batches (the shell every 100 ms, a notebook watch ten times a second). The
+log is bounded: when a front end falls behind, the oldest events are dropped
+and counted per socket, so memory stays flat while counters stay exact.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import deque
+from dataclasses import dataclass, field
+from typing import Union
+
+__all__ = ["Message", "MonitorNotice", "Notice", "Event", "EventBatch", "EventLog", "WatchBuffer",
+           "DISPLAY_PREFIX"]
+
+# Watch events keep at most this much of each frame for display; the true size is kept.
+DISPLAY_PREFIX = 4096
+
+
+@dataclass(frozen=True)
+class Message:
+    socket: str
+    time: float
+    frames: tuple[bytes, ...]   # possibly shortened to DISPLAY_PREFIX bytes each
+    sizes: tuple[int, ...]      # true frame sizes
+    fmt: str = "auto"
+
+    @classmethod
+    def capture(cls, socket: str, frames: list[bytes], fmt: str = "auto",
+                prefix: int = DISPLAY_PREFIX) -> Message:
+        return cls(socket, time.time(), tuple(f[:prefix] for f in frames),
+                   tuple(len(f) for f in frames), fmt)
+
+
+@dataclass(frozen=True)
+class MonitorNotice:
+    socket: str
+    time: float
+    event: str       # connected, disconnected, handshake_failed_auth, ...
+    endpoint: str
+    value: int
+
+
+@dataclass(frozen=True)
+class Notice:
+    """Something that happened in the background (a replay finished, a record failed)."""
+
+    text: str
+    error: bool = False
+    time: float = field(default_factory=time.time)
+
+
+Event = Union[Message, MonitorNotice, Notice]
+
+
+@dataclass
+class EventBatch:
+    events: list[Event]
+    dropped: dict[str, int]  # per socket: messages not shown because the log overflowed
+
+
+class EventLog:
+    """A bounded, thread-safe queue of events with per-socket drop counts."""
+
+    def __init__(self, capacity: int = 2000) -> None:
+        self._events: deque[Event] = deque()
+        self._capacity = capacity
+        self._dropped: dict[str, int] = {}
+        self._lock = threading.Lock()
+        self._listeners: list[threading.Event] = []
+
+    def push(self, event: Event) -> None:
+        with self._lock:
+            if len(self._events) >= self._capacity:
+                old = self._events.popleft()
+                key = getattr(old, "socket", "")
+                self._dropped[key] = self._dropped.get(key, 0) + 1
+            self._events.append(event)
+        for listener in self._listeners:
+            listener.set()
+
+    def take(self, limit: int | None = None) -> EventBatch:
+        with self._lock:
+            if limit is None or limit >= len(self._events):
+                events = list(self._events)
+                self._events.clear()
+            else:
+                events = [self._events.popleft() for _ in range(limit)]
+            dropped, self._dropped = self._dropped, {}
+        return EventBatch(events, dropped)
+
+    def subscribe(self) -> threading.Event:
+        """A flag set whenever an event arrives (clear it after taking)."""
+        flag = threading.Event()
+        self._listeners.append(flag)
+        return flag
+
+    def unsubscribe(self, flag: threading.Event) -> None:
+        if flag in self._listeners:
+            self._listeners.remove(flag)
+
+    def __len__(self) -> int:
+        return len(self._events)
+
+
+class WatchBuffer:
+    """The newest messages of one socket (a ring) and exact totals."""
+
+    def __init__(self, capacity: int = 200) -> None:
+        self.messages: deque[Message] = deque(maxlen=capacity)
+        self.total = 0
+        self.total_bytes = 0
+
+    def add(self, message: Message) -> None:
+        self.messages.append(message)
+        self.total += 1
+        self.total_bytes += sum(message.sizes)
+
+    def snapshot(self) -> list[Message]:
+        return list(self.messages)

@@ -1,0 +1,159 @@
+"""From a line of text to a checked command, driven by the command table.
+
+    >>> parsed = parse('send s hello 0x00ff')
+    >>> parsed.command.name, parsed.args["FRAME"]
+    ('send', [b'hello', b'\\x00\\xff'])
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..core import Option, SocketType
+from .commands import COMMANDS, FORMATS, Arg, ArgKind, Command, Flag, lookup
+from .errors import CommandError
+from .frames import parse_frame
+from .tokens import Token, tokenize
+
+__all__ = ["Parsed", "parse", "check_socket_name", "NAME_PATTERN"]
+
+NAME_PATTERN = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]{0,63}$")
+_ENDPOINT = re.compile(r"^(tcp|ipc|inproc|pgm|epgm|vmci|ws|wss|tipc)://.+$")
+
+
+@dataclass
+class Parsed:
+    command: Command
+    args: dict[str, Any] = field(default_factory=dict)
+    flags: dict[str, Any] = field(default_factory=dict)
+    tokens: list[Token] = field(default_factory=list)
+
+
+def check_socket_name(name: str) -> str:
+    if not NAME_PATTERN.match(name):
+        raise CommandError(f"{name!r} is not a valid socket name",
+                           "use letters, digits, _ . - and start with a letter, e.g. s1")
+    return name
+
+
+def _convert(arg: Arg | Flag, token: Token, command: Command) -> Any:
+    kind = arg.kind
+    text = token.text
+    label = arg.name
+    if kind in (ArgKind.SOCKET, ArgKind.NEW_SOCKET):
+        return check_socket_name(text)
+    if kind is ArgKind.SOCKET_TYPE:
+        try:
+            return SocketType.from_name(text)
+        except ValueError as exc:
+            raise CommandError(str(exc), "e.g. socket s sub") from None
+    if kind is ArgKind.OPTION:
+        if text.lower() != "hwm":
+            try:
+                Option.from_name(text)
+            except ValueError as exc:
+                raise CommandError(str(exc), "press Tab after 'set NAME ' to see the options") from None
+        return text.lower().replace("-", "_")
+    if kind is ArgKind.ENDPOINT:
+        if not _ENDPOINT.match(text):
+            raise CommandError(f"{text!r} is not an endpoint",
+                               "use tcp://HOST:PORT, ipc:///PATH or inproc://NAME")
+        return text
+    if kind is ArgKind.FRAME:
+        return parse_frame(token)
+    if kind is ArgKind.INT:
+        try:
+            value = int(text, 0)
+        except ValueError:
+            raise CommandError(f"{label} takes a whole number, not {text!r}",
+                               f"usage: {command.usage}") from None
+        if value < 0:
+            raise CommandError(f"{label} must be 0 or more, not {value}", f"usage: {command.usage}")
+        return value
+    if kind is ArgKind.NUMBER:
+        try:
+            number = float(text)
+        except ValueError:
+            raise CommandError(f"{label} takes a number, not {text!r}", f"usage: {command.usage}") from None
+        if number < 0 or number != number:
+            raise CommandError(f"{label} must be 0 or more", f"usage: {command.usage}")
+        return number
+    if kind is ArgKind.FORMAT:
+        if text.lower() not in FORMATS:
+            raise CommandError(f"unknown format {text!r}", "choose " + ", ".join(FORMATS))
+        return text.lower()
+    if kind is ArgKind.COMMAND:
+        found = lookup(text)
+        if found is None:
+            raise CommandError(f"no command {text!r}", "type help for the list")
+        return found.name
+    return token if kind is ArgKind.VALUE else text
+
+
+def _split_flags(command: Command, tokens: list[Token]) -> tuple[list[Token], dict[str, Any]]:
+    words: list[Token] = []
+    flags: dict[str, Any] = {f.name: f.default for f in command.flags}
+    known = {f.name: f for f in command.flags}
+    i = 0
+    while i < len(tokens):
+        tok = tokens[i]
+        if tok.quoted or not tok.raw.startswith("--") or len(tok.raw) == 2:
+            words.append(tok)
+            i += 1
+            continue
+        name, eq, inline = tok.text[2:].partition("=")
+        flag = known.get(name)
+        if flag is None:
+            choices = ", ".join("--" + f for f in known) or "none"
+            raise CommandError(f"{command.name} has no option --{name}", f"its options: {choices}")
+        if flag.kind is ArgKind.SWITCH:
+            flags[name] = True
+            i += 1
+            continue
+        if eq:
+            value_tok = Token(inline, inline, tok.start, tok.end, False)
+            i += 1
+        elif i + 1 < len(tokens):
+            value_tok = tokens[i + 1]
+            i += 2
+        else:
+            raise CommandError(f"--{name} needs a value", f"usage: {command.usage}")
+        flags[name] = _convert(flag, value_tok, command)
+    return words, flags
+
+
+def parse(line: str) -> Parsed | None:
+    """The command on ``line``, checked against the table; None for a blank line."""
+    tokens = tokenize(line)
+    if not tokens:
+        return None
+    head = tokens[0].text
+    command = lookup(head)
+    if command is None:
+        close = difflib.get_close_matches(head.lower(), list(COMMANDS), n=3, cutoff=0.6)
+        hint = f"did you mean {' or '.join(close[:3])}?" if close else "type help for the list"
+        raise CommandError(f"unknown command {head!r}", hint)
+    words, flags = _split_flags(command, tokens[1:])
+    parsed = Parsed(command, {}, flags, tokens)
+    required = [a for a in command.args if not a.optional]
+    if len(words) < len(required):
+        missing = required[len(words)].name
+        raise CommandError(f"{command.name} needs {missing}", f"usage: {command.usage}")
+    repeat = command.args[-1].repeat if command.args else False
+    if not repeat and len(words) > len(command.args):
+        extra = words[len(command.args)].raw
+        raise CommandError(f"{command.name} takes {len(command.args)} argument"
+                           f"{'s' if len(command.args) != 1 else ''}; {extra!r} is one too many",
+                           f"usage: {command.usage}")
+    for i, arg in enumerate(command.args):
+        if arg.repeat:
+            parsed.args[arg.name] = [_convert(arg, t, command) for t in words[i:]]
+            break
+        if i < len(words):
+            parsed.args[arg.name] = _convert(arg, words[i], command)
+        else:
+            parsed.args[arg.name] = None
+    return parsed

@@ -1,0 +1,90 @@
+"""Plain-text rendering shared by the front ends: messages, events, tables, help.
+
+Nothing here knows about terminals or notebooks; a front end adds colour or HTML.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Sequence
+
+from .commands import COMMANDS, Command
+from .events import Message, MonitorNotice, Notice
+from .frames import render_frame
+
+__all__ = ["format_time", "format_size", "message_lines", "monitor_line", "notice_line",
+           "table_lines", "help_lines", "summary_line"]
+
+
+def format_time(t: float) -> str:
+    return time.strftime("%H:%M:%S", time.localtime(t)) + f".{int((t % 1) * 1000):03d}"
+
+
+def format_size(n: int) -> str:
+    if n < 1024:
+        return f"{n} B"
+    if n < 1024 * 1024:
+        return f"{n / 1024:.1f} KiB"
+    return f"{n / (1024 * 1024):.1f} MiB"
+
+
+def message_lines(msg: Message, width: int = 100, fmt: str | None = None) -> list[str]:
+    """A header (time, socket, part count) and one line per frame; a single
+    frame shares the header's line. Long frames are cut to ``width``."""
+    fmt = fmt or msg.fmt
+    parts = len(msg.frames)
+    head = f"{format_time(msg.time)} {msg.socket} [{parts} part{'s' if parts != 1 else ''}]"
+    frames = []
+    for i, (data, size) in enumerate(zip(msg.frames, msg.sizes)):
+        label = f"{format_size(size):>9}"
+        room = max(width - len(label) - 8, 16)
+        shown = render_frame(data, size, fmt, room)
+        text = shown.text if shown.kind != "empty" else "(empty)"
+        frames.append((i, label, text))
+    if parts == 1:
+        _, label, text = frames[0]
+        room = max(width - len(head) - len(label) - 2, 16)
+        if len(text) > room:
+            text = text[: room - 1] + "…"
+        return [f"{head} {label.strip()} {text}"]
+    return [head] + [f"  {i:>2} {label} {text}" for i, label, text in frames]
+
+
+def monitor_line(ev: MonitorNotice) -> str:
+    return f"{format_time(ev.time)} {ev.socket} event {ev.event} {ev.endpoint} ({ev.value})"
+
+
+def notice_line(ev: Notice) -> str:
+    return ("error: " if ev.error else "") + ev.text
+
+
+def summary_line(dropped: dict[str, int]) -> str:
+    return " ".join(f"+{n} more on {name or 'session'}" for name, n in sorted(dropped.items()))
+
+
+def table_lines(columns: Sequence[str], rows: Sequence[Sequence[object]]) -> list[str]:
+    cells = [[str(c) for c in columns]] + [[str(v) for v in row] for row in rows]
+    widths = [max(len(r[i]) for r in cells) for i in range(len(columns))]
+    out = ["  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip() for row in cells]
+    out.insert(1, "  ".join("-" * w for w in widths))
+    return out
+
+
+def help_lines(command: Command | None = None) -> list[str]:
+    if command is None:
+        width = max(len(c.name) for c in COMMANDS.values())
+        lines = ["Commands (help CMD for details):"]
+        lines += [f"  {c.name.ljust(width)}  {c.summary}" for c in COMMANDS.values()]
+        lines += ["Frames: word, \"quoted text\", 0xHEX, b64:..., json:..., @file, \"\" (empty).",
+                  "Example: socket s sub; connect s tcp://127.0.0.1:5556; subscribe s; watch s"]
+        return lines
+    lines = [f"usage: {command.usage}", f"  {command.summary}"]
+    if command.aliases:
+        lines.append("  also: " + ", ".join(command.aliases))
+    if command.details:
+        lines.append("  " + command.details)
+    for flag in command.flags:
+        lines.append(f"  --{flag.name}: {flag.help}")
+    if command.examples:
+        lines.append("  examples: " + " | ".join(command.examples))
+    return lines

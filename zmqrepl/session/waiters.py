@@ -1,0 +1,24 @@
+"""A pending ``recv``: the engine fills it as messages arrive."""
+
+from __future__ import annotations
+
+from concurrent.futures import Future
+
+__all__ = ["Waiter"]
+
+
+class Waiter:
+    def __init__(self, count: int) -> None:
+        self.count = max(1, count)
+        self.messages: list[list[bytes]] = []
+        self.future: Future[list[list[bytes]]] = Future()
+
+    def offer(self, frames: list[bytes]) -> bool:
+        """Take a message; True once the waiter has all it asked for."""
+        if self.future.done():
+            return True
+        self.messages.append(frames)
+        if len(self.messages) >= self.count:
+            self.future.set_result(self.messages)
+            return True
+        return False
