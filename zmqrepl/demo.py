@@ -1,53 +1,50 @@
-"""A short live demo of zmqrepl.core: PUB/SUB traffic, then a REQ/REP round trip."""
+"""The demo peer: a publisher of sample multipart messages, for ``zmqrepl --demo``.
+
+It is an independent peer with its own context (like a service you would debug),
+not one of the session's sockets.
+"""
 
 from __future__ import annotations
 
+import json
+import random
 import threading
 import time
 
-from .core import Context, Option, PollItem, Socket, poll, zmq_version
+from .core import Context, Option
 
-__all__ = ["run_demo"]
+__all__ = ["DemoPublisher"]
 
-
-def _publisher(ctx: Context, endpoint: str, stop: threading.Event) -> None:
-    with ctx.socket("pub") as pub:
-        pub.connect(endpoint)
-        n = 0
-        while not stop.is_set():
-            n += 1
-            topic = ("weather", "prices", "news")[n % 3]
-            pub.send_multipart([topic, f'{{"seq": {n}, "t": {time.time():.3f}}}'])
-            time.sleep(0.2)
+_TOPICS = ("weather", "prices", "alerts")
 
 
-def run_demo(seconds: float = 3.0) -> int:
-    print(f"zmqrepl.core demo on libzmq {'.'.join(map(str, zmq_version()))}")
-    with Context() as ctx:
-        sub = Socket("sub", ctx)
-        endpoint = sub.bind("tcp://127.0.0.1:*")
-        sub.set(Option.SUBSCRIBE, b"")
-        stop = threading.Event()
-        thread = threading.Thread(target=_publisher, args=(ctx, endpoint, stop), daemon=True)
-        thread.start()
-        print(f"SUB bound at {endpoint}; watching a PUB for {seconds:.0f} s (Ctrl-C stops)")
-        deadline = time.monotonic() + seconds
-        items = [PollItem(sub, in_=True)]
-        try:
-            while time.monotonic() < deadline:
-                if poll(items, timeout=100) and items[0].readable:
-                    topic, body = sub.recv_multipart(as_=str) or ["", ""]
-                    print(f"  {time.strftime('%H:%M:%S')}  {topic:<8} {body}")
-        except KeyboardInterrupt:
-            print("  (interrupted)")
-        stop.set()
-        thread.join()
-        rep, req = Socket("rep", ctx), Socket("req", ctx)
-        req.connect(rep.bind("inproc://demo"))
-        req.send("ping")
-        print(f"REQ sent 'ping'; REP got {rep.recv(as_=str)!r} and answers 'pong'")
-        rep.send("pong")
-        print(f"REQ got {req.recv(as_=str)!r}")
-        ctx.destroy(linger=0)
-    print("The interactive shell comes next; see README.md for the core API.")
-    return 0
+class DemoPublisher:
+    """Publishes [topic, JSON body, 4 raw bytes] about five times a second."""
+
+    def __init__(self, rate: float = 5.0) -> None:
+        self._ctx = Context()
+        self._pub = self._ctx.socket("pub")
+        self._pub.set(Option.LINGER, 0)
+        self.endpoint = self._pub.bind("tcp://127.0.0.1:*")
+        self._interval = 1.0 / rate
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="zmqrepl-demo", daemon=True)
+
+    def start(self) -> DemoPublisher:
+        self._thread.start()
+        return self
+
+    def _run(self) -> None:
+        seq = 0
+        rng = random.Random(7)
+        while not self._stop.wait(self._interval):
+            seq += 1
+            topic = _TOPICS[seq % len(_TOPICS)]
+            body = {"seq": seq, "t": round(time.time(), 3), "value": round(rng.uniform(-10, 40), 2)}
+            self._pub.send_multipart([topic, json.dumps(body), seq.to_bytes(4, "big")])
+        self._pub.close()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=2)
+        self._ctx.destroy(linger=0)

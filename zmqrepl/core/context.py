@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 from . import _process
 from ._lib import ffi, lib
 from .constants import Errno, SocketType
-from .errors import ZMQError, error_for
+from .errors import ContextTerminated, ZMQError, error_for
 
 if TYPE_CHECKING:
     from .socket import Socket
@@ -67,7 +67,7 @@ class Context:
     def _new_socket_state(self, kind: SocketType) -> Any:
         with self._lock:
             if self._handle is None:
-                raise ZMQError(Errno.ETERM, None, "the context is terminated "
+                raise ContextTerminated(Errno.ETERM, None, "the context is terminated "
                                "(hint: make a new Context or use default_context())")
             st = lib.zr_socket_new(self._handle, int(kind))
             if st == ffi.NULL:
@@ -126,7 +126,8 @@ class Context:
     def _live_handle(self) -> Any:
         handle = self._handle
         if handle is None:
-            raise ZMQError(Errno.ETERM, None, "the context is terminated (hint: make a new Context)")
+            raise ContextTerminated(Errno.ETERM, None, "the context is terminated "
+                                    "(hint: make a new Context)")
         return handle
 
     def _forget(self) -> None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass, field
 
-__all__ = ["ArgKind", "Arg", "Flag", "Command", "COMMANDS", "ALIASES", "lookup", "FORMATS"]
+__all__ = ["ALIASES", "COMMANDS", "FORMATS", "Arg", "ArgKind", "Command", "Flag", "lookup"]
 
 FORMATS = ("auto", "text", "hex", "json", "msgpack")
 

@@ -14,8 +14,16 @@ from collections import deque
 from dataclasses import dataclass, field
 from typing import Union
 
-__all__ = ["Message", "MonitorNotice", "Notice", "Event", "EventBatch", "EventLog", "WatchBuffer",
-           "DISPLAY_PREFIX"]
+__all__ = [
+    "DISPLAY_PREFIX",
+    "Event",
+    "EventBatch",
+    "EventLog",
+    "Message",
+    "MonitorNotice",
+    "Notice",
+    "WatchBuffer",
+]
 
 # Watch events keep at most this much of each frame for display; the true size is kept.
 DISPLAY_PREFIX = 4096
@@ -84,13 +92,23 @@ class EventLog:
             listener.set()
 
     def take(self, limit: int | None = None) -> EventBatch:
+        """Every waiting event, or the first ``limit`` messages of them; messages past
+        the limit are dropped and counted (other events are always kept)."""
         with self._lock:
-            if limit is None or limit >= len(self._events):
-                events = list(self._events)
-                self._events.clear()
-            else:
-                events = [self._events.popleft() for _ in range(limit)]
+            pending = list(self._events)
+            self._events.clear()
             dropped, self._dropped = self._dropped, {}
+        if limit is None or len(pending) <= limit:
+            return EventBatch(pending, dropped)
+        events: list[Event] = []
+        shown = 0
+        for event in pending:
+            if isinstance(event, Message):
+                if shown >= limit:
+                    dropped[event.socket] = dropped.get(event.socket, 0) + 1
+                    continue
+                shown += 1
+            events.append(event)
         return EventBatch(events, dropped)
 
     def subscribe(self) -> threading.Event:

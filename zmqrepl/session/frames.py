@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from .errors import CommandError
 from .tokens import Token
 
-__all__ = ["parse_frame", "parse_frame_text", "RenderedFrame", "render_frame", "hexdump", "FORMATS"]
+__all__ = ["FORMATS", "RenderedFrame", "hexdump", "parse_frame", "parse_frame_text", "render_frame"]
 
 FORMATS = ("auto", "text", "hex", "json", "msgpack")
 MAX_FILE_FRAME = 64 * 1024 * 1024
@@ -133,6 +133,6 @@ def _msgpack(data: bytes) -> str | None:
         return None
     try:
         value = msgpack.unpackb(data, raw=False, strict_map_key=False)
-    except Exception:  # noqa: BLE001 - any malformed input just falls back to hex
+    except Exception:
         return None
     return json.dumps(value, default=repr, ensure_ascii=False, separators=(",", ":"))

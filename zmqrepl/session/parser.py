@@ -18,7 +18,7 @@ from .errors import CommandError
 from .frames import parse_frame
 from .tokens import Token, tokenize
 
-__all__ = ["Parsed", "parse", "check_socket_name", "NAME_PATTERN"]
+__all__ = ["NAME_PATTERN", "Parsed", "check_socket_name", "parse"]
 
 NAME_PATTERN = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]{0,63}$")
 _ENDPOINT = re.compile(r"^(tcp|ipc|inproc|pgm|epgm|vmci|ws|wss|tipc)://.+$")

@@ -13,7 +13,7 @@ from typing import IO
 
 from .errors import CommandError
 
-__all__ = ["record_line", "read_records"]
+__all__ = ["read_records", "record_line"]
 
 
 def _frame(data: bytes) -> dict[str, str]:
@@ -51,7 +51,8 @@ def read_records(fh: IO[str], path: str) -> list[tuple[float, list[bytes]]]:
         try:
             obj = json.loads(line)
         except json.JSONDecodeError as exc:
-            raise CommandError(f"{where} is not JSON ({exc.msg})", "replay reads files written by record") from None
+            raise CommandError(f"{where} is not JSON ({exc.msg})",
+                               "replay reads files written by record") from None
         if not isinstance(obj, dict) or not isinstance(obj.get("frames"), list) or not obj["frames"]:
             raise CommandError(f"{where} has no frames", "replay reads files written by record")
         t = obj.get("t", 0.0)

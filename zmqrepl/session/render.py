@@ -12,8 +12,16 @@ from .commands import COMMANDS, Command
 from .events import Message, MonitorNotice, Notice
 from .frames import render_frame
 
-__all__ = ["format_time", "format_size", "message_lines", "monitor_line", "notice_line",
-           "table_lines", "help_lines", "summary_line"]
+__all__ = [
+    "format_size",
+    "format_time",
+    "help_lines",
+    "message_lines",
+    "monitor_line",
+    "notice_line",
+    "summary_line",
+    "table_lines",
+]
 
 
 def format_time(t: float) -> str:

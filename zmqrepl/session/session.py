@@ -12,30 +12,28 @@ from __future__ import annotations
 
 import os
 import platform
-import sys
-import threading
 import time
 from concurrent.futures import Future
+from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from .. import __version__
-from ..core import (Again, Event, Option, Socket, SocketType, ValueType, ZMQError, curve_keypair,
-                    zmq_version)
+from ..core import Again, Event, Option, Socket, SocketType, ValueType, ZMQError, curve_keypair, zmq_version
 from ..core.monitor import parse_monitor_message
 from .commands import COMMANDS
-from .engine import Engine, FutureTimeout, wait
+from .engine import Engine, wait
 from .entry import SocketEntry
 from .errors import CommandError
 from .events import EventLog, Message, MonitorNotice, Notice
 from .frames import parse_frame
 from .parser import Parsed, parse
 from .records import read_records, record_line
-from .render import help_lines, message_lines
+from .render import help_lines
 from .tokens import Token, split_commands
 from .waiters import Waiter
 
-__all__ = ["Session", "Result", "SocketInfo", "DEFAULT_LINGER_MS", "DEFAULT_MAXMSGSIZE"]
+__all__ = ["DEFAULT_LINGER_MS", "DEFAULT_MAXMSGSIZE", "Result", "Session", "SocketInfo"]
 
 DEFAULT_LINGER_MS = 1000
 DEFAULT_MAXMSGSIZE = 64 * 1024 * 1024
@@ -308,7 +306,7 @@ class Session:
         try:
             self.engine.call(act)
         except (TypeError, ValueError) as exc:
-            raise CommandError(str(exc), f"see: help set") from None
+            raise CommandError(str(exc), "see: help set") from None
         return Result("set", value, [f"{entry.name}.{option} = {_short(value)}"])
 
     def _cmd_get(self, p: Parsed) -> Result:
@@ -318,7 +316,12 @@ class Session:
             value = self.engine.call(lambda: entry.socket.get(option))
         except ValueError as exc:
             raise CommandError(str(exc), "options you set show in: sockets") from None
-        return Result("get", value, [f"{entry.name}.{option} = {_short(value)}"])
+        shown = _short(value)
+        if option == "type" and isinstance(value, int):
+            shown = SocketType(value).name.lower()
+        elif option == "events" and isinstance(value, int):
+            shown = " ".join(w for w, bit in (("in", 1), ("out", 2)) if value & bit) or "none"
+        return Result("get", value, [f"{entry.name}.{option} = {shown}"])
 
     def _subscription(self, p: Parsed, on: bool) -> Result:
         entry = self._entry(p.args["NAME"])
@@ -375,7 +378,7 @@ class Session:
                         f"{entry.name} could not send within {timeout_ms} ms: no peer is ready "
                         "to take the message", "connect or bind a peer first; sockets shows endpoints"))
                 return
-            except BaseException as exc:  # noqa: BLE001 - handed to the waiting thread
+            except BaseException as exc:
                 done.set_exception(exc)
                 return
             entry.sent += 1
@@ -654,6 +657,3 @@ def _option_value(option: str, token: Token) -> Any:
     return parse_frame(token)
 
 
-if sys.version_info < (3, 9):  # pragma: no cover
-    raise ImportError("zmqrepl needs Python 3.9 or newer")
-_ = threading  # the engine owns the threads; imported for type checkers of subclasses

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from .errors import CommandError
 
-__all__ = ["Token", "tokenize", "split_commands", "unescape"]
+__all__ = ["Token", "split_commands", "tokenize", "unescape"]
 
 _ESCAPES = {"n": "\n", "t": "\t", "r": "\r", "0": "\0", "\\": "\\", '"': '"', "'": "'", " ": " ",
             "a": "\a", "b": "\b", "f": "\f", "v": "\v", ";": ";", "#": "#"}

@@ -1,0 +1,142 @@
+"""The ``zmqrepl`` program: an interactive shell, or a runner for scripts.
+
+    zmqrepl                      interactive shell
+    zmqrepl --demo               shell watching a built-in publisher
+    zmqrepl -c "cmd; cmd"        run commands and exit
+    zmqrepl script.zmq           run a file of commands
+    echo "version" | zmqrepl     run commands from stdin
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import sys
+from typing import Callable, Iterable, TextIO
+
+from .. import __version__
+from ..session import CommandError, Result, Session
+from ..session.render import message_lines
+from ..session.tokens import split_commands
+from .config import Settings, load_settings
+from .printer import Colours, EventPrinter
+
+__all__ = ["main"]
+
+DEMO_HINT = ("Watching the demo publisher. Try: help | sockets | socket r req | "
+             "watch demo --format hex | unwatch | Ctrl-D quits")
+
+
+def _parser() -> argparse.ArgumentParser:
+    ap = argparse.ArgumentParser(prog="zmqrepl", description="An interactive ZeroMQ shell.")
+    ap.add_argument("script", nargs="?", help="a file of commands to run, then exit")
+    ap.add_argument("-c", dest="commands", metavar="COMMANDS", help="commands to run (separated by ;)")
+    ap.add_argument("--demo", action="store_true", help="start watching a built-in publisher")
+    ap.add_argument("--no-color", action="store_true", help="plain output")
+    ap.add_argument("--version", action="version", version=f"zmqrepl {__version__}")
+    return ap
+
+
+def print_result(result: Result, write: Callable[[str], None], colour: Colours) -> None:
+    width = shutil.get_terminal_size((100, 24)).columns
+    lines = list(result.lines)
+    for msg in result.messages:
+        lines.extend(message_lines(msg, width))
+    if lines:
+        write("\n".join(lines) + "\n")
+
+
+def error_line(exc: BaseException) -> str:
+    if isinstance(exc, CommandError):
+        return "error: " + exc.line
+    # Unexpected: still one line, never a traceback (ZMQREPL_DEBUG=1 shows it).
+    if os.environ.get("ZMQREPL_DEBUG"):
+        import traceback
+
+        traceback.print_exception(type(exc), exc, exc.__traceback__)
+    return f"error: internal error {exc!r} (hint: please report it; ZMQREPL_DEBUG=1 shows details)"
+
+
+def run_line(session: Session, line: str, out: TextIO, err: TextIO, colour: Colours,
+             printer: EventPrinter) -> tuple[bool, bool]:
+    """Run one command line; returns (ok, quit)."""
+    def write(text: str) -> None:
+        with printer.lock:
+            out.write(text)
+            out.flush()
+
+    try:
+        for command in split_commands(line):
+            result = session.execute(command)
+            if result is not None:
+                print_result(result, write, colour)
+                if result.quit:
+                    return True, True
+    except KeyboardInterrupt:
+        write(colour("notice", "cancelled") + "\n")
+        return False, False
+    except Exception as exc:
+        with printer.lock:
+            err.write(colour("bad", error_line(exc)) + "\n")
+            err.flush()
+        return False, False
+    return True, False
+
+
+def run_batch(session: Session, lines: Iterable[str], colour: Colours, settings: Settings) -> int:
+    def write(text: str) -> None:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+
+    printer = EventPrinter(session, write, colour, max_messages=settings.max_messages)
+    printer.start()
+    status = 0
+    try:
+        for line in lines:
+            ok, quit_ = run_line(session, line, sys.stdout, sys.stderr, colour, printer)
+            if not ok:
+                status = 1
+                break
+            if quit_:
+                break
+    except KeyboardInterrupt:
+        status = 130
+    finally:
+        printer.stop()
+        sys.stdout.flush()
+    return status
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    settings, warning = load_settings()
+    if warning:
+        print("warning: " + warning, file=sys.stderr)
+    session = Session(linger=settings.linger, maxmsgsize=settings.maxmsgsize)
+    try:
+        batch_colour = Colours(sys.stdout.isatty() and not args.no_color)
+        if args.commands is not None:
+            return run_batch(session, split_commands(args.commands), batch_colour, settings)
+        if args.script:
+            try:
+                with open(args.script, encoding="utf-8") as fh:
+                    text = fh.read()
+            except OSError as exc:
+                print(f"error: cannot read {args.script}: {exc.strerror} (hint: check the path)",
+                      file=sys.stderr)
+                return 2
+            return run_batch(session, split_commands(text), batch_colour, settings)
+        if not sys.stdin.isatty():
+            return run_batch(session, sys.stdin, batch_colour, settings)
+        from .interactive import interactive
+
+        return interactive(session, settings, demo=args.demo, colour=not args.no_color)
+    except KeyboardInterrupt:
+        return 130
+    finally:
+        session.close()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

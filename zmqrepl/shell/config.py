@@ -1,0 +1,52 @@
+"""Where the shell keeps its history and settings (XDG base directories).
+
+Settings live in ``$XDG_CONFIG_HOME/zmqrepl/config.ini`` (default ~/.config):
+
+    [shell]
+    linger = 1000          ; ms given to queued messages when a socket closes
+    maxmsgsize = 67108864  ; largest message a socket accepts (bytes)
+    max_messages = 40      ; messages shown per 100 ms before summarising
+"""
+
+from __future__ import annotations
+
+import configparser
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+__all__ = ["Settings", "history_path", "load_settings"]
+
+
+def _xdg(var: str, default: str) -> Path:
+    base = os.environ.get(var) or os.path.expanduser(default)
+    return Path(base) / "zmqrepl"
+
+
+def history_path() -> Path:
+    return _xdg("XDG_STATE_HOME", "~/.local/state") / "history"
+
+
+@dataclass
+class Settings:
+    linger: int = 1000
+    maxmsgsize: int = 64 * 1024 * 1024
+    max_messages: int = 40
+
+
+def load_settings() -> tuple[Settings, str | None]:
+    """The settings, and a warning line if the file could not be used."""
+    settings = Settings()
+    path = _xdg("XDG_CONFIG_HOME", "~/.config") / "config.ini"
+    if not path.exists():
+        return settings, None
+    parser = configparser.ConfigParser()
+    try:
+        parser.read(path, encoding="utf-8")
+        section = parser["shell"] if parser.has_section("shell") else {}
+        for name in ("linger", "maxmsgsize", "max_messages"):
+            if name in section:
+                setattr(settings, name, int(section[name]))
+    except (configparser.Error, ValueError) as exc:
+        return Settings(), f"ignoring {path}: {exc} (hint: values must be whole numbers)"
+    return settings, None

@@ -1,0 +1,77 @@
+"""The interactive loop: prompt_toolkit prompt with live output above it."""
+
+from __future__ import annotations
+
+import sys
+
+from prompt_toolkit import PromptSession
+from prompt_toolkit.auto_suggest import AutoSuggestFromHistory
+from prompt_toolkit.history import FileHistory, History, InMemoryHistory
+from prompt_toolkit.patch_stdout import patch_stdout
+
+from ..demo import DemoPublisher
+from ..session import CommandError, Session
+from .app import DEMO_HINT, run_line
+from .completer import SessionCompleter, SessionLexer
+from .config import Settings, history_path
+from .printer import Colours, EventPrinter
+from .style import STYLE
+from .toolbar import toolbar
+
+__all__ = ["interactive"]
+
+
+def _history() -> History:
+    path = history_path()
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.touch(exist_ok=True)
+        return FileHistory(str(path))
+    except OSError:
+        return InMemoryHistory()
+
+
+def interactive(session: Session, settings: Settings, *, demo: bool = False, colour: bool = True) -> int:
+    colours = Colours(colour)
+    prompt: PromptSession[str] = PromptSession(
+        history=_history(),
+        auto_suggest=AutoSuggestFromHistory(),
+        completer=SessionCompleter(session),
+        complete_while_typing=True,
+        lexer=SessionLexer(session.socket_names),
+        bottom_toolbar=lambda: toolbar(session),
+        refresh_interval=0.5,
+        style=STYLE,
+        include_default_pygments_style=False,
+    )
+    publisher = None
+    with patch_stdout(raw=True):
+        printer = EventPrinter(session, lambda text: print(text, end="", flush=True), colours,
+                               max_messages=settings.max_messages)
+        printer.start()
+        try:
+            print("zmqrepl — type help for commands, Tab to complete, Ctrl-D to quit")
+            if demo:
+                publisher = DemoPublisher().start()
+                try:
+                    session.run(f"socket demo sub; connect demo {publisher.endpoint}; "
+                                "subscribe demo; watch demo")
+                    print(DEMO_HINT)
+                except CommandError as exc:
+                    print("error: " + exc.line)
+            while not session.closed:
+                try:
+                    line = prompt.prompt([("class:prompt", "zmq> ")])
+                except KeyboardInterrupt:
+                    continue  # Ctrl-C drops the line being typed
+                except EOFError:
+                    break
+                _, quit_ = run_line(session, line, sys.stdout, sys.stdout, colours, printer)
+                if quit_:
+                    break
+        finally:
+            printer.stop()
+            if publisher is not None:
+                publisher.stop()
+    session.close()
+    return 0

@@ -1,0 +1,27 @@
+"""The bottom toolbar: live socket counters and the syntax of the command being typed."""
+
+from __future__ import annotations
+
+from prompt_toolkit.application import get_app_or_none
+from prompt_toolkit.formatted_text import StyleAndTextTuples
+
+from ..session import Session
+from ..session.completion import current_command
+
+__all__ = ["toolbar"]
+
+
+def toolbar(session: Session) -> StyleAndTextTuples:
+    out: StyleAndTextTuples = []
+    for info in session.sockets()[:8]:
+        out.append(("class:toolbar.socket", f" {info.name}"))
+        out.append(("", f" {info.type} in {info.received} ({info.rate_in:.0f}/s)"
+                        f" out {info.sent} ({info.rate_out:.0f}/s) |"))
+    if not out:
+        out.append(("", " no sockets | "))
+    app = get_app_or_none()
+    text = app.current_buffer.text if app is not None else ""
+    command = current_command(text)
+    hint = command.usage if command else "Tab completes, help lists commands, Ctrl-D quits"
+    out.append(("class:toolbar.hint", " " + hint))
+    return out
