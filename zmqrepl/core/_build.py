@@ -334,9 +334,18 @@ static int zr_reserve(zr_socket_t *st, int n)
     int cap = st->cap ? st->cap : 8;
     while (cap < n)
         cap *= 2;
-    zmq_msg_t *parts = realloc(st->parts, cap * sizeof(zmq_msg_t));
+    /* Messages move with zmq_msg_move, never by copying bytes: small frames
+       keep their data inside zmq_msg_t, so a raw copy would leave pointers
+       into the freed block. */
+    zmq_msg_t *parts = malloc(cap * sizeof(zmq_msg_t));
     if (parts == NULL)
         return -1;
+    for (int i = 0; i < st->nparts; i++) {
+        zmq_msg_init(&parts[i]);
+        zmq_msg_move(&parts[i], &st->parts[i]);
+        zmq_msg_close(&st->parts[i]);
+    }
+    free(st->parts);
     st->parts = parts;
     const char **data = realloc(st->part_data, cap * sizeof(char *));
     if (data == NULL)
@@ -380,14 +389,17 @@ int zr_recv_parts(zr_socket_t *st, int flags, int timeout)
             }
             break;
         }
-        st->part_data[n] = (const char *)zmq_msg_data(part);
-        st->part_size[n] = zmq_msg_size(part);
         n++;
         st->nparts = n;
         if (!zmq_msg_more(part)) {
             rc = n;
             break;
         }
+    }
+    /* Data pointers only once every frame is in its final place. */
+    for (int i = 0; rc > 0 && i < n; i++) {
+        st->part_data[i] = (const char *)zmq_msg_data(&st->parts[i]);
+        st->part_size[i] = zmq_msg_size(&st->parts[i]);
     }
     if (rc < 0)
         zr_release_parts(st);
