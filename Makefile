@@ -7,7 +7,7 @@ STAMP := $(VENV)/.zmqrepl-installed
 .PHONY: run test setup lint bench clean
 
 run: setup
-	$(BIN)/python -m zmqrepl --demo
+	$(BIN)/zmqrepl --demo
 
 test: setup
 	$(BIN)/python -m pytest -q

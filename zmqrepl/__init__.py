@@ -7,3 +7,16 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 __all__ = ["__version__"]
+
+
+def load_ipython_extension(ip: object) -> None:
+    """``%load_ext zmqrepl``: the %zmq magics (needs IPython)."""
+    from .magics import load_ipython_extension as load
+
+    load(ip)
+
+
+def unload_ipython_extension(ip: object) -> None:
+    from .magics import unload_ipython_extension as unload
+
+    unload(ip)

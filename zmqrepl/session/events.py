@@ -26,7 +26,7 @@ __all__ = [
 ]
 
 # Watch events keep at most this much of each frame for display; the true size is kept.
-DISPLAY_PREFIX = 4096
+DISPLAY_PREFIX = 16 * 1024
 
 
 @dataclass(frozen=True)

@@ -27,6 +27,7 @@ from .entry import SocketEntry
 from .errors import CommandError
 from .events import EventLog, Message, MonitorNotice, Notice
 from .frames import parse_frame
+from .handle import SocketHandle
 from .parser import Parsed, parse
 from .records import read_records, record_line
 from .render import help_lines
@@ -134,6 +135,11 @@ class Session:
             out.append(SocketInfo(e.name, e.kind.name.lower(), e.endpoint_text, opts, e.received,
                                   e.sent, e.rate_in, e.rate_out, e.flags_text))
         return out
+
+    def handle(self, name: str) -> SocketHandle:
+        """A thread-safe Python handle on socket ``name``."""
+        self._entry(name)
+        return SocketHandle(self, name)
 
     def watch_buffer(self, name: str) -> list[Message]:
         return self._entry(name).buffer.snapshot()

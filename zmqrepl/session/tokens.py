@@ -147,6 +147,9 @@ def split_commands(text: str) -> list[str]:
         elif ch == "\\" and i + 1 < len(text):
             current.append(ch + text[i + 1])
             i += 1
+        elif ch == "#" and (not current or current[-1][-1:].isspace()):
+            while i + 1 < len(text) and text[i + 1] != "\n":
+                i += 1  # a comment runs to the end of the line, past any ';'
         elif ch in ";\n":
             out.append("".join(current))
             current = []

@@ -1,0 +1,59 @@
+"""HTML for notebooks: messages, the sockets table, the live watch pane."""
+
+from __future__ import annotations
+
+import html
+from typing import Sequence
+
+from ..session import Message, SocketInfo
+from ..session.frames import render_frame
+from ..session.render import format_size, format_time
+
+__all__ = ["messages_html", "sockets_html", "sparkline", "watch_html"]
+
+_CSS = ("<style>.zmqrepl td,.zmqrepl th{text-align:left;padding:1px 8px;font-family:monospace;"
+        "vertical-align:top}.zmqrepl .dim{color:#888}.zmqrepl .k-hex{color:#a60}"
+        ".zmqrepl .k-json{color:#070}</style>")
+_BARS = "▁▂▃▄▅▆▇█"
+
+
+def sparkline(values: Sequence[float]) -> str:
+    if not values:
+        return ""
+    top = max(values) or 1.0
+    return "".join(_BARS[min(len(_BARS) - 1, int(v / top * (len(_BARS) - 1)))] for v in values)
+
+
+def _frames_cell(msg: Message, width: int) -> str:
+    rows = []
+    for data, size in zip(msg.frames, msg.sizes):
+        shown = render_frame(data, size, msg.fmt, width)
+        text = html.escape(shown.text) if shown.kind != "empty" else "<i class='dim'>(empty)</i>"
+        rows.append(f"<span class='dim'>{format_size(size)}</span> "
+                    f"<span class='k-{shown.kind}'>{text}</span>")
+    return "<br>".join(rows)
+
+
+def messages_html(messages: Sequence[Message], width: int = 100) -> str:
+    body = "".join(
+        f"<tr><td class='dim'>{format_time(m.time)}</td><td>{html.escape(m.socket)}</td>"
+        f"<td>{len(m.frames)}</td><td>{_frames_cell(m, width)}</td></tr>" for m in messages)
+    return (f"{_CSS}<table class='zmqrepl'><tr><th>time</th><th>socket</th><th>parts</th>"
+            f"<th>frames</th></tr>{body}</table>")
+
+
+def sockets_html(infos: Sequence[SocketInfo]) -> str:
+    head = "".join(f"<th>{html.escape(c)}</th>" for c in SocketInfo.COLUMNS)
+    rows = "".join("<tr>" + "".join(f"<td>{html.escape(str(v))}</td>" for v in info.row()) + "</tr>"
+                   for info in infos)
+    return f"{_CSS}<table class='zmqrepl'><tr>{head}</tr>{rows}</table>"
+
+
+def watch_html(names: Sequence[str], messages: Sequence[Message], counts: dict[str, int],
+               rates: Sequence[float], state: str) -> str:
+    total = " ".join(f"{html.escape(n)}: {counts.get(n, 0)} received" for n in names)
+    rate = rates[-1] if rates else 0.0
+    head = (f"<div class='zmqrepl'><b>watch {html.escape(' '.join(names))}</b> "
+            f"<span class='dim'>{state}</span> · {total} · {rate:.0f} msg/s "
+            f"<span title='messages per second, last {len(rates)} s'>{sparkline(rates)}</span></div>")
+    return head + messages_html(messages)

@@ -1,0 +1,160 @@
+"""%zmq and %%zmq: the session's command language in IPython.
+
+    %load_ext zmqrepl
+    %zmq socket s sub
+    %zmq connect s tcp://127.0.0.1:5556
+    %zmq subscribe s
+    w = %zmq watch s          # a pane that keeps updating under this cell
+    msg = %zmq recv s         # a list of bytes
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from IPython.core.error import UsageError
+from IPython.core.magic import Magics, cell_magic, line_magic, magics_class, no_var_expand
+from IPython.display import HTML, display
+from traitlets import Int, Unicode
+
+from ..session import CommandError, Result, Session
+from ..session.tokens import split_commands
+from .expand import expand
+from .html import messages_html, sockets_html
+from .watch import Watch
+
+__all__ = ["ZmqMagics", "SocketsTable", "Messages"]
+
+
+class SocketsTable(list):  # type: ignore[type-arg]
+    """The result of ``%zmq sockets``: a list of SocketInfo that shows as a table."""
+
+    def _repr_html_(self) -> str:
+        return sockets_html(self)
+
+
+class Messages(list):  # type: ignore[type-arg]
+    """Received messages (lists of bytes), shown as a table in the notebook."""
+
+    def __init__(self, messages: list[list[bytes]], shown: list[Any]) -> None:
+        super().__init__(messages)
+        self._shown = shown
+
+    def _repr_html_(self) -> str:
+        return messages_html(self._shown)
+
+
+@magics_class
+class ZmqMagics(Magics):
+    shown_messages = Int(20, help="Messages shown in a watch pane (newest first).").tag(config=True)
+    update_interval = Int(100, help="Milliseconds between watch updates (at least 100).").tag(config=True)
+    default_format = Unicode("auto", help="Frame format: auto, text, hex, json or msgpack.").tag(config=True)
+    linger = Int(1000, help="Linger (ms) of new sockets: bounds closing and kernel shutdown.").tag(config=True)
+    maxmsgsize = Int(64 * 1024 * 1024, help="Largest message new sockets accept (bytes).").tag(config=True)
+
+    def __init__(self, shell: Any = None, **kwargs: Any) -> None:
+        super().__init__(shell=shell, **kwargs)
+        self._session: Session | None = None
+        self.watches: dict[str, Watch] = {}
+
+    @property
+    def session(self) -> Session:
+        if self._session is None or self._session.closed:
+            self._session = Session(linger=self.linger, maxmsgsize=self.maxmsgsize)
+        return self._session
+
+    def close(self) -> None:
+        for watch in list(self.watches.values()):
+            watch.stop()
+        self.watches.clear()
+        if self._session is not None:
+            self._session.close()
+
+    # -- the magics ---------------------------------------------------------------
+
+    @no_var_expand
+    @line_magic
+    def zmq(self, line: str) -> Any:
+        """Run one zmqrepl command; ``%zmq help`` lists them."""
+        return self._run([line])
+
+    @no_var_expand
+    @cell_magic("zmq")
+    def zmq_cell(self, line: str, cell: str) -> Any:
+        """Run one zmqrepl command per line."""
+        return self._run([line, *cell.splitlines()])
+
+    def _run(self, lines: list[str]) -> Any:
+        namespace = self.shell.user_ns if self.shell is not None else {}
+        value: Any = None
+        try:
+            for text in lines:
+                for command in split_commands(text):
+                    value = self._one(expand(command, namespace))
+        except CommandError as exc:
+            raise UsageError(exc.line) from None
+        except KeyboardInterrupt:
+            print("cancelled")
+            return None
+        return value
+
+    def _one(self, command: str) -> Any:
+        if self.default_format != "auto" and command.split()[:1] in (["watch"], ["recv"]) \
+                and "--format" not in command:
+            command += f" --format {self.default_format}"
+        result = self.session.execute(command)
+        if result is None:
+            return None
+        return self._present(result)
+
+    def _present(self, result: Result) -> Any:
+        name = result.command
+        if name == "watch":
+            return self._watch(list(result.value))
+        if name == "unwatch":
+            for sock in result.value:
+                watch = self.watches.pop(sock, None)
+                if watch is not None:
+                    watch.stop()
+            _print(result.lines)
+            return None
+        if name == "sockets":
+            return SocketsTable(result.value)
+        if name == "recv":
+            messages = [result.value] if result.value and isinstance(result.value[0], bytes) else result.value
+            _print(result.lines)
+            return Messages(messages, result.messages) if len(messages) != 1 else list(messages[0])
+        if name == "socket":
+            _print(result.lines)
+            return self.session.handle(result.value)
+        if name in ("get", "curve", "poll", "version", "bind"):
+            return result.value
+        if name == "help":
+            _print(result.lines)
+            return None
+        if result.messages:
+            display(HTML(messages_html(result.messages)))
+        _print(result.lines)
+        return None
+
+    def _watch(self, names: list[str]) -> Watch:
+        for name in names:
+            old = self.watches.pop(name, None)
+            if old is not None:
+                old.stop()
+        watch = Watch(self.session, names, shown=self.shown_messages,
+                      interval=self.update_interval / 1000, display=_show)
+        for name in names:
+            self.watches[name] = watch
+        watch.start()
+        return watch
+
+
+def _show(obj: Any) -> Any:
+    return display(obj, display_id=True)
+
+
+def _print(lines: list[str]) -> None:
+    if lines:
+        print("\n".join(lines))
+
