@@ -41,7 +41,7 @@ def _shutdown_at_exit() -> None:
     for ctx in list(live_contexts):
         try:
             ctx._exit_cleanup(EXIT_LINGER_MS)
-        except Exception:
+        except Exception:  # noqa: BLE001 - exit must go on whatever happens
             pass
 
 

@@ -165,7 +165,7 @@ class Context:
             # closed sockets may still linger, so terminate away from the collector.
             self._handle = None
             threading.Thread(target=lib.zmq_ctx_term, args=(handle,), daemon=True).start()
-        except Exception:
+        except Exception:  # noqa: BLE001 - interpreter shutdown: globals may be gone
             pass
 
     def __repr__(self) -> str:

@@ -107,4 +107,11 @@ def _raise_for(items: Sequence[PollItem], rc: int) -> None:
             sock = item.socket
             if sock is not None and (rc != lib.ZR_CLOSED or sock.closed):
                 raise sock._error(rc, "poll")
-    raise error_for(ffi.errno, "poll")
+    errno = ffi.errno
+    if errno == Errno.ETERM:
+        # As recv does: close the sockets whose context ended, or term() waits for ever.
+        for item in items:
+            sock = item.socket
+            if sock is not None and sock.context.closed:
+                sock._close_idle("its context was terminated")
+    raise error_for(errno, "poll")

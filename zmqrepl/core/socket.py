@@ -240,9 +240,15 @@ class Socket:
             return
         try:
             if self._pid == os.getpid():
-                lib.zr_close(st, 0, 0)
+                # Cap an infinite (default) linger, as at exit: a dropped socket with
+                # messages queued to a dead peer must not make term() wait for ever.
+                size = ffi.new("size_t *", 4)
+                linger = ffi.new("int *", -1)
+                lib.zr_getsockopt(st, Option.LINGER, linger, size)
+                cap = _process.EXIT_LINGER_MS
+                lib.zr_close(st, 1, cap if linger[0] < 0 or linger[0] > cap else linger[0])
             lib.zr_socket_free(st)
-        except Exception:
+        except Exception:  # noqa: BLE001 - interpreter shutdown: globals may be gone
             pass
 
     # -- endpoints ----------------------------------------------------------

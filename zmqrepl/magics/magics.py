@@ -21,9 +21,10 @@ from ..session import CommandError, Result, Session
 from ..session.tokens import split_commands
 from .expand import expand
 from .html import messages_html, sockets_html
+from .monitor import MonitorPane
 from .watch import Watch
 
-__all__ = ["ZmqMagics", "SocketsTable", "Messages"]
+__all__ = ["Messages", "SocketsTable", "ZmqMagics"]
 
 
 class SocketsTable(list):  # type: ignore[type-arg]
@@ -49,13 +50,14 @@ class ZmqMagics(Magics):
     shown_messages = Int(20, help="Messages shown in a watch pane (newest first).").tag(config=True)
     update_interval = Int(100, help="Milliseconds between watch updates (at least 100).").tag(config=True)
     default_format = Unicode("auto", help="Frame format: auto, text, hex, json or msgpack.").tag(config=True)
-    linger = Int(1000, help="Linger (ms) of new sockets: bounds closing and kernel shutdown.").tag(config=True)
+    linger = Int(1000, help="Linger (ms) of new sockets: bounds close and shutdown.").tag(config=True)
     maxmsgsize = Int(64 * 1024 * 1024, help="Largest message new sockets accept (bytes).").tag(config=True)
 
     def __init__(self, shell: Any = None, **kwargs: Any) -> None:
         super().__init__(shell=shell, **kwargs)
         self._session: Session | None = None
         self.watches: dict[str, Watch] = {}
+        self.monitors: dict[str, MonitorPane] = {}
 
     @property
     def session(self) -> Session:
@@ -64,9 +66,10 @@ class ZmqMagics(Magics):
         return self._session
 
     def close(self) -> None:
-        for watch in list(self.watches.values()):
-            watch.stop()
+        for pane in [*self.watches.values(), *self.monitors.values()]:
+            pane.stop()
         self.watches.clear()
+        self.monitors.clear()
         if self._session is not None:
             self._session.close()
 
@@ -79,7 +82,7 @@ class ZmqMagics(Magics):
         return self._run([line])
 
     @no_var_expand
-    @cell_magic("zmq")
+    @cell_magic("zmq")  # type: ignore[arg-type]
     def zmq_cell(self, line: str, cell: str) -> Any:
         """Run one zmqrepl command per line."""
         return self._run([line, *cell.splitlines()])
@@ -118,6 +121,16 @@ class ZmqMagics(Magics):
                     watch.stop()
             _print(result.lines)
             return None
+        if name == "monitor":
+            old = self.monitors.pop(result.value[1], None)
+            if old is not None:
+                old.stop()
+            if not result.value[0]:
+                _print(result.lines)
+                return None
+            pane = MonitorPane(self.session, result.value[1], interval=self.update_interval / 1000)
+            self.monitors[result.value[1]] = pane
+            return pane.start()
         if name == "sockets":
             return SocketsTable(result.value)
         if name == "recv":
@@ -143,15 +156,11 @@ class ZmqMagics(Magics):
             if old is not None:
                 old.stop()
         watch = Watch(self.session, names, shown=self.shown_messages,
-                      interval=self.update_interval / 1000, display=_show)
+                      interval=self.update_interval / 1000)
         for name in names:
             self.watches[name] = watch
         watch.start()
         return watch
-
-
-def _show(obj: Any) -> Any:
-    return display(obj, display_id=True)
 
 
 def _print(lines: list[str]) -> None:

@@ -74,7 +74,7 @@ class Engine:
         if cleanup is not None:
             try:
                 self.call(cleanup)
-            except Exception:
+            except Exception:  # noqa: BLE001 - stopping must finish regardless
                 pass
         self._stopping = True
         self._wake()
@@ -119,7 +119,7 @@ class Engine:
             timeout = 0
         try:
             poll(items, timeout)
-        except Exception:
+        except Exception:  # noqa: BLE001 - a socket closed under us: rebuild the list
             self._items = None
             items = []
         if items and items[0].readable:
@@ -146,7 +146,7 @@ class Engine:
         """Background work must never kill the engine: report its failure instead."""
         try:
             fn(*args)
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001 - background work must never kill the engine
             if self._on_error is not None:
                 self._on_error(exc)
 
@@ -154,7 +154,7 @@ class Engine:
 def _settle(future: Future[Any], fn: Callable[[], Any]) -> None:
     try:
         future.set_result(fn())
-    except BaseException as exc:
+    except BaseException as exc:  # noqa: BLE001 - handed to the waiting thread
         future.set_exception(exc)
 
 

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections import deque
 from dataclasses import dataclass, field
 from typing import IO, TYPE_CHECKING, Any
 
 from ..core import Monitor, Socket, SocketType
-from .events import WatchBuffer
+from .events import MonitorNotice, WatchBuffer
 
 if TYPE_CHECKING:
     from .waiters import Waiter
@@ -35,6 +36,7 @@ class SocketEntry:
     record_path: str = ""
     waiters: list[Waiter] = field(default_factory=list)
     buffer: WatchBuffer = field(default_factory=WatchBuffer)
+    monitor_events: deque[MonitorNotice] = field(default_factory=lambda: deque(maxlen=200))
     _last_in: int = 0
     _last_out: int = 0
 

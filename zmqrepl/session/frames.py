@@ -133,6 +133,6 @@ def _msgpack(data: bytes) -> str | None:
         return None
     try:
         value = msgpack.unpackb(data, raw=False, strict_map_key=False)
-    except Exception:
+    except Exception:  # noqa: BLE001 - malformed input falls back to hex
         return None
     return json.dumps(value, default=repr, ensure_ascii=False, separators=(",", ":"))

@@ -101,7 +101,7 @@ class Session:
         try:
             return handler(parsed)
         except ZMQError as exc:
-            raise CommandError(exc.message) from None
+            raise _core_error(exc.message, f"see: help {parsed.command.name}") from None
         except FutureTimeout:
             raise CommandError(f"{parsed.command.name} did not finish",
                                "the session engine is busy; try again") from None
@@ -143,6 +143,10 @@ class Session:
 
     def watch_buffer(self, name: str) -> list[Message]:
         return self._entry(name).buffer.snapshot()
+
+    def monitor_events(self, name: str) -> list[MonitorNotice]:
+        """The newest connection events of a monitored socket."""
+        return list(self._entry(name).monitor_events)
 
     def close(self) -> None:
         if self._closed:
@@ -312,7 +316,7 @@ class Session:
         try:
             self.engine.call(act)
         except (TypeError, ValueError) as exc:
-            raise CommandError(str(exc), "see: help set") from None
+            raise _core_error(str(exc), "see: help set") from None
         return Result("set", value, [f"{entry.name}.{option} = {_short(value)}"])
 
     def _cmd_get(self, p: Parsed) -> Result:
@@ -384,7 +388,7 @@ class Session:
                         f"{entry.name} could not send within {timeout_ms} ms: no peer is ready "
                         "to take the message", "connect or bind a peer first; sockets shows endpoints"))
                 return
-            except BaseException as exc:
+            except BaseException as exc:  # noqa: BLE001 - handed to the waiting thread
                 done.set_exception(exc)
                 return
             entry.sent += 1
@@ -475,7 +479,7 @@ class Session:
             raise CommandError(f"monitor takes 'off' after the name, not {off!r}", "monitor NAME [off]")
         if off:
             self.engine.call(lambda: self._stop_monitor(entry))
-            return Result("monitor", False, [f"{entry.name}: monitor off"])
+            return Result("monitor", (False, entry.name), [f"{entry.name}: monitor off"])
 
         def start() -> None:
             if entry.monitor is not None:
@@ -490,12 +494,14 @@ class Session:
                         return
                     ev = parse_monitor_message(frames)
                     name = (ev.event.name or str(int(ev.event))).lower()
-                    self.events.push(MonitorNotice(entry.name, time.time(), name, ev.endpoint, ev.value))
+                    notice = MonitorNotice(entry.name, time.time(), name, ev.endpoint, ev.value)
+                    entry.monitor_events.append(notice)
+                    self.events.push(notice)
 
             self.engine.add_reader(mon.socket, read)
 
         self.engine.call(start)
-        return Result("monitor", True, [f"{entry.name}: monitoring connection events (monitor "
+        return Result("monitor", (True, entry.name), [f"{entry.name}: monitoring connection events (monitor "
                                         f"{entry.name} off to stop)"])
 
     def _cmd_poll(self, p: Parsed) -> Result:
@@ -632,6 +638,14 @@ class Session:
     def _cmd_quit(self, p: Parsed) -> Result:
         self.close()
         return Result("quit", None, [], quit=True)
+
+
+def _core_error(text: str, fallback_hint: str) -> CommandError:
+    """A CommandError from a zmqrepl.core message, keeping its own "(hint: ...)" if it has one."""
+    message, sep, hint = text.partition(" (hint: ")
+    if sep and hint.endswith(")"):
+        return CommandError(message, hint[:-1])
+    return CommandError(text, fallback_hint)
 
 
 def _short(value: Any) -> str:

@@ -76,7 +76,7 @@ def run_line(session: Session, line: str, out: TextIO, err: TextIO, colour: Colo
     except KeyboardInterrupt:
         write(colour("notice", "cancelled") + "\n")
         return False, False
-    except Exception as exc:
+    except Exception as exc:  # noqa: BLE001 - every failure becomes one line
         with printer.lock:
             err.write(colour("bad", error_line(exc)) + "\n")
             err.flush()
