@@ -25,7 +25,7 @@ $(STAMP): pyproject.toml setup.py zmqrepl/core/_build.py scripts/ensure-system-d
 	@sh scripts/ensure-system-deps.sh
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -e '.[test]'
+	$(BIN)/python -m pip install -q -e '.[test,notebook]'
 	@touch $(STAMP)
 
 clean:

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 __all__ = ["ALIASES", "COMMANDS", "FORMATS", "Arg", "ArgKind", "Command", "Flag", "lookup"]
 
 FORMATS = ("auto", "text", "hex", "json", "msgpack")
+AUTH_ACTIONS = ("on", "off", "show", "allow", "deny", "curve", "plain")
 
 
 class ArgKind(enum.Enum):
@@ -40,6 +41,7 @@ class Arg:
     kind: ArgKind
     optional: bool = False
     repeat: bool = False  # takes every remaining word
+    choices: tuple[str, ...] = ()  # for WORD: the words allowed
 
     @property
     def usage(self) -> str:
@@ -139,14 +141,21 @@ _TABLE = [
          Arg("NAME", S, repeat=True), flags=(_FORMAT,), examples=("watch s", "watch s d --format hex")),
     _cmd("unwatch", "stop watching a socket (none: all of them)", Arg("NAME", S, True)),
     _cmd("monitor", "show connection events of a socket live (connected, disconnected...)",
-         Arg("NAME", S), Arg("off", ArgKind.WORD, True), examples=("monitor s", "monitor s off")),
+         Arg("NAME", S), Arg("off", ArgKind.WORD, True, choices=("off",)),
+         examples=("monitor s", "monitor s off")),
     _cmd("poll", "show which sockets can receive or send now", Arg("NAME", S, repeat=True),
          flags=(_TIMEOUT,), examples=("poll s d --timeout 1000",)),
     _cmd("close", "close a socket", Arg("NAME", S)),
     _cmd("sockets", "list sockets: type, endpoints, changed options, counters, rates",
          aliases=("ls",)),
-    _cmd("curve", "make a CURVE key pair (Z85)", Arg("keypair", ArgKind.WORD),
+    _cmd("curve", "make a CURVE key pair (Z85)", Arg("keypair", ArgKind.WORD, choices=("keypair",)),
          examples=("curve keypair",)),
+    _cmd("auth", "authenticate peers of CURVE/PLAIN servers (ZAP): allow/deny addresses, keys, users",
+         Arg("ACTION", ArgKind.WORD, True, choices=AUTH_ACTIONS), Arg("ARGS", ArgKind.WORD, True, True),
+         details="auth on | off | show; auth allow ADDRESS; auth deny ADDRESS; auth curve PUBLICKEY "
+                 "(or: auth curve any); auth plain USER PASSWORD. Applies to every socket of the "
+                 "session. Without auth, a CURVE server accepts any client that knows its key.",
+         examples=("auth curve any", "auth allow 127.0.0.1", "auth plain admin secret")),
     _cmd("record", "log incoming messages of a socket to a JSON Lines file (--stop ends it)",
          Arg("NAME", S), Arg("FILE", ArgKind.FILE, True),
          flags=(Flag("stop", ArgKind.SWITCH, "stop recording", False),),

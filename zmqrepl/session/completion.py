@@ -131,8 +131,8 @@ def _choices(kind: ArgKind, word: str, words: list[Token], ctx: CompletionContex
         return [(f, "format") for f in FORMATS]
     if kind is ArgKind.COMMAND:
         return [(c, COMMANDS[c].summary) for c in COMMANDS]
-    if kind is ArgKind.WORD and arg is not None:
-        return [(arg.name, "")]
+    if kind is ArgKind.WORD and arg is not None and arg.choices:
+        return [(c, "") for c in arg.choices]
     return []
 
 

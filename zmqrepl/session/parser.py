@@ -90,6 +90,9 @@ def _convert(arg: Arg | Flag, token: Token, command: Command) -> Any:
         if found is None:
             raise CommandError(f"no command {text!r}", "type help for the list")
         return found.name
+    if kind is ArgKind.WORD and isinstance(arg, Arg) and arg.choices and text.lower() not in arg.choices:
+        raise CommandError(f"{command.name} takes {' or '.join(arg.choices)} here, not {text!r}",
+                           f"usage: {command.usage}")
     return token if kind is ArgKind.VALUE else text
 
 

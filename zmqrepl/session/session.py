@@ -33,6 +33,7 @@ from .records import read_records, record_line
 from .render import help_lines
 from .tokens import Token, split_commands
 from .waiters import Waiter
+from .zap import SessionAuth
 
 __all__ = ["DEFAULT_LINGER_MS", "DEFAULT_MAXMSGSIZE", "Result", "Session", "SocketInfo"]
 
@@ -86,6 +87,7 @@ class Session:
         self._source_depth = 0
         self._closed = False
         self._tick_at = time.monotonic()
+        self.auth = SessionAuth(self.engine)
         self.engine.submit(lambda: self.engine.call_later(1.0, self._tick))
 
     # -- for front ends --------------------------------------------------------
@@ -224,6 +226,7 @@ class Session:
     def _close_all(self) -> None:
         for entry in list(self._entries.values()):
             self._close_entry(entry)
+        self.auth.stop()
 
     def _stop_monitor(self, entry: SocketEntry) -> None:
         if entry.monitor is not None:
@@ -261,6 +264,8 @@ class Session:
             sock.set(Option.LINGER, self.linger)
             sock.set(Option.MAXMSGSIZE, self.maxmsgsize)
             entry = SocketEntry(name, kind, sock)
+            # Session defaults that differ from libzmq's show in the sockets table.
+            entry.changed.update(linger=self.linger, maxmsgsize=self.maxmsgsize)
             self._entries[name] = entry
             return entry
 
@@ -542,6 +547,12 @@ class Session:
             raise CommandError(f"curve {p.args['keypair']!r} is not a curve command", "curve keypair")
         public, secret = curve_keypair()
         return Result("curve", (public, secret), [f"public {public.decode()}", f"secret {secret.decode()}"])
+
+    def _cmd_auth(self, p: Parsed) -> Result:
+        action = (p.args.get("ACTION") or "show").lower()
+        args: list[str] = p.args.get("ARGS") or []
+        lines = self.engine.call(lambda: self.auth.apply(action, args))
+        return Result("auth", self.auth.running, lines)
 
     def _cmd_record(self, p: Parsed) -> Result:
         entry = self._entry(p.args["NAME"])
