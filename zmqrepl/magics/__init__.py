@@ -37,3 +37,10 @@ def unload_ipython_extension(ip: Any) -> None:
         magics.close()
         if matcher in ip.Completer.custom_matchers:
             ip.Completer.custom_matchers.remove(matcher)
+        # Take %zmq and %%zmq away too, or they would keep running on a closed ZmqMagics.
+        manager = ip.magics_manager
+        for kind in ("line", "cell"):
+            if getattr(manager.magics[kind].get("zmq"), "__self__", None) is magics:
+                del manager.magics[kind]["zmq"]
+        if manager.registry.get(type(magics).__name__) is magics:
+            del manager.registry[type(magics).__name__]

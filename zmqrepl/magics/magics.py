@@ -134,9 +134,10 @@ class ZmqMagics(Magics):
         if name == "sockets":
             return SocketsTable(result.value)
         if name == "recv":
-            messages = [result.value] if result.value and isinstance(result.value[0], bytes) else result.value
             _print(result.lines)
-            return Messages(messages, result.messages) if len(messages) != 1 else list(messages[0])
+            if result.value and isinstance(result.value[0], bytes):
+                return list(result.value)  # one message (recv without --count)
+            return Messages(result.value, result.messages)  # --count N: always a list of messages
         if name == "socket":
             _print(result.lines)
             return self.session.handle(result.value)

@@ -1,0 +1,128 @@
+"""%zmq watch: one display with a display id, then throttled updates from a background
+thread; bounded memory with exact counters; %zmq unwatch stops it; %config settings apply."""
+
+from __future__ import annotations
+
+import re
+import time
+from typing import Callable
+
+from magic_support import Peer, Published, Shell, html_tables, table_dicts, wait_for
+
+PeerFactory = Callable[..., Peer]
+RECEIVED = re.compile(r"s: (\d+) received")
+
+
+def _start_watch(shell: Shell, code: str = "w = %zmq watch s") -> Published:
+    start = time.monotonic()
+    shell.ok(code)
+    shown = [r for r in shell.pub.shown() if r.at >= start]
+    assert len(shown) == 1, shown
+    assert shown[0].transient.get("display_id")
+    assert "text/html" in shown[0].data and "text/plain" in shown[0].data
+    return shown[0]
+
+
+def _subscribe(shell: Shell, endpoint: str, *extra: str) -> None:
+    shell["ep"] = endpoint
+    shell.ok("\n".join(["%%zmq", "socket s sub", *extra, "connect s {ep}", "subscribe s"]))
+
+
+def test_watch_updates_its_display_while_a_cell_runs_throttled_and_unwatch_stops(
+        shell: Shell, peer: PeerFactory) -> None:
+    pub = peer("pub", "--interval", "0.003")
+    _subscribe(shell, pub.endpoint)
+    first = _start_watch(shell)
+    did = first.transient["display_id"]
+    w = shell["w"]
+    assert w.running
+
+    start = time.monotonic()
+    shell.ok("import time\ntime.sleep(1.5)")  # a later cell that blocks
+    end = time.monotonic()
+    updates = [u for u in shell.pub.updates(did, since=start) if u.at <= end]
+    assert 3 <= len(updates) <= 20, len(updates)  # live, and no more than ~10 a second
+    assert all(u.thread != "MainThread" for u in updates)
+
+    last = updates[-1].data["text/html"]
+    assert last != first.data["text/html"]
+    received = int(RECEIVED.search(last).group(1))  # type: ignore[union-attr]
+    assert received > 0
+    rows = table_dicts(last)
+    assert len(rows) == 20  # shown_messages default: newest 20
+    assert all(r["socket"] == "s" and "m-" in r["frames"] for r in rows)
+    seqs = [int(re.search(r"m-(\d+)", r["frames"]).group(1)) for r in rows]  # type: ignore[union-attr]
+    assert seqs == sorted(seqs, reverse=True)  # newest first
+    assert "live" in last
+    assert len(w.messages) > 0 and all(m[0] == b"t" for m in w.messages)
+
+    ran = shell.ok("%zmq unwatch s")
+    assert "stopped watching s" in ran.stdout
+    assert not w.running
+    settled = len(shell.pub.updates(did))
+    final = shell.pub.updates(did)[-1].data["text/html"]
+    assert "stopped" in final
+    time.sleep(0.5)
+    assert len(shell.pub.updates(did)) == settled
+    shell.ok("t = %zmq sockets")
+    assert shell["t"][0].flags == "-"
+
+
+def test_watch_keeps_a_bounded_ring_and_exact_counters(shell: Shell, peer: PeerFactory) -> None:
+    total = 20_000
+    pub = peer("pub", "--count", str(total))
+    _subscribe(shell, pub.endpoint, "set s rcvhwm 0")
+    first = _start_watch(shell)
+    w = shell["w"]
+    pub.expect("DONE", timeout=30)
+    wait_for(lambda: w.counts["s"] >= total, timeout=30, what=f"{total} messages counted")
+    time.sleep(0.3)
+    assert w.counts == {"s": total}
+    messages = w.messages
+    assert len(messages) == 200
+    assert messages[0] == [b"t", f"m-{total - 200}".encode()]
+    assert messages[-1] == [b"t", f"m-{total - 1}".encode()]
+    assert len(shell.magics.session.events) <= 2000
+    shell.ok("t = %zmq sockets")
+    assert shell["t"][0].received == total
+    assert table_dicts(shell["t"]._repr_html_())[0]["in"] == str(total)
+    # the pane shows the exact total once it settles
+    did = first.transient["display_id"]
+    wait_for(lambda: f"s: {total} received" in shell.pub.updates(did)[-1].data["text/html"],
+             timeout=5, what="the pane showing the total")
+    w.stop()
+    assert not w.running
+    stopped = len(shell.pub.updates(did))
+    time.sleep(0.3)
+    assert len(shell.pub.updates(did)) == stopped
+
+
+def test_config_shown_messages_default_format_and_update_interval_take_effect(
+        shell: Shell, peer: PeerFactory) -> None:
+    shell.ok("%config ZmqMagics.shown_messages = 5")
+    shell.ok("%config ZmqMagics.default_format = 'hex'")
+    shell.ok("%config ZmqMagics.update_interval = 500")
+    pub = peer("pub", "--interval", "0.003")
+    _subscribe(shell, pub.endpoint)
+    first = _start_watch(shell)
+    did = first.transient["display_id"]
+
+    start = time.monotonic()
+    shell.ok("import time\ntime.sleep(1.6)")
+    end = time.monotonic()
+    updates = [u for u in shell.pub.updates(did, since=start) if u.at <= end]
+    assert 1 <= len(updates) <= 5, len(updates)  # every 500 ms, not every 100 ms
+    html = updates[-1].data["text/html"]
+    rows = table_dicts(html)
+    assert len(rows) == 5
+    assert "k-hex" in html
+    assert all("6d 2d" in r["frames"] for r in rows)  # "m-" shown as hex
+    assert "m-" not in "".join(r["frames"] for r in rows)
+    shell.ok("%zmq unwatch s")
+
+    shell.ok("got = %zmq recv s --count 2 --timeout 5000")
+    got_html = shell["got"]._repr_html_()
+    assert "k-hex" in got_html and "6d 2d" in got_html
+    shell.ok("txt = %zmq recv s --count 2 --timeout 5000 --format text")
+    txt_rows = html_tables(shell["txt"]._repr_html_())[0][1:]
+    assert all("m-" in row[3] for row in txt_rows)
