@@ -171,7 +171,7 @@ def _zap_loop(handler: zmq.Socket) -> None:
                 "credentials": [z85.encode(c).decode() if len(c) == 32 else c.hex() for c in msg[6:]],
             })
             status = [b"200", b"OK", b"interop-user", b""]
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001 - reported back to the test
             ZAP_LOG.append({"error": repr(exc)})
             status = [b"500", b"peer ZAP handler failed", b"", b""]
         handler.send_multipart([version, request_id, *status])
@@ -204,7 +204,7 @@ def main() -> None:
         try:
             result = globals()["op_" + op](**cmd)
             reply = {"ok": True, "result": result}
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001 - reported back to the test
             reply = {"ok": False, "error": f"{type(exc).__name__}: {exc}",
                      "traceback": traceback.format_exc()}
         out.write(json.dumps(reply) + "\n")

@@ -11,7 +11,9 @@ Importable on its own; it has no threads and no UI.
 
 from __future__ import annotations
 
+from . import zerocopy
 from ._lib import ffi, lib
+from .batch import MessageBatch
 from .constants import REMOVED_OPTIONS, Errno, Event, Option, PollFlag, SocketType, ValueType
 from .context import Context, default_context, set_io_threads
 from .curve import curve_keypair, curve_public, z85_decode, z85_encode
@@ -29,6 +31,7 @@ __all__ = [
     "Errno",
     "Event",
     "Frame",
+    "MessageBatch",
     "Monitor",
     "MonitorEvent",
     "Option",
@@ -49,6 +52,7 @@ __all__ = [
     "set_io_threads",
     "z85_decode",
     "z85_encode",
+    "zerocopy",
     "zmq_version",
 ]
 

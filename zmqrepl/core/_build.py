@@ -28,6 +28,12 @@ typedef struct {
     int more;
     const char **part_data;
     size_t *part_size;
+    char *batch;
+    size_t batch_used;
+    size_t *batch_offs;
+    int *batch_ends;
+    int batch_nframes;
+    int progress;
     ...;
 } zr_socket_t;
 
@@ -82,7 +88,14 @@ int zr_close(zr_socket_t *st, int set_linger, int linger);
 int zr_endpoint(zr_socket_t *st, int op, const char *endpoint);
 int zr_setsockopt(zr_socket_t *st, int option, const void *value, size_t size);
 int zr_getsockopt(zr_socket_t *st, int option, void *value, size_t *size);
-long long zr_recv(zr_socket_t *st, int flags, int timeout);
+long long zr_recv(zr_socket_t *st, int flags, int timeout, char *out, size_t cap);
+int zr_recv_batch(zr_socket_t *st, int max_msgs, size_t max_bytes, int flags, int timeout);
+int zr_send_batch(zr_socket_t *st, void **data, size_t *sizes, int *ends, int nmsgs, int flags,
+                  int timeout);
+int zr_send_zerocopy(zr_socket_t *st, void *data, size_t size, long long token, int flags,
+                     int timeout);
+int zr_released(long long *tokens, int max);
+void zr_abandon(zr_socket_t *st);
 int zr_recv_parts(zr_socket_t *st, int flags, int timeout);
 int zr_take_part(zr_socket_t *st, int index, zmq_msg_t *dest);
 int zr_take(zr_socket_t *st, zmq_msg_t *dest);
@@ -97,6 +110,8 @@ SOURCE = r"""
 #include <zmq.h>
 #include <errno.h>
 #include <stdlib.h>
+#include <pthread.h>
+#include <stdint.h>
 #include <string.h>
 #include <time.h>
 
@@ -109,7 +124,10 @@ SOURCE = r"""
 #define ZR_CLOSED -3  /* the socket is closed (or inherited through fork) */
 #define ZR_SLICE -4   /* a bounded wait elapsed: Python runs signal handlers, then resumes */
 #define ZR_RESUME 0x100  /* flag: continue a wait begun earlier, keeping its deadline */
-#define ZR_SLICE_MS 100  /* longest time spent in C before Python sees a pending signal */
+/* Longest time spent in C before Python looks at pending signals. A signal that
+   lands just before a wait starts is seen after one slice, so this bounds how
+   late Ctrl-C can be (the target is 100 ms). */
+#define ZR_SLICE_MS 50
 
 typedef struct {
     void *handle;
@@ -123,6 +141,17 @@ typedef struct {
     zmq_msg_t *parts;  /* reusable messages for multipart receives */
     int nparts;        /* initialised entries of parts */
     int cap;
+    char *batch;       /* frames of the last zr_recv_batch, back to back */
+    size_t batch_used;
+    size_t batch_cap;
+    size_t *batch_offs;  /* frame i is batch[offs[i]:offs[i+1]] */
+    int *batch_ends;     /* message j ends before frame ends[j] */
+    int batch_nframes;
+    int batch_fcap;
+    int batch_mcap;
+    int progress;      /* messages sent by the last zr_send_batch */
+    int held;          /* a blocking call returned between wait slices, keeping the socket */
+    pthread_t owner;   /* the thread that keeps it */
 } zr_socket_t;
 
 /* Take the socket for this thread, or say why not. The exchange is atomic and
@@ -143,6 +172,38 @@ static void zr_leave(zr_socket_t *st)
     int saved = errno;
     __atomic_store_n(&st->busy, 0, __ATOMIC_RELEASE);
     errno = saved;
+}
+
+/* Blocking calls return to Python between wait slices (and on EINTR) so that
+   signal handlers run, but keep the socket for their thread meanwhile: another
+   thread still gets ZR_BUSY, not a turn in the middle of someone's recv. */
+static int zr_enter_wait(zr_socket_t *st, int flags)
+{
+    if ((flags & ZR_RESUME) && st->held && pthread_equal(st->owner, pthread_self())) {
+        st->held = 0;
+        return 0;
+    }
+    return zr_enter(st);
+}
+
+static long long zr_leave_wait(zr_socket_t *st, long long rc)
+{
+    if (rc == ZR_SLICE || (rc == ZR_ERR && errno == EINTR)) {
+        st->owner = pthread_self();
+        st->held = 1;
+        return rc;
+    }
+    zr_leave(st);
+    return rc;
+}
+
+/* Python gives up a resumable call (an exception between slices): let go. */
+void zr_abandon(zr_socket_t *st)
+{
+    if (st->held && pthread_equal(st->owner, pthread_self())) {
+        st->held = 0;
+        zr_leave(st);
+    }
 }
 
 static long long zr_now_ms(void)
@@ -179,6 +240,15 @@ zr_socket_t *zr_socket_new(void *context, int type)
 
 static void zr_free_buffers(zr_socket_t *st)
 {
+    free(st->batch);
+    free(st->batch_offs);
+    free(st->batch_ends);
+    st->batch = NULL;
+    st->batch_offs = NULL;
+    st->batch_ends = NULL;
+    st->batch_cap = 0;
+    st->batch_fcap = 0;
+    st->batch_mcap = 0;
     free(st->parts);
     free(st->part_data);
     free(st->part_size);
@@ -206,6 +276,7 @@ void zr_socket_forget(zr_socket_t *st)
 {
     st->handle = NULL;
     st->busy = 0;
+    st->held = 0;
     st->nparts = 0;
     zmq_msg_init(&st->msg);
 }
@@ -298,9 +369,9 @@ static int zr_wait(zr_socket_t *st, short events, int flags, int timeout, int *s
 
 /* Receive one frame into the socket's message: data, size and more flag in
    one crossing. */
-long long zr_recv(zr_socket_t *st, int flags, int timeout)
+long long zr_recv(zr_socket_t *st, int flags, int timeout, char *out, size_t cap)
 {
-    int rc = zr_enter(st);
+    int rc = zr_enter_wait(st, flags);
     if (rc)
         return rc;
     int started = 0;
@@ -308,9 +379,14 @@ long long zr_recv(zr_socket_t *st, int flags, int timeout)
     for (;;) {
         rc = zmq_msg_recv(&st->msg, st->handle, ZMQ_DONTWAIT);
         if (rc >= 0) {
+            size_t size = zmq_msg_size(&st->msg);
             st->data = (const char *)zmq_msg_data(&st->msg);
             st->more = zmq_msg_more(&st->msg);
-            result = (long long)zmq_msg_size(&st->msg);
+            /* Small frames are copied to the caller's buffer, which Python
+               slices into bytes without making a pointer object first. */
+            if (out != NULL && size <= cap)
+                memcpy(out, st->data, size);
+            result = (long long)size;
             break;
         }
         if (errno != EAGAIN || (flags & ZMQ_DONTWAIT)) {
@@ -323,8 +399,7 @@ long long zr_recv(zr_socket_t *st, int flags, int timeout)
             break;
         }
     }
-    zr_leave(st);
-    return result;
+    return zr_leave_wait(st, result);
 }
 
 static int zr_reserve(zr_socket_t *st, int n)
@@ -363,7 +438,7 @@ static int zr_reserve(zr_socket_t *st, int n)
    message whole, so once the first frame is here the rest never block. */
 int zr_recv_parts(zr_socket_t *st, int flags, int timeout)
 {
-    int rc = zr_enter(st);
+    int rc = zr_enter_wait(st, flags);
     if (rc)
         return rc;
     zr_release_parts(st);
@@ -403,8 +478,7 @@ int zr_recv_parts(zr_socket_t *st, int flags, int timeout)
     }
     if (rc < 0)
         zr_release_parts(st);
-    zr_leave(st);
-    return rc;
+    return (int)zr_leave_wait(st, rc);
 }
 
 /* Move a received frame out of the socket into dest, so that a view on its
@@ -434,7 +508,7 @@ int zr_take(zr_socket_t *st, zmq_msg_t *dest)
 
 int zr_send(zr_socket_t *st, const void *data, size_t size, int flags, int timeout)
 {
-    int rc = zr_enter(st);
+    int rc = zr_enter_wait(st, flags);
     if (rc)
         return rc;
     int started = 0;
@@ -453,15 +527,14 @@ int zr_send(zr_socket_t *st, const void *data, size_t size, int flags, int timeo
         if (rc)
             break;
     }
-    zr_leave(st);
-    return rc;
+    return (int)zr_leave_wait(st, rc);
 }
 
 /* Send a whole multipart message, or nothing. Only the first frame can find
    the pipe full: libzmq counts the high-water mark in whole messages. */
 int zr_send_parts(zr_socket_t *st, void **data, size_t *sizes, int n, int flags, int timeout)
 {
-    int rc = zr_enter(st);
+    int rc = zr_enter_wait(st, flags);
     if (rc)
         return rc;
     int started = 0;
@@ -487,8 +560,195 @@ int zr_send_parts(zr_socket_t *st, void **data, size_t *sizes, int n, int flags,
         }
     }
 out:
-    zr_leave(st);
-    return rc;
+    return (int)zr_leave_wait(st, rc);
+}
+
+static int zr_batch_room(zr_socket_t *st, size_t bytes, int frames, int msgs)
+{
+    if (bytes > st->batch_cap) {
+        size_t cap = st->batch_cap ? st->batch_cap : 65536;
+        while (cap < bytes)
+            cap *= 2;
+        char *b = realloc(st->batch, cap);
+        if (b == NULL)
+            return -1;
+        st->batch = b;
+        st->batch_cap = cap;
+    }
+    if (frames > st->batch_fcap) {
+        int cap = st->batch_fcap ? st->batch_fcap * 2 : 1024;
+        while (cap < frames)
+            cap *= 2;
+        size_t *o = realloc(st->batch_offs, cap * sizeof(size_t));
+        if (o == NULL)
+            return -1;
+        st->batch_offs = o;
+        st->batch_fcap = cap;
+    }
+    if (msgs > st->batch_mcap) {
+        int cap = st->batch_mcap ? st->batch_mcap * 2 : 1024;
+        while (cap < msgs)
+            cap *= 2;
+        int *e = realloc(st->batch_ends, cap * sizeof(int));
+        if (e == NULL)
+            return -1;
+        st->batch_ends = e;
+        st->batch_mcap = cap;
+    }
+    return 0;
+}
+
+/* Drain up to max_msgs whole messages (stopping early past max_bytes) into
+   one buffer, in one crossing. Waits (in slices) only for the first. */
+int zr_recv_batch(zr_socket_t *st, int max_msgs, size_t max_bytes, int flags, int timeout)
+{
+    int rc = zr_enter_wait(st, flags);
+    if (rc)
+        return rc;
+    int started = 0, msgs = 0, frames = 0;
+    size_t used = 0;
+    int result = 0;
+    for (;;) {
+        rc = zmq_msg_recv(&st->msg, st->handle, ZMQ_DONTWAIT);
+        if (rc < 0) {
+            if (errno == EAGAIN && frames == 0 && !(flags & ZMQ_DONTWAIT)) {
+                rc = zr_wait(st, ZMQ_POLLIN, flags, timeout, &started);
+                if (rc == 0)
+                    continue;
+                result = rc;
+            } else {
+                result = msgs > 0 ? msgs : ZR_ERR;
+            }
+            break;
+        }
+        size_t size = zmq_msg_size(&st->msg);
+        if (zr_batch_room(st, used + size, frames + 2, msgs + 1) < 0) {
+            errno = ENOMEM;
+            result = ZR_ERR;  /* the frame is lost; nothing better to do without memory */
+            break;
+        }
+        memcpy(st->batch + used, zmq_msg_data(&st->msg), size);
+        st->batch_offs[frames++] = used;
+        used += size;
+        if (!zmq_msg_more(&st->msg)) {
+            st->batch_ends[msgs++] = frames;
+            if (msgs >= max_msgs || used >= max_bytes) {
+                result = msgs;
+                break;
+            }
+        }
+    }
+    if (result > 0 && st->batch_offs != NULL)
+        st->batch_offs[frames] = used;
+    st->batch_nframes = result > 0 ? frames : 0;
+    st->batch_used = result > 0 ? used : 0;
+    return (int)zr_leave_wait(st, result);
+}
+
+/* Send several messages in one crossing. Only a message's first frame can
+   find the pipe full; then this waits (in slices). st->progress counts the
+   messages sent, so Python can resume after a slice or a signal. */
+int zr_send_batch(zr_socket_t *st, void **data, size_t *sizes, int *ends, int nmsgs, int flags,
+                  int timeout)
+{
+    int rc = zr_enter_wait(st, flags);
+    if (rc)
+        return rc;
+    int started = 0;
+    int frame = 0;
+    st->progress = 0;
+    for (int m = 0; m < nmsgs; m++) {
+        int last = ends[m] - 1;
+        for (;;) {
+            int more = frame < last ? ZMQ_SNDMORE : 0;
+            rc = zmq_send(st->handle, data[frame], sizes[frame], more | ZMQ_DONTWAIT);
+            if (rc >= 0)
+                break;
+            if (errno != EAGAIN || (flags & ZMQ_DONTWAIT)) {
+                rc = ZR_ERR;
+                goto out;
+            }
+            rc = zr_wait(st, ZMQ_POLLOUT, flags, timeout, &started);
+            if (rc)
+                goto out;
+        }
+        for (frame++; frame <= last; frame++) {
+            int more = frame < last ? ZMQ_SNDMORE : 0;
+            if (zmq_send(st->handle, data[frame], sizes[frame], more | ZMQ_DONTWAIT) < 0) {
+                rc = ZR_ERR;
+                goto out;
+            }
+        }
+        st->progress = m + 1;
+    }
+    rc = 0;
+out:
+    return (int)zr_leave_wait(st, rc);
+}
+
+/* Zero-copy sends: libzmq calls zr_release from its I/O thread when it is done
+   with a buffer. It must not touch Python, so it only records the buffer's
+   token; Python drops its reference when it next collects the tokens. */
+static pthread_mutex_t zr_release_lock = PTHREAD_MUTEX_INITIALIZER;
+static long long *zr_release_tokens = NULL;
+static int zr_release_count = 0;
+static int zr_release_cap = 0;
+
+static void zr_release(void *data, void *hint)
+{
+    (void)data;
+    pthread_mutex_lock(&zr_release_lock);
+    if (zr_release_count == zr_release_cap) {
+        int cap = zr_release_cap ? zr_release_cap * 2 : 64;
+        long long *t = realloc(zr_release_tokens, cap * sizeof(long long));
+        if (t == NULL) {
+            pthread_mutex_unlock(&zr_release_lock);
+            return;  /* the buffer stays referenced: a leak, never a crash */
+        }
+        zr_release_tokens = t;
+        zr_release_cap = cap;
+    }
+    zr_release_tokens[zr_release_count++] = (long long)(intptr_t)hint;
+    pthread_mutex_unlock(&zr_release_lock);
+}
+
+int zr_released(long long *tokens, int max)
+{
+    pthread_mutex_lock(&zr_release_lock);
+    int n = zr_release_count < max ? zr_release_count : max;
+    memcpy(tokens, zr_release_tokens + (zr_release_count - n), n * sizeof(long long));
+    zr_release_count -= n;
+    pthread_mutex_unlock(&zr_release_lock);
+    return n;
+}
+
+int zr_send_zerocopy(zr_socket_t *st, void *data, size_t size, long long token, int flags,
+                     int timeout)
+{
+    int rc = zr_enter_wait(st, flags);
+    if (rc)
+        return rc;
+    int started = 0;
+    zmq_msg_t msg;
+    for (;;) {
+        zmq_msg_init_data(&msg, data, size, zr_release, (void *)(intptr_t)token);
+        rc = zmq_msg_send(&msg, st->handle, (flags & ZMQ_SNDMORE) | ZMQ_DONTWAIT);
+        if (rc >= 0) {
+            rc = 0;
+            break;
+        }
+        int err = errno;
+        zmq_msg_close(&msg);  /* libzmq did not take it: this releases the token now */
+        errno = err;
+        if (errno != EAGAIN || (flags & ZMQ_DONTWAIT)) {
+            rc = ZR_ERR;
+            break;
+        }
+        rc = zr_wait(st, ZMQ_POLLOUT, flags, timeout, &started);
+        if (rc)
+            break;
+    }
+    return (int)zr_leave_wait(st, rc);
 }
 
 /* Poll sockets and plain fds. Every socket is taken for the duration of the

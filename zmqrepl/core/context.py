@@ -72,7 +72,9 @@ class Context:
             st = lib.zr_socket_new(self._handle, int(kind))
             if st == ffi.NULL:
                 raise error_for(ffi.errno, "create socket", kind)
-            return st
+            # Freed with the last reference to it, not in Socket.__del__: another
+            # thread can still reach a dying Socket through a WeakSet and use it.
+            return ffi.gc(st, lib.zr_socket_free)
 
     def _register(self, sock: Socket) -> None:
         self._sockets.add(sock)
@@ -91,7 +93,7 @@ class Context:
             self._handle = None
         lib.zmq_ctx_shutdown(handle)
         for sock in list(self._sockets):
-            sock._close_idle("its context was terminated")
+            sock._close_terminated()
         while True:
             # Returning to Python on EINTR lets the signal handler run (Ctrl-C).
             if lib.zmq_ctx_term(handle) == 0:

@@ -113,5 +113,5 @@ def _raise_for(items: Sequence[PollItem], rc: int) -> None:
         for item in items:
             sock = item.socket
             if sock is not None and sock.context.closed:
-                sock._close_idle("its context was terminated")
+                sock._close_terminated()
     raise error_for(errno, "poll")

@@ -33,7 +33,7 @@ def proxy(frontend: Socket, backend: Socket, capture: Socket | None = None) -> N
             if errno == Errno.ETERM:
                 for sock in (frontend, backend, capture):
                     if sock is not None:
-                        sock._close_idle("its context was terminated")
+                        sock._close_terminated()
                 return
         culprit = next((s for s in (frontend, backend, capture)
                         if s is not None and (rc != lib.ZR_CLOSED or s.closed)), frontend)

@@ -16,7 +16,7 @@ that does not raise lets the call go on, keeping its timeout.
 from __future__ import annotations
 
 import os
-from typing import TYPE_CHECKING, Any, Callable, Iterable, Type, TypeVar, Union, overload
+from typing import TYPE_CHECKING, Any, Callable, Union
 
 from . import _process
 from ._lib import ffi, lib
@@ -24,25 +24,15 @@ from ._options import OptionValue, decode_value, encode_value, new_out_buffer, r
 from .constants import Errno, Event, Option, PollFlag, SocketType
 from .context import Context, default_context
 from .errors import Again, SocketBusy, SocketClosed, ZMQError, error_for
+from .messaging import SCRATCH_SIZE, Frame, MessagingMixin
 
 if TYPE_CHECKING:
     from .monitor import Monitor
 
 __all__ = ["Frame", "RecvAs", "Socket"]
 
-T = TypeVar("T")
-Frame = Union[bytes, bytearray, memoryview, str]
 RecvAs = Union[type[bytes], type[str], Callable[[memoryview, int], Any]]
 
-_recv = lib.zr_recv
-_recv_parts = lib.zr_recv_parts
-_send = lib.zr_send
-_send_parts = lib.zr_send_parts
-_unpack = ffi.unpack
-_from_buffer = ffi.from_buffer
-_DONTWAIT = lib.ZMQ_DONTWAIT
-_SNDMORE = lib.ZMQ_SNDMORE
-_RESUME = lib.ZR_RESUME
 _ERR = lib.ZR_ERR
 _BUSY = lib.ZR_BUSY
 _CLOSED = lib.ZR_CLOSED
@@ -51,6 +41,7 @@ _EINTR = Errno.EINTR
 _EAGAIN = Errno.EAGAIN
 _ETERM = Errno.ETERM
 
+_TERMINATED = "its context was terminated"
 _ENDPOINT_OPS = {"bind": 0, "connect": 1, "unbind": 2, "disconnect": 3}
 
 
@@ -68,19 +59,7 @@ def _socket_type(value: str | SocketType | int) -> SocketType:
                     f"not {type(value).__name__}")
 
 
-def _frame_buffer(msg: object) -> Any:
-    """A buffer libzmq can read: bytes as they are, str as UTF-8, else the buffer protocol."""
-    if type(msg) is bytes:
-        return msg
-    if isinstance(msg, str):
-        return msg.encode("utf-8")
-    try:
-        return _from_buffer(msg)
-    except TypeError:
-        raise TypeError(f"a frame must be str or a bytes-like object, not {type(msg).__name__}") from None
-
-
-class Socket:
+class Socket(MessagingMixin):
     """A ZeroMQ socket. ``Socket("sub")`` uses the default context."""
 
     __slots__ = (
@@ -93,6 +72,8 @@ class Socket:
         "_monitor",
         "_pid",
         "_rcvtimeo",
+        "_scratch",
+        "_scratch_buf",
         "_sndtimeo",
         "_st",
     )
@@ -105,6 +86,8 @@ class Socket:
         elif not isinstance(context, Context):
             raise TypeError(f"context must be a Context, not {type(context).__name__}")
         self._st = context._new_socket_state(kind)
+        self._scratch = ffi.new("char[]", SCRATCH_SIZE)
+        self._scratch_buf = ffi.buffer(self._scratch)
         self._kind = kind
         self._context = context
         self._pid = os.getpid()
@@ -160,6 +143,9 @@ class Socket:
                 "terminate its context to wake a blocked call)"))
         if rc == _CLOSED:
             reason = self._closed_reason
+            if reason == _TERMINATED:
+                # term() closed it between two wait slices of this very call.
+                return error_for(_ETERM, op, self._kind)
             why = f" ({reason})" if reason not in ("", "closed") else ""
             return SocketClosed(Errno.ENOTSOCK, "socket closed", (
                 f"{self._kind.name} socket is closed{why}; make a new socket"))
@@ -173,7 +159,7 @@ class Socket:
                     f"({option}); no peer {'sent anything' if op == 'recv' else 'took the message'}"
                     f" (hint: check the peer is connected, or raise {option})"))
         if errno == _ETERM:
-            self._close_idle("its context was terminated")
+            self._close_terminated()
         return error_for(errno, op, self._kind, endpoint)
 
     # -- life cycle ---------------------------------------------------------
@@ -199,6 +185,10 @@ class Socket:
         if not self._closed_reason:
             self._closed_reason = reason
         return bool(lib.zr_close(self._st, 0, 0) != _BUSY)
+
+    def _close_terminated(self) -> bool:
+        """Close after the context ended (ETERM): the socket can do nothing else now."""
+        return self._close_idle(_TERMINATED)
 
     def _close_at_exit(self, linger_cap: int) -> bool:
         if self.closed:
@@ -247,7 +237,6 @@ class Socket:
                 lib.zr_getsockopt(st, Option.LINGER, linger, size)
                 cap = _process.EXIT_LINGER_MS
                 lib.zr_close(st, 1, cap if linger[0] < 0 or linger[0] > cap else linger[0])
-            lib.zr_socket_free(st)
         except Exception:  # noqa: BLE001 - interpreter shutdown: globals may be gone
             pass
 
@@ -349,132 +338,6 @@ class Socket:
         """Whether the last frame received with recv() has more frames after it."""
         return bool(self._st.more)
 
-    # -- sending ------------------------------------------------------------
-
-    def send(self, msg: Frame, *, nonblocking: bool = False, more: bool = False) -> None:
-        """Send one frame (``more=True``: another frame of the same message follows).
-        A non-blocking send that would block raises Again."""
-        data = msg if type(msg) is bytes else _frame_buffer(msg)
-        flags = (_DONTWAIT if nonblocking else 0) | (_SNDMORE if more else 0)
-        rc = _send(self._st, data, len(data), flags, self._sndtimeo)
-        if rc:
-            self._send_wait(rc, flags, data)
-
-    def _send_wait(self, rc: int, flags: int, data: Any) -> None:
-        while True:
-            if rc != _SLICE and not (rc == _ERR and ffi.errno == _EINTR):
-                raise self._error(rc, "send")
-            # Looping back here runs any pending signal handler (Ctrl-C raises).
-            rc = _send(self._st, data, len(data), flags | _RESUME, self._sndtimeo)
-            if rc == 0:
-                return
-
-    def send_multipart(self, parts: Iterable[Frame], *, nonblocking: bool = False) -> None:
-        """Send all parts as one message, or none of them."""
-        buffers = [p if type(p) is bytes else _frame_buffer(p) for p in parts]
-        n = len(buffers)
-        if n == 0:
-            raise ValueError("a message needs at least one frame (use b'' for an empty one)")
-        data = ffi.new("void *[]", n)
-        sizes = ffi.new("size_t[]", n)
-        for i, buf in enumerate(buffers):
-            data[i] = _from_buffer(buf) if type(buf) is bytes else buf
-            sizes[i] = len(buf)
-        flags = _DONTWAIT if nonblocking else 0
-        while True:
-            rc = _send_parts(self._st, data, sizes, n, flags, self._sndtimeo)
-            if rc == 0:
-                return
-            if rc != _SLICE and not (rc == _ERR and ffi.errno == _EINTR):
-                raise self._error(rc, "send")
-            flags |= _RESUME
-
-    # -- receiving ----------------------------------------------------------
-
-    @overload
-    def recv(self, *, nonblocking: bool = ...) -> bytes: ...
-    @overload
-    def recv(self, *, nonblocking: bool = ..., as_: Type[str]) -> str: ...
-    @overload
-    def recv(self, *, nonblocking: bool = ..., as_: Callable[[memoryview, int], T]) -> T: ...
-
-    def recv(self, *, nonblocking: bool = False, as_: Any = bytes) -> Any:
-        """Receive one frame. Non-blocking with nothing queued returns None.
-
-        ``as_`` is bytes, str, or a callable given (a read-only memoryview of
-        the frame, its size); the view is released when the callable returns.
-        """
-        st = self._st
-        n = _recv(st, _DONTWAIT if nonblocking else 0, self._rcvtimeo)
-        if n < 0:
-            n = self._recv_wait(n, nonblocking)
-            if n < 0:
-                return None
-        if as_ is bytes:
-            return _unpack(st.data, n)
-        if as_ is str:
-            return _unpack(st.data, n).decode("utf-8")
-        return self._convert(-1, n, as_)
-
-    def _recv_wait(self, rc: int, nonblocking: bool) -> int:
-        while True:
-            if rc == _ERR:
-                errno = ffi.errno
-                if errno == _EAGAIN and nonblocking:
-                    return -1
-                if errno != _EINTR:
-                    raise self._error(rc, "recv")
-            elif rc != _SLICE:
-                raise self._error(rc, "recv")
-            # Looping back here runs any pending signal handler (Ctrl-C raises).
-            rc = _recv(self._st, _RESUME, self._rcvtimeo)
-            if rc >= 0:
-                return rc
-
-    def _convert(self, index: int, size: int, as_: Callable[[memoryview, int], T]) -> T:
-        if not callable(as_):
-            raise TypeError("as_ must be bytes, str or a callable(view, size)")
-        keep = ffi.new("zmq_msg_t *")
-        rc = lib.zr_take_part(self._st, index, keep)
-        if rc:
-            raise self._error(rc, "recv")
-        # The frame now lives in `keep`, closed only when the last view on it is
-        # gone, so a view the callable kept can never read freed memory.
-        data = ffi.gc(ffi.cast("char *", lib.zmq_msg_data(keep)),
-                      lambda _ptr: lib.zmq_msg_close(keep))
-        view = memoryview(ffi.buffer(data, size)).toreadonly()
-        try:
-            return as_(view, size)
-        finally:
-            try:
-                view.release()
-            except BufferError:
-                pass  # the callable exported it further; the frame stays alive for it
-
-    def recv_multipart(self, *, nonblocking: bool = False, as_: Any = bytes) -> list[Any] | None:
-        """Receive every frame of the next message (all or nothing)."""
-        flags = _DONTWAIT if nonblocking else 0
-        st = self._st
-        while True:
-            n = _recv_parts(st, flags, self._rcvtimeo)
-            if n >= 0:
-                break
-            if n == _ERR:
-                errno = ffi.errno
-                if errno == _EAGAIN and nonblocking:
-                    return None
-                if errno != _EINTR:
-                    raise self._error(n, "recv")
-            elif n != _SLICE:
-                raise self._error(n, "recv")
-            flags |= _RESUME
-        data, sizes = st.part_data, st.part_size
-        if as_ is bytes:
-            return [_unpack(data[i], sizes[i]) for i in range(n)]
-        if as_ is str:
-            return [_unpack(data[i], sizes[i]).decode("utf-8") for i in range(n)]
-        return [self._convert(i, sizes[i], as_) for i in range(n)]
-
     # -- monitoring ---------------------------------------------------------
 
     def monitor(self, events: Event | int = Event.ALL) -> Monitor:
@@ -496,3 +359,4 @@ class Socket:
     def _monitor_closed(self, mon: Monitor) -> None:
         if self._monitor is mon:
             self._monitor = None
+

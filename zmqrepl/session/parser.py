@@ -21,6 +21,7 @@ from .tokens import Token, tokenize
 __all__ = ["NAME_PATTERN", "Parsed", "check_socket_name", "parse"]
 
 NAME_PATTERN = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]{0,63}$")
+_MAX_INT = 2**31 - 1  # milliseconds (24 days) and counts
 _ENDPOINT = re.compile(r"^(tcp|ipc|inproc|pgm|epgm|vmci|ws|wss|tipc)://.+$")
 
 
@@ -72,6 +73,8 @@ def _convert(arg: Arg | Flag, token: Token, command: Command) -> Any:
                                f"usage: {command.usage}") from None
         if value < 0:
             raise CommandError(f"{label} must be 0 or more, not {value}", f"usage: {command.usage}")
+        if value > _MAX_INT:  # e.g. sleep: time.sleep overflows on huge values
+            raise CommandError(f"{label} must be at most {_MAX_INT}, not {value}", f"usage: {command.usage}")
         return value
     if kind is ArgKind.NUMBER:
         try:

@@ -1,0 +1,41 @@
+"""Helpers shared by the core tests: child interpreters and connected pairs."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+import time
+from typing import Callable
+
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+def run_py(code: str, timeout: float = 30.0) -> subprocess.CompletedProcess[str]:
+    """Run ``code`` in a fresh interpreter (fresh default context, fresh signals)."""
+    return subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(code)],
+        capture_output=True, text=True, timeout=timeout, cwd=REPO,
+    )
+
+
+def assert_not_signalled(proc: subprocess.CompletedProcess[str]) -> None:
+    """The child ended by itself (exit code >= 0), never killed by a signal (SIGSEGV...)."""
+    assert proc.returncode >= 0, (
+        f"child died of signal {-proc.returncode}\nstdout:\n{proc.stdout}\nstderr:\n{proc.stderr}"
+    )
+
+
+def assert_ok(proc: subprocess.CompletedProcess[str]) -> None:
+    assert_not_signalled(proc)
+    assert proc.returncode == 0, f"child failed\nstdout:\n{proc.stdout}\nstderr:\n{proc.stderr}"
+
+
+def wait_until(predicate: Callable[[], bool], timeout: float = 5.0, step: float = 0.01) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(step)
+    return predicate()

@@ -1,0 +1,273 @@
+"""End-to-end: the real ``zmqrepl`` in a pseudo-terminal (pexpect), against pyzmq peers.
+
+The child's output is fed into a pyte virtual screen (30 x 120). pyte answers the
+cursor-position request prompt_toolkit sends (ESC[6n) through write_process_input,
+so prompt_toolkit knows the terminal's height and draws the bottom toolbar.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import sys
+import time
+from pathlib import Path
+from typing import Callable, Iterator
+
+import pexpect
+import pyte
+import pytest
+from peer_support import Peer
+
+ROWS, COLS = 30, 120
+_ESCAPES = re.compile(rb"\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b[()][0-9A-Za-z]|\x1b[=>]")
+
+
+class Shell:
+    def __init__(self, tmp_path: Path, *args: str) -> None:
+        env = dict(os.environ, TERM="xterm", XDG_STATE_HOME=str(tmp_path / "state"),
+                   XDG_CONFIG_HOME=str(tmp_path / "config"), COLUMNS=str(COLS), LINES=str(ROWS))
+        for var in ("PROMPT_TOOLKIT_NO_CPR", "ZMQREPL_DEBUG", "NO_COLOR"):
+            env.pop(var, None)
+        # preexec_fn: a test run started in the background (SIGINT ignored) must still let
+        # Ctrl-C reach the shell as a real terminal would.
+        self.child = pexpect.spawn(sys.executable, ["-m", "zmqrepl", *args], env=env,
+                                   dimensions=(ROWS, COLS), cwd=str(tmp_path), timeout=10,
+                                   preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+        self.screen = pyte.Screen(COLS, ROWS)
+        self.stream = pyte.ByteStream(self.screen)
+        self.screen.write_process_input = lambda data: self.child.send(data.encode())
+        self.raw = b""
+        self.eof = False
+
+    # -- reading -------------------------------------------------------------------------------
+
+    def pump(self, seconds: float = 0.05) -> None:
+        end = time.monotonic() + seconds
+        while not self.eof:
+            try:
+                data = self.child.read_nonblocking(65536, timeout=max(0.01, end - time.monotonic()))
+            except pexpect.TIMEOUT:
+                data = b""
+            except pexpect.EOF:
+                self.eof = True
+                break
+            if data:
+                self.raw += data
+                self.stream.feed(data)
+            if time.monotonic() >= end:
+                break
+
+    def wait(self, cond: Callable[[], bool], what: str, timeout: float = 10.0) -> None:
+        deadline = time.monotonic() + timeout
+        while not cond():
+            if time.monotonic() > deadline or (self.eof and not cond()):
+                raise AssertionError(f"timed out waiting for {what}\n--- screen ---\n{self.text()}\n"
+                                     f"--- output ---\n{self.plain()[-3000:]}")
+            self.pump(0.05)
+
+    def text(self) -> str:
+        return "\n".join(line.rstrip() for line in self.screen.display)
+
+    def plain(self) -> str:
+        """Everything the program wrote so far, without escape sequences."""
+        return _ESCAPES.sub(b"", self.raw).decode("utf-8", "replace")
+
+    def typed(self) -> str:
+        """The prompt line up to the cursor: what the user has typed (without auto-suggestions)."""
+        return self.screen.display[self.screen.cursor.y][: self.screen.cursor.x]
+
+    def toolbar(self) -> str:
+        return self.screen.display[-1].rstrip()
+
+    # -- typing --------------------------------------------------------------------------------
+
+    def wait_prompt(self, timeout: float = 10.0) -> None:
+        self.wait(lambda: self.typed().rstrip() == "zmq>", "an empty prompt", timeout)
+
+    def command(self, line: str, expect: str | None = None, timeout: float = 10.0) -> None:
+        """Type a command and Enter; wait for ``expect`` in the output, then for the prompt."""
+        self.wait_prompt()
+        before = len(self.plain())
+        self.child.send(line + "\r")
+        if expect is not None:
+            self.wait(lambda: expect in self.plain()[before:], repr(expect), timeout)
+        self.pump(0.1)
+        self.wait_prompt(timeout)
+
+    def exit_status(self, timeout: float = 15.0) -> int | None:
+        self.wait(lambda: self.eof, "the program to exit", timeout)
+        self.child.close()
+        return self.child.exitstatus
+
+    def kill(self) -> None:
+        if self.child.isalive():
+            self.child.terminate(force=True)
+        self.child.close(force=True)
+
+
+@pytest.fixture
+def shell(tmp_path: Path) -> Iterator[Callable[..., Shell]]:
+    shells: list[Shell] = []
+
+    def start(*args: str) -> Shell:
+        sh = Shell(tmp_path, *args)
+        shells.append(sh)
+        return sh
+
+    try:
+        yield start
+    finally:
+        for sh in shells:
+            sh.kill()
+        for sh in shells:
+            assert "Traceback" not in sh.plain()
+
+
+def subscribe(sh: Shell, endpoint: str) -> None:
+    sh.command("socket s sub", "s: sub socket")
+    sh.command(f"connect s {endpoint}", "connecting to")
+    sh.command("subscribe s", "subscribed to everything")
+    sh.command("watch s", "watching s")
+
+
+def ticks(text: str) -> list[int]:
+    return [int(n) for n in re.findall(r"tick-(\d+)", text)]
+
+
+def test_messages_arrive_while_a_command_is_half_typed(shell: Callable[..., Shell],
+                                                       start_peer: Callable[..., Peer]) -> None:
+    peer = start_peer("pub", "--interval", "0.02", "--prefix", "tick")
+    sh = shell()
+    subscribe(sh, peer.endpoint)
+    sh.wait(lambda: bool(ticks(sh.text())), "live messages on the screen")
+    sh.child.send("sockets")  # no Enter
+    sh.wait(lambda: sh.typed() == "zmq> sockets", "the partly typed command")
+    first = max(ticks(sh.plain()))
+    sh.wait(lambda: max(ticks(sh.text())) > first + 20 and sh.typed() == "zmq> sockets",
+            "newer messages above the intact half-typed line")
+    # The messages scroll above the prompt; the line being typed stays whole and separate.
+    lines = sh.screen.display
+    assert lines[sh.screen.cursor.y].startswith("zmq> sockets")
+    assert not any("tick-" in line and "zmq>" in line for line in lines)
+    assert re.search(r"\d\d:\d\d:\d\d\.\d{3} s \[2 parts\]", sh.text())
+    before = len(sh.plain())
+    sh.child.send("\r")
+    sh.wait(lambda: re.search(r"\ns +sub +connect " + re.escape(peer.endpoint),
+                              sh.plain()[before:]) is not None, "the sockets table")
+    assert "name  type" in sh.plain()[before:]
+
+
+def test_request_reply(shell: Callable[..., Shell], start_peer: Callable[..., Peer]) -> None:
+    peer = start_peer("rep")
+    sh = shell()
+    sh.command("socket r req", "r: req socket")
+    sh.command(f"connect r {peer.endpoint}", "connecting to")
+    sh.command('send r "hello there"', "r: sent 1 part, 11 bytes")
+    assert peer.expect("GOT") == "GOT " + b"hello there".hex()
+    sh.command("recv r", "r [2 parts]")
+    out = sh.plain()
+    assert re.search(r"0\s+5 B reply", out) and re.search(r"1\s+11 B hello there", out)
+
+
+def test_ctrl_c_cancels_recv_and_drops_the_line(shell: Callable[..., Shell]) -> None:
+    sh = shell()
+    sh.command("socket q pull", "q: pull socket")
+    sh.wait_prompt()
+    sh.child.send("recv q\r")
+    sh.pump(0.5)
+    assert sh.typed().rstrip() != "zmq>"  # recv is waiting
+    # A Ctrl-C that lands while prompt_toolkit still holds the terminal in raw mode is only a
+    # byte in the input queue (as on a real terminal); press it again until recv is cancelled.
+    for _ in range(5):
+        sh.child.sendintr()
+        try:
+            sh.wait(lambda: "cancelled" in sh.plain(), "cancelled", timeout=2)
+            break
+        except AssertionError:
+            continue
+    assert "cancelled" in sh.plain()
+    sh.command("version", "zmqrepl 0.1")
+    # Ctrl-C at the prompt drops the half-typed line; the shell goes on.
+    sh.child.send("bogus words")
+    sh.wait(lambda: sh.typed() == "zmq> bogus words", "typed text")
+    sh.child.sendintr()
+    sh.wait_prompt()
+    sh.command("sockets", "name  type")  # would be "bogus wordssockets" had the line stayed
+    assert "unknown command" not in sh.plain()
+    sh.child.sendcontrol("d")
+    assert sh.exit_status() == 0
+
+
+def test_ctrl_d_exits_zero(shell: Callable[..., Shell], start_peer: Callable[..., Peer]) -> None:
+    peer = start_peer("rep")
+    sh = shell()
+    sh.command("socket r req", "r: req socket")
+    sh.command(f"connect r {peer.endpoint}", "connecting to")
+    sh.command("socket lonely push", "lonely: push socket")
+    sh.command("connect lonely tcp://127.0.0.1:9", "connecting to")  # never connects
+    sh.command("send lonely queued", "lonely: sent 1 part")  # stays queued: linger must be bounded
+    sh.wait_prompt()
+    sh.child.sendcontrol("d")
+    assert sh.exit_status() == 0
+
+
+def test_quit_exits_zero_and_keeps_history(shell: Callable[..., Shell], tmp_path: Path) -> None:
+    sh = shell()
+    sh.command("socket a pub", "a: pub socket")
+    sh.wait_prompt()
+    sh.child.send("quit\r")
+    assert sh.exit_status() == 0
+    history = (tmp_path / "state" / "zmqrepl" / "history").read_text(encoding="utf-8")
+    assert "+socket a pub" in history and "+quit" in history
+    # The next run suggests from that history.
+    again = shell()
+    again.wait_prompt()
+    again.child.send("socket a")
+    again.wait(lambda: again.screen.display[again.screen.cursor.y].rstrip() == "zmq> socket a pub",
+               "an auto-suggestion from history")
+    assert again.typed() == "zmq> socket a"
+
+
+def test_bad_input_interactive(shell: Callable[..., Shell]) -> None:
+    sh = shell()
+    for line, words in [("sokcet a pub", "did you mean socket"), ("socket a", "socket needs TYPE"),
+                        ("send nosuch x", "no socket named 'nosuch'"), ('send a "open', "unclosed"),
+                        ("socket a pubb", "unknown socket type")]:
+        sh.command(line, words)
+    assert sh.plain().count("error: ") == 5 and sh.plain().count("hint: ") == 5
+    sh.command("version", "zmqrepl 0.1")
+
+
+def test_toolbar_counters(shell: Callable[..., Shell], start_peer: Callable[..., Peer]) -> None:
+    pub = start_peer("pub", "--count", "25", "--prefix", "tick")
+    pull = start_peer("pull")
+    sh = shell()
+    sh.wait(lambda: "no sockets" in sh.toolbar(), "the toolbar")
+    subscribe(sh, pub.endpoint)
+    pub.expect("DONE")
+    sh.command("socket o push", "o: push socket")
+    sh.command(f"connect o {pull.endpoint}", "connecting to")
+    for i in range(3):
+        sh.command(f"send o m{i}", "o: sent 1 part")
+    for i in range(3):
+        assert pull.expect("GOT") == "GOT " + f"m{i}".encode().hex()
+    sh.wait(lambda: " s sub in 25 (" in sh.toolbar() and " o push in 0 (0/s) out 3 (" in sh.toolbar(),
+            "toolbar counters")
+    assert sh.toolbar().startswith(" s sub in 25 (")
+    assert "out 0 (0/s)" in sh.toolbar().split("|")[0]
+    # The toolbar also shows the syntax of the command being typed.
+    sh.child.send("recv o ")
+    sh.wait(lambda: "recv NAME [--timeout N]" in sh.toolbar(), "command syntax in the toolbar")
+
+
+def test_demo_shows_live_messages(shell: Callable[..., Shell]) -> None:
+    sh = shell("--demo")
+    sh.wait(lambda: "Watching the demo publisher" in sh.plain(), "the demo hint")
+    sh.wait(lambda: re.search(r"demo \[3 parts\]", sh.text()) is not None, "demo messages", timeout=5)
+    sh.wait(lambda: any(t in sh.text() for t in ("weather", "prices", "alerts")), "demo topics")
+    sh.wait(lambda: re.search(r" demo sub in [1-9]", sh.toolbar()) is not None, "demo counters")
+    sh.wait_prompt()
+    sh.child.sendcontrol("d")
+    assert sh.exit_status() == 0

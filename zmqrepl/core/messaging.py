@@ -1,0 +1,284 @@
+"""Sending and receiving: the per-message hot paths of Socket.
+
+Every call crosses into C once (one zr_* helper). Names used per message are
+module globals bound once, and frames up to 512 bytes come back through a
+per-socket scratch buffer. Blocking calls wait inside C in slices of at most
+50 ms and come back to Python in between, so signal handlers run (Ctrl-C
+raises); the socket stays taken for the waiting thread across slices.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable, Iterable, Type, TypeVar, Union, overload
+
+from ._lib import ffi, lib
+from .batch import MessageBatch
+from .constants import Errno
+from .errors import ZMQError
+from .zerocopy import ZEROCOPY_THRESHOLD, collect, hold
+
+__all__ = ["SCRATCH_SIZE", "Frame", "MessagingMixin"]
+
+T = TypeVar("T")
+Frame = Union[bytes, bytearray, memoryview, str]
+
+_recv = lib.zr_recv
+_recv_parts = lib.zr_recv_parts
+_recv_batch = lib.zr_recv_batch
+_send = lib.zr_send
+_send_parts = lib.zr_send_parts
+_send_batch = lib.zr_send_batch
+_send_zerocopy = lib.zr_send_zerocopy
+_abandon = lib.zr_abandon
+_unpack = ffi.unpack
+_from_buffer = ffi.from_buffer
+_DONTWAIT = lib.ZMQ_DONTWAIT
+_SNDMORE = lib.ZMQ_SNDMORE
+_RESUME = lib.ZR_RESUME
+_ERR = lib.ZR_ERR
+_SLICE = lib.ZR_SLICE
+_EINTR = Errno.EINTR
+_EAGAIN = Errno.EAGAIN
+# Frames up to this size are copied by C into a per-socket buffer and sliced into
+# bytes from there: cheaper than making a pointer object for every message.
+SCRATCH_SIZE = 512
+_ZC_MIN = ZEROCOPY_THRESHOLD
+_EMPTY_BATCH = MessageBatch(b"", [0], [])
+
+
+def frame_buffer(msg: object) -> Any:
+    """A buffer libzmq can read: bytes as they are, str as UTF-8, else the buffer protocol."""
+    if type(msg) is bytes:
+        return msg
+    if isinstance(msg, str):
+        return msg.encode("utf-8")
+    try:
+        return _from_buffer(msg)
+    except TypeError:
+        raise TypeError(f"a frame must be str or a bytes-like object, not {type(msg).__name__}") from None
+
+
+def _frame_arrays(buffers: list[Any]) -> tuple[Any, Any]:
+    n = len(buffers)
+    data = ffi.new("void *[]", n)
+    sizes = ffi.new("size_t[]", n)
+    for i, buf in enumerate(buffers):
+        data[i] = _from_buffer(buf) if type(buf) is bytes else buf
+        sizes[i] = len(buf)
+    return data, sizes
+
+
+def _keep_view(view: memoryview, size: int) -> memoryview:
+    # A slice is registered with the frame's buffer, not with `view`: it outlives
+    # recv's own view and keeps the frame alive.
+    return view[:size]
+
+
+class MessagingMixin:
+    __slots__ = ()
+    _st: Any
+    _rcvtimeo: int
+    _sndtimeo: int
+    _scratch: Any
+    _scratch_buf: Any
+
+    def _error(self, rc: int, op: str, endpoint: str | None = None) -> ZMQError:
+        raise NotImplementedError
+
+    def _resume(self, call: Callable[[int], int], rc: int, flags: int, op: str) -> int:
+        """Finish a call that came back between wait slices or on a signal. Returns
+        its result (>= 0), or -1 when a non-blocking call would block."""
+        try:
+            while True:
+                if rc >= 0:
+                    return rc
+                if rc == _ERR:
+                    errno = ffi.errno
+                    if errno == _EAGAIN and flags & _DONTWAIT:
+                        return -1
+                    if errno != _EINTR:
+                        raise self._error(rc, op)
+                elif rc != _SLICE:
+                    raise self._error(rc, op)
+                # Looping back here runs any pending signal handler (Ctrl-C raises).
+                rc = call(flags | _RESUME)
+        finally:
+            _abandon(self._st)
+
+    # -- sending ------------------------------------------------------------
+
+    def send(self, msg: Frame, *, nonblocking: bool = False, more: bool = False) -> None:
+        """Send one frame (``more=True``: another frame of the same message follows).
+        A non-blocking send that would block raises Again."""
+        flags = (_DONTWAIT if nonblocking else 0) | (_SNDMORE if more else 0)
+        if type(msg) is bytes:
+            if len(msg) >= _ZC_MIN:
+                return self._send_zerocopy(msg, flags)
+            data: Any = msg
+        else:
+            data = frame_buffer(msg)
+        rc = _send(self._st, data, len(data), flags, self._sndtimeo)
+        if rc and self._resume(lambda f: int(_send(self._st, data, len(data), f, self._sndtimeo)),
+                               rc, flags, "send") < 0:
+            raise self._error(_ERR, "send")  # non-blocking and would block: Again
+
+    def _send_zerocopy(self, msg: bytes, flags: int) -> None:
+        """Large immutable bytes go to libzmq without a copy; the object stays
+        referenced until libzmq reports it is done (see zerocopy.py)."""
+        collect()
+        token = hold(msg)
+        data = _from_buffer(msg)
+
+        def attempt(f: int) -> int:
+            return int(_send_zerocopy(self._st, data, len(msg), token, f, self._sndtimeo))
+
+        if self._resume(attempt, attempt(flags), flags, "send") < 0:
+            raise self._error(_ERR, "send")
+
+    def send_multipart(self, parts: Iterable[Frame], *, nonblocking: bool = False) -> None:
+        """Send all parts as one message, or none of them."""
+        buffers = [p if type(p) is bytes else frame_buffer(p) for p in parts]
+        n = len(buffers)
+        if n == 0:
+            raise ValueError("a message needs at least one frame (use b'' for an empty one)")
+        data, sizes = _frame_arrays(buffers)
+
+        def attempt(f: int) -> int:
+            return int(_send_parts(self._st, data, sizes, n, f, self._sndtimeo))
+
+        flags = _DONTWAIT if nonblocking else 0
+        if self._resume(attempt, attempt(flags), flags, "send") < 0:
+            raise self._error(_ERR, "send")
+
+    def send_many(self, messages: Iterable[Frame | Iterable[Frame]], *, nonblocking: bool = False) -> int:
+        """Send several messages in one call into C. Each is one frame (str or
+        bytes-like) or a list of frames. Returns how many were sent: with
+        ``nonblocking``, fewer than given when the queue filled up."""
+        buffers: list[Any] = []
+        ends: list[int] = []
+        for message in messages:
+            if isinstance(message, (bytes, str, bytearray, memoryview)):
+                buffers.append(message if type(message) is bytes else frame_buffer(message))
+            else:
+                frames = [p if type(p) is bytes else frame_buffer(p) for p in message]
+                if not frames:
+                    raise ValueError("a message needs at least one frame (use b'' for an empty one)")
+                buffers.extend(frames)
+            ends.append(len(buffers))
+        if not ends:
+            return 0
+        data, sizes = _frame_arrays(buffers)
+        c_ends = ffi.new("int[]", ends)
+        st = self._st
+        sent = [0]
+
+        def attempt(f: int) -> int:
+            done = sent[0]
+            first = ends[done - 1] if done else 0
+            if done:  # frame indexes are relative to the first frame passed
+                for j in range(done, len(ends)):
+                    c_ends[j] = ends[j] - first
+            rc = int(_send_batch(st, data + first, sizes + first, c_ends + done, len(ends) - done,
+                                 f, self._sndtimeo))
+            sent[0] += st.progress
+            return rc
+
+        flags = _DONTWAIT if nonblocking else 0
+        rc = self._resume(attempt, attempt(flags), flags, "send")
+        return len(ends) if rc == 0 else sent[0]
+
+    # -- receiving ----------------------------------------------------------
+
+    @overload
+    def recv(self, *, nonblocking: bool = ...) -> bytes: ...
+    @overload
+    def recv(self, *, nonblocking: bool = ..., as_: Type[str]) -> str: ...
+    @overload
+    def recv(self, *, nonblocking: bool = ..., as_: Callable[[memoryview, int], T]) -> T: ...
+
+    def recv(self, *, nonblocking: bool = False, as_: Any = bytes) -> Any:
+        """Receive one frame. Non-blocking with nothing queued returns None.
+
+        ``as_`` is bytes, str, memoryview (zero-copy for large frames), or a
+        callable given (a read-only memoryview of the frame, its size); that
+        view is released when the callable returns.
+        """
+        flags = _DONTWAIT if nonblocking else 0
+        n = _recv(self._st, flags, self._rcvtimeo, self._scratch, SCRATCH_SIZE)
+        if n < 0:
+            n = self._resume(self._recv_again, n, flags, "recv")
+            if n < 0:
+                return None
+        if as_ is bytes:
+            return self._scratch_buf[:n] if n <= SCRATCH_SIZE else _unpack(self._st.data, n)
+        if as_ is str:
+            return _unpack(self._st.data, n).decode("utf-8")
+        if as_ is memoryview:
+            return self._view(n)
+        return self._convert(-1, n, as_)
+
+    def _recv_again(self, flags: int) -> int:
+        return int(_recv(self._st, flags, self._rcvtimeo, self._scratch, SCRATCH_SIZE))
+
+    def _view(self, n: int) -> memoryview:
+        """A read-only view of the frame: zero-copy past the threshold (the view
+        keeps libzmq's message alive), a copy below it (cheaper for small ones)."""
+        if n < _ZC_MIN:
+            return memoryview(_unpack(self._st.data, n))
+        return self._convert(-1, n, _keep_view)
+
+    def _convert(self, index: int, size: int, as_: Callable[[memoryview, int], T]) -> T:
+        if not callable(as_):
+            raise TypeError("as_ must be bytes, str, memoryview or a callable(view, size)")
+        keep = ffi.new("zmq_msg_t *")
+        rc = lib.zr_take_part(self._st, index, keep)
+        if rc:
+            raise self._error(rc, "recv")
+        # The frame now lives in `keep`, closed only when the last view on it is
+        # gone, so a view the callable kept can never read freed memory.
+        data = ffi.gc(ffi.cast("char *", lib.zmq_msg_data(keep)),
+                      lambda _ptr: lib.zmq_msg_close(keep))
+        view = memoryview(ffi.buffer(data, size)).toreadonly()
+        try:
+            return as_(view, size)
+        finally:
+            try:
+                view.release()
+            except BufferError:
+                pass  # the callable exported it further; the frame stays alive for it
+
+    def recv_multipart(self, *, nonblocking: bool = False, as_: Any = bytes) -> list[Any] | None:
+        """Receive every frame of the next message (all or nothing)."""
+        flags = _DONTWAIT if nonblocking else 0
+        st = self._st
+
+        def attempt(f: int) -> int:
+            return int(_recv_parts(st, f, self._rcvtimeo))
+
+        n = self._resume(attempt, attempt(flags), flags, "recv")
+        if n < 0:
+            return None
+        data, sizes = st.part_data, st.part_size
+        if as_ is bytes:
+            return [_unpack(data[i], sizes[i]) for i in range(n)]
+        if as_ is str:
+            return [_unpack(data[i], sizes[i]).decode("utf-8") for i in range(n)]
+        return [self._convert(i, sizes[i], as_) for i in range(n)]
+
+    def recv_many(self, max_messages: int = 1000, *, nonblocking: bool = False,
+                  max_bytes: int = 16 * 1024 * 1024) -> MessageBatch:
+        """Up to ``max_messages`` ready messages in one call into C (waits for the
+        first unless ``nonblocking``; then it is empty when nothing is queued)."""
+        if max_messages < 1:
+            raise ValueError("max_messages must be 1 or more")
+        flags = _DONTWAIT if nonblocking else 0
+        st = self._st
+
+        def attempt(f: int) -> int:
+            return int(_recv_batch(st, max_messages, max_bytes, f, self._rcvtimeo))
+
+        n = self._resume(attempt, attempt(flags), flags, "recv")
+        if n <= 0:
+            return _EMPTY_BATCH
+        return MessageBatch(_unpack(st.batch, st.batch_used),
+                            _unpack(st.batch_offs, st.batch_nframes + 1), _unpack(st.batch_ends, n))
