@@ -108,6 +108,19 @@ def run_batch(session: Session, lines: Iterable[str], colour: Colours, settings:
     return status
 
 
+def run_demo_batch(session: Session, colour: Colours, settings: Settings, seconds: float = 3.0) -> int:
+    """``--demo`` without a terminal (CI, a pipe): show the live demo briefly, then exit."""
+    from ..demo import DemoPublisher
+
+    publisher = DemoPublisher().start()
+    try:
+        return run_batch(session, [f"socket demo sub; connect demo {publisher.endpoint}; "
+                                   f"subscribe demo; watch demo; sleep {int(seconds * 1000)}; sockets"],
+                         colour, settings)
+    finally:
+        publisher.stop()
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     settings, warning = load_settings()
@@ -127,6 +140,8 @@ def main(argv: list[str] | None = None) -> int:
                       file=sys.stderr)
                 return 2
             return run_batch(session, split_commands(text), batch_colour, settings)
+        if args.demo and not sys.stdin.isatty():
+            return run_demo_batch(session, batch_colour, settings)
         if not sys.stdin.isatty():
             return run_batch(session, sys.stdin, batch_colour, settings)
         from .interactive import interactive
