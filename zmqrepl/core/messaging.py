@@ -23,6 +23,9 @@ T = TypeVar("T")
 Frame = Union[bytes, bytearray, memoryview, str]
 
 _recv = lib.zr_recv
+_recv_wait = lib.zr_recv_wait
+_recv_nowait = lib.zr_recv_nowait
+_send_wait = lib.zr_send_wait
 _recv_parts = lib.zr_recv_parts
 _recv_batch = lib.zr_recv_batch
 _send = lib.zr_send
@@ -79,7 +82,6 @@ class MessagingMixin:
     _st: Any
     _rcvtimeo: int
     _sndtimeo: int
-    _scratch: Any
     _scratch_buf: Any
 
     def _error(self, rc: int, op: str, endpoint: str | None = None) -> ZMQError:
@@ -110,14 +112,19 @@ class MessagingMixin:
     def send(self, msg: Frame, *, nonblocking: bool = False, more: bool = False) -> None:
         """Send one frame (``more=True``: another frame of the same message follows).
         A non-blocking send that would block raises Again."""
-        flags = (_DONTWAIT if nonblocking else 0) | (_SNDMORE if more else 0)
-        if type(msg) is bytes:
-            if len(msg) >= _ZC_MIN:
-                return self._send_zerocopy(msg, flags)
+        if type(msg) is bytes and not (nonblocking or more) and len(msg) < _ZC_MIN:
+            rc = _send_wait(self._st, msg, len(msg))  # the common case, in fewest steps
             data: Any = msg
+            flags = 0
         else:
-            data = frame_buffer(msg)
-        rc = _send(self._st, data, len(data), flags, self._sndtimeo)
+            flags = (_DONTWAIT if nonblocking else 0) | (_SNDMORE if more else 0)
+            if type(msg) is bytes:
+                if len(msg) >= _ZC_MIN:
+                    return self._send_zerocopy(msg, flags)
+                data = msg
+            else:
+                data = frame_buffer(msg)
+            rc = _send(self._st, data, len(data), flags, self._sndtimeo)
         if rc and self._resume(lambda f: int(_send(self._st, data, len(data), f, self._sndtimeo)),
                                rc, flags, "send") < 0:
             raise self._error(_ERR, "send")  # non-blocking and would block: Again
@@ -203,10 +210,9 @@ class MessagingMixin:
         callable given (a read-only memoryview of the frame, its size); that
         view is released when the callable returns.
         """
-        flags = _DONTWAIT if nonblocking else 0
-        n = _recv(self._st, flags, self._rcvtimeo, self._scratch, SCRATCH_SIZE)
+        n = _recv_nowait(self._st) if nonblocking else _recv_wait(self._st)
         if n < 0:
-            n = self._resume(self._recv_again, n, flags, "recv")
+            n = self._resume(self._recv_again, n, _DONTWAIT if nonblocking else 0, "recv")
             if n < 0:
                 return None
         if as_ is bytes:
@@ -218,7 +224,7 @@ class MessagingMixin:
         return self._convert(-1, n, as_)
 
     def _recv_again(self, flags: int) -> int:
-        return int(_recv(self._st, flags, self._rcvtimeo, self._scratch, SCRATCH_SIZE))
+        return int(_recv(self._st, flags, self._rcvtimeo))
 
     def _view(self, n: int) -> memoryview:
         """A read-only view of the frame: zero-copy past the threshold (the view
@@ -269,8 +275,13 @@ class MessagingMixin:
                   max_bytes: int = 16 * 1024 * 1024) -> MessageBatch:
         """Up to ``max_messages`` ready messages in one call into C (waits for the
         first unless ``nonblocking``; then it is empty when nothing is queued)."""
-        if max_messages < 1:
-            raise ValueError("max_messages must be 1 or more")
+        for name, value in (("max_messages", max_messages), ("max_bytes", max_bytes)):
+            if isinstance(value, bool) or not isinstance(value, int):
+                raise TypeError(f"{name} must be an int, not {type(value).__name__}")
+        if not 1 <= max_messages < 2**31:
+            raise ValueError("max_messages must be between 1 and 2**31 - 1")
+        if not 0 <= max_bytes < 2**63:
+            raise ValueError("max_bytes must be 0 or more (and below 2**63)")
         flags = _DONTWAIT if nonblocking else 0
         st = self._st
 

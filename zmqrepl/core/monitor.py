@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import itertools
 import struct
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Iterator
 
 from .constants import Event, Option, SocketType
@@ -28,13 +27,28 @@ _ids = itertools.count(1)
 _HEADER = struct.Struct("=HI")
 
 
-@dataclass(frozen=True)
 class MonitorEvent:
-    """One event: what happened, its value (fd, errno or interval) and where."""
+    """One event: what happened, its value (fd, errno or interval) and where.
 
-    event: Event
-    value: int
-    endpoint: str
+    A plain class rather than a dataclass: importing dataclasses (and inspect)
+    would double the import time of zmqrepl.core."""
+
+    __slots__ = ("endpoint", "event", "value")
+
+    def __init__(self, event: Event, value: int, endpoint: str) -> None:
+        self.event = event
+        self.value = value
+        self.endpoint = endpoint
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, MonitorEvent) and (self.event, self.value, self.endpoint) == (
+            other.event, other.value, other.endpoint)
+
+    def __hash__(self) -> int:
+        return hash((self.event, self.value, self.endpoint))
+
+    def __repr__(self) -> str:
+        return f"MonitorEvent(event={self.event!r}, value={self.value}, endpoint={self.endpoint!r})"
 
     def __str__(self) -> str:
         name = self.event.name or str(int(self.event))

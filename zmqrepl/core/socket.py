@@ -24,7 +24,7 @@ from ._options import OptionValue, decode_value, encode_value, new_out_buffer, r
 from .constants import Errno, Event, Option, PollFlag, SocketType
 from .context import Context, default_context
 from .errors import Again, SocketBusy, SocketClosed, ZMQError, error_for
-from .messaging import SCRATCH_SIZE, Frame, MessagingMixin
+from .messaging import Frame, MessagingMixin
 
 if TYPE_CHECKING:
     from .monitor import Monitor
@@ -72,7 +72,6 @@ class Socket(MessagingMixin):
         "_monitor",
         "_pid",
         "_rcvtimeo",
-        "_scratch",
         "_scratch_buf",
         "_sndtimeo",
         "_st",
@@ -86,8 +85,8 @@ class Socket(MessagingMixin):
         elif not isinstance(context, Context):
             raise TypeError(f"context must be a Context, not {type(context).__name__}")
         self._st = context._new_socket_state(kind)
-        self._scratch = ffi.new("char[]", SCRATCH_SIZE)
-        self._scratch_buf = ffi.buffer(self._scratch)
+        # Lives inside the C state, which this socket keeps alive.
+        self._scratch_buf = ffi.buffer(self._st.scratch)
         self._kind = kind
         self._context = context
         self._pid = os.getpid()

@@ -685,6 +685,8 @@ def _option_value(option: str, token: Token) -> Any:
                            f"e.g. set NAME {option} true")
     if vt is ValueType.STR:
         return text
+    if vt is ValueType.CURVE_KEY and not token.quoted and len(text) == 40:
+        return text  # a Z85 key as curve keypair prints it, even one starting with @ or 0x
     return parse_frame(token)
 
 
