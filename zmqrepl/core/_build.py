@@ -145,8 +145,10 @@ typedef struct {
     long long deadline;  /* monotonic ms when the current timed wait gives up */
     zmq_msg_t msg;     /* one reusable message per socket: no per-call allocation */
     char scratch[512]; /* copy of the last frame when it is small (see zr_recv) */
-    int rcvtimeo;      /* the socket's ZMQ_RCVTIMEO / ZMQ_SNDTIMEO, kept for the */
-    int sndtimeo;      /* one-argument calls below */
+    int rcvtimeo;      /* the user's ZMQ_RCVTIMEO / ZMQ_SNDTIMEO: kept here, never */
+    int sndtimeo;      /* given to libzmq (see zr_budget) */
+    int zmq_rcvtimeo;  /* what libzmq has now: the wait budget of the last blocking call */
+    int zmq_sndtimeo;
     zmq_msg_t *parts;  /* reusable messages for multipart receives */
     int nparts;        /* initialised entries of parts */
     int cap;
@@ -246,6 +248,8 @@ zr_socket_t *zr_socket_new(void *context, int type)
     zmq_msg_init(&st->msg);
     st->rcvtimeo = -1;
     st->sndtimeo = -1;
+    st->zmq_rcvtimeo = -1;
+    st->zmq_sndtimeo = -1;
     return st;
 }
 
@@ -330,11 +334,15 @@ int zr_setsockopt(zr_socket_t *st, int option, const void *value, size_t size)
     int rc = zr_enter(st);
     if (rc)
         return rc;
+    if ((option == ZMQ_RCVTIMEO || option == ZMQ_SNDTIMEO) && size == sizeof(int)
+        && *(const int *)value >= -1) {
+        /* Timeouts are enforced by zr_budget across wait slices; libzmq's own
+           option holds the current slice. */
+        *(option == ZMQ_RCVTIMEO ? &st->rcvtimeo : &st->sndtimeo) = *(const int *)value;
+        zr_leave(st);
+        return 0;
+    }
     rc = zmq_setsockopt(st->handle, option, value, size);
-    if (rc == 0 && size == sizeof(int) && option == ZMQ_RCVTIMEO)
-        st->rcvtimeo = *(const int *)value;
-    if (rc == 0 && size == sizeof(int) && option == ZMQ_SNDTIMEO)
-        st->sndtimeo = *(const int *)value;
     zr_leave(st);
     return rc < 0 ? ZR_ERR : 0;
 }
@@ -382,6 +390,37 @@ static int zr_wait(zr_socket_t *st, short events, int flags, int timeout, int *s
     return 0;
 }
 
+/* How long the next blocking libzmq call may wait (ms): one slice at most, and
+   no later than the caller's deadline. 0: try once without waiting; -1: the
+   deadline has passed (errno EAGAIN). The budget is set as libzmq's own
+   RCVTIMEO/SNDTIMEO, so the wait happens inside libzmq's recv/send, exactly as
+   a plain blocking call would, and EINTR still comes back to Python. */
+static long zr_budget(zr_socket_t *st, int option, int flags, int timeout, int *started)
+{
+    long budget = ZR_SLICE_MS;
+    if (timeout >= 0) {
+        long long now = zr_now_ms();
+        int first = !*started && !(flags & ZR_RESUME);
+        if (first)
+            st->deadline = now + timeout;
+        *started = 1;
+        long long left = st->deadline - now;
+        if (left <= 0) {
+            errno = EAGAIN;
+            return first ? 0 : -1;
+        }
+        if (left < budget)
+            budget = (long)left;
+    }
+    int *current = option == ZMQ_RCVTIMEO ? &st->zmq_rcvtimeo : &st->zmq_sndtimeo;
+    if (*current != (int)budget) {
+        int value = (int)budget;
+        zmq_setsockopt(st->handle, option, &value, sizeof value);
+        *current = value;
+    }
+    return budget;
+}
+
 /* Receive one frame into the socket's message: data, size and more flag in
    one crossing. */
 long long zr_recv(zr_socket_t *st, int flags, int timeout)
@@ -390,29 +429,29 @@ long long zr_recv(zr_socket_t *st, int flags, int timeout)
     if (rc)
         return rc;
     int started = 0;
+    int wflags = flags & ZMQ_DONTWAIT;
     long long result;
-    for (;;) {
-        rc = zmq_msg_recv(&st->msg, st->handle, ZMQ_DONTWAIT);
-        if (rc >= 0) {
-            size_t size = zmq_msg_size(&st->msg);
-            st->data = (const char *)zmq_msg_data(&st->msg);
-            st->more = zmq_msg_more(&st->msg);
-            /* Small frames are copied to the caller's buffer, which Python
-               slices into bytes without making a pointer object first. */
-            if (size <= sizeof st->scratch)
-                memcpy(st->scratch, st->data, size);
-            result = (long long)size;
-            break;
-        }
-        if (errno != EAGAIN || (flags & ZMQ_DONTWAIT)) {
-            result = ZR_ERR;
-            break;
-        }
-        rc = zr_wait(st, ZMQ_POLLIN, flags, timeout, &started);
-        if (rc) {
-            result = rc;
-            break;
-        }
+    if (!wflags) {
+        long budget = zr_budget(st, ZMQ_RCVTIMEO, flags, timeout, &started);
+        if (budget < 0)
+            return zr_leave_wait(st, ZR_ERR);
+        if (budget == 0)
+            wflags = ZMQ_DONTWAIT;
+    }
+    rc = zmq_msg_recv(&st->msg, st->handle, wflags);
+    if (rc >= 0) {
+        size_t size = zmq_msg_size(&st->msg);
+        st->data = (const char *)zmq_msg_data(&st->msg);
+        st->more = zmq_msg_more(&st->msg);
+        /* Small frames are copied to the scratch buffer, which Python slices
+           into bytes without making a pointer object first. */
+        if (size <= sizeof st->scratch)
+            memcpy(st->scratch, st->data, size);
+        result = (long long)size;
+    } else if (errno == EAGAIN && !wflags) {
+        result = ZR_SLICE;  /* the budget ran out: Python looks at signals, resumes */
+    } else {
+        result = ZR_ERR;
     }
     return zr_leave_wait(st, result);
 }
@@ -539,21 +578,21 @@ int zr_send(zr_socket_t *st, const void *data, size_t size, int flags, int timeo
     if (rc)
         return rc;
     int started = 0;
-    int sendflags = (flags & ZMQ_SNDMORE) | ZMQ_DONTWAIT;
-    for (;;) {
-        rc = zmq_send(st->handle, data, size, sendflags);
-        if (rc >= 0) {
-            rc = 0;
-            break;
-        }
-        if (errno != EAGAIN || (flags & ZMQ_DONTWAIT)) {
-            rc = ZR_ERR;
-            break;
-        }
-        rc = zr_wait(st, ZMQ_POLLOUT, flags, timeout, &started);
-        if (rc)
-            break;
+    int wflags = flags & ZMQ_DONTWAIT;
+    if (!wflags) {
+        long budget = zr_budget(st, ZMQ_SNDTIMEO, flags, timeout, &started);
+        if (budget < 0)
+            return (int)zr_leave_wait(st, ZR_ERR);
+        if (budget == 0)
+            wflags = ZMQ_DONTWAIT;
     }
+    rc = zmq_send(st->handle, data, size, (flags & ZMQ_SNDMORE) | wflags);
+    if (rc >= 0)
+        rc = 0;
+    else if (errno == EAGAIN && !wflags)
+        rc = ZR_SLICE;
+    else
+        rc = ZR_ERR;
     return (int)zr_leave_wait(st, rc);
 }
 
@@ -833,6 +872,13 @@ int zr_proxy(zr_socket_t *frontend, zr_socket_t *backend, zr_socket_t *capture)
         rc = zr_enter(all[i]);
         if (rc)
             break;
+    }
+    for (int j = 0; rc == 0 && j < n; j++) {
+        /* zmq_proxy blocks inside libzmq: give it back libzmq's infinite waits. */
+        int forever = -1;
+        zmq_setsockopt(all[j]->handle, ZMQ_RCVTIMEO, &forever, sizeof forever);
+        zmq_setsockopt(all[j]->handle, ZMQ_SNDTIMEO, &forever, sizeof forever);
+        all[j]->zmq_rcvtimeo = all[j]->zmq_sndtimeo = -1;
     }
     if (rc == 0) {
         rc = zmq_proxy(frontend->handle, backend->handle,

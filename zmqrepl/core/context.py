@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 import weakref
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
@@ -92,8 +93,16 @@ class Context:
                 return
             self._handle = None
         lib.zmq_ctx_shutdown(handle)
-        for sock in list(self._sockets):
-            sock._close_terminated()
+        busy = [sock for sock in list(self._sockets) if not sock._close_terminated()]
+        delay = 0.0005
+        while busy:
+            # Another thread is inside a call on these sockets. A blocking call wakes
+            # with ETERM and closes its socket itself, but a short call just returns
+            # and leaves the socket open and idle, and zmq_ctx_term would wait for it
+            # for ever: retry until each one is closed.
+            time.sleep(delay)
+            delay = min(delay * 2, 0.01)
+            busy = [sock for sock in busy if not sock._close_terminated()]
         while True:
             # Returning to Python on EINTR lets the signal handler run (Ctrl-C).
             if lib.zmq_ctx_term(handle) == 0:

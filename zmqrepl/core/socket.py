@@ -42,6 +42,7 @@ _EAGAIN = Errno.EAGAIN
 _ETERM = Errno.ETERM
 
 _TERMINATED = "its context was terminated"
+_PEER_ID_KINDS = (SocketType.ROUTER, SocketType.STREAM)
 _ENDPOINT_OPS = {"bind": 0, "connect": 1, "unbind": 2, "disconnect": 3}
 
 
@@ -75,6 +76,7 @@ class Socket(MessagingMixin):
         "_scratch_buf",
         "_sndtimeo",
         "_st",
+        "_connect_rids",
     )
 
     def __init__(self, socket_type: str | SocketType | int, context: Context | None = None) -> None:
@@ -96,6 +98,7 @@ class Socket(MessagingMixin):
         self._bound: list[str] = []
         self._connected: list[str] = []
         self._monitor: Monitor | None = None
+        self._connect_rids: dict[bytes, object] = {}
         context._register(self)
         _process.live_sockets.add(self)
 
@@ -288,7 +291,10 @@ class Socket(MessagingMixin):
         if not opt.writable:
             raise ValueError(f"option {opt.name.lower()} is read-only")
         buf, size = encode_value(opt, value)
+        rid = self._claim_connect_rid(opt, buf, size)
         rc = lib.zr_setsockopt(self._st, int(opt), buf, size)
+        if rc and rid is not None:
+            del self._connect_rids[rid]
         if rc:
             if rc == _ERR and ffi.errno == Errno.EINVAL:
                 raise ZMQError(Errno.EINVAL, None, (
@@ -301,6 +307,23 @@ class Socket(MessagingMixin):
         elif opt is Option.SNDTIMEO:
             self._sndtimeo = int(value)
 
+    def _claim_connect_rid(self, opt: Option, buf: Any, size: int) -> bytes | None:
+        """ROUTER and STREAM sockets abort the whole process (a libzmq assertion)
+        when a connect_routing_id matches a peer they already have. Refuse the ids
+        that can: one set before on this socket, or one starting with a zero byte
+        (the form of the ids libzmq makes up for peers). A ROUTER can still meet a
+        remote peer that declared the same id itself; libzmq gives no way to check."""
+        if opt is not Option.CONNECT_ROUTING_ID or self._kind not in _PEER_ID_KINDS:
+            return None
+        rid = bytes(ffi.buffer(buf, size))
+        claim = object()
+        if rid[:1] == b"\0" or self._connect_rids.setdefault(rid, claim) is not claim:
+            raise ZMQError(Errno.EINVAL, None, (
+                f"connect_routing_id {rid!r} on a {self._kind.name} socket must be new to the socket and "
+                "must not start with a zero byte: libzmq aborts on a duplicate peer id "
+                "(hint: use a fresh id for each connect)"))
+        return rid
+
     def get(self, option: str | Option | int) -> OptionValue:
         """Read an option; its Python type follows ``Option.value_type``."""
         if isinstance(option, str) and option.strip().lower() == "hwm":
@@ -309,6 +332,9 @@ class Socket(MessagingMixin):
                 raise ValueError(f"send and receive HWM differ ({snd!r}, {rcv!r}); get sndhwm or rcvhwm")
             return snd
         opt = resolve_option(option)
+        if opt is Option.RCVTIMEO or opt is Option.SNDTIMEO:
+            # Kept by zmqrepl (libzmq's own value is the current wait slice).
+            return self._rcvtimeo if opt is Option.RCVTIMEO else self._sndtimeo
         if not opt.readable:
             raise ValueError(f"option {opt.name.lower()} is write-only (libzmq cannot read it back)")
         buf, size = new_out_buffer(opt)

@@ -91,6 +91,17 @@ class EventLog:
         for listener in self._listeners:
             listener.set()
 
+    @property
+    def capacity(self) -> int:
+        return self._capacity
+
+    def count_dropped(self, socket: str, count: int) -> None:
+        """Messages that arrived but were never queued for display (a burst's older part)."""
+        with self._lock:
+            self._dropped[socket] = self._dropped.get(socket, 0) + count
+        for listener in self._listeners:
+            listener.set()
+
     def take(self, limit: int | None = None) -> EventBatch:
         """Every waiting event, or the first ``limit`` messages of them; messages past
         the limit are dropped and counted (other events are always kept)."""

@@ -77,7 +77,7 @@ class SocketInfo:
 
 class Session:
     def __init__(self, *, linger: int = DEFAULT_LINGER_MS, maxmsgsize: int = DEFAULT_MAXMSGSIZE,
-                 event_capacity: int = 2000) -> None:
+                 event_capacity: int = 500) -> None:
         self.linger = linger
         self.maxmsgsize = maxmsgsize
         self.events = EventLog(event_capacity)
@@ -191,6 +191,32 @@ class Session:
             self.engine.remove_reader(entry.socket)
 
     def _read(self, entry: SocketEntry) -> None:
+        if entry.waiters:
+            self._read_for_waiters(entry)
+            return
+        # Watching or recording only: take everything queued in one call into C.
+        batch = entry.socket.recv_many(READ_BATCH, nonblocking=True)
+        count = len(batch)
+        if not count:
+            return
+        entry.received += count
+        entry.bytes_in += batch.nbytes
+        if entry.record_file is not None:
+            now = time.time()
+            entry.record_file.writelines(record_line(now, entry.name, frames) for frames in batch)
+        if entry.watching:
+            # The event log keeps only its newest `capacity` events anyway: older
+            # messages of a burst are counted as dropped without being captured.
+            shown = min(count, self.events.capacity)
+            if count > shown:
+                self.events.count_dropped(entry.name, count - shown)
+            for frames in batch[count - shown:]:
+                msg = Message.capture(entry.name, frames, entry.fmt)
+                entry.buffer.add(msg)
+                self.events.push(msg)
+
+    def _read_for_waiters(self, entry: SocketEntry) -> None:
+        """One message at a time: what no waiter takes must stay queued in libzmq."""
         sock = entry.socket
         for _ in range(READ_BATCH):
             frames = sock.recv_multipart(nonblocking=True)
@@ -200,17 +226,11 @@ class Session:
             entry.bytes_in += sum(len(f) for f in frames)
             if entry.record_file is not None:
                 entry.record_file.write(record_line(time.time(), entry.name, frames))
-            if entry.waiters:
-                if entry.waiters[0].offer(frames):
-                    entry.waiters.pop(0)
-                    if not entry.needs_reading:
-                        self._update_reader(entry)
-                        return
-                continue
-            if entry.watching:
-                msg = Message.capture(entry.name, frames, entry.fmt)
-                entry.buffer.add(msg)
-                self.events.push(msg)
+            if entry.waiters[0].offer(frames):
+                entry.waiters.pop(0)
+                if not entry.waiters:
+                    self._update_reader(entry)
+                    return
 
     def _close_entry(self, entry: SocketEntry) -> None:
         self.engine.remove_reader(entry.socket)
@@ -546,7 +566,10 @@ class Session:
         if p.args["keypair"].lower() != "keypair":
             raise CommandError(f"curve {p.args['keypair']!r} is not a curve command", "curve keypair")
         public, secret = curve_keypair()
-        return Result("curve", (public, secret), [f"public {public.decode()}", f"secret {secret.decode()}"])
+        # Quoted: a Z85 key may start with # or @, which the command language reads
+        # as a comment or a file; quoted, it pastes back into a command as it is.
+        return Result("curve", (public, secret), [f"public '{public.decode()}'",
+                                                  f"secret '{secret.decode()}'"])
 
     def _cmd_auth(self, p: Parsed) -> Result:
         action = (p.args.get("ACTION") or "show").lower()
