@@ -22,6 +22,8 @@ class Binding(Protocol):
 
     def subscribe_all(self, sock: Any) -> None: ...
 
+    def recv_view(self, sock: Any) -> Any: ...
+
     def term(self, ctx: Any) -> None: ...
 
 
@@ -52,6 +54,11 @@ class ZmqreplBinding:
 
     def subscribe_all(self, sock: Any) -> None:
         sock.set("subscribe", b"")
+
+    def recv_view(self, sock: Any) -> Any:
+        """Receive without copying: a read-only view over libzmq's message (large frames)."""
+        recv = sock.recv
+        return lambda: recv(as_=memoryview)
 
     def term(self, ctx: Any) -> None:
         ctx.term()
@@ -85,6 +92,11 @@ class PyzmqBinding:
 
     def subscribe_all(self, sock: Any) -> None:
         sock.setsockopt(self._zmq.SUBSCRIBE, b"")
+
+    def recv_view(self, sock: Any) -> Any:
+        """pyzmq's zero-copy receive: a Frame over libzmq's message."""
+        recv = sock.recv
+        return lambda: recv(copy=False)
 
     def term(self, ctx: Any) -> None:
         ctx.term()

@@ -61,6 +61,16 @@ def pull(job: Job) -> list[Row]:
     return rows
 
 
+def pull_view(job: Job) -> list[Row]:
+    """The receive side without copying frames out (zmqrepl ``recv(as_=memoryview)``,
+    pyzmq ``recv(copy=False)``); the C loop never copies, so its ``pull`` is the reference."""
+    socks = _block_sockets(job, "pull", bind=True)
+    rows: list[Row] = [(b.size, _recv_rate(job.binding.recv_view(s), b.count))
+                       for s, b in zip(socks, job.plan)]
+    _close(*socks)
+    return rows
+
+
 def pull_many(job: Job) -> list[Row]:
     """The receive side through a batch API, ``sock.recv_many(max_n)`` returning a list;
     timed from the return of the first batch, so its messages are not counted."""
@@ -174,6 +184,7 @@ def sub(job: Job) -> list[Row]:
 
 
 ROLES: dict[str, Callable[[Job], list[Row]]] = {
-    "pull": pull, "pull_many": pull_many, "source": source, "push": push, "sink": sink,
+    "pull": pull, "pull_many": pull_many, "pull_view": pull_view, "source": source, "push": push,
+    "sink": sink,
     "req": req, "rep": rep, "sub": sub,
 }

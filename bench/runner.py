@@ -28,6 +28,7 @@ ROOT = Path(__file__).resolve().parent.parent
 ROLE_PAIRS = {
     "recv": ("pull", "source", True),
     "recv_many": ("pull_many", "source", True),
+    "recv_view": ("pull_view", "source", True),
     "send": ("push", "sink", True),
     "lat": ("req", "rep", False),
     "pubsub": ("sub", "pub", True),
@@ -76,9 +77,9 @@ def _parse(out: str) -> list[Row]:
 def run_session(session: Session, impl: str, zbench: Path, timeout: float = 120.0) -> list[list[Row]]:
     """The rows printed by each measured process (several for PUB/SUB)."""
     measured, peer, peer_is_c = ROLE_PAIRS[session.test]
-    if session.test == "recv_many" and impl != "zmqrepl":
-        measured = "pull"  # no batch API: the per-message loop stands in
-    n_data = len(session.plan) if measured in ("pull", "pull_many", "push") else 1
+    if (session.test == "recv_many" and impl != "zmqrepl") or (session.test == "recv_view" and impl == "c"):
+        measured = "pull"  # no batch API / the C loop never copies: the plain loop stands in
+    n_data = len(session.plan) if measured in ("pull", "pull_many", "pull_view", "push") else 1
     tmpdir = tempfile.mkdtemp(prefix="zb")
     try:
         *data, control = _endpoints(session.transport, n_data, tmpdir)

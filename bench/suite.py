@@ -13,6 +13,8 @@ from typing import Callable, Sequence
 from .config import latency_plan, pubsub_plan, throughput_plan
 from .runner import Session, SessionError, run_session
 
+ZERO_COPY_MIN = 64 * 1024  # a zero-copy receive only pays for large frames
+
 __all__ = ["Figure", "Options", "plan_sessions", "run_suite"]
 
 
@@ -60,6 +62,9 @@ def plan_sessions(opts: Options) -> list[Session]:
             sessions += [Session("recv", transport, plan), Session("send", transport, plan)]
             if _has_recv_many() and "zmqrepl" in opts.impls:
                 sessions.append(Session("recv_many", transport, plan))
+            large = tuple(b for b in plan if b.size >= ZERO_COPY_MIN)
+            if large:
+                sessions.append(Session("recv_view", transport, large))
         if "latency" in opts.tests:
             sessions.append(Session("lat", transport, tuple(latency_plan(opts.sizes, opts.scale))))
     if "pubsub" in opts.tests:
