@@ -158,8 +158,8 @@ typedef struct {
     size_t *batch_offs;  /* frame i is batch[offs[i]:offs[i+1]] */
     int *batch_ends;     /* message j ends before frame ends[j] */
     int batch_nframes;
-    int batch_fcap;
-    int batch_mcap;
+    size_t batch_fcap;   /* capacities of batch_offs and batch_ends, in bytes */
+    size_t batch_mcap;
     int progress;      /* messages sent by the last zr_send_batch */
     int held;          /* a blocking call returned between wait slices, keeping the socket */
     pthread_t owner;   /* the thread that keeps it */
@@ -634,38 +634,28 @@ out:
     return (int)zr_leave_wait(st, rc);
 }
 
+/* Grow a malloc'd buffer to at least need bytes, doubling; 0 on success. */
+static int zr_grow(void **buf, size_t *cap, size_t need, size_t initial)
+{
+    if (need <= *cap)
+        return 0;
+    size_t size = *cap ? *cap : initial;
+    while (size < need)
+        size *= 2;
+    void *grown = realloc(*buf, size);
+    if (grown == NULL)
+        return -1;
+    *buf = grown;
+    *cap = size;
+    return 0;
+}
+
 static int zr_batch_room(zr_socket_t *st, size_t bytes, int frames, int msgs)
 {
-    if (bytes > st->batch_cap) {
-        size_t cap = st->batch_cap ? st->batch_cap : 65536;
-        while (cap < bytes)
-            cap *= 2;
-        char *b = realloc(st->batch, cap);
-        if (b == NULL)
-            return -1;
-        st->batch = b;
-        st->batch_cap = cap;
-    }
-    if (frames > st->batch_fcap) {
-        int cap = st->batch_fcap ? st->batch_fcap * 2 : 1024;
-        while (cap < frames)
-            cap *= 2;
-        size_t *o = realloc(st->batch_offs, cap * sizeof(size_t));
-        if (o == NULL)
-            return -1;
-        st->batch_offs = o;
-        st->batch_fcap = cap;
-    }
-    if (msgs > st->batch_mcap) {
-        int cap = st->batch_mcap ? st->batch_mcap * 2 : 1024;
-        while (cap < msgs)
-            cap *= 2;
-        int *e = realloc(st->batch_ends, cap * sizeof(int));
-        if (e == NULL)
-            return -1;
-        st->batch_ends = e;
-        st->batch_mcap = cap;
-    }
+    if (zr_grow((void **)&st->batch, &st->batch_cap, bytes, 65536)
+        || zr_grow((void **)&st->batch_offs, &st->batch_fcap, frames * sizeof(size_t), 8192)
+        || zr_grow((void **)&st->batch_ends, &st->batch_mcap, msgs * sizeof(int), 4096))
+        return -1;
     return 0;
 }
 
