@@ -46,8 +46,8 @@ def test_message_batch_indexing_and_frames(connected: Make) -> None:
 
 def _merge(a: MessageBatch, b: MessageBatch) -> tuple[bytes, list[int], list[int]]:
     shift, frames = len(a.data), len(a.offsets) - 1
-    offsets = a.offsets[:-1] + [o + shift for o in b.offsets]
-    ends = a.ends + [e + frames for e in b.ends]
+    offsets = list(a.offsets[:-1]) + [o + shift for o in b.offsets]
+    ends = list(a.ends) + [e + frames for e in b.ends]
     return a.data + b.data, offsets, ends
 
 

@@ -438,3 +438,32 @@ def test_exit_with_open_sockets_does_not_hang(name: str) -> None:
     proc = run_py(textwrap.dedent(EXIT_CASES[name]) + "\nprint('exiting')\n", timeout=8)
     assert_ok(proc)
     assert proc.stdout.strip() == "exiting"
+
+
+def test_sockets_in_garbage_cycles_are_closed_without_use_after_free() -> None:
+    # In a garbage cycle the collector runs finalizers in any order; closing used to
+    # happen in Socket.__del__, which could run after cffi freed the C state.
+    proc = run_py("""
+        import gc, socket as pysocket
+        from zmqrepl.core import Context
+        ctx = Context()
+        ports = []
+        for i in range(300):
+            s = ctx.socket("pull")
+            ep = s.bind("tcp://127.0.0.1:*")
+            ports.append(int(ep.rsplit(":", 1)[1]))
+            if i % 3 == 0:
+                s.monitor()  # Socket <-> Monitor is a cycle of its own
+            box = [s]
+            box.append(box)  # and one made by hand
+            del s, box
+            if i % 50 == 0:
+                gc.collect()
+        gc.collect()
+        ctx.term()  # returns only once every socket has been closed
+        probe = pysocket.socket()
+        probe.bind(("127.0.0.1", ports[-1]))  # the last port is free again
+        print("ok")
+    """)
+    assert_ok(proc)
+    assert proc.stdout.strip() == "ok"

@@ -20,7 +20,7 @@ __all__ = ["MessageBatch"]
 class MessageBatch(Sequence[list[bytes]]):
     __slots__ = ("data", "ends", "offsets")
 
-    def __init__(self, data: bytes, offsets: list[int], ends: list[int]) -> None:
+    def __init__(self, data: bytes, offsets: Sequence[int], ends: Sequence[int]) -> None:
         self.data = data          # every frame, back to back
         self.offsets = offsets    # frame i is data[offsets[i]:offsets[i + 1]]
         self.ends = ends          # message j is frames [ends[j - 1], ends[j])

@@ -73,8 +73,10 @@ class Context:
             st = lib.zr_socket_new(self._handle, int(kind))
             if st == ffi.NULL:
                 raise error_for(ffi.errno, "create socket", kind)
-            # Freed with the last reference to it, not in Socket.__del__: another
-            # thread can still reach a dying Socket through a WeakSet and use it.
+            # Closed and freed by C when the last reference goes (zr_socket_free),
+            # never by a Python __del__: a dying Socket can still be reached through
+            # a WeakSet by another thread, and in a garbage cycle a __del__ may run
+            # after cffi has already freed the state.
             return ffi.gc(st, lib.zr_socket_free)
 
     def _register(self, sock: Socket) -> None:

@@ -9,7 +9,7 @@ raises); the socket stays taken for the waiting thread across slices.
 
 from __future__ import annotations
 
-from typing import Any, Callable, Iterable, Type, TypeVar, Union, overload
+from typing import Any, Callable, Iterable, Literal, Type, TypeVar, Union, overload
 
 from ._lib import ffi, lib
 from .batch import MessageBatch
@@ -34,6 +34,10 @@ _send_batch = lib.zr_send_batch
 _send_zerocopy = lib.zr_send_zerocopy
 _abandon = lib.zr_abandon
 _unpack = ffi.unpack
+_buffer = ffi.buffer
+_SIZE_T = ffi.sizeof("size_t")
+_SIZE_T_FORMAT: Literal["Q", "I"] = "Q" if _SIZE_T == 8 else "I"
+_INT = ffi.sizeof("int")
 _from_buffer = ffi.from_buffer
 _DONTWAIT = lib.ZMQ_DONTWAIT
 _SNDMORE = lib.ZMQ_SNDMORE
@@ -291,5 +295,8 @@ class MessagingMixin:
         n = self._resume(attempt, attempt(flags), flags, "recv")
         if n <= 0:
             return _EMPTY_BATCH
-        return MessageBatch(_unpack(st.batch, st.batch_used),
-                            _unpack(st.batch_offs, st.batch_nframes + 1), _unpack(st.batch_ends, n))
+        # Three objects per batch, whatever its size: the data, and the offsets and
+        # message ends as compact arrays that make ints only when read.
+        offsets = memoryview(_buffer(st.batch_offs, (st.batch_nframes + 1) * _SIZE_T)[:]).cast(_SIZE_T_FORMAT)
+        ends = memoryview(_buffer(st.batch_ends, n * _INT)[:]).cast("i")
+        return MessageBatch(_buffer(st.batch, st.batch_used)[:], offsets, ends)

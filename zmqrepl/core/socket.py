@@ -15,7 +15,6 @@ that does not raise lets the call go on, keeping its timeout.
 
 from __future__ import annotations
 
-import os
 from typing import TYPE_CHECKING, Any, Callable, Union
 
 from . import _process
@@ -67,16 +66,15 @@ class Socket(MessagingMixin):
         "__weakref__",
         "_bound",
         "_closed_reason",
+        "_connect_rids",
         "_connected",
         "_context",
         "_kind",
         "_monitor",
-        "_pid",
         "_rcvtimeo",
         "_scratch_buf",
         "_sndtimeo",
         "_st",
-        "_connect_rids",
     )
 
     def __init__(self, socket_type: str | SocketType | int, context: Context | None = None) -> None:
@@ -91,7 +89,6 @@ class Socket(MessagingMixin):
         self._scratch_buf = ffi.buffer(self._st.scratch)
         self._kind = kind
         self._context = context
-        self._pid = os.getpid()
         self._rcvtimeo = -1
         self._sndtimeo = -1
         self._closed_reason = ""
@@ -225,22 +222,6 @@ class Socket(MessagingMixin):
 
     def __exit__(self, *exc: object) -> None:
         self.close()
-
-    def __del__(self) -> None:
-        st = getattr(self, "_st", None)
-        if st is None:
-            return
-        try:
-            if self._pid == os.getpid():
-                # Cap an infinite (default) linger, as at exit: a dropped socket with
-                # messages queued to a dead peer must not make term() wait for ever.
-                size = ffi.new("size_t *", 4)
-                linger = ffi.new("int *", -1)
-                lib.zr_getsockopt(st, Option.LINGER, linger, size)
-                cap = _process.EXIT_LINGER_MS
-                lib.zr_close(st, 1, cap if linger[0] < 0 or linger[0] > cap else linger[0])
-        except Exception:  # noqa: BLE001 - interpreter shutdown: globals may be gone
-            pass
 
     # -- endpoints ----------------------------------------------------------
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-__all__ = ["CommandError"]
+__all__ = ["CommandError", "core_error"]
 
 
 class CommandError(Exception):
@@ -14,3 +14,11 @@ class CommandError(Exception):
     @property
     def line(self) -> str:
         return f"{self.message} (hint: {self.hint})" if self.hint else self.message
+
+
+def core_error(text: str, fallback_hint: str) -> CommandError:
+    """A CommandError from a zmqrepl.core message, keeping its own "(hint: ...)" if it has one."""
+    message, sep, hint = text.partition(" (hint: ")
+    if sep and hint.endswith(")"):
+        return CommandError(message, hint[:-1])
+    return CommandError(text, fallback_hint)

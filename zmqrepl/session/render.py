@@ -19,6 +19,7 @@ __all__ = [
     "message_lines",
     "monitor_line",
     "notice_line",
+    "short_value",
     "summary_line",
     "table_lines",
 ]
@@ -96,3 +97,11 @@ def help_lines(command: Command | None = None) -> list[str]:
     if command.examples:
         lines.append("  examples: " + " | ".join(command.examples))
     return lines
+
+
+def short_value(value: object) -> str:
+    """An option value in a line or a table cell: bytes as short text."""
+    if isinstance(value, bytes):
+        text = value.decode("utf-8", "replace")
+        return repr(text if len(text) <= 24 else text[:23] + "…")
+    return str(value)

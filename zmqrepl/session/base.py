@@ -1,0 +1,258 @@
+"""The session's state and machinery: the engine, named sockets, reading, waiting.
+
+The command handlers live in cmd_sockets.py, cmd_messages.py and cmd_tools.py;
+``Session`` (session.py) puts them together.
+"""
+
+from __future__ import annotations
+
+import time
+from concurrent.futures import Future
+from concurrent.futures import TimeoutError as FutureTimeout
+from typing import Callable
+
+from ..core import Again, SocketType, ZMQError
+from .engine import Engine, wait
+from .entry import SocketEntry
+from .errors import CommandError, core_error
+from .events import EventLog, Message, Notice
+from .parser import Parsed, parse
+from .records import record_line
+from .render import short_value
+from .results import (
+    DEFAULT_LINGER_MS,
+    DEFAULT_MAXMSGSIZE,
+    DEFAULT_SEND_TIMEOUT_MS,
+    READ_BATCH,
+    Result,
+    SocketInfo,
+)
+from .tokens import split_commands
+from .waiters import Waiter
+from .zap import SessionAuth
+
+__all__ = ["SessionCore"]
+
+
+class SessionCore:
+    def __init__(self, *, linger: int = DEFAULT_LINGER_MS, maxmsgsize: int = DEFAULT_MAXMSGSIZE,
+                 event_capacity: int = 500) -> None:
+        self.linger = linger
+        self.maxmsgsize = maxmsgsize
+        self.events = EventLog(event_capacity)
+        self.engine = Engine(on_error=self._background_error)
+        self._entries: dict[str, SocketEntry] = {}
+        self._endpoints: list[str] = []
+        self._source_depth = 0
+        self._closed = False
+        self._tick_at = time.monotonic()
+        self.auth = SessionAuth(self.engine)
+        self.engine.submit(lambda: self.engine.call_later(1.0, self._tick))
+
+    def execute(self, line: str) -> Result | None:
+        """Run one command; raises CommandError (one line, with a hint)."""
+        parsed = parse(line)
+        if parsed is None:
+            return None
+        if self._closed and parsed.command.name not in ("help", "version", "quit"):
+            raise CommandError("the session is closed", "start a new one")
+        handler: Callable[[Parsed], Result] = getattr(self, "_cmd_" + parsed.command.name)
+        try:
+            return handler(parsed)
+        except ZMQError as exc:
+            raise core_error(exc.message, f"see: help {parsed.command.name}") from None
+        except FutureTimeout:
+            raise CommandError(f"{parsed.command.name} did not finish",
+                               "the session engine is busy; try again") from None
+
+    def run(self, text: str) -> list[Result]:
+        """Run commands separated by ';' or newlines; stops at the first error."""
+        results = []
+        for line in split_commands(text):
+            result = self.execute(line)
+            if result is not None:
+                results.append(result)
+                if result.quit:
+                    break
+        return results
+
+    def sockets(self) -> list[SocketInfo]:
+        """A snapshot of every socket and its counters (safe from any thread)."""
+        out = []
+        for e in list(self._entries.values()):
+            opts = ", ".join(f"{k}={short_value(v)}" for k, v in e.changed.items()) or "-"
+            out.append(SocketInfo(e.name, e.kind.name.lower(), e.endpoint_text, opts, e.received,
+                                  e.sent, e.rate_in, e.rate_out, e.flags_text))
+        return out
+
+    def close(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        self.engine.stop(cleanup=self._close_all)
+
+    @property
+    def closed(self) -> bool:
+        return self._closed
+
+    def _entry(self, name: str) -> SocketEntry:
+        entry = self._entries.get(name)
+        if entry is None:
+            names = ", ".join(self._entries) or "none yet"
+            raise CommandError(f"no socket named {name!r} (open: {names})",
+                               f"make one with: socket {name} TYPE")
+        return entry
+
+    def _background_error(self, exc: BaseException) -> None:
+        text = exc.message if isinstance(exc, (ZMQError, CommandError)) else repr(exc)
+        self.events.push(Notice(text, error=True))
+
+    def _tick(self) -> None:
+        now = time.monotonic()
+        seconds, self._tick_at = now - self._tick_at, now
+        for entry in list(self._entries.values()):
+            entry.tick(seconds)
+            if entry.record_file is not None:
+                entry.record_file.flush()
+        if not self._closed:
+            self.engine.call_later(1.0, self._tick)
+
+    def _update_reader(self, entry: SocketEntry) -> None:
+        if entry.needs_reading and not entry.socket.closed:
+            self.engine.add_reader(entry.socket, lambda _sock: self._read(entry))
+        else:
+            self.engine.remove_reader(entry.socket)
+
+    def _read(self, entry: SocketEntry) -> None:
+        if entry.waiters:
+            self._read_for_waiters(entry)
+            return
+        # Watching or recording only: take everything queued in one call into C.
+        batch = entry.socket.recv_many(READ_BATCH, nonblocking=True)
+        count = len(batch)
+        if not count:
+            return
+        entry.received += count
+        entry.bytes_in += batch.nbytes
+        if entry.record_file is not None:
+            now = time.time()
+            entry.record_file.writelines(record_line(now, entry.name, frames) for frames in batch)
+        if entry.watching:
+            # The event log keeps only its newest `capacity` events anyway: older
+            # messages of a burst are counted as dropped without being captured.
+            shown = min(count, self.events.capacity)
+            if count > shown:
+                self.events.count_dropped(entry.name, count - shown)
+            for frames in batch[count - shown:]:
+                msg = Message.capture(entry.name, frames, entry.fmt)
+                entry.buffer.add(msg)
+                self.events.push(msg)
+
+    def _read_for_waiters(self, entry: SocketEntry) -> None:
+        """One message at a time: what no waiter takes must stay queued in libzmq."""
+        sock = entry.socket
+        for _ in range(READ_BATCH):
+            frames = sock.recv_multipart(nonblocking=True)
+            if frames is None:
+                return
+            entry.received += 1
+            entry.bytes_in += sum(len(f) for f in frames)
+            if entry.record_file is not None:
+                entry.record_file.write(record_line(time.time(), entry.name, frames))
+            if entry.waiters[0].offer(frames):
+                entry.waiters.pop(0)
+                if not entry.waiters:
+                    self._update_reader(entry)
+                    return
+
+    def _close_entry(self, entry: SocketEntry) -> None:
+        self.engine.remove_reader(entry.socket)
+        self._stop_monitor(entry)
+        self._stop_record(entry)
+        for waiter in entry.waiters:
+            if not waiter.future.done():
+                waiter.future.set_exception(CommandError(f"socket {entry.name} was closed"))
+        entry.waiters.clear()
+        entry.socket.close()
+        self._entries.pop(entry.name, None)
+
+    def _close_all(self) -> None:
+        for entry in list(self._entries.values()):
+            self._close_entry(entry)
+        self.auth.stop()
+
+    def _stop_monitor(self, entry: SocketEntry) -> None:
+        if entry.monitor is not None:
+            self.engine.remove_reader(entry.monitor.socket)
+            entry.monitor.close()
+            entry.monitor = None
+
+    def _stop_record(self, entry: SocketEntry) -> None:
+        if entry.record_file is not None:
+            entry.record_file.close()
+            entry.record_file = None
+            self._update_reader(entry)
+
+    def send_frames(self, name: str, frames: list[bytes],
+                    timeout_ms: int = DEFAULT_SEND_TIMEOUT_MS) -> None:
+        """Send one message; waits (without blocking the engine) up to ``timeout_ms``."""
+        entry = self._entry(name)
+        done: Future[None] = Future()
+        deadline = time.monotonic() + timeout_ms / 1000
+
+        def attempt() -> None:
+            if done.done():
+                return
+            try:
+                entry.socket.send_multipart(frames, nonblocking=True)
+            except Again:
+                if time.monotonic() < deadline:
+                    self.engine.call_later(0.005, attempt)
+                else:
+                    done.set_exception(CommandError(
+                        f"{entry.name} could not send within {timeout_ms} ms: no peer is ready "
+                        "to take the message", "connect or bind a peer first; sockets shows endpoints"))
+                return
+            except BaseException as exc:  # noqa: BLE001 - handed to the waiting thread
+                done.set_exception(exc)
+                return
+            entry.sent += 1
+            entry.bytes_out += sum(len(f) for f in frames)
+            done.set_result(None)
+
+        self.engine.submit(attempt)
+        try:
+            wait(done)
+        except KeyboardInterrupt:
+            done.cancel()
+            raise
+
+    def receive(self, name: str, count: int = 1, timeout_ms: int | None = None) -> list[list[bytes]]:
+        """Wait for ``count`` messages; Ctrl-C (KeyboardInterrupt) cancels and re-raises."""
+        entry = self._entry(name)
+        if entry.kind in (SocketType.PUB, SocketType.PUSH):
+            raise CommandError(f"{entry.name} is a {entry.kind.name.lower()} socket and cannot receive",
+                               "receive on a sub, pull, rep, req, dealer, router or pair socket")
+        waiter = Waiter(count)
+
+        def register() -> None:
+            entry.waiters.append(waiter)
+            self._update_reader(entry)
+
+        def unregister() -> None:
+            if waiter in entry.waiters:
+                entry.waiters.remove(waiter)
+                self._update_reader(entry)
+
+        self.engine.call(register)
+        try:
+            return wait(waiter.future, None if timeout_ms is None else timeout_ms / 1000)
+        except FutureTimeout:
+            self.engine.call(unregister)
+            if waiter.messages:
+                return list(waiter.messages)
+            raise CommandError(f"no message on {entry.name} within {timeout_ms} ms",
+                               "check that a peer is sending; sockets shows the counters") from None
+        except KeyboardInterrupt:
+            self.engine.call(unregister)
+            raise

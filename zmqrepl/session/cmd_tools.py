@@ -1,0 +1,85 @@
+"""The other commands: help, version, curve, auth, sleep, source, quit."""
+
+from __future__ import annotations
+
+import os
+import platform
+import time
+
+from .. import __version__
+from ..core import curve_keypair, zmq_version
+from .base import SessionCore
+from .commands import COMMANDS
+from .errors import CommandError
+from .parser import Parsed
+from .render import help_lines
+from .results import (
+    Result,
+)
+from .tokens import split_commands
+
+__all__ = ["ToolCommands"]
+
+
+class ToolCommands(SessionCore):
+    def _cmd_help(self, p: Parsed) -> Result:
+        name = p.args.get("CMD")
+        return Result("help", None, help_lines(COMMANDS[name] if name else None))
+
+    def _cmd_version(self, p: Parsed) -> Result:
+        libzmq = ".".join(map(str, zmq_version()))
+        value = {"zmqrepl": __version__, "libzmq": libzmq, "python": platform.python_version()}
+        return Result("version", value, [f"zmqrepl {__version__}, libzmq {libzmq}, "
+                                         f"Python {platform.python_version()}"])
+
+    def _cmd_curve(self, p: Parsed) -> Result:
+        if p.args["keypair"].lower() != "keypair":
+            raise CommandError(f"curve {p.args['keypair']!r} is not a curve command", "curve keypair")
+        public, secret = curve_keypair()
+        # Quoted: a Z85 key may start with # or @, which the command language reads
+        # as a comment or a file; quoted, it pastes back into a command as it is.
+        return Result("curve", (public, secret), [f"public '{public.decode()}'",
+                                                  f"secret '{secret.decode()}'"])
+
+    def _cmd_auth(self, p: Parsed) -> Result:
+        action = (p.args.get("ACTION") or "show").lower()
+        args: list[str] = p.args.get("ARGS") or []
+        lines = self.engine.call(lambda: self.auth.apply(action, args))
+        return Result("auth", self.auth.running, lines)
+
+    def _cmd_sleep(self, p: Parsed) -> Result:
+        time.sleep(p.args["MS"] / 1000)
+        return Result("sleep", None, [])
+
+    def _cmd_source(self, p: Parsed) -> Result:
+        path: str = p.args["FILE"]
+        if self._source_depth >= 8:
+            raise CommandError("source files nest more than 8 deep", "check for a file that sources itself")
+        try:
+            with open(os.path.expanduser(path), encoding="utf-8") as fh:
+                text = fh.read()
+        except OSError as exc:
+            raise CommandError(f"cannot read {path}: {exc.strerror}", "source FILE") from None
+        out = Result("source", [])
+        self._source_depth += 1
+        try:
+            for number, line in enumerate(text.splitlines(), 1):
+                for command in split_commands(line):
+                    try:
+                        result = self.execute(command)
+                    except CommandError as exc:
+                        raise CommandError(f"{path}:{number}: {exc.message}", exc.hint) from None
+                    if result is not None:
+                        out.value.append(result)
+                        out.lines.extend(result.lines)
+                        out.messages.extend(result.messages)
+                        if result.quit:
+                            out.quit = True
+                            return out
+        finally:
+            self._source_depth -= 1
+        return out
+
+    def _cmd_quit(self, p: Parsed) -> Result:
+        self.close()
+        return Result("quit", None, [], quit=True)
