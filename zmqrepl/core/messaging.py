@@ -279,22 +279,20 @@ class MessagingMixin:
                   max_bytes: int = 16 * 1024 * 1024) -> MessageBatch:
         """Up to ``max_messages`` ready messages in one call into C (waits for the
         first unless ``nonblocking``; then it is empty when nothing is queued)."""
-        for name, value in (("max_messages", max_messages), ("max_bytes", max_bytes)):
-            if isinstance(value, bool) or not isinstance(value, int):
-                raise TypeError(f"{name} must be an int, not {type(value).__name__}")
+        if type(max_messages) is not int or type(max_bytes) is not int:
+            raise TypeError("max_messages and max_bytes must be ints")
         if not 1 <= max_messages < 2**31:
             raise ValueError("max_messages must be between 1 and 2**31 - 1")
         if not 0 <= max_bytes < 2**63:
             raise ValueError("max_bytes must be 0 or more (and below 2**63)")
         flags = _DONTWAIT if nonblocking else 0
         st = self._st
-
-        def attempt(f: int) -> int:
-            return int(_recv_batch(st, max_messages, max_bytes, f, self._rcvtimeo))
-
-        n = self._resume(attempt, attempt(flags), flags, "recv")
+        n = _recv_batch(st, max_messages, max_bytes, flags, self._rcvtimeo)
         if n <= 0:
-            return _EMPTY_BATCH
+            n = self._resume(lambda f: int(_recv_batch(st, max_messages, max_bytes, f, self._rcvtimeo)),
+                             n, flags, "recv")
+            if n <= 0:
+                return _EMPTY_BATCH
         # Three objects per batch, whatever its size: the data, and the offsets and
         # message ends as compact arrays that make ints only when read.
         offsets = memoryview(_buffer(st.batch_offs, (st.batch_nframes + 1) * _SIZE_T)[:]).cast(_SIZE_T_FORMAT)
