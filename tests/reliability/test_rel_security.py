@@ -329,10 +329,12 @@ def auth_through_commands(drv: Driver, peer: PyPeer) -> None:
     server_public, server_secret = keypair()
     drv.run("socket s pull")
     drv.run("set s curve_server true")
-    drv.run(f"set s curve_secretkey {server_secret}")
+    # Keys quoted as `curve keypair` prints them: a Z85 key may start with # or --, or
+    # hold {name}, which %zmq would expand outside quotes.
+    drv.run(f"set s curve_secretkey '{server_secret}'")
     endpoint = drv.run("bind s tcp://127.0.0.1:*")
     good, other = keypair(), keypair()
-    assert "auth on" in drv.lines(f"auth curve {good[0]}")
+    assert "auth on" in drv.lines(f"auth curve '{good[0]}'")
 
     pyzmq_curve_client(peer, "bad", server_public, keys=other)
     peer.call("connect", sock="bad", endpoint=endpoint)

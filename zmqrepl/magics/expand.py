@@ -1,7 +1,8 @@
 """``{name}`` in %zmq lines: Python values from the user namespace, as frame literals.
 
 Only a plain or dotted name in braces is expanded, so JSON such as
-``json:{"a":1}`` passes untouched.
+``json:{"a":1}`` passes untouched, and nothing inside single quotes is (a Z85
+key such as ``'...{x}...'`` stays a key).
 
     >>> expand("send s {payload}", {"payload": b"\\x00\\x01"})
     'send s 0x0001'
@@ -55,6 +56,10 @@ def _lookup(path: str, namespace: Mapping[str, Any]) -> Any:
 
 
 def expand(line: str, namespace: Mapping[str, Any]) -> str:
-    line = line.replace("{{", "\0LB\0").replace("}}", "\0RB\0")
-    line = _NAME.sub(lambda m: literal(_lookup(m.group(1), namespace)), line)
-    return line.replace("\0LB\0", "{").replace("\0RB\0", "}")
+    """Expand {name} outside single quotes ('...' is left as typed, as in a shell)."""
+    parts = re.split(r"('[^']*')", line)
+    for i in range(0, len(parts), 2):  # the even parts are outside quotes
+        part = parts[i].replace("{{", "\0LB\0").replace("}}", "\0RB\0")
+        part = _NAME.sub(lambda m: literal(_lookup(m.group(1), namespace)), part)
+        parts[i] = part.replace("\0LB\0", "{").replace("\0RB\0", "}")
+    return "".join(parts)
