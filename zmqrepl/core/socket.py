@@ -35,8 +35,6 @@ RecvAs = Union[type[bytes], type[str], Callable[[memoryview, int], Any]]
 _ERR = lib.ZR_ERR
 _BUSY = lib.ZR_BUSY
 _CLOSED = lib.ZR_CLOSED
-_SLICE = lib.ZR_SLICE
-_EINTR = Errno.EINTR
 _EAGAIN = Errno.EAGAIN
 _ETERM = Errno.ETERM
 
