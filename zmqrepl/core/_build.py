@@ -104,7 +104,6 @@ int zr_released(long long *tokens, int max);
 void zr_abandon(zr_socket_t *st);
 int zr_recv_parts(zr_socket_t *st, int flags, int timeout);
 int zr_take_part(zr_socket_t *st, int index, zmq_msg_t *dest);
-int zr_take(zr_socket_t *st, zmq_msg_t *dest);
 int zr_send(zr_socket_t *st, const void *data, size_t size, int flags, int timeout);
 int zr_send_parts(zr_socket_t *st, void **data, size_t *sizes, int n, int flags, int timeout);
 int zr_poll(zr_socket_t **states, zmq_pollitem_t *items, int n, long timeout);

@@ -477,11 +477,6 @@ int zr_take_part(zr_socket_t *st, int index, zmq_msg_t *dest)
     return rc < 0 ? ZR_ERR : 0;
 }
 
-int zr_take(zr_socket_t *st, zmq_msg_t *dest)
-{
-    return zr_take_part(st, -1, dest);
-}
-
 int zr_send(zr_socket_t *st, const void *data, size_t size, int flags, int timeout)
 {
     int rc = zr_enter_wait(st, flags);
@@ -511,36 +506,38 @@ int zr_send_wait(zr_socket_t *st, const void *data, size_t size)
     return zr_send(st, data, size, 0, st->sndtimeo);
 }
 
-/* Send a whole multipart message, or nothing. Only the first frame can find
-   the pipe full: libzmq counts the high-water mark in whole messages. */
+/* Send frames first..last as one message. Only its first frame can find the
+   pipe full (then this waits, in slices): libzmq counts the high-water mark in
+   whole messages, so the other frames never block. */
+static int zr_send_message(zr_socket_t *st, void **data, size_t *sizes, int first, int last,
+                           int flags, int timeout, int *started)
+{
+    for (;;) {
+        int more = first < last ? ZMQ_SNDMORE : 0;
+        if (zmq_send(st->handle, data[first], sizes[first], more | ZMQ_DONTWAIT) >= 0)
+            break;
+        if (errno != EAGAIN || (flags & ZMQ_DONTWAIT))
+            return ZR_ERR;
+        int rc = zr_wait(st, ZMQ_POLLOUT, flags, timeout, started);
+        if (rc)
+            return rc;
+    }
+    for (int i = first + 1; i <= last; i++) {
+        int more = i < last ? ZMQ_SNDMORE : 0;
+        if (zmq_send(st->handle, data[i], sizes[i], more | ZMQ_DONTWAIT) < 0)
+            return ZR_ERR;
+    }
+    return 0;
+}
+
+/* Send a whole multipart message, or nothing. */
 int zr_send_parts(zr_socket_t *st, void **data, size_t *sizes, int n, int flags, int timeout)
 {
     int rc = zr_enter_wait(st, flags);
     if (rc)
         return rc;
     int started = 0;
-    for (;;) {
-        int more = n > 1 ? ZMQ_SNDMORE : 0;
-        rc = zmq_send(st->handle, data[0], sizes[0], more | ZMQ_DONTWAIT);
-        if (rc >= 0)
-            break;
-        if (errno != EAGAIN || (flags & ZMQ_DONTWAIT)) {
-            rc = ZR_ERR;
-            goto out;
-        }
-        rc = zr_wait(st, ZMQ_POLLOUT, flags, timeout, &started);
-        if (rc)
-            goto out;
-    }
-    rc = 0;
-    for (int i = 1; i < n; i++) {
-        int more = i < n - 1 ? ZMQ_SNDMORE : 0;
-        if (zmq_send(st->handle, data[i], sizes[i], more | ZMQ_DONTWAIT) < 0) {
-            rc = ZR_ERR;
-            break;
-        }
-    }
-out:
+    rc = zr_send_message(st, data, sizes, 0, n - 1, flags, timeout, &started);
     return (int)zr_leave_wait(st, rc);
 }
 
@@ -632,35 +629,15 @@ int zr_send_batch(zr_socket_t *st, void **data, size_t *sizes, int *ends, int nm
     int rc = zr_enter_wait(st, flags);
     if (rc)
         return rc;
-    int started = 0;
-    int frame = 0;
+    int started = 0, first = 0;
     st->progress = 0;
-    for (int m = 0; m < nmsgs; m++) {
-        int last = ends[m] - 1;
-        for (;;) {
-            int more = frame < last ? ZMQ_SNDMORE : 0;
-            rc = zmq_send(st->handle, data[frame], sizes[frame], more | ZMQ_DONTWAIT);
-            if (rc >= 0)
-                break;
-            if (errno != EAGAIN || (flags & ZMQ_DONTWAIT)) {
-                rc = ZR_ERR;
-                goto out;
-            }
-            rc = zr_wait(st, ZMQ_POLLOUT, flags, timeout, &started);
-            if (rc)
-                goto out;
+    for (int m = 0; m < nmsgs && rc == 0; m++) {
+        rc = zr_send_message(st, data, sizes, first, ends[m] - 1, flags, timeout, &started);
+        if (rc == 0) {
+            first = ends[m];
+            st->progress = m + 1;
         }
-        for (frame++; frame <= last; frame++) {
-            int more = frame < last ? ZMQ_SNDMORE : 0;
-            if (zmq_send(st->handle, data[frame], sizes[frame], more | ZMQ_DONTWAIT) < 0) {
-                rc = ZR_ERR;
-                goto out;
-            }
-        }
-        st->progress = m + 1;
     }
-    rc = 0;
-out:
     return (int)zr_leave_wait(st, rc);
 }
 
