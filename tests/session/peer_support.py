@@ -8,6 +8,11 @@ import sys
 import threading
 import time
 from pathlib import Path
+from typing import Callable, Iterator
+
+import pytest
+
+from zmqrepl.session import Session
 
 PEER_SCRIPT = Path(__file__).with_name("zmq_peer.py")
 
@@ -80,3 +85,33 @@ class Peer:
         if self.proc.poll() is None:
             self.proc.kill()
             self.proc.wait(timeout=5)
+
+
+# -- fixtures shared by tests/session and tests/shell (imported by their conftest.py) --------
+
+
+@pytest.fixture
+def session() -> Iterator[Session]:
+    s = Session(linger=0)
+    try:
+        yield s
+    finally:
+        s.close()
+
+
+@pytest.fixture
+def start_peer() -> Iterator[Callable[..., Peer]]:
+    peers: list[Peer] = []
+
+    def start(*args: str) -> Peer:
+        peer = Peer(*args)
+        peers.append(peer)
+        return peer
+
+    try:
+        yield start
+    finally:
+        for peer in peers:
+            peer.stop()
+        for peer in peers:
+            assert peer.proc.poll() is not None
