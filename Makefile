@@ -26,6 +26,7 @@ $(STAMP): pyproject.toml setup.py zmqrepl/core/_build.py zmqrepl/core/_helpers.c
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 	$(BIN)/python -m pip install -q -e '.[test,notebook]'
+	$(BIN)/python -m compileall -q zmqrepl
 	@touch $(STAMP)
 
 clean:
