@@ -7,7 +7,7 @@ import subprocess
 import sys
 import textwrap
 import time
-from typing import Callable
+from typing import Any, Callable
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
@@ -39,3 +39,20 @@ def wait_until(predicate: Callable[[], bool], timeout: float = 5.0, step: float 
             return True
         time.sleep(step)
     return predicate()
+
+
+def curve_pair(ctx: Any, server_kind: str, client_kind: str, *,
+               wrong_server_key: bool = False) -> tuple[Any, Any]:
+    """(server, client) sockets set up for CURVE with fresh keys; with ``wrong_server_key``
+    the client trusts another server's public key, so its handshake must fail."""
+    from zmqrepl.core import curve_keypair
+
+    server_public, server_secret = curve_keypair()
+    client_public, client_secret = curve_keypair()
+    server, client = ctx.socket(server_kind), ctx.socket(client_kind)
+    server.set("curve_server", True)
+    server.set("curve_secretkey", server_secret)
+    client.set("curve_serverkey", curve_keypair()[0] if wrong_server_key else server_public)
+    client.set("curve_publickey", client_public)
+    client.set("curve_secretkey", client_secret)
+    return server, client

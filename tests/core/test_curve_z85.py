@@ -6,6 +6,8 @@ import pytest
 
 from zmqrepl.core import Again, Context, curve_keypair, curve_public, z85_decode, z85_encode
 
+from .support import curve_pair
+
 # The reference vector from the Z85 specification (rfc.zeromq.org/spec/32).
 SPEC_BYTES = bytes([0x86, 0x4F, 0xD2, 0x6F, 0xB5, 0x59, 0xF7, 0x5B])
 SPEC_TEXT = b"HelloWorld"
@@ -82,14 +84,7 @@ def test_curve_public_bad_secret(bad: bytes) -> None:
 def test_curve_encrypted_roundtrip(ctx: Context, short_dir: str, endpoint: str) -> None:
     if endpoint == "ipc":
         endpoint = f"ipc://{short_dir}/curve"
-    server_public, server_secret = curve_keypair()
-    client_public, client_secret = curve_keypair()
-    server, client = ctx.socket("rep"), ctx.socket("req")
-    server.set("curve_server", True)
-    server.set("curve_secretkey", server_secret)
-    client.set("curve_serverkey", server_public)
-    client.set("curve_publickey", client_public)
-    client.set("curve_secretkey", client_secret)
+    server, client = curve_pair(ctx, "rep", "req")
     for s in (server, client):
         s.set("rcvtimeo", 5000)
     client.connect(server.bind(endpoint))
@@ -100,15 +95,7 @@ def test_curve_encrypted_roundtrip(ctx: Context, short_dir: str, endpoint: str) 
 
 
 def test_curve_wrong_server_key_gets_nothing(ctx: Context) -> None:
-    _, server_secret = curve_keypair()
-    wrong_public, _ = curve_keypair()
-    client_public, client_secret = curve_keypair()
-    server, client = ctx.socket("pull"), ctx.socket("push")
-    server.set("curve_server", True)
-    server.set("curve_secretkey", server_secret)
-    client.set("curve_serverkey", wrong_public)
-    client.set("curve_publickey", client_public)
-    client.set("curve_secretkey", client_secret)
+    server, client = curve_pair(ctx, "pull", "push", wrong_server_key=True)
     client.set("linger", 0)
     client.connect(server.bind("tcp://127.0.0.1:*"))
     client.send(b"should not arrive", nonblocking=True)

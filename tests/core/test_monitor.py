@@ -6,7 +6,9 @@ import time
 
 import pytest
 
-from zmqrepl.core import Context, Event, Monitor, MonitorEvent, Socket, ZMQError, curve_keypair
+from zmqrepl.core import Context, Event, Monitor, MonitorEvent, Socket, ZMQError
+
+from .support import curve_pair
 
 TRANSPORTS = ["tcp://127.0.0.1:*", "ipc"]  # inproc connections raise no monitor events
 
@@ -67,15 +69,7 @@ def test_monitor_filter(ctx: Context, net_endpoint: str) -> None:
 
 
 def test_monitor_handshake_failure_wrong_curve_key(ctx: Context) -> None:
-    _, server_secret = curve_keypair()
-    wrong_public, _ = curve_keypair()
-    client_public, client_secret = curve_keypair()
-    server, client = ctx.socket("pull"), ctx.socket("push")
-    server.set("curve_server", True)
-    server.set("curve_secretkey", server_secret)
-    client.set("curve_serverkey", wrong_public)
-    client.set("curve_publickey", client_public)
-    client.set("curve_secretkey", client_secret)
+    server, client = curve_pair(ctx, "pull", "push", wrong_server_key=True)
     client.set("linger", 0)
     mon = server.monitor()
     client.connect(server.bind("tcp://127.0.0.1:*"))
