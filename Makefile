@@ -21,7 +21,7 @@ bench: setup
 
 setup: $(STAMP)
 
-$(STAMP): pyproject.toml setup.py zmqrepl/core/_build.py zmqrepl/core/_helpers.c scripts/ensure-system-deps.sh
+$(STAMP): pyproject.toml setup.py zmqrepl/core/_build.py zmqrepl/core/_helpers.c zmqrepl/core/_hot.c scripts/ensure-system-deps.sh
 	@sh scripts/ensure-system-deps.sh
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip

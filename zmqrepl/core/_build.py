@@ -1,7 +1,7 @@
 """cffi builder for zmqrepl.core._zmq (API mode, out-of-line).
 
 Run by setuptools through ``cffi_modules`` in setup.py. CDEF declares what
-Python may call; the C helpers themselves are in _helpers.c.
+Python may call; the C helpers themselves are in _helpers.c and _hot.c.
 """
 
 from __future__ import annotations
@@ -92,9 +92,9 @@ int zr_endpoint(zr_socket_t *st, int op, const char *endpoint);
 int zr_setsockopt(zr_socket_t *st, int option, const void *value, size_t size);
 int zr_getsockopt(zr_socket_t *st, int option, void *value, size_t *size);
 long long zr_recv(zr_socket_t *st, int flags, int timeout);
-long long zr_recv_wait(zr_socket_t *st);
-long long zr_recv_nowait(zr_socket_t *st);
-int zr_send_wait(zr_socket_t *st, const void *data, size_t size);
+long long zr_hot_recv(uintptr_t st);
+long long zr_hot_recv_nowait(uintptr_t st);
+int zr_hot_send(uintptr_t st, const void *data, size_t size);
 int zr_recv_batch(zr_socket_t *st, int max_msgs, size_t max_bytes, int flags, int timeout);
 int zr_send_batch(zr_socket_t *st, void **data, size_t *sizes, int *ends, int nmsgs, int flags,
                   int timeout);
@@ -111,8 +111,10 @@ int zr_monitor(zr_socket_t *st, const char *endpoint, int events);
 int zr_proxy(zr_socket_t *frontend, zr_socket_t *backend, zr_socket_t *capture);
 """
 
-# The C helpers live beside this file, so they read (and lint) as C.
-SOURCE = (Path(__file__).with_name("_helpers.c")).read_text(encoding="utf-8")
+# The C helpers live beside this file, so they read (and lint) as C. _hot.c
+# goes last: it changes how cffi wraps the calls it generates after it.
+SOURCE = "\n".join((Path(__file__).with_name(name)).read_text(encoding="utf-8")
+                   for name in ("_helpers.c", "_hot.c"))
 
 MISSING_HEADERS = (
     "zmqrepl: libzmq development files not found. Install them "

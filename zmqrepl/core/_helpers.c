@@ -331,6 +331,19 @@ static long zr_budget(zr_socket_t *st, int option, int flags, int timeout, int *
     return budget;
 }
 
+/* Note the frame just received into st->msg: its data, size and more flag.
+   Small frames are copied to the scratch buffer, which Python slices into
+   bytes without making a pointer object first. Returns the size. */
+static long long zr_took_frame(zr_socket_t *st)
+{
+    size_t size = zmq_msg_size(&st->msg);
+    st->data = (const char *)zmq_msg_data(&st->msg);
+    st->more = zmq_msg_more(&st->msg);
+    if (size <= sizeof st->scratch)
+        memcpy(st->scratch, st->data, size);
+    return (long long)size;
+}
+
 /* Receive one frame into the socket's message: data, size and more flag in
    one crossing. */
 long long zr_recv(zr_socket_t *st, int flags, int timeout)
@@ -350,32 +363,13 @@ long long zr_recv(zr_socket_t *st, int flags, int timeout)
     }
     rc = zmq_msg_recv(&st->msg, st->handle, wflags);
     if (rc >= 0) {
-        size_t size = zmq_msg_size(&st->msg);
-        st->data = (const char *)zmq_msg_data(&st->msg);
-        st->more = zmq_msg_more(&st->msg);
-        /* Small frames are copied to the scratch buffer, which Python slices
-           into bytes without making a pointer object first. */
-        if (size <= sizeof st->scratch)
-            memcpy(st->scratch, st->data, size);
-        result = (long long)size;
+        result = zr_took_frame(st);
     } else if (errno == EAGAIN && !wflags) {
         result = ZR_SLICE;  /* the budget ran out: Python looks at signals, resumes */
     } else {
         result = ZR_ERR;
     }
     return zr_leave_wait(st, result);
-}
-
-/* One-argument forms for the per-message path: cffi calls them without
-   building an argument tuple, about a third of the cost of a crossing. */
-long long zr_recv_wait(zr_socket_t *st)
-{
-    return zr_recv(st, 0, st->rcvtimeo);
-}
-
-long long zr_recv_nowait(zr_socket_t *st)
-{
-    return zr_recv(st, ZMQ_DONTWAIT, -1);
 }
 
 static int zr_reserve(zr_socket_t *st, int n)
@@ -499,11 +493,6 @@ int zr_send(zr_socket_t *st, const void *data, size_t size, int flags, int timeo
     else
         rc = ZR_ERR;
     return (int)zr_leave_wait(st, rc);
-}
-
-int zr_send_wait(zr_socket_t *st, const void *data, size_t size)
-{
-    return zr_send(st, data, size, 0, st->sndtimeo);
 }
 
 /* Send frames first..last as one message. Only its first frame can find the

@@ -23,9 +23,9 @@ T = TypeVar("T")
 Frame = Union[bytes, bytearray, memoryview, str]
 
 _recv = lib.zr_recv
-_recv_wait = lib.zr_recv_wait
-_recv_nowait = lib.zr_recv_nowait
-_send_wait = lib.zr_send_wait
+_hot_recv = lib.zr_hot_recv
+_hot_recv_nowait = lib.zr_hot_recv_nowait
+_hot_send = lib.zr_hot_send
 _recv_parts = lib.zr_recv_parts
 _recv_batch = lib.zr_recv_batch
 _send = lib.zr_send
@@ -84,6 +84,7 @@ def _keep_view(view: memoryview, size: int) -> memoryview:
 class MessagingMixin:
     __slots__ = ()
     _st: Any
+    _addr: int
     _rcvtimeo: int
     _sndtimeo: int
     _scratch_buf: Any
@@ -117,7 +118,7 @@ class MessagingMixin:
         """Send one frame (``more=True``: another frame of the same message follows).
         A non-blocking send that would block raises Again."""
         if type(msg) is bytes and not (nonblocking or more) and len(msg) < _ZC_MIN:
-            rc = _send_wait(self._st, msg, len(msg))  # the common case, in fewest steps
+            rc = _hot_send(self._addr, msg, len(msg))  # the common case, in fewest steps
             data: Any = msg
             flags = 0
         else:
@@ -214,7 +215,7 @@ class MessagingMixin:
         callable given (a read-only memoryview of the frame, its size); that
         view is released when the callable returns.
         """
-        n = _recv_nowait(self._st) if nonblocking else _recv_wait(self._st)
+        n = _hot_recv_nowait(self._addr) if nonblocking else _hot_recv(self._addr)
         if n < 0:
             n = self._resume(self._recv_again, n, _DONTWAIT if nonblocking else 0, "recv")
             if n < 0:

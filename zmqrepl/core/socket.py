@@ -62,6 +62,7 @@ class Socket(MessagingMixin):
 
     __slots__ = (
         "__weakref__",
+        "_addr",
         "_bound",
         "_closed_reason",
         "_connect_rids",
@@ -85,6 +86,9 @@ class Socket(MessagingMixin):
         self._st = context._new_socket_state(kind)
         # Lives inside the C state, which this socket keeps alive.
         self._scratch_buf = ffi.buffer(self._st.scratch)
+        # The state's address as an int, for the zr_hot_* helpers: cffi converts an
+        # int argument in a quarter of the instructions a pointer cdata takes.
+        self._addr = int(ffi.cast("uintptr_t", self._st))
         self._kind = kind
         self._context = context
         self._rcvtimeo = -1

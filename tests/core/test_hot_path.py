@@ -1,0 +1,161 @@
+"""The per-message helpers that keep the GIL (zmqrepl/core/_hot.c).
+
+recv() and send() take a queued message without handing the GIL over; these
+tests pin down what must not change with that: a call that has to wait still
+lets other Python threads run, errors still carry libzmq's errno, and frames
+of every size on either side of the scratch buffer come back intact.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+
+from zmqrepl.core import Again, Context, Socket, SocketBusy, SocketClosed, ZMQError
+from zmqrepl.core.constants import Errno
+
+
+def _pair(ctx: Context, name: str) -> tuple[Socket, Socket]:
+    pull = ctx.socket("pull")
+    pull.bind(f"inproc://{name}")
+    push = ctx.socket("push")
+    push.connect(f"inproc://{name}")
+    return push, pull
+
+
+class _Counter(threading.Thread):
+    """Counts in pure Python until stopped: it only advances while it holds the GIL."""
+
+    def __init__(self) -> None:
+        super().__init__(daemon=True)
+        self.count = 0
+        self.stop = False
+
+    def run(self) -> None:
+        while not self.stop:
+            self.count += 1
+
+
+def _share_of_free_run(call: object) -> float:
+    """How far a counting thread gets while `call` waits (ten times, each ending in
+    Again), as a share of how far it gets in the same time while this thread sleeps."""
+    counter = _Counter()
+    counter.start()
+    time.sleep(0.05)
+    before, t0 = counter.count, time.monotonic()
+    time.sleep(0.3)
+    free_rate = (counter.count - before) / (time.monotonic() - t0)
+    before, t0 = counter.count, time.monotonic()
+    for _ in range(10):
+        with pytest.raises(Again):
+            call()  # type: ignore[operator]
+    elapsed = time.monotonic() - t0
+    rate = (counter.count - before) / elapsed
+    counter.stop = True
+    counter.join()
+    assert 0.3 < elapsed < 3.0
+    return rate / free_rate
+
+
+# Timeouts shorter than one wait slice (50 ms): the whole wait happens inside the
+# first call into C, the one that keeps the GIL when a message is already queued.
+# Waiting with the GIL held would leave the counter only the moments between calls.
+
+
+def test_blocking_recv_lets_other_threads_run(ctx: Context) -> None:
+    _, pull = _pair(ctx, "hot-recv-gil")
+    pull.set("rcvtimeo", 40)
+    assert _share_of_free_run(pull.recv) > 0.5
+
+
+def test_blocking_send_lets_other_threads_run(ctx: Context) -> None:
+    push = ctx.socket("push")
+    push.set("sndtimeo", 40)
+    push.bind("inproc://hot-send-gil")  # no peer ever connects: the send has to wait
+    assert _share_of_free_run(lambda: push.send(b"x")) > 0.5
+
+
+def test_recv_zero_timeout_and_nonblocking_return_at_once(ctx: Context) -> None:
+    _, pull = _pair(ctx, "hot-empty")
+    assert pull.recv(nonblocking=True) is None
+    pull.set("rcvtimeo", 0)
+    with pytest.raises(Again):
+        pull.recv()
+
+
+def test_send_zero_timeout_raises_again(ctx: Context) -> None:
+    push = ctx.socket("push")
+    push.set("sndtimeo", 0)
+    push.bind("inproc://hot-send-zero")
+    with pytest.raises(Again):
+        push.send(b"x")
+
+
+def test_errors_keep_their_errno(ctx: Context) -> None:
+    rep = ctx.socket("rep")
+    rep.bind("inproc://hot-efsm")
+    with pytest.raises(ZMQError) as info:
+        rep.send(b"too early")  # a REP must receive first
+    assert info.value.errno == Errno.EFSM
+    req = ctx.socket("req")
+    req.connect("inproc://hot-efsm")
+    with pytest.raises(ZMQError) as info:
+        req.recv()  # a REQ must send first
+    assert info.value.errno == Errno.EFSM
+
+
+def test_closed_socket_is_refused(ctx: Context) -> None:
+    push, pull = _pair(ctx, "hot-closed")
+    pull.close()
+    push.close()
+    with pytest.raises(SocketClosed):
+        pull.recv()
+    with pytest.raises(SocketClosed):
+        pull.recv(nonblocking=True)
+    with pytest.raises(SocketClosed):
+        push.send(b"x")
+
+
+def test_socket_waiting_in_another_thread_is_busy(ctx: Context) -> None:
+    _, pull = _pair(ctx, "hot-busy")
+    pull.set("rcvtimeo", 600)
+    outcome: list[BaseException] = []
+
+    def wait() -> None:
+        try:
+            pull.recv()
+        except Again as exc:
+            outcome.append(exc)
+
+    waiting = threading.Thread(target=wait)
+    waiting.start()
+    time.sleep(0.2)
+    try:
+        with pytest.raises(SocketBusy):
+            pull.recv(nonblocking=True)
+        with pytest.raises(SocketBusy):
+            pull.recv()
+    finally:
+        waiting.join()
+    assert len(outcome) == 1  # the waiter timed out as usual
+    assert pull.recv(nonblocking=True) is None  # free again once the waiter gave up
+
+
+@pytest.mark.parametrize("size", [0, 1, 2, 511, 512, 513, 4096, 65535, 65536, 70000])
+def test_frames_round_trip_at_every_size(ctx: Context, size: int) -> None:
+    push, pull = _pair(ctx, f"hot-size-{size}")
+    payloads = [bytes((i + k) % 256 for i in range(size)) for k in range(3)]
+    for payload in payloads:
+        push.send(payload)
+    assert [pull.recv() for _ in payloads] == payloads
+
+
+def test_received_bytes_do_not_change_with_the_next_message(ctx: Context) -> None:
+    push, pull = _pair(ctx, "hot-stable")
+    push.send(b"first")
+    push.send(b"second!")
+    first = pull.recv()
+    second = pull.recv()
+    assert (first, second) == (b"first", b"second!")
