@@ -34,7 +34,7 @@ typedef struct {
     int *batch_ends;
     int batch_nframes;
     int progress;
-    char scratch[512];
+    uintptr_t box;
     ...;
 } zr_socket_t;
 
@@ -84,6 +84,7 @@ int zmq_poll(zmq_pollitem_t *items, int nitems, long timeout);
 #define ZR_SLICE ...
 #define ZR_RESUME ...
 #define ZR_SLICE_MS ...
+#define ZR_BOX_LARGE ...
 zr_socket_t *zr_socket_new(void *context, int type);
 void zr_socket_free(zr_socket_t *st);
 void zr_socket_forget(zr_socket_t *st);

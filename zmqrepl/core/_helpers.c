@@ -23,6 +23,7 @@
 #define ZR_CLOSED -3  /* the socket is closed (or inherited through fork) */
 #define ZR_SLICE -4   /* a bounded wait elapsed: Python runs signal handlers, then resumes */
 #define ZR_RESUME 0x100  /* flag: continue a wait begun earlier, keeping its deadline */
+#define ZR_HOLD 0x200    /* flag: on success keep the socket taken; the caller leaves */
 /* Longest time spent in C before Python looks at pending signals. A signal that
    lands just before a wait starts is seen after one slice, so this bounds how
    late Ctrl-C can be (the target is 100 ms). */
@@ -38,7 +39,7 @@ typedef struct {
     int busy;          /* atomic guard: libzmq sockets are not thread-safe */
     long long deadline;  /* monotonic ms when the current timed wait gives up */
     zmq_msg_t msg;     /* one reusable message per socket: no per-call allocation */
-    char scratch[512]; /* copy of the last frame when it is small (see zr_recv) */
+    uintptr_t box;     /* the socket's one-item Python list that zr_hot_recv fills (_hot.c) */
     int rcvtimeo;      /* the user's ZMQ_RCVTIMEO / ZMQ_SNDTIMEO: kept here, never */
     int sndtimeo;      /* given to libzmq (see zr_budget) */
     int zmq_rcvtimeo;  /* what libzmq has now: the wait budget of the last blocking call */
@@ -332,16 +333,12 @@ static long zr_budget(zr_socket_t *st, int option, int flags, int timeout, int *
 }
 
 /* Note the frame just received into st->msg: its data, size and more flag.
-   Small frames are copied to the scratch buffer, which Python slices into
-   bytes without making a pointer object first. Returns the size. */
+   Returns the size. */
 static long long zr_took_frame(zr_socket_t *st)
 {
-    size_t size = zmq_msg_size(&st->msg);
     st->data = (const char *)zmq_msg_data(&st->msg);
     st->more = zmq_msg_more(&st->msg);
-    if (size <= sizeof st->scratch)
-        memcpy(st->scratch, st->data, size);
-    return (long long)size;
+    return (long long)zmq_msg_size(&st->msg);
 }
 
 /* Receive one frame into the socket's message: data, size and more flag in
@@ -369,6 +366,8 @@ long long zr_recv(zr_socket_t *st, int flags, int timeout)
     } else {
         result = ZR_ERR;
     }
+    if (result >= 0 && (flags & ZR_HOLD))
+        return result;
     return zr_leave_wait(st, result);
 }
 

@@ -12,7 +12,11 @@
    source, the two CPython macros and the two cffi errno hooks that cffi
    emits around each call. __func__ names the wrapper (_cffi_f_<helper>); the
    comparison folds at compile time. Errors from a hot helper are still
-   stored where ffi.errno reads them (zr_hot_fail). */
+   stored where ffi.errno reads them (zr_hot_fail).
+
+   Holding the GIL, a hot helper may also make Python objects: zr_hot_recv
+   returns the frame as bytes (zr_hot_box). This is CPython's C API, so
+   zmqrepl.core runs on CPython only. */
 
 static void zr_cffi_save_errno(void) { _cffi_save_errno(); }
 static void zr_cffi_restore_errno(void) { _cffi_restore_errno(); }
@@ -36,18 +40,45 @@ static long long zr_hot_fail(int err)
     return ZR_ERR;
 }
 
-/* The waiting half of a hot call, with the GIL released as cffi would. */
+/* Frames from this size up are handed over with ZR_BOX_LARGE, so that Python
+   takes them out of the box instead of leaving them alive there. */
+#define ZR_BOX_LARGE 1
+#define ZR_BOX_KEEP_MAX 65536
+
+/* The frame in st->msg becomes a bytes object in the socket's box, a list of
+   one item that Socket keeps and whose address it gave us (st->box). Making
+   the bytes here, where the GIL is held anyway, costs a tenth of slicing a
+   buffer from Python. Returns 0, ZR_BOX_LARGE, or ZR_ERR (ENOMEM). */
+static long long zr_hot_box(zr_socket_t *st, long long size)
+{
+    PyObject *frame = PyBytes_FromStringAndSize(st->data, (Py_ssize_t)size);
+    if (frame == NULL || PyList_SetItem((PyObject *)st->box, 0, frame) < 0) {
+        PyErr_Clear();  /* SetItem dropped the frame; cffi must not see an exception */
+        return zr_hot_fail(ENOMEM);
+    }
+    return size >= ZR_BOX_KEEP_MAX ? ZR_BOX_LARGE : 0;
+}
+
+/* The waiting half of recv(), with the GIL released as cffi would. The
+   socket stays taken until the frame is boxed: another thread's receive must
+   not replace it in between. */
 static long long zr_hot_wait_recv(zr_socket_t *st)
 {
     PyThreadState *ts = PyEval_SaveThread();
-    long long rc = zr_recv(st, 0, st->rcvtimeo);
+    long long rc = zr_recv(st, ZR_HOLD, st->rcvtimeo);
     int err = errno;
     PyEval_RestoreThread(ts);
+    if (rc >= 0) {
+        rc = zr_hot_box(st, rc);
+        zr_leave(st);
+        return rc;
+    }
     return rc == ZR_ERR ? zr_hot_fail(err) : rc;
 }
 
-/* recv(): a queued frame is taken without releasing the GIL; otherwise wait
-   (with the user's RCVTIMEO, in slices) with the GIL released. */
+/* recv() as bytes: a queued frame is taken without releasing the GIL;
+   otherwise wait (the user's RCVTIMEO, in slices) with the GIL released.
+   0 or ZR_BOX_LARGE: the frame is in the box; else a ZR_* code. */
 long long zr_hot_recv(uintptr_t addr)
 {
     zr_socket_t *st = (zr_socket_t *)addr;
@@ -55,9 +86,9 @@ long long zr_hot_recv(uintptr_t addr)
     if (rc)
         return rc;
     if (zmq_msg_recv(&st->msg, st->handle, ZMQ_DONTWAIT) >= 0) {
-        long long size = zr_took_frame(st);
+        long long result = zr_hot_box(st, zr_took_frame(st));
         zr_leave(st);
-        return size;
+        return result;
     }
     int err = errno;
     zr_leave(st);
@@ -66,18 +97,19 @@ long long zr_hot_recv(uintptr_t addr)
     return zr_hot_wait_recv(st);
 }
 
-/* recv(nonblocking=True): never waits, so never releases the GIL. */
+/* recv(nonblocking=True) as bytes: never waits, so never releases the GIL. */
 long long zr_hot_recv_nowait(uintptr_t addr)
 {
     zr_socket_t *st = (zr_socket_t *)addr;
     int rc = zr_enter(st);
     if (rc)
         return rc;
-    long long result;
-    if (zmq_msg_recv(&st->msg, st->handle, ZMQ_DONTWAIT) >= 0)
-        result = zr_took_frame(st);
-    else
-        result = zr_hot_fail(errno);
+    if (zmq_msg_recv(&st->msg, st->handle, ZMQ_DONTWAIT) < 0) {
+        int err = errno;
+        zr_leave(st);
+        return zr_hot_fail(err);
+    }
+    long long result = zr_hot_box(st, zr_took_frame(st));
     zr_leave(st);
     return result;
 }

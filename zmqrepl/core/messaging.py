@@ -1,15 +1,17 @@
 """Sending and receiving: the per-message hot paths of Socket.
 
 Every call crosses into C once (one zr_* helper). Names used per message are
-module globals bound once, and frames up to 512 bytes come back through a
-per-socket scratch buffer. Blocking calls wait inside C in slices of at most
-50 ms and come back to Python in between, so signal handlers run (Ctrl-C
-raises); the socket stays taken for the waiting thread across slices.
+module globals bound once. recv() and send() go through the zr_hot_* helpers,
+which keep the GIL when libzmq can answer at once, and recv() finds its frame
+already made into bytes by C (see _hot.c). Blocking calls wait inside C, with
+the GIL released, in slices of at most 50 ms and come back to Python in
+between, so signal handlers run (Ctrl-C raises); the socket stays taken for
+the waiting thread across slices.
 """
 
 from __future__ import annotations
 
-from typing import Any, Callable, Iterable, Literal, Type, TypeVar, Union, overload
+from typing import Any, Callable, Iterable, Literal, TypeVar, Union, overload
 
 from ._lib import ffi, lib
 from .batch import MessageBatch
@@ -17,7 +19,7 @@ from .constants import Errno
 from .errors import ZMQError
 from .zerocopy import ZEROCOPY_THRESHOLD, collect, hold
 
-__all__ = ["SCRATCH_SIZE", "Frame", "MessagingMixin"]
+__all__ = ["Frame", "MessagingMixin"]
 
 T = TypeVar("T")
 Frame = Union[bytes, bytearray, memoryview, str]
@@ -42,13 +44,11 @@ _from_buffer = ffi.from_buffer
 _DONTWAIT = lib.ZMQ_DONTWAIT
 _SNDMORE = lib.ZMQ_SNDMORE
 _RESUME = lib.ZR_RESUME
+_BOX_LARGE = lib.ZR_BOX_LARGE
 _ERR = lib.ZR_ERR
 _SLICE = lib.ZR_SLICE
 _EINTR = Errno.EINTR
 _EAGAIN = Errno.EAGAIN
-# Frames up to this size are copied by C into a per-socket buffer and sliced into
-# bytes from there: cheaper than making a pointer object for every message.
-SCRATCH_SIZE = 512
 _ZC_MIN = ZEROCOPY_THRESHOLD
 _EMPTY_BATCH = MessageBatch(b"", [0], [])
 
@@ -87,7 +87,7 @@ class MessagingMixin:
     _addr: int
     _rcvtimeo: int
     _sndtimeo: int
-    _scratch_buf: Any
+    _box: list[bytes | None]
 
     def _error(self, rc: int, op: str, endpoint: str | None = None) -> ZMQError:
         raise NotImplementedError
@@ -202,28 +202,52 @@ class MessagingMixin:
     # -- receiving ----------------------------------------------------------
 
     @overload
-    def recv(self, *, nonblocking: bool = ...) -> bytes: ...
+    def recv(self, nonblocking: bool = ..., as_: type[bytes] | None = ...) -> bytes: ...
     @overload
-    def recv(self, *, nonblocking: bool = ..., as_: Type[str]) -> str: ...
+    def recv(self, nonblocking: bool = ..., *, as_: type[str]) -> str: ...
     @overload
-    def recv(self, *, nonblocking: bool = ..., as_: Callable[[memoryview, int], T]) -> T: ...
+    def recv(self, nonblocking: bool = ..., *, as_: Callable[[memoryview, int], T]) -> T: ...
 
-    def recv(self, *, nonblocking: bool = False, as_: Any = bytes) -> Any:
-        """Receive one frame. Non-blocking with nothing queued returns None.
+    def recv(self, nonblocking: bool = False, as_: Any = None) -> Any:
+        """Receive one frame, as bytes. Non-blocking with nothing queued returns None.
 
-        ``as_`` is bytes, str, memoryview (zero-copy for large frames), or a
-        callable given (a read-only memoryview of the frame, its size); that
-        view is released when the callable returns.
+        ``as_`` is bytes (the same as None), str, memoryview (zero-copy for large
+        frames), or a callable given (a read-only memoryview of the frame, its
+        size); that view is released when the callable returns.
         """
-        n = _hot_recv_nowait(self._addr) if nonblocking else _hot_recv(self._addr)
+        # The common call in the fewest steps (plain parameters, not keyword-only,
+        # let CPython inline the call): C leaves the frame in the box as bytes.
+        if nonblocking or as_ is not None:
+            return self._recv_as(nonblocking, as_)
+        rc = _hot_recv(self._addr)
+        if not rc:
+            return self._box[0]
+        return self._recv_finish(rc, 0)
+
+    def _recv_finish(self, rc: int, flags: int) -> bytes | None:
+        """The rest of a bytes receive whose hot call did not end with a small frame."""
+        if rc == _BOX_LARGE:
+            box = self._box
+            large, box[0] = box[0], None  # the box must not keep a large frame alive
+            return large
+        n = self._resume(self._recv_again, rc, flags, "recv")
         if n < 0:
-            n = self._resume(self._recv_again, n, _DONTWAIT if nonblocking else 0, "recv")
+            return None
+        frame: bytes = _unpack(self._st.data, n)
+        return frame
+
+    def _recv_as(self, nonblocking: bool, as_: Any) -> Any:
+        flags = _DONTWAIT if nonblocking else 0
+        if as_ is None or as_ is bytes or as_ is str:
+            rc = _hot_recv_nowait(self._addr) if nonblocking else _hot_recv(self._addr)
+            frame = self._recv_finish(rc, flags) if rc else self._box[0]
+            return frame.decode("utf-8") if as_ is str and frame is not None else frame
+        # Views and converters read libzmq's message itself.
+        n = _recv(self._st, flags, self._rcvtimeo)
+        if n < 0:
+            n = self._resume(self._recv_again, n, flags, "recv")
             if n < 0:
                 return None
-        if as_ is bytes:
-            return self._scratch_buf[:n] if n <= SCRATCH_SIZE else _unpack(self._st.data, n)
-        if as_ is str:
-            return _unpack(self._st.data, n).decode("utf-8")
         if as_ is memoryview:
             return self._view(n)
         return self._convert(-1, n, as_)

@@ -64,6 +64,7 @@ class Socket(MessagingMixin):
         "__weakref__",
         "_addr",
         "_bound",
+        "_box",
         "_closed_reason",
         "_connect_rids",
         "_connected",
@@ -71,7 +72,6 @@ class Socket(MessagingMixin):
         "_kind",
         "_monitor",
         "_rcvtimeo",
-        "_scratch_buf",
         "_sndtimeo",
         "_st",
     )
@@ -84,11 +84,14 @@ class Socket(MessagingMixin):
         elif not isinstance(context, Context):
             raise TypeError(f"context must be a Context, not {type(context).__name__}")
         self._st = context._new_socket_state(kind)
-        # Lives inside the C state, which this socket keeps alive.
-        self._scratch_buf = ffi.buffer(self._st.scratch)
         # The state's address as an int, for the zr_hot_* helpers: cffi converts an
         # int argument in a quarter of the instructions a pointer cdata takes.
         self._addr = int(ffi.cast("uintptr_t", self._st))
+        # recv() finds each frame here as bytes, put there by C (see _hot.c). The
+        # state only borrows the list, which lives as long as this socket: only
+        # this socket's methods pass the state to the helper that fills it.
+        self._box: list[bytes | None] = [None]
+        self._st.box = id(self._box)  # CPython: id() is the object's address
         self._kind = kind
         self._context = context
         self._rcvtimeo = -1
