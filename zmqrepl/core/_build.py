@@ -93,6 +93,7 @@ int zr_endpoint(zr_socket_t *st, int op, const char *endpoint);
 int zr_setsockopt(zr_socket_t *st, int option, const void *value, size_t size);
 int zr_getsockopt(zr_socket_t *st, int option, void *value, size_t *size);
 long long zr_recv(zr_socket_t *st, int flags, int timeout);
+int zr_hot_gil_check(void);
 long long zr_hot_recv(uintptr_t st);
 long long zr_hot_recv_nowait(uintptr_t st);
 int zr_hot_send(uintptr_t st, const void *data, size_t size);

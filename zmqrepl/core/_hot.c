@@ -27,10 +27,22 @@ static void zr_cffi_restore_errno(void) { _cffi_restore_errno(); }
 #undef Py_END_ALLOW_THREADS
 #undef _cffi_save_errno
 #undef _cffi_restore_errno
-#define Py_BEGIN_ALLOW_THREADS { PyThreadState *_save = ZR_KEEPS_GIL ? NULL : PyEval_SaveThread();
-#define Py_END_ALLOW_THREADS if (_save != NULL) PyEval_RestoreThread(_save); }
+/* Set while a wrapper that kept the GIL runs its helper; zr_hot_gil_check lets
+   Python verify at import that cffi's wrappers really use these macros (a hot
+   helper running without the GIL would make Python objects unsafely). */
+static __thread int zr_gil_kept;
+
+#define Py_BEGIN_ALLOW_THREADS { PyThreadState *_save = NULL; \
+    if (ZR_KEEPS_GIL) zr_gil_kept = 1; else _save = PyEval_SaveThread();
+#define Py_END_ALLOW_THREADS if (_save != NULL) PyEval_RestoreThread(_save); zr_gil_kept = 0; }
 #define _cffi_restore_errno() (ZR_KEEPS_GIL ? (void)0 : zr_cffi_restore_errno())
 #define _cffi_save_errno() (ZR_KEEPS_GIL ? (void)0 : zr_cffi_save_errno())
+
+/* 1 when this call came through a wrapper that kept the GIL (see above). */
+int zr_hot_gil_check(void)
+{
+    return zr_gil_kept;
+}
 
 /* A hot helper's error: errno goes where ffi.errno reads it. */
 static long long zr_hot_fail(int err)
