@@ -6,7 +6,8 @@
 
 Layout: ``config`` (sizes, message counts, the plan of blocks), ``bindings`` (zmqrepl and
 pyzmq behind one small interface), ``roles`` (the measured loops, mirrored in ``c/zbench.c``),
-``worker`` (one Python process running one role), ``cbuild`` (compiles zbench), ``runner``
+``worker`` (one Python process running one role), ``cbuild`` (compiles zbench), ``pyzmq_env``
+(pyzmq's interpreter: by default a venv with pyzmq built against the system libzmq), ``runner``
 (starts the processes of one session), ``suite`` (which sessions a run holds, the medians),
 ``report`` (the table and the JSON), ``importtime`` and ``cli``.
 """

@@ -7,7 +7,7 @@ import shlex
 import subprocess
 from pathlib import Path
 
-__all__ = ["OUT_DIR", "build_zbench"]
+__all__ = ["OUT_DIR", "build_zbench", "system_libzmq_version"]
 
 HERE = Path(__file__).resolve().parent
 SOURCE = HERE / "c" / "zbench.c"
@@ -21,6 +21,11 @@ def _pkg_config(*args: str) -> list[str]:
         raise RuntimeError("pkg-config cannot find libzmq (Debian/Ubuntu: apt-get install "
                            "libzmq3-dev pkg-config)") from exc
     return shlex.split(out.stdout)
+
+
+def system_libzmq_version() -> str:
+    """The system libzmq's version as pkg-config gives it, e.g. "4.3.4"."""
+    return " ".join(_pkg_config("--modversion"))
 
 
 def build_zbench() -> Path:

@@ -11,6 +11,7 @@ from typing import Callable, Sequence
 from .cbuild import build_zbench
 from .config import IMPLS, PUBSUB_SIZES, QUICK_SIZES, SIZES, TESTS, TRANSPORTS, format_size, parse_size
 from .importtime import import_times
+from .pyzmq_env import MODES, pyzmq_python
 from .report import machine_info, render_header, render_table, write_json
 from .suite import Figure, Options, run_suite
 
@@ -53,6 +54,11 @@ def _parser() -> argparse.ArgumentParser:
                    help="PUB/SUB message sizes (default " + ",".join(map(_short, PUBSUB_SIZES)) + ")")
     p.add_argument("--impls", type=_choices(IMPLS), default=list(IMPLS), metavar="LIST",
                    help="comma list of zmqrepl,pyzmq,c (default all)")
+    p.add_argument("--pyzmq", choices=MODES, default="system", help=(
+        "which pyzmq to run: 'system' (default) builds pyzmq, the version installed here, from "
+        "source against the system libzmq that zmqrepl and C use, once, into a venv in bench/out/ "
+        "(about 20 s; pip fetches the build tools from PyPI); 'wheel' runs the installed pyzmq "
+        "with the libzmq its wheel bundles"))
     p.add_argument("--json", metavar="PATH", help="also write every run's figures here")
     return p
 
@@ -69,19 +75,23 @@ def main(argv: Sequence[str] | None = None) -> int:
     sizes = args.sizes or list(QUICK_SIZES if args.quick else SIZES)
     opts = Options(tests=args.only, transports=args.transports, sizes=sizes,
                    pubsub_sizes=args.pubsub_sizes, impls=args.impls, runs=runs,
-                   scale=args.scale or (0.3 if args.quick else 1.0))
+                   scale=args.scale or (0.3 if args.quick else 1.0), pyzmq=args.pyzmq)
     command = "python -m bench " + shlex.join(sys.argv[1:] if argv is None else argv)
     started = time.monotonic()
-    machine = machine_info()
+    try:  # built (once) before anything is timed
+        python = pyzmq_python(opts.pyzmq) if "pyzmq" in opts.impls else None
+    except RuntimeError as exc:
+        raise SystemExit(f"python -m bench: {exc}") from None
+    machine = machine_info(opts.pyzmq, python)
     figures: list[Figure] = []
     if set(opts.tests) - {"import"}:
         figures = run_suite(opts, build_zbench())
     if "import" in opts.tests:
-        times = import_times(list(opts.impls), 5 if args.quick else 11)
+        times = import_times(list(opts.impls), 5 if args.quick else 11, python or sys.executable)
         figures.append(Figure("import", "-", 0, "ms", False, runs=times))
     print(render_header(command.strip(), machine, runs, time.monotonic() - started))
     print(render_table(figures))
     if args.json:
         write_json(args.json, figures, {"command": command.strip(), "machine": machine, "runs": runs,
-                                        "scale": opts.scale, "sizes": sizes})
+                                        "scale": opts.scale, "sizes": sizes, "pyzmq_mode": opts.pyzmq})
     return 0

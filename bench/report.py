@@ -35,10 +35,15 @@ def _run(cmd: list[str]) -> str:
         return "unknown"
 
 
-def machine_info() -> dict[str, Any]:
-    code = ("import zmq, zmqrepl.core as c; print('.'.join(map(str, c.zmq_version())), "
-            "zmq.__version__, zmq.zmq_version())")
-    core_zmq, pyzmq, pyzmq_zmq = (_run([sys.executable, "-c", code]).split() + ["?"] * 3)[:3]
+def machine_info(pyzmq_mode: str = "wheel", pyzmq_python: str | None = sys.executable) -> dict[str, Any]:
+    """The machine and the libraries; pyzmq's versions as pyzmq_python sees them (None: pyzmq
+    is not run). pyzmq_mode is bench.pyzmq_env's mode that gave pyzmq_python."""
+    core_zmq = _run([sys.executable, "-c",
+                     "import zmqrepl.core as c; print('.'.join(map(str, c.zmq_version())))"])
+    pyzmq, pyzmq_zmq = None, None
+    if pyzmq_python is not None:
+        out = _run([pyzmq_python, "-c", "import zmq; print(zmq.__version__, zmq.zmq_version())"])
+        pyzmq, pyzmq_zmq = (out.split() + ["?"] * 2)[:2]
     return {
         "nproc": os.cpu_count(),
         "cpu": _cpu_model(),
@@ -46,10 +51,20 @@ def machine_info() -> dict[str, Any]:
         "python": platform.python_version(),
         "libzmq_system": _run(["pkg-config", "--modversion", "libzmq"]),
         "libzmq_zmqrepl": core_zmq,
+        "pyzmq_mode": pyzmq_mode,
+        "pyzmq_python": pyzmq_python,
         "pyzmq": pyzmq,
         "libzmq_pyzmq": pyzmq_zmq,
         "loadavg": os.getloadavg(),
     }
+
+
+def _pyzmq_note(m: dict[str, Any]) -> str:
+    if m["pyzmq"] is None:
+        return ""
+    if m["pyzmq_mode"] == "system":
+        return f", pyzmq {m['pyzmq']} built against the system libzmq {m['libzmq_pyzmq']}"
+    return f", pyzmq {m['pyzmq']} with its own libzmq {m['libzmq_pyzmq']}"
 
 
 def render_header(command: str, m: dict[str, Any], runs: int, seconds: float) -> str:
@@ -57,7 +72,7 @@ def render_header(command: str, m: dict[str, Any], runs: int, seconds: float) ->
     return "\n".join([
         f"# {command}  ({seconds:.0f} s; load average before: {before}, after: {after})",
         f"# {m['nproc']} x {m['cpu']}, Linux {m['kernel']}, Python {m['python']}; libzmq "
-        f"{m['libzmq_zmqrepl']} (zmqrepl and C), pyzmq {m['pyzmq']} with its own libzmq {m['libzmq_pyzmq']}",
+        f"{m['libzmq_zmqrepl']} (zmqrepl and C){_pyzmq_note(m)}",
         f"# medians of {runs} run(s); msg/s higher is better, us and ms lower is better",
         "",
     ])

@@ -64,18 +64,21 @@ def _endpoints(transport: str, n: int, tmpdir: str) -> list[str]:
     return [f"inproc://e{k}" for k in range(n + 1)]
 
 
-def _command(impl: str, zbench: Path, args: list[str]) -> list[str]:
+def _command(impl: str, zbench: Path, pyzmq_python: str, args: list[str]) -> list[str]:
     if impl == "c":
         return [str(zbench), *args]
-    return [sys.executable, "-m", "bench.worker", impl, *args]
+    python = pyzmq_python if impl == "pyzmq" else sys.executable
+    return [python, "-m", "bench.worker", impl, *args]  # cwd=ROOT: bench imports from there
 
 
 def _parse(out: str) -> list[Row]:
     return [tuple(float(x) for x in line.split()) for line in out.splitlines() if line.strip()]
 
 
-def run_session(session: Session, impl: str, zbench: Path, timeout: float = 120.0) -> list[list[Row]]:
-    """The rows printed by each measured process (several for PUB/SUB)."""
+def run_session(session: Session, impl: str, zbench: Path, pyzmq_python: str = sys.executable,
+                timeout: float = 120.0) -> list[list[Row]]:
+    """The rows printed by each measured process (several for PUB/SUB); pyzmq's processes
+    run under pyzmq_python (see bench.pyzmq_env)."""
     measured, peer, peer_is_c = ROLE_PAIRS[session.test]
     if (session.test == "recv_many" and impl != "zmqrepl") or (session.test == "recv_view" and impl == "c"):
         measured = "pull"  # no batch API / the C loop never copies: the plain loop stands in
@@ -86,10 +89,11 @@ def run_session(session: Session, impl: str, zbench: Path, timeout: float = 120.
         common = [",".join(data), control, encode_plan(session.plan)]
         if session.transport == "inproc":
             peers: list[list[str]] = []
-            mains = [_command(impl, zbench, [measured, *common, peer, str(session.subs)])]
+            mains = [_command(impl, zbench, pyzmq_python, [measured, *common, peer, str(session.subs)])]
         else:
-            peers = [_command("c" if peer_is_c else impl, zbench, [peer, *common, "-", str(session.subs)])]
-            mains = [_command(impl, zbench, [measured, *common, "-", "0"])] * (
+            peer_args = [peer, *common, "-", str(session.subs)]
+            peers = [_command("c" if peer_is_c else impl, zbench, pyzmq_python, peer_args)]
+            mains = [_command(impl, zbench, pyzmq_python, [measured, *common, "-", "0"])] * (
                 session.subs if session.test == "pubsub" else 1)
         return _run(peers, mains, timeout)
     finally:

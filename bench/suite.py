@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Callable, Sequence
 
 from .config import latency_plan, pubsub_plan, throughput_plan
+from .pyzmq_env import pyzmq_python
 from .runner import Session, SessionError, run_session
 
 ZERO_COPY_MIN = 64 * 1024  # a zero-copy receive only pays for large frames
@@ -27,6 +28,7 @@ class Options:
     impls: Sequence[str]
     runs: int
     scale: float
+    pyzmq: str = "system"  # which pyzmq: bench.pyzmq_env.MODES
 
 
 @dataclass
@@ -98,6 +100,7 @@ def _record(figures: dict[tuple[str, str, int], Figure], session: Session, impl:
 def run_suite(opts: Options, zbench: Path, log: Callable[[str], None] = lambda s: print(s, file=sys.stderr)
               ) -> list[Figure]:
     sessions = plan_sessions(opts)
+    python = pyzmq_python(opts.pyzmq) if "pyzmq" in opts.impls else sys.executable
     figures: dict[tuple[str, str, int], Figure] = {}
     total, done = len(sessions) * len(opts.impls) * opts.runs, 0
     for run in range(opts.runs):
@@ -107,7 +110,7 @@ def run_suite(opts: Options, zbench: Path, log: Callable[[str], None] = lambda s
                 name = f"{session.test}{session.subs if session.test == 'pubsub' else ''}"
                 t0 = time.monotonic()
                 try:
-                    _record(figures, session, impl, run_session(session, impl, zbench))
+                    _record(figures, session, impl, run_session(session, impl, zbench, python))
                     status = f"{time.monotonic() - t0:.1f} s"
                 except SessionError as exc:
                     status = f"FAILED: {exc}"
