@@ -114,24 +114,35 @@ class MessagingMixin:
 
     # -- sending ------------------------------------------------------------
 
-    def send(self, msg: Frame, *, nonblocking: bool = False, more: bool = False) -> None:
+    def send(self, msg: Frame, nonblocking: bool = False, more: bool = False) -> None:
         """Send one frame (``more=True``: another frame of the same message follows).
         A non-blocking send that would block raises Again."""
-        if type(msg) is bytes and not (nonblocking or more) and len(msg) < _ZC_MIN:
-            rc = _hot_send(self._addr, msg, len(msg))  # the common case, in fewest steps
+        # The common call in the fewest steps (plain parameters, as in recv).
+        if nonblocking or more or type(msg) is not bytes:
+            return self._send_as(msg, nonblocking, more)
+        size = len(msg)
+        if size >= _ZC_MIN:
+            return self._send_zerocopy(msg, 0)
+        rc = _hot_send(self._addr, msg, size)
+        if rc:
+            self._send_finish(rc, msg, 0)
+
+    def _send_as(self, msg: Frame, nonblocking: bool, more: bool) -> None:
+        flags = (_DONTWAIT if nonblocking else 0) | (_SNDMORE if more else 0)
+        if type(msg) is bytes:
+            if len(msg) >= _ZC_MIN:
+                return self._send_zerocopy(msg, flags)
             data: Any = msg
-            flags = 0
         else:
-            flags = (_DONTWAIT if nonblocking else 0) | (_SNDMORE if more else 0)
-            if type(msg) is bytes:
-                if len(msg) >= _ZC_MIN:
-                    return self._send_zerocopy(msg, flags)
-                data = msg
-            else:
-                data = frame_buffer(msg)
-            rc = _send(self._st, data, len(data), flags, self._sndtimeo)
-        if rc and self._resume(lambda f: int(_send(self._st, data, len(data), f, self._sndtimeo)),
-                               rc, flags, "send") < 0:
+            data = frame_buffer(msg)
+        rc = _send(self._st, data, len(data), flags, self._sndtimeo)
+        if rc:
+            self._send_finish(rc, data, flags)
+
+    def _send_finish(self, rc: int, data: Any, flags: int) -> None:
+        """Wait out a send that came back between wait slices or on a signal."""
+        if self._resume(lambda f: int(_send(self._st, data, len(data), f, self._sndtimeo)),
+                        rc, flags, "send") < 0:
             raise self._error(_ERR, "send")  # non-blocking and would block: Again
 
     def _send_zerocopy(self, msg: bytes, flags: int) -> None:
