@@ -40,6 +40,7 @@ typedef struct {
     long long deadline;  /* monotonic ms when the current timed wait gives up */
     zmq_msg_t msg;     /* one reusable message per socket: no per-call allocation */
     uintptr_t box;     /* the socket's one-item Python list that zr_hot_recv fills (_hot.c) */
+    int wait_first;    /* zr_hot_recv calls left that go straight to waiting (_hot.c) */
     int rcvtimeo;      /* the user's ZMQ_RCVTIMEO / ZMQ_SNDTIMEO: kept here, never */
     int sndtimeo;      /* given to libzmq (see zr_budget) */
     int zmq_rcvtimeo;  /* what libzmq has now: the wait budget of the last blocking call */
