@@ -16,6 +16,8 @@ import pytest
 from zmqrepl.core import Again, Context, Socket, SocketBusy, SocketClosed, ZMQError
 from zmqrepl.core.constants import Errno
 
+from .support import assert_ok, run_py
+
 
 def _pair(ctx: Context, name: str) -> tuple[Socket, Socket]:
     pull = ctx.socket("pull")
@@ -159,3 +161,42 @@ def test_received_bytes_do_not_change_with_the_next_message(ctx: Context) -> Non
     first = pull.recv()
     second = pull.recv()
     assert (first, second) == (b"first", b"second!")
+
+
+@pytest.mark.parametrize("take", [
+    "got.append(pull.recv())",
+    "got.append(bytes(pull.recv(as_=memoryview)))",
+    "got.extend(pull.recv_multipart())",
+    "got.extend(pull.recv_many(7).frames())",
+])
+def test_threads_taking_turns_on_one_socket_get_only_sent_frames(take: str) -> None:
+    # Unsynchronised sharing may duplicate or miss a frame (README), but every value
+    # must be a whole frame that was sent, of any size, and nothing may crash.
+    proc = run_py("""
+        import sys, threading
+        from zmqrepl.core import Context, SocketBusy
+        ctx = Context()
+        pull = ctx.socket("pull"); pull.set("rcvhwm", 0); pull.set("rcvtimeo", 2000)
+        pull.bind("inproc://shared")
+        push = ctx.socket("push"); push.set("sndhwm", 0); push.connect("inproc://shared")
+        sizes = [1, 100, 600, 70000]
+        sent = {bytes([k % 251]) * sizes[k % 4] for k in range(4000)}
+        for k in range(4000):
+            push.send(bytes([k % 251]) * sizes[k % 4])
+        got, busy = [], [0]
+        def take():
+            while len(got) < 3900:
+                try:
+                    TAKE
+                except SocketBusy:
+                    busy[0] += 1
+        sys.setswitchinterval(1e-6)  # switch threads as often as CPython allows
+        threads = [threading.Thread(target=take) for _ in range(3)]
+        for t in threads: t.start()
+        for t in threads: t.join()
+        bad = [f if f is None else (len(f), f[:3]) for f in got if f not in sent]
+        assert not bad, bad[:5]
+        print(len(got), busy[0])
+        ctx.destroy(linger=0)
+    """.replace("TAKE", take), timeout=120)
+    assert_ok(proc)

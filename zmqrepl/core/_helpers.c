@@ -23,7 +23,7 @@
 #define ZR_CLOSED -3  /* the socket is closed (or inherited through fork) */
 #define ZR_SLICE -4   /* a bounded wait elapsed: Python runs signal handlers, then resumes */
 #define ZR_RESUME 0x100  /* flag: continue a wait begun earlier, keeping its deadline */
-#define ZR_HOLD 0x200    /* flag: on success keep the socket taken; the caller leaves */
+#define ZR_HOLD 0x200    /* flag: on success keep the socket for this thread (zr_hold) */
 /* Longest time spent in C before Python looks at pending signals. A signal that
    lands just before a wait starts is seen after one slice, so this bounds how
    late Ctrl-C can be (the target is 100 ms). */
@@ -39,7 +39,7 @@ typedef struct {
     int busy;          /* atomic guard: libzmq sockets are not thread-safe */
     long long deadline;  /* monotonic ms when the current timed wait gives up */
     zmq_msg_t msg;     /* one reusable message per socket: no per-call allocation */
-    uintptr_t box;     /* the socket's one-item Python list that zr_hot_recv fills (_hot.c) */
+    uintptr_t box;     /* the socket's Python list that zr_hot_recv hands frames over in (_hot.c) */
     int wait_first;    /* zr_hot_recv calls left that go straight to waiting (_hot.c) */
     int rcvtimeo;      /* the user's ZMQ_RCVTIMEO / ZMQ_SNDTIMEO: kept here, never */
     int sndtimeo;      /* given to libzmq (see zr_budget) */
@@ -111,6 +111,15 @@ void zr_abandon(zr_socket_t *st)
         st->held = 0;
         zr_leave(st);
     }
+}
+
+/* A receive called with ZR_HOLD succeeded: keep the socket for this thread,
+   as between wait slices, until Python has copied the frames out and calls
+   zr_abandon. Another thread meanwhile gets ZR_BUSY, never a replaced frame. */
+static void zr_hold(zr_socket_t *st)
+{
+    st->owner = pthread_self();
+    st->held = 1;
 }
 
 static long long zr_now_ms(void)
@@ -367,8 +376,10 @@ long long zr_recv(zr_socket_t *st, int flags, int timeout)
     } else {
         result = ZR_ERR;
     }
-    if (result >= 0 && (flags & ZR_HOLD))
+    if (result >= 0 && (flags & ZR_HOLD)) {
+        zr_hold(st);
         return result;
+    }
     return zr_leave_wait(st, result);
 }
 
@@ -448,6 +459,10 @@ int zr_recv_parts(zr_socket_t *st, int flags, int timeout)
     }
     if (rc < 0)
         zr_release_parts(st);
+    if (rc >= 0 && (flags & ZR_HOLD)) {
+        zr_hold(st);
+        return rc;
+    }
     return (int)zr_leave_wait(st, rc);
 }
 
@@ -455,7 +470,10 @@ int zr_recv_parts(zr_socket_t *st, int flags, int timeout)
    data can outlive the next receive. index -1 is the single-frame message. */
 int zr_take_part(zr_socket_t *st, int index, zmq_msg_t *dest)
 {
-    int rc = zr_enter(st);
+    /* Normally called while this thread holds the socket after a ZR_HOLD
+       receive; the hold then stays as it is. */
+    int mine = st->held && pthread_equal(st->owner, pthread_self());
+    int rc = mine ? 0 : zr_enter(st);
     if (rc)
         return rc;
     zmq_msg_init(dest);
@@ -467,7 +485,8 @@ int zr_take_part(zr_socket_t *st, int index, zmq_msg_t *dest)
         errno = EINVAL;
         rc = -1;
     }
-    zr_leave(st);
+    if (!mine)
+        zr_leave(st);
     return rc < 0 ? ZR_ERR : 0;
 }
 
@@ -606,6 +625,10 @@ int zr_recv_batch(zr_socket_t *st, int max_msgs, size_t max_bytes, int flags, in
         st->batch_offs[frames] = used;
     st->batch_nframes = result > 0 ? frames : 0;
     st->batch_used = result > 0 ? used : 0;
+    if (result >= 0 && (flags & ZR_HOLD)) {
+        zr_hold(st);
+        return result;
+    }
     return (int)zr_leave_wait(st, result);
 }
 

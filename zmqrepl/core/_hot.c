@@ -15,7 +15,7 @@
    stored where ffi.errno reads them (zr_hot_fail).
 
    Holding the GIL, a hot helper may also make Python objects: zr_hot_recv
-   returns the frame as bytes (zr_hot_box). This is CPython's C API, so
+   hands the frame over as bytes (zr_hot_box). This is CPython's C API, so
    zmqrepl.core runs on CPython only. */
 
 static void zr_cffi_save_errno(void) { _cffi_save_errno(); }
@@ -52,40 +52,47 @@ static long long zr_hot_fail(int err)
     return ZR_ERR;
 }
 
-/* Frames from this size up are handed over with ZR_BOX_LARGE, so that Python
-   takes them out of the box instead of leaving them alive there. */
-#define ZR_BOX_LARGE 1
-#define ZR_BOX_KEEP_MAX 65536
-
-/* The frame in st->msg becomes a bytes object in the socket's box, a list of
-   one item that Socket keeps and whose address it gave us (st->box). Making
-   the bytes here, where the GIL is held anyway, costs a tenth of slicing a
-   buffer from Python. Returns 0, ZR_BOX_LARGE, or ZR_ERR (ENOMEM). */
+/* The frame in st->msg becomes a bytes object appended to the socket's box, a
+   list that Socket keeps and whose address it gave us (st->box); recv() pops
+   it. Making the bytes here, where the GIL is held anyway, costs a tenth of
+   slicing a buffer from Python. Appending and popping, rather than one slot,
+   keeps threads that take turns on a socket from getting each other's frame
+   twice: each call adds exactly one frame and takes exactly one. Returns 0,
+   or ZR_ERR (ENOMEM). */
 static long long zr_hot_box(zr_socket_t *st, long long size)
 {
     PyObject *frame = PyBytes_FromStringAndSize(st->data, (Py_ssize_t)size);
-    if (frame == NULL || PyList_SetItem((PyObject *)st->box, 0, frame) < 0) {
-        PyErr_Clear();  /* SetItem dropped the frame; cffi must not see an exception */
+    if (frame == NULL || PyList_Append((PyObject *)st->box, frame) < 0) {
+        Py_XDECREF(frame);
+        PyErr_Clear();  /* cffi must not see an exception */
         return zr_hot_fail(ENOMEM);
     }
-    return size >= ZR_BOX_KEEP_MAX ? ZR_BOX_LARGE : 0;
+    Py_DECREF(frame);
+    return 0;
 }
 
 /* The waiting half of recv(), with the GIL released as cffi would. The
    socket stays taken until the frame is boxed: another thread's receive must
    not replace it in between. */
-static long long zr_hot_wait_recv(zr_socket_t *st)
+static long long zr_hot_wait_recv(zr_socket_t *st, int flags)
 {
     PyThreadState *ts = PyEval_SaveThread();
-    long long rc = zr_recv(st, ZR_HOLD, st->rcvtimeo);
+    long long rc = zr_recv(st, flags | ZR_HOLD, st->rcvtimeo);
     int err = errno;
     PyEval_RestoreThread(ts);
     if (rc >= 0) {
         rc = zr_hot_box(st, rc);
-        zr_leave(st);
+        zr_abandon(st);  /* the hold that ZR_HOLD took */
         return rc;
     }
     return rc == ZR_ERR ? zr_hot_fail(err) : rc;
+}
+
+/* Go on with a recv() that came back between wait slices (ZR_SLICE) or on a
+   signal (EINTR), keeping its deadline; the frame goes to the box. */
+long long zr_hot_recv_resume(uintptr_t addr)
+{
+    return zr_hot_wait_recv((zr_socket_t *)addr, ZR_RESUME);
 }
 
 /* After a recv() that found nothing queued, this many calls skip the attempt
@@ -97,13 +104,13 @@ static long long zr_hot_wait_recv(zr_socket_t *st)
 
 /* recv() as bytes: a queued frame is taken without releasing the GIL;
    otherwise wait (the user's RCVTIMEO, in slices) with the GIL released.
-   0 or ZR_BOX_LARGE: the frame is in the box; else a ZR_* code. */
+   0: the frame is in the box; else a ZR_* code. */
 long long zr_hot_recv(uintptr_t addr)
 {
     zr_socket_t *st = (zr_socket_t *)addr;
     if (st->wait_first > 0 && st->rcvtimeo != 0) {
         st->wait_first--;
-        return zr_hot_wait_recv(st);
+        return zr_hot_wait_recv(st, 0);
     }
     int rc = zr_enter(st);
     if (rc)
@@ -118,7 +125,7 @@ long long zr_hot_recv(uintptr_t addr)
     if (err != EAGAIN || st->rcvtimeo == 0)
         return zr_hot_fail(err);
     st->wait_first = ZR_WAIT_FIRST_CALLS;
-    return zr_hot_wait_recv(st);
+    return zr_hot_wait_recv(st, 0);
 }
 
 /* recv(nonblocking=True) as bytes: never waits, so never releases the GIL. */

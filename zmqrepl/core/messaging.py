@@ -27,6 +27,7 @@ Frame = Union[bytes, bytearray, memoryview, str]
 _recv = lib.zr_recv
 _hot_recv = lib.zr_hot_recv
 _hot_recv_nowait = lib.zr_hot_recv_nowait
+_hot_recv_resume = lib.zr_hot_recv_resume
 _hot_send = lib.zr_hot_send
 _recv_parts = lib.zr_recv_parts
 _recv_batch = lib.zr_recv_batch
@@ -44,7 +45,7 @@ _from_buffer = ffi.from_buffer
 _DONTWAIT = lib.ZMQ_DONTWAIT
 _SNDMORE = lib.ZMQ_SNDMORE
 _RESUME = lib.ZR_RESUME
-_BOX_LARGE = lib.ZR_BOX_LARGE
+_HOLD = lib.ZR_HOLD
 _ERR = lib.ZR_ERR
 _SLICE = lib.ZR_SLICE
 _EINTR = Errno.EINTR
@@ -81,23 +82,39 @@ def _keep_view(view: memoryview, size: int) -> memoryview:
     return view[:size]
 
 
+def _apply(as_: Callable[[memoryview, int], T], view: memoryview, size: int) -> T:
+    """A converter's result; its view is released when it returns."""
+    try:
+        return as_(view, size)
+    finally:
+        try:
+            view.release()
+        except BufferError:
+            pass  # the converter exported it further; the frame stays alive for it
+
+
 class MessagingMixin:
     __slots__ = ()
     _st: Any
     _addr: int
     _rcvtimeo: int
     _sndtimeo: int
-    _box: list[bytes | None]
+    _box: list[Any]
 
     def _error(self, rc: int, op: str, endpoint: str | None = None) -> ZMQError:
         raise NotImplementedError
 
-    def _resume(self, call: Callable[[int], int], rc: int, flags: int, op: str) -> int:
+    def _resume(self, call: Callable[[int], int], rc: int, flags: int, op: str,
+                keep: bool = False) -> int:
         """Finish a call that came back between wait slices or on a signal. Returns
-        its result (>= 0), or -1 when a non-blocking call would block."""
+        its result (>= 0), or -1 when a non-blocking call would block. With keep, a
+        success leaves the socket held for this thread (a ZR_HOLD receive): the
+        caller copies the frames out, then lets go with _abandon."""
+        kept = False
         try:
             while True:
                 if rc >= 0:
+                    kept = keep
                     return rc
                 if rc == _ERR:
                     errno = ffi.errno
@@ -110,7 +127,8 @@ class MessagingMixin:
                 # Looping back here runs any pending signal handler (Ctrl-C raises).
                 rc = call(flags | _RESUME)
         finally:
-            _abandon(self._st)
+            if not kept:
+                _abandon(self._st)
 
     # -- sending ------------------------------------------------------------
 
@@ -227,89 +245,85 @@ class MessagingMixin:
         size); that view is released when the callable returns.
         """
         # The common call in the fewest steps (plain parameters, not keyword-only,
-        # let CPython inline the call): C leaves the frame in the box as bytes.
+        # let CPython inline the call): C hands the frame over in the box as bytes.
         if nonblocking or as_ is not None:
             return self._recv_as(nonblocking, as_)
         rc = _hot_recv(self._addr)
         if not rc:
-            return self._box[0]
+            return self._box.pop()
         return self._recv_finish(rc, 0)
 
     def _recv_finish(self, rc: int, flags: int) -> bytes | None:
-        """The rest of a bytes receive whose hot call did not end with a small frame."""
-        if rc == _BOX_LARGE:
-            box = self._box
-            large, box[0] = box[0], None  # the box must not keep a large frame alive
-            return large
-        n = self._resume(self._recv_again, rc, flags, "recv")
-        if n < 0:
+        """The rest of a bytes receive whose first call into C did not end with a
+        frame: wait on between slices (Ctrl-C raises), or None when a non-blocking
+        one found nothing."""
+        addr = self._addr
+        if self._resume(lambda _flags: int(_hot_recv_resume(addr)), rc, flags, "recv") < 0:
             return None
-        frame: bytes = _unpack(self._st.data, n)
+        frame: bytes = self._box.pop()
         return frame
 
     def _recv_as(self, nonblocking: bool, as_: Any) -> Any:
         flags = _DONTWAIT if nonblocking else 0
         if as_ is None or as_ is bytes or as_ is str:
             rc = _hot_recv_nowait(self._addr) if nonblocking else _hot_recv(self._addr)
-            frame = self._recv_finish(rc, flags) if rc else self._box[0]
+            frame = self._recv_finish(rc, flags) if rc else self._box.pop()
             return frame.decode("utf-8") if as_ is str and frame is not None else frame
-        # Views and converters read libzmq's message itself.
-        n = _recv(self._st, flags, self._rcvtimeo)
+        if as_ is not memoryview and not callable(as_):
+            raise TypeError("as_ must be bytes, str, memoryview or a callable(view, size)")
+        # Views and converters take libzmq's message itself, while the socket is still
+        # held for this thread (ZR_HOLD): no other thread can replace the frame first.
+        st, flags = self._st, flags | _HOLD
+        n = self._resume(self._recv_again, int(_recv(st, flags, self._rcvtimeo)), flags, "recv", keep=True)
         if n < 0:
-            n = self._resume(self._recv_again, n, flags, "recv")
-            if n < 0:
-                return None
-        if as_ is memoryview:
-            return self._view(n)
-        return self._convert(-1, n, as_)
+            return None
+        try:
+            if as_ is memoryview and n < _ZC_MIN:
+                return memoryview(_unpack(st.data, n))  # a copy is cheaper for small frames
+            view = self._take_view(-1, n)
+        finally:
+            _abandon(st)
+        return _apply(_keep_view if as_ is memoryview else as_, view, n)
 
     def _recv_again(self, flags: int) -> int:
         return int(_recv(self._st, flags, self._rcvtimeo))
 
-    def _view(self, n: int) -> memoryview:
-        """A read-only view of the frame: zero-copy past the threshold (the view
-        keeps libzmq's message alive), a copy below it (cheaper for small ones)."""
-        if n < _ZC_MIN:
-            return memoryview(_unpack(self._st.data, n))
-        return self._convert(-1, n, _keep_view)
-
-    def _convert(self, index: int, size: int, as_: Callable[[memoryview, int], T]) -> T:
-        if not callable(as_):
-            raise TypeError("as_ must be bytes, str, memoryview or a callable(view, size)")
+    def _take_view(self, index: int, size: int) -> memoryview:
+        """Frame ``index`` (-1: the last single frame) moved out of the socket into a
+        message of its own, as a read-only view; call it while holding the socket."""
         keep = ffi.new("zmq_msg_t *")
         rc = lib.zr_take_part(self._st, index, keep)
         if rc:
             raise self._error(rc, "recv")
-        # The frame now lives in `keep`, closed only when the last view on it is
-        # gone, so a view the callable kept can never read freed memory.
+        # The frame lives in `keep`, closed only when the last view on it is gone,
+        # so a view a converter kept can never read freed memory.
         data = ffi.gc(ffi.cast("char *", lib.zmq_msg_data(keep)),
                       lambda _ptr: lib.zmq_msg_close(keep))
-        view = memoryview(ffi.buffer(data, size)).toreadonly()
-        try:
-            return as_(view, size)
-        finally:
-            try:
-                view.release()
-            except BufferError:
-                pass  # the callable exported it further; the frame stays alive for it
+        return memoryview(ffi.buffer(data, size)).toreadonly()
 
     def recv_multipart(self, *, nonblocking: bool = False, as_: Any = bytes) -> list[Any] | None:
         """Receive every frame of the next message (all or nothing)."""
-        flags = _DONTWAIT if nonblocking else 0
+        if as_ is not bytes and as_ is not str and not callable(as_):
+            raise TypeError("as_ must be bytes, str, memoryview or a callable(view, size)")
+        flags = (_DONTWAIT if nonblocking else 0) | _HOLD
         st = self._st
 
         def attempt(f: int) -> int:
             return int(_recv_parts(st, f, self._rcvtimeo))
 
-        n = self._resume(attempt, attempt(flags), flags, "recv")
+        n = self._resume(attempt, attempt(flags), flags, "recv", keep=True)
         if n < 0:
             return None
-        data, sizes = st.part_data, st.part_size
-        if as_ is bytes:
-            return [_unpack(data[i], sizes[i]) for i in range(n)]
-        if as_ is str:
-            return [_unpack(data[i], sizes[i]).decode("utf-8") for i in range(n)]
-        return [self._convert(i, sizes[i], as_) for i in range(n)]
+        try:  # copy the frames out before another thread may receive on the socket
+            data, sizes = st.part_data, st.part_size
+            if as_ is bytes:
+                return [_unpack(data[i], sizes[i]) for i in range(n)]
+            if as_ is str:
+                return [_unpack(data[i], sizes[i]).decode("utf-8") for i in range(n)]
+            views = [self._take_view(i, sizes[i]) for i in range(n)]
+        finally:
+            _abandon(st)
+        return [_apply(as_, view, view.nbytes) for view in views]
 
     def recv_many(self, max_messages: int = 1000, *, nonblocking: bool = False,
                   max_bytes: int = 16 * 1024 * 1024) -> MessageBatch:
@@ -321,16 +335,21 @@ class MessagingMixin:
             raise ValueError("max_messages must be between 1 and 2**31 - 1")
         if not 0 <= max_bytes < 2**63:
             raise ValueError("max_bytes must be 0 or more (and below 2**63)")
-        flags = _DONTWAIT if nonblocking else 0
+        flags = (_DONTWAIT if nonblocking else 0) | _HOLD
         st = self._st
         n = _recv_batch(st, max_messages, max_bytes, flags, self._rcvtimeo)
-        if n <= 0:
+        if n < 0:
             n = self._resume(lambda f: int(_recv_batch(st, max_messages, max_bytes, f, self._rcvtimeo)),
-                             n, flags, "recv")
+                             n, flags, "recv", keep=True)
+        try:  # copy the batch out before another thread may receive on the socket
             if n <= 0:
                 return _EMPTY_BATCH
-        # Three objects per batch, whatever its size: the data, and the offsets and
-        # message ends as compact arrays that make ints only when read.
-        offsets = memoryview(_buffer(st.batch_offs, (st.batch_nframes + 1) * _SIZE_T)[:]).cast(_SIZE_T_FORMAT)
-        ends = memoryview(_buffer(st.batch_ends, n * _INT)[:]).cast("i")
-        return MessageBatch(_buffer(st.batch, st.batch_used)[:], offsets, ends)
+            # Three objects per batch, whatever its size: the data, and the offsets and
+            # message ends as compact arrays that make ints only when read.
+            offsets = memoryview(_buffer(st.batch_offs, (st.batch_nframes + 1) * _SIZE_T)[:]).cast(
+                _SIZE_T_FORMAT)
+            ends = memoryview(_buffer(st.batch_ends, n * _INT)[:]).cast("i")
+            data = _buffer(st.batch, st.batch_used)[:]
+        finally:
+            _abandon(st)
+        return MessageBatch(data, offsets, ends)
