@@ -200,3 +200,61 @@ def test_threads_taking_turns_on_one_socket_get_only_sent_frames(take: str) -> N
         ctx.destroy(linger=0)
     """.replace("TAKE", take), timeout=120)
     assert_ok(proc)
+
+
+@pytest.mark.parametrize("take", [
+    "pull.recv(True)",
+    "pull.recv(True, as_=memoryview)",
+    "pull.recv_multipart(nonblocking=True)",
+    "pull.recv_many(5, nonblocking=True)",
+])
+def test_exception_from_a_signal_handler_never_leaves_the_socket_held(take: str) -> None:
+    # A handler that raises runs right after a call into C returns, before any
+    # Python clean-up: the socket must still be free for other threads afterwards.
+    proc = run_py("""
+        import signal, threading, time
+        from zmqrepl.core import Context
+        class Boom(Exception):
+            pass
+        armed = [False]
+        def handler(signum, frame):
+            if armed[0]:
+                raise Boom()
+        signal.signal(signal.SIGUSR1, handler)
+        ctx = Context()
+        pull = ctx.socket("pull"); pull.set("rcvhwm", 0); pull.bind("inproc://s")
+        push = ctx.socket("push"); push.set("sndhwm", 0); push.connect("inproc://s")
+        for _ in range(20):
+            push.send_many([b"x" * 10] * 1000)
+        main, stop = threading.main_thread().ident, [False]
+        def kick():
+            while not stop[0]:
+                signal.pthread_kill(main, signal.SIGUSR1)
+                time.sleep(0.0005)
+        def other_thread_can_receive():
+            outcome = []
+            def other():
+                try:
+                    pull.recv(True)
+                    outcome.append("ok")
+                except Exception as exc:
+                    outcome.append(type(exc).__name__)
+            thread = threading.Thread(target=other); thread.start(); thread.join()
+            return outcome[0] == "ok"
+        threading.Thread(target=kick, daemon=True).start()
+        booms, deadline = 0, time.monotonic() + 2
+        while time.monotonic() < deadline:
+            try:
+                armed[0] = True
+                TAKE
+                armed[0] = False
+            except Boom:
+                armed[0] = False
+                booms += 1
+                assert other_thread_can_receive(), f"socket left held after {booms} exceptions"
+        stop[0] = True
+        assert booms > 50, booms
+        pull.close(); push.close(); ctx.destroy(linger=0)
+        print(booms)
+    """.replace("TAKE", take), timeout=60)
+    assert_ok(proc)

@@ -61,12 +61,36 @@ typedef struct {
     pthread_t owner;   /* the thread that keeps it */
 } zr_socket_t;
 
+/* Whether this thread kept the socket after an earlier call (zr_hold). The
+   acquire load pairs with zr_hold's release store: owner is read as it was
+   written before held. */
+static int zr_held_by_me(zr_socket_t *st)
+{
+    return __atomic_load_n(&st->held, __ATOMIC_ACQUIRE) && pthread_equal(st->owner, pthread_self());
+}
+
+/* Keep the socket for this thread after this call returns: between wait
+   slices (Python runs signal handlers, then resumes), or after a ZR_HOLD
+   receive until Python has copied the frames out and calls zr_abandon.
+   Another thread meanwhile gets ZR_BUSY, never a replaced frame. */
+static void zr_hold(zr_socket_t *st)
+{
+    st->owner = pthread_self();
+    __atomic_store_n(&st->held, 1, __ATOMIC_RELEASE);
+}
+
 /* Take the socket for this thread, or say why not. The exchange is atomic and
-   a full barrier, which is also what libzmq asks for when a socket migrates. */
+   a full barrier, which is also what libzmq asks for when a socket migrates.
+   A socket this thread still keeps from an earlier call is taken over: that
+   call is over (a thread makes one call at a time) and was given up without
+   letting go, as when an exception lands between C and Python's clean-up. */
 static int zr_enter(zr_socket_t *st)
 {
-    if (__atomic_exchange_n(&st->busy, 1, __ATOMIC_ACQ_REL))
-        return ZR_BUSY;
+    if (__atomic_exchange_n(&st->busy, 1, __ATOMIC_ACQ_REL)) {
+        if (!zr_held_by_me(st))
+            return ZR_BUSY;
+        __atomic_store_n(&st->held, 0, __ATOMIC_RELAXED);
+    }
     if (st->handle == NULL) {
         __atomic_store_n(&st->busy, 0, __ATOMIC_RELEASE);
         return ZR_CLOSED;
@@ -86,18 +110,14 @@ static void zr_leave(zr_socket_t *st)
    thread still gets ZR_BUSY, not a turn in the middle of someone's recv. */
 static int zr_enter_wait(zr_socket_t *st, int flags)
 {
-    if ((flags & ZR_RESUME) && st->held && pthread_equal(st->owner, pthread_self())) {
-        st->held = 0;
-        return 0;
-    }
+    (void)flags;  /* resumed or not, zr_enter takes over this thread's own hold */
     return zr_enter(st);
 }
 
 static long long zr_leave_wait(zr_socket_t *st, long long rc)
 {
     if (rc == ZR_SLICE || (rc == ZR_ERR && errno == EINTR)) {
-        st->owner = pthread_self();
-        st->held = 1;
+        zr_hold(st);
         return rc;
     }
     zr_leave(st);
@@ -107,19 +127,10 @@ static long long zr_leave_wait(zr_socket_t *st, long long rc)
 /* Python gives up a resumable call (an exception between slices): let go. */
 void zr_abandon(zr_socket_t *st)
 {
-    if (st->held && pthread_equal(st->owner, pthread_self())) {
-        st->held = 0;
+    if (zr_held_by_me(st)) {
+        __atomic_store_n(&st->held, 0, __ATOMIC_RELAXED);
         zr_leave(st);
     }
-}
-
-/* A receive called with ZR_HOLD succeeded: keep the socket for this thread,
-   as between wait slices, until Python has copied the frames out and calls
-   zr_abandon. Another thread meanwhile gets ZR_BUSY, never a replaced frame. */
-static void zr_hold(zr_socket_t *st)
-{
-    st->owner = pthread_self();
-    st->held = 1;
 }
 
 static long long zr_now_ms(void)
@@ -472,7 +483,7 @@ int zr_take_part(zr_socket_t *st, int index, zmq_msg_t *dest)
 {
     /* Normally called while this thread holds the socket after a ZR_HOLD
        receive; the hold then stays as it is. */
-    int mine = st->held && pthread_equal(st->owner, pthread_self());
+    int mine = zr_held_by_me(st);
     int rc = mine ? 0 : zr_enter(st);
     if (rc)
         return rc;

@@ -122,7 +122,9 @@ long long zr_hot_recv(uintptr_t addr)
     }
     int err = errno;
     zr_leave(st);
-    if (err != EAGAIN || st->rcvtimeo == 0)
+    /* EINTR too goes on to wait: the wait starts its own deadline and returns
+       to Python within a slice, where the signal's handler runs. */
+    if ((err != EAGAIN && err != EINTR) || st->rcvtimeo == 0)
         return zr_hot_fail(err);
     st->wait_first = ZR_WAIT_FIRST_CALLS;
     return zr_hot_wait_recv(st, 0);
@@ -159,7 +161,7 @@ int zr_hot_send(uintptr_t addr, const void *data, size_t size)
     }
     int err = errno;
     zr_leave(st);
-    if (err != EAGAIN || st->sndtimeo == 0)
+    if ((err != EAGAIN && err != EINTR) || st->sndtimeo == 0)  /* EINTR: as in zr_hot_recv */
         return (int)zr_hot_fail(err);
     PyThreadState *ts = PyEval_SaveThread();
     rc = zr_send(st, data, size, 0, st->sndtimeo);

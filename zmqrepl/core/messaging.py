@@ -107,14 +107,12 @@ class MessagingMixin:
     def _resume(self, call: Callable[[int], int], rc: int, flags: int, op: str,
                 keep: bool = False) -> int:
         """Finish a call that came back between wait slices or on a signal. Returns
-        its result (>= 0), or -1 when a non-blocking call would block. With keep, a
-        success leaves the socket held for this thread (a ZR_HOLD receive): the
-        caller copies the frames out, then lets go with _abandon."""
-        kept = False
+        its result (>= 0), or -1 when a non-blocking call would block. With keep, the
+        caller lets go itself: a ZR_HOLD receive copies the frames out first, then
+        calls _abandon in a finally that also covers its first call into C."""
         try:
             while True:
                 if rc >= 0:
-                    kept = keep
                     return rc
                 if rc == _ERR:
                     errno = ffi.errno
@@ -127,7 +125,7 @@ class MessagingMixin:
                 # Looping back here runs any pending signal handler (Ctrl-C raises).
                 rc = call(flags | _RESUME)
         finally:
-            if not kept:
+            if not keep:
                 _abandon(self._st)
 
     # -- sending ------------------------------------------------------------
@@ -250,6 +248,8 @@ class MessagingMixin:
             return self._recv_as(nonblocking, as_)
         rc = _hot_recv(self._addr)
         if not rc:
+            # An exception landing just before this pop leaves one frame in the box
+            # for good; later calls still each take the frame they added.
             return self._box.pop()
         return self._recv_finish(rc, 0)
 
@@ -258,7 +258,11 @@ class MessagingMixin:
         frame: wait on between slices (Ctrl-C raises), or None when a non-blocking
         one found nothing."""
         addr = self._addr
-        if self._resume(lambda _flags: int(_hot_recv_resume(addr)), rc, flags, "recv") < 0:
+
+        def again(f: int) -> int:  # a non-blocking call only resumes after EINTR: try once more
+            return int(_hot_recv_nowait(addr) if f & _DONTWAIT else _hot_recv_resume(addr))
+
+        if self._resume(again, rc, flags, "recv") < 0:
             return None
         frame: bytes = self._box.pop()
         return frame
@@ -274,10 +278,11 @@ class MessagingMixin:
         # Views and converters take libzmq's message itself, while the socket is still
         # held for this thread (ZR_HOLD): no other thread can replace the frame first.
         st, flags = self._st, flags | _HOLD
-        n = self._resume(self._recv_again, int(_recv(st, flags, self._rcvtimeo)), flags, "recv", keep=True)
-        if n < 0:
-            return None
-        try:
+        try:  # from the first call into C on: an exception anywhere must let go
+            n = self._resume(self._recv_again, int(_recv(st, flags, self._rcvtimeo)), flags, "recv",
+                             keep=True)
+            if n < 0:
+                return None
             if as_ is memoryview and n < _ZC_MIN:
                 return memoryview(_unpack(st.data, n))  # a copy is cheaper for small frames
             view = self._take_view(-1, n)
@@ -311,10 +316,10 @@ class MessagingMixin:
         def attempt(f: int) -> int:
             return int(_recv_parts(st, f, self._rcvtimeo))
 
-        n = self._resume(attempt, attempt(flags), flags, "recv", keep=True)
-        if n < 0:
-            return None
-        try:  # copy the frames out before another thread may receive on the socket
+        try:  # from the first call into C until the frames are copied out: then let go
+            n = self._resume(attempt, attempt(flags), flags, "recv", keep=True)
+            if n < 0:
+                return None
             data, sizes = st.part_data, st.part_size
             if as_ is bytes:
                 return [_unpack(data[i], sizes[i]) for i in range(n)]
@@ -337,11 +342,11 @@ class MessagingMixin:
             raise ValueError("max_bytes must be 0 or more (and below 2**63)")
         flags = (_DONTWAIT if nonblocking else 0) | _HOLD
         st = self._st
-        n = _recv_batch(st, max_messages, max_bytes, flags, self._rcvtimeo)
-        if n < 0:
-            n = self._resume(lambda f: int(_recv_batch(st, max_messages, max_bytes, f, self._rcvtimeo)),
-                             n, flags, "recv", keep=True)
-        try:  # copy the batch out before another thread may receive on the socket
+        try:  # from the first call into C until the batch is copied out: then let go
+            n = _recv_batch(st, max_messages, max_bytes, flags, self._rcvtimeo)
+            if n < 0:
+                n = self._resume(lambda f: int(_recv_batch(st, max_messages, max_bytes, f, self._rcvtimeo)),
+                                 n, flags, "recv", keep=True)
             if n <= 0:
                 return _EMPTY_BATCH
             # Three objects per batch, whatever its size: the data, and the offsets and
