@@ -105,18 +105,14 @@ static void zr_leave(zr_socket_t *st)
     errno = saved;
 }
 
-/* Blocking calls return to Python between wait slices (and on EINTR) so that
-   signal handlers run, but keep the socket for their thread meanwhile: another
-   thread still gets ZR_BUSY, not a turn in the middle of someone's recv. */
-static int zr_enter_wait(zr_socket_t *st, int flags)
+/* The end of a call that may keep the socket for its thread (zr_hold): a
+   blocking call returning to Python between wait slices (and on EINTR) so that
+   signal handlers run, or a ZR_HOLD receive that succeeded. Another thread
+   meanwhile gets ZR_BUSY, not a turn in the middle of someone's recv; the
+   thread's own next call takes the socket back (zr_enter). */
+static long long zr_leave_wait(zr_socket_t *st, long long rc, int flags)
 {
-    (void)flags;  /* resumed or not, zr_enter takes over this thread's own hold */
-    return zr_enter(st);
-}
-
-static long long zr_leave_wait(zr_socket_t *st, long long rc)
-{
-    if (rc == ZR_SLICE || (rc == ZR_ERR && errno == EINTR)) {
+    if (rc == ZR_SLICE || (rc == ZR_ERR && errno == EINTR) || (rc >= 0 && (flags & ZR_HOLD))) {
         zr_hold(st);
         return rc;
     }
@@ -366,7 +362,7 @@ static long long zr_took_frame(zr_socket_t *st)
    one crossing. */
 long long zr_recv(zr_socket_t *st, int flags, int timeout)
 {
-    int rc = zr_enter_wait(st, flags);
+    int rc = zr_enter(st);
     if (rc)
         return rc;
     int started = 0;
@@ -375,7 +371,7 @@ long long zr_recv(zr_socket_t *st, int flags, int timeout)
     if (!wflags) {
         long budget = zr_budget(st, ZMQ_RCVTIMEO, flags, timeout, &started);
         if (budget < 0)
-            return zr_leave_wait(st, ZR_ERR);
+            return zr_leave_wait(st, ZR_ERR, flags);
         if (budget == 0)
             wflags = ZMQ_DONTWAIT;
     }
@@ -387,11 +383,7 @@ long long zr_recv(zr_socket_t *st, int flags, int timeout)
     } else {
         result = ZR_ERR;
     }
-    if (result >= 0 && (flags & ZR_HOLD)) {
-        zr_hold(st);
-        return result;
-    }
-    return zr_leave_wait(st, result);
+    return zr_leave_wait(st, result, flags);
 }
 
 static int zr_reserve(zr_socket_t *st, int n)
@@ -430,7 +422,7 @@ static int zr_reserve(zr_socket_t *st, int n)
    message whole, so once the first frame is here the rest never block. */
 int zr_recv_parts(zr_socket_t *st, int flags, int timeout)
 {
-    int rc = zr_enter_wait(st, flags);
+    int rc = zr_enter(st);
     if (rc)
         return rc;
     zr_release_parts(st);
@@ -470,11 +462,7 @@ int zr_recv_parts(zr_socket_t *st, int flags, int timeout)
     }
     if (rc < 0)
         zr_release_parts(st);
-    if (rc >= 0 && (flags & ZR_HOLD)) {
-        zr_hold(st);
-        return rc;
-    }
-    return (int)zr_leave_wait(st, rc);
+    return (int)zr_leave_wait(st, rc, flags);
 }
 
 /* Move a received frame out of the socket into dest, so that a view on its
@@ -503,7 +491,7 @@ int zr_take_part(zr_socket_t *st, int index, zmq_msg_t *dest)
 
 int zr_send(zr_socket_t *st, const void *data, size_t size, int flags, int timeout)
 {
-    int rc = zr_enter_wait(st, flags);
+    int rc = zr_enter(st);
     if (rc)
         return rc;
     int started = 0;
@@ -511,7 +499,7 @@ int zr_send(zr_socket_t *st, const void *data, size_t size, int flags, int timeo
     if (!wflags) {
         long budget = zr_budget(st, ZMQ_SNDTIMEO, flags, timeout, &started);
         if (budget < 0)
-            return (int)zr_leave_wait(st, ZR_ERR);
+            return (int)zr_leave_wait(st, ZR_ERR, flags);
         if (budget == 0)
             wflags = ZMQ_DONTWAIT;
     }
@@ -522,7 +510,7 @@ int zr_send(zr_socket_t *st, const void *data, size_t size, int flags, int timeo
         rc = ZR_SLICE;
     else
         rc = ZR_ERR;
-    return (int)zr_leave_wait(st, rc);
+    return (int)zr_leave_wait(st, rc, flags);
 }
 
 /* Send frames first..last as one message. Only its first frame can find the
@@ -552,12 +540,12 @@ static int zr_send_message(zr_socket_t *st, void **data, size_t *sizes, int firs
 /* Send a whole multipart message, or nothing. */
 int zr_send_parts(zr_socket_t *st, void **data, size_t *sizes, int n, int flags, int timeout)
 {
-    int rc = zr_enter_wait(st, flags);
+    int rc = zr_enter(st);
     if (rc)
         return rc;
     int started = 0;
     rc = zr_send_message(st, data, sizes, 0, n - 1, flags, timeout, &started);
-    return (int)zr_leave_wait(st, rc);
+    return (int)zr_leave_wait(st, rc, flags);
 }
 
 /* Grow a malloc'd buffer to at least need bytes, doubling; 0 on success. */
@@ -589,7 +577,7 @@ static int zr_batch_room(zr_socket_t *st, size_t bytes, int frames, int msgs)
    one buffer, in one crossing. Waits (in slices) only for the first. */
 int zr_recv_batch(zr_socket_t *st, int max_msgs, size_t max_bytes, int flags, int timeout)
 {
-    int rc = zr_enter_wait(st, flags);
+    int rc = zr_enter(st);
     if (rc)
         return rc;
     int started = 0, msgs = 0, frames = 0;
@@ -636,11 +624,7 @@ int zr_recv_batch(zr_socket_t *st, int max_msgs, size_t max_bytes, int flags, in
         st->batch_offs[frames] = used;
     st->batch_nframes = result > 0 ? frames : 0;
     st->batch_used = result > 0 ? used : 0;
-    if (result >= 0 && (flags & ZR_HOLD)) {
-        zr_hold(st);
-        return result;
-    }
-    return (int)zr_leave_wait(st, result);
+    return (int)zr_leave_wait(st, result, flags);
 }
 
 /* Send several messages in one crossing. Only a message's first frame can
@@ -649,7 +633,7 @@ int zr_recv_batch(zr_socket_t *st, int max_msgs, size_t max_bytes, int flags, in
 int zr_send_batch(zr_socket_t *st, void **data, size_t *sizes, int *ends, int nmsgs, int flags,
                   int timeout)
 {
-    int rc = zr_enter_wait(st, flags);
+    int rc = zr_enter(st);
     if (rc)
         return rc;
     int started = 0, first = 0;
@@ -661,7 +645,7 @@ int zr_send_batch(zr_socket_t *st, void **data, size_t *sizes, int *ends, int nm
             st->progress = m + 1;
         }
     }
-    return (int)zr_leave_wait(st, rc);
+    return (int)zr_leave_wait(st, rc, flags);
 }
 
 /* Zero-copy sends: libzmq calls zr_release from its I/O thread when it is done
@@ -703,7 +687,7 @@ int zr_released(long long *tokens, int max)
 int zr_send_zerocopy(zr_socket_t *st, void *data, size_t size, long long token, int flags,
                      int timeout)
 {
-    int rc = zr_enter_wait(st, flags);
+    int rc = zr_enter(st);
     if (rc)
         return rc;
     int started = 0;
@@ -726,7 +710,7 @@ int zr_send_zerocopy(zr_socket_t *st, void *data, size_t size, long long token, 
         if (rc)
             break;
     }
-    return (int)zr_leave_wait(st, rc);
+    return (int)zr_leave_wait(st, rc, flags);
 }
 
 /* Poll sockets and plain fds. Every socket is taken for the duration of the

@@ -102,6 +102,20 @@ long long zr_hot_recv_resume(uintptr_t addr)
    GIL hand-over. */
 #define ZR_WAIT_FIRST_CALLS 8
 
+/* One attempt that never waits: 0 with the frame in the box, or a ZR_* code
+   (ZR_ERR with errno set). */
+static long long zr_hot_try_recv(zr_socket_t *st)
+{
+    int rc = zr_enter(st);
+    if (rc)
+        return rc;
+    long long result = ZR_ERR;
+    if (zmq_msg_recv(&st->msg, st->handle, ZMQ_DONTWAIT) >= 0)
+        result = zr_hot_box(st, zr_took_frame(st));
+    zr_leave(st);  /* keeps errno */
+    return result;
+}
+
 /* recv() as bytes: a queued frame is taken without releasing the GIL;
    otherwise wait (the user's RCVTIMEO, in slices) with the GIL released.
    0: the frame is in the box; else a ZR_* code. */
@@ -112,20 +126,13 @@ long long zr_hot_recv(uintptr_t addr)
         st->wait_first--;
         return zr_hot_wait_recv(st, 0);
     }
-    int rc = zr_enter(st);
-    if (rc)
+    long long rc = zr_hot_try_recv(st);
+    if (rc != ZR_ERR)
         return rc;
-    if (zmq_msg_recv(&st->msg, st->handle, ZMQ_DONTWAIT) >= 0) {
-        long long result = zr_hot_box(st, zr_took_frame(st));
-        zr_leave(st);
-        return result;
-    }
-    int err = errno;
-    zr_leave(st);
     /* EINTR too goes on to wait: the wait starts its own deadline and returns
        to Python within a slice, where the signal's handler runs. */
-    if ((err != EAGAIN && err != EINTR) || st->rcvtimeo == 0)
-        return zr_hot_fail(err);
+    if ((errno != EAGAIN && errno != EINTR) || st->rcvtimeo == 0)
+        return zr_hot_fail(errno);
     st->wait_first = ZR_WAIT_FIRST_CALLS;
     return zr_hot_wait_recv(st, 0);
 }
@@ -133,18 +140,8 @@ long long zr_hot_recv(uintptr_t addr)
 /* recv(nonblocking=True) as bytes: never waits, so never releases the GIL. */
 long long zr_hot_recv_nowait(uintptr_t addr)
 {
-    zr_socket_t *st = (zr_socket_t *)addr;
-    int rc = zr_enter(st);
-    if (rc)
-        return rc;
-    if (zmq_msg_recv(&st->msg, st->handle, ZMQ_DONTWAIT) < 0) {
-        int err = errno;
-        zr_leave(st);
-        return zr_hot_fail(err);
-    }
-    long long result = zr_hot_box(st, zr_took_frame(st));
-    zr_leave(st);
-    return result;
+    long long rc = zr_hot_try_recv((zr_socket_t *)addr);
+    return rc == ZR_ERR ? zr_hot_fail(errno) : rc;
 }
 
 /* send() of one whole frame: libzmq copies it into the pipe at once when
