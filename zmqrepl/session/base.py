@@ -11,14 +11,14 @@ from concurrent.futures import Future
 from concurrent.futures import TimeoutError as FutureTimeout
 from typing import Callable
 
-from ..core import Again, SocketType, ZMQError
+from ..core import Again, Option, SocketType, ZMQError
 from .engine import Engine, wait
 from .entry import SocketEntry
 from .errors import CommandError, core_error
 from .events import EventLog, Message, Notice
+from .hidden import option_text
 from .parser import Parsed, parse
 from .records import record_line
-from .render import short_value
 from .results import (
     DEFAULT_LINGER_MS,
     DEFAULT_MAXMSGSIZE,
@@ -80,7 +80,8 @@ class SessionCore:
         """A snapshot of every socket and its counters (safe from any thread)."""
         out = []
         for e in list(self._entries.values()):
-            opts = ", ".join(f"{k}={short_value(v)}" for k, v in e.changed.items()) or "-"
+            opts = ", ".join(f"{_option_label(k)}={option_text(k, v)}"
+                             for k, v in e.changed.items()) or "-"
             out.append(SocketInfo(e.name, e.kind.name.lower(), e.endpoint_text, opts, e.received,
                                   e.sent, e.rate_in, e.rate_out, e.flags_text))
         return out
@@ -256,3 +257,8 @@ class SessionCore:
         except KeyboardInterrupt:
             self.engine.call(unregister)
             raise
+
+
+def _option_label(option: object) -> str:
+    """An option as the user names it (a handle's set may pass an Option)."""
+    return option.name.lower() if isinstance(option, Option) else str(option)

@@ -9,6 +9,7 @@ from .base import SessionCore
 from .entry import SocketEntry
 from .errors import CommandError, core_error
 from .frames import parse_frame
+from .hidden import HIDDEN, NOT_SET, is_secret, option_text
 from .parser import Parsed
 from .render import short_value, table_lines
 from .results import (
@@ -94,6 +95,8 @@ class SocketCommands(SessionCore):
             self.engine.call(act)
         except (TypeError, ValueError) as exc:
             raise core_error(str(exc), "see: help set") from None
+        if is_secret(option):
+            return Result("set", HIDDEN, [f"{entry.name}.{option} = {HIDDEN}"])
         return Result("set", value, [f"{entry.name}.{option} = {short_value(value)}"])
 
     def _cmd_get(self, p: Parsed) -> Result:
@@ -103,6 +106,15 @@ class SocketCommands(SessionCore):
             value = self.engine.call(lambda: entry.socket.get(option))
         except ValueError as exc:
             raise CommandError(str(exc), "options you set show in: sockets") from None
+        if is_secret(option):
+            shown = option_text(option, value)
+            if shown == NOT_SET:
+                return Result("get", shown, [f"{entry.name}.{option} = {shown}"])
+            if not p.flags["reveal"]:
+                return Result("get", shown, [f"{entry.name}.{option} = {shown} (a secret: get "
+                                             f"{entry.name} {option} --reveal shows it)"])
+            text = value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)
+            return Result("get", value, [f"{entry.name}.{option} = '{text}'"])  # asked for: whole
         shown = short_value(value)
         if option == "type" and isinstance(value, int):
             shown = SocketType(value).name.lower()
@@ -170,6 +182,13 @@ def _option_value(option: str, token: Token) -> Any:
         return text
     if vt is ValueType.CURVE_KEY and not token.quoted and len(text) == 40:
         return text  # a Z85 key as curve keypair prints it, even one starting with @ or 0x
-    return parse_frame(token)
+    if not is_secret(option):
+        return parse_frame(token)
+    try:
+        return parse_frame(token)
+    except CommandError:
+        # The frame parser quotes what it could not read: here that is a secret.
+        raise CommandError(f"option {option}: the value given is not a valid frame literal",
+                           "give the 40-character Z85 key that curve keypair prints") from None
 
 
