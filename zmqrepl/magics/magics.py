@@ -141,6 +141,8 @@ class ZmqMagics(Magics):
         if name == "socket":
             _print(result.lines)
             return self.session.handle(result.value)
+        if name == "version" and result.value.get("warning"):
+            print("warning: " + result.value["warning"])
         if name in ("get", "curve", "poll", "version", "bind"):
             return result.value
         if name == "help":

@@ -11,7 +11,7 @@ from concurrent.futures import Future
 from concurrent.futures import TimeoutError as FutureTimeout
 from typing import Callable
 
-from ..core import Again, Option, SocketType, ZMQError
+from ..core import Again, Option, SocketType, ZMQError, security_warning_for, zmq_version
 from .engine import Engine, wait
 from .entry import SocketEntry
 from .errors import CommandError, core_error
@@ -36,7 +36,13 @@ __all__ = ["SessionCore"]
 
 class SessionCore:
     def __init__(self, *, linger: int = DEFAULT_LINGER_MS, maxmsgsize: int = DEFAULT_MAXMSGSIZE,
-                 event_capacity: int = 500) -> None:
+                 event_capacity: int = 500,
+                 libzmq_version: tuple[int, int, int] | None = None) -> None:
+        """``libzmq_version``: the version the session reports and judges for security
+        warnings; by default the one loaded (another lets tests see an old one's warning)."""
+        self.libzmq_version = libzmq_version or zmq_version()
+        self.security_warning = security_warning_for(self.libzmq_version)
+        self._curve_server_warned = False
         self.linger = linger
         self.maxmsgsize = maxmsgsize
         self.events = EventLog(event_capacity)

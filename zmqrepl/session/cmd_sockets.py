@@ -95,9 +95,13 @@ class SocketCommands(SessionCore):
             self.engine.call(act)
         except (TypeError, ValueError) as exc:
             raise core_error(str(exc), "see: help set") from None
-        if is_secret(option):
-            return Result("set", HIDDEN, [f"{entry.name}.{option} = {HIDDEN}"])
-        return Result("set", value, [f"{entry.name}.{option} = {short_value(value)}"])
+        shown = HIDDEN if is_secret(option) else short_value(value)
+        lines = [f"{entry.name}.{option} = {shown}"]
+        if option == "curve_server" and value and self.security_warning and not self._curve_server_warned:
+            # A CURVE server is what the listed CVEs attack; say it once per session.
+            self._curve_server_warned = True
+            lines.append("warning: " + self.security_warning)
+        return Result("set", HIDDEN if is_secret(option) else value, lines)
 
     def _cmd_get(self, p: Parsed) -> Result:
         entry = self._entry(p.args["NAME"])

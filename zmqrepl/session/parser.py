@@ -103,12 +103,13 @@ def _split_flags(command: Command, tokens: list[Token]) -> tuple[list[Token], di
     words: list[Token] = []
     flags: dict[str, Any] = {f.name: f.default for f in command.flags}
     known = {f.name: f for f in command.flags}
+    # set has no flags: there "--..." is a value (a Z85 key or a password may start with
+    # "--", and an error about an unknown flag would echo the rest of it).
+    values_only = not known and any(a.kind is ArgKind.VALUE for a in command.args)
     i = 0
     while i < len(tokens):
         tok = tokens[i]
-        # A command without flags takes "--..." as a word: a Z85 key or a password may
-        # start with "--", and an error about an unknown flag would echo the rest of it.
-        if tok.quoted or not tok.raw.startswith("--") or len(tok.raw) == 2 or not known:
+        if tok.quoted or not tok.raw.startswith("--") or len(tok.raw) == 2 or values_only:
             words.append(tok)
             i += 1
             continue
