@@ -7,16 +7,20 @@ The command handlers live in cmd_sockets.py, cmd_messages.py and cmd_tools.py;
 from __future__ import annotations
 
 import time
+from collections import deque
 from concurrent.futures import Future
 from concurrent.futures import TimeoutError as FutureTimeout
+from functools import partial
 from typing import Callable
 
-from ..core import Again, Option, SocketType, ZMQError, security_warning_for, zmq_version
+from ..core import Again, Event, Option, SocketType, ZMQError, security_warning_for, zmq_version
+from ..core.monitor import parse_monitor_message
 from .engine import Engine, wait
 from .entry import SocketEntry
 from .errors import CommandError, core_error
-from .events import EventLog, Message, Notice
+from .events import EventLog, Message, MonitorNotice, Notice, PeerDropped
 from .hidden import option_text
+from .links import GRACE
 from .parser import Parsed, parse
 from .records import record_line
 from .results import (
@@ -51,6 +55,7 @@ class SessionCore:
         self._endpoints: list[str] = []
         self._source_depth = 0
         self._closed = False
+        self.drops: deque[PeerDropped] = deque(maxlen=100)  # newest last, every socket
         self._tick_at = time.monotonic()
         self.auth = SessionAuth(self.engine)
         self.engine.submit(lambda: self.engine.call_later(1.0, self._tick))
@@ -188,11 +193,51 @@ class SessionCore:
             self._close_entry(entry)
         self.auth.stop()
 
+    # -- connection events: one monitor per socket, shared by `monitor` and links.py --------
+    # libzmq allows one monitor per socket, so the user's `monitor NAME` only shows what
+    # this one reads. Its cost is an inproc PAIR socket and a poll item per socket; the
+    # events are connection events only (a few per peer, or 10 a second while retrying).
+
+    def _watch_connections(self, entry: SocketEntry) -> None:
+        """Engine thread, when the socket is made."""
+        mon = entry.socket.monitor(Event.ALL)
+        entry.monitor = mon
+        self.engine.add_reader(mon.socket, lambda _sock: self._read_monitor(entry))
+
+    def _read_monitor(self, entry: SocketEntry) -> None:
+        mon = entry.monitor
+        for _ in range(READ_BATCH):
+            if mon is None or mon.socket.closed:
+                return
+            frames = mon.socket.recv_multipart(nonblocking=True)
+            if frames is None:
+                return
+            ev = parse_monitor_message(frames)
+            if entry.monitoring:
+                name = (ev.event.name or str(int(ev.event))).lower()
+                notice = MonitorNotice(entry.name, time.time(), name, ev.endpoint, ev.value)
+                entry.monitor_events.append(notice)
+                self.events.push(notice)
+            token = entry.links.observe(ev.event, ev.endpoint, entry.connected)
+            if token is not None:
+                self.engine.call_later(GRACE, partial(self._check_drop, entry, ev.endpoint, token))
+
+    def _check_drop(self, entry: SocketEntry, endpoint: str, token: int) -> None:
+        if entry.socket.closed or not entry.links.confirm(endpoint, token):
+            return
+        if endpoint not in entry.connected or int(entry.socket.get(Option.RECONNECT_IVL)) <= 0:
+            return  # disconnected by the user, or libzmq was never going to reconnect
+        drop = PeerDropped(entry.name, endpoint, int(entry.socket.get(Option.MAXMSGSIZE)))
+        entry.drops.append(drop)
+        self.drops.append(drop)
+        self.events.push(drop)
+
     def _stop_monitor(self, entry: SocketEntry) -> None:
         if entry.monitor is not None:
             self.engine.remove_reader(entry.monitor.socket)
             entry.monitor.close()
             entry.monitor = None
+        entry.monitoring = False
 
     def _stop_record(self, entry: SocketEntry) -> None:
         if entry.record_file is not None:

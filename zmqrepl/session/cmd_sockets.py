@@ -40,6 +40,7 @@ class SocketCommands(SessionCore):
             # Session defaults that differ from libzmq's show in the sockets table.
             entry.changed.update(linger=self.linger, maxmsgsize=self.maxmsgsize)
             self._entries[name] = entry
+            self._watch_connections(entry)
             return entry
 
         self.engine.call(create)
