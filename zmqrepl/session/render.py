@@ -66,13 +66,15 @@ def monitor_line(ev: MonitorNotice) -> str:
 
 def dropped_line(ev: PeerDropped) -> str:
     """One line for both front ends: what happened, and what to do."""
-    again = f"connect {ev.socket} {ev.endpoint} again"
+    # libzmq keeps the dead connect registered (and a dealer, sub, pub or req ignores a
+    # second connect to it), so the way back is disconnect, then connect.
+    again = f"disconnect {ev.socket} {ev.endpoint}; connect {ev.socket} {ev.endpoint}"
     if ev.maxmsgsize < 0:
         return (f"{ev.socket}: peer {ev.endpoint} disconnected: it broke the ZMTP protocol and "
-                f"libzmq will not reconnect (hint: check the peer, then {again})")
+                f"libzmq will not reconnect (hint: check the peer, then: {again})")
     return (f"{ev.socket}: peer {ev.endpoint} disconnected: a message exceeded maxmsgsize "
             f"({format_size(ev.maxmsgsize)}) and libzmq will not reconnect (hint: raise it with "
-            f"set {ev.socket} maxmsgsize N, then {again})")
+            f"set {ev.socket} maxmsgsize N, then: {again})")
 
 
 def notice_line(ev: Notice) -> str:
