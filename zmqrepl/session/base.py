@@ -200,7 +200,10 @@ class SessionCore:
 
     def _watch_connections(self, entry: SocketEntry) -> None:
         """Engine thread, when the socket is made."""
-        mon = entry.socket.monitor(Event.ALL)
+        try:
+            mon = entry.socket.monitor(Event.ALL)
+        except ZMQError:
+            return  # out of file descriptors, say: the socket still works, drops go untold
         entry.monitor = mon
         self.engine.add_reader(mon.socket, lambda _sock: self._read_monitor(entry))
 

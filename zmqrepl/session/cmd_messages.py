@@ -74,14 +74,10 @@ class MessageCommands(SessionCore):
         off = p.args.get("off")
         if off is not None and off.lower() != "off":
             raise CommandError(f"monitor takes 'off' after the name, not {off!r}", "monitor NAME [off]")
+        # The session's own monitor runs from the socket's creation: this only shows it.
+        entry.monitoring = not off
         if off:
-            entry.monitoring = False
             return Result("monitor", (False, entry.name), [f"{entry.name}: monitor off"])
-
-        def start() -> None:
-            entry.monitoring = True  # shows what the session's own monitor reads
-
-        self.engine.call(start)
         return Result("monitor", (True, entry.name), [f"{entry.name}: monitoring connection events (monitor "
                                         f"{entry.name} off to stop)"])
 

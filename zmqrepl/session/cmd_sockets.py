@@ -187,8 +187,8 @@ def _option_value(option: str, token: Token) -> Any:
         return text
     if vt is ValueType.CURVE_KEY and not token.quoted and len(text) == 40:
         return text  # a Z85 key as curve keypair prints it, even one starting with @ or 0x
-    if not is_secret(option):
-        return parse_frame(token)
+    if not is_secret(option) or text.startswith("@"):
+        return parse_frame(token)  # @path: an error names the file, never its contents
     try:
         return parse_frame(token)
     except CommandError:
