@@ -74,10 +74,12 @@ class MessageCommands(SessionCore):
         off = p.args.get("off")
         if off is not None and off.lower() != "off":
             raise CommandError(f"monitor takes 'off' after the name, not {off!r}", "monitor NAME [off]")
-        # The session's own monitor runs from the socket's creation: this only shows it.
+        # The session's own monitor (see base.py) stays on after `monitor off`: it may be
+        # watching a connect for drops.
         entry.monitoring = not off
         if off:
             return Result("monitor", (False, entry.name), [f"{entry.name}: monitor off"])
+        self.engine.call(lambda: self._watch_connections(entry))
         return Result("monitor", (True, entry.name), [f"{entry.name}: monitoring connection events (monitor "
                                         f"{entry.name} off to stop)"])
 

@@ -40,7 +40,6 @@ class SocketCommands(SessionCore):
             # Session defaults that differ from libzmq's show in the sockets table.
             entry.changed.update(linger=self.linger, maxmsgsize=self.maxmsgsize)
             self._entries[name] = entry
-            self._watch_connections(entry)
             return entry
 
         self.engine.call(create)
@@ -56,6 +55,8 @@ class SocketCommands(SessionCore):
                 resolved = entry.socket.bind(endpoint)
                 entry.bound.append(resolved)
                 return resolved
+            if op == "connect":
+                self._watch_connections(entry)  # before connecting: no event is missed
             getattr(entry.socket, op)(endpoint)
             target = entry.connected if op in ("connect", "disconnect") else entry.bound
             if op == "connect":
