@@ -76,6 +76,7 @@ def test_plain_password_and_auth(session: Session) -> None:
     assert not leaks(PASSWORD, text)
     assert "plain: admin" in out[6] and "(set)" in out[3] and "plain_password=(set)" in out[4]
     assert "admin" in out[8]  # a user name is not a secret
+    assert not leaks(PASSWORD, repr(session.auth.policy))  # what a notebook shows for it
 
 
 @pytest.mark.parametrize("value", [
