@@ -62,7 +62,8 @@ def test_batch_output_never_shows_a_secret(tmp_path: Path) -> None:
     assert proc.returncode == 0 and secret in proc.stdout
 
 
-def test_screen_toolbar_and_history_hold_no_secret(shell: Callable[..., Shell], tmp_path: Path) -> None:
+def test_screen_toolbar_and_history_hold_no_secret(shell: Callable[..., Shell],  # noqa: F811
+                                                   tmp_path: Path) -> None:
     _, secret = (k.decode() for k in curve_keypair())
     (tmp_path / "keys.zmq").write_text(f"socket s router\nset s curve_secretkey '{secret}'\n"
                                        "set s curve_server 1\nbind s tcp://127.0.0.1:*\n",
