@@ -52,7 +52,7 @@ class ZapPolicy:
     denied_addresses: set[str] = field(default_factory=set)
     curve_keys: set[bytes] = field(default_factory=set)        # raw 32-byte keys
     curve_any: bool = False
-    plain_users: dict[str, str] = field(default_factory=dict)
+    plain_users: dict[str, str] = field(default_factory=dict, repr=False)  # passwords: not shown
     log: list[ZapDecision] = field(default_factory=list)
     log_limit: int = 1000
 

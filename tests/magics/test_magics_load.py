@@ -26,7 +26,7 @@ def test_load_ext_registers_line_and_cell_magic(bare_shell: Shell, extension: st
     assert isinstance(bare_shell.magics, ZmqMagics)
 
     bare_shell.ok("v = %zmq version")
-    assert set(bare_shell["v"]) == {"zmqrepl", "libzmq", "python"}
+    assert set(bare_shell["v"]) == {"zmqrepl", "libzmq", "python", "warning"}
     ran = bare_shell.ok("%%zmq\nsocket a pub\nbind a tcp://127.0.0.1:*\nsockets")
     assert "a: pub socket" in ran.stdout
     bare_shell.ok("t = %zmq sockets")

@@ -200,7 +200,7 @@ def test_poll_and_sleep_and_version(session: Session, start_peer: Callable[..., 
     assert one(session, "poll r --timeout 5000").value == {"r": ["out"]}
     assert one(session, "sleep 1").lines == []
     ver = one(session, "version")
-    assert set(ver.value) == {"zmqrepl", "libzmq", "python"}
+    assert set(ver.value) == {"zmqrepl", "libzmq", "python", "warning"}
     public, secret = one(session, "curve keypair").value
     assert len(public) == 40 and len(secret) == 40
 

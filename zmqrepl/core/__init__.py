@@ -22,6 +22,7 @@ from .monitor import Monitor, MonitorEvent
 from .poll import PollItem, poll
 from .proxy import proxy
 from .socket import Frame, Socket
+from .version_gate import libzmq_security_warning, security_warning_for
 
 __all__ = [
     "REMOVED_OPTIONS",
@@ -47,8 +48,10 @@ __all__ = [
     "curve_public",
     "default_context",
     "has",
+    "libzmq_security_warning",
     "poll",
     "proxy",
+    "security_warning_for",
     "set_io_threads",
     "z85_decode",
     "z85_encode",

@@ -4,6 +4,8 @@
     <SocketType.ROUTER: 6>
     >>> Option.from_name("identity"), Option.LINGER.value_type
     (<Option.ROUTING_ID: 5>, <ValueType.INT: 'int'>)
+    >>> Option.CURVE_SECRETKEY.secret
+    True
 """
 
 from __future__ import annotations
@@ -161,6 +163,11 @@ class Option(enum.IntEnum):
         return self not in _WRITE_ONLY
 
     @property
+    def secret(self) -> bool:
+        """A credential: every renderer shows "(set)" instead of its value."""
+        return self in _SECRET
+
+    @property
     def writable(self) -> bool:
         return self not in _READ_ONLY
 
@@ -244,6 +251,10 @@ _OPTION_TYPES: dict[Option, ValueType] = {
     Option.THREAD_SAFE: _B,
     Option.BLOCKY: _B,
 }
+
+# Values that grant access: whoever reads one can impersonate the socket (a CURVE
+# secret key) or log in as its user (a PLAIN password).
+_SECRET = frozenset({Option.CURVE_SECRETKEY, Option.PLAIN_PASSWORD})
 
 _READ_ONLY = frozenset(
     {Option.RCVMORE, Option.FD, Option.EVENTS, Option.TYPE, Option.LAST_ENDPOINT,

@@ -286,8 +286,9 @@ class Socket(MessagingMixin):
             del self._connect_rids[rid]
         if rc:
             if rc == _ERR and ffi.errno == Errno.EINVAL:
+                shown = "the value given" if opt.secret else repr(value)
                 raise ZMQError(Errno.EINVAL, None, (
-                    f"libzmq refused {value!r} for option {opt.name.lower()} on a "
+                    f"libzmq refused {shown} for option {opt.name.lower()} on a "
                     f"{self._kind.name} socket (hint: check the value's range and that "
                     "this socket type has the option)"))
             raise self._error(rc, "set " + opt.name.lower())

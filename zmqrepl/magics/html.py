@@ -9,7 +9,7 @@ from ..session import Message, SocketInfo
 from ..session.frames import render_frame
 from ..session.render import format_size, format_time
 
-__all__ = ["messages_html", "sockets_html", "sparkline", "watch_html"]
+__all__ = ["messages_html", "notes_html", "sockets_html", "sparkline", "watch_html"]
 
 _CSS = ("<style>.zmqrepl td,.zmqrepl th{text-align:left;padding:1px 8px;font-family:monospace;"
         "vertical-align:top}.zmqrepl .dim{color:#888}.zmqrepl .k-hex{color:#a60}"
@@ -49,11 +49,16 @@ def sockets_html(infos: Sequence[SocketInfo]) -> str:
     return f"{_CSS}<table class='zmqrepl'><tr>{head}</tr>{rows}</table>"
 
 
+def notes_html(lines: Sequence[str]) -> str:
+    """Warnings above a pane (a dropped peer), one line each."""
+    return "".join(f"<div class='zmqrepl' style='color:#b00'>{html.escape(t)}</div>" for t in lines)
+
+
 def watch_html(names: Sequence[str], messages: Sequence[Message], counts: dict[str, int],
-               rates: Sequence[float], state: str) -> str:
+               rates: Sequence[float], state: str, notes: Sequence[str] = ()) -> str:
     total = " ".join(f"{html.escape(n)}: {counts.get(n, 0)} received" for n in names)
     rate = rates[-1] if rates else 0.0
     head = (f"<div class='zmqrepl'><b>watch {html.escape(' '.join(names))}</b> "
             f"<span class='dim'>{state}</span> · {total} · {rate:.0f} msg/s "
             f"<span title='messages per second, last {len(rates)} s'>{sparkline(rates)}</span></div>")
-    return head + messages_html(messages)
+    return head + notes_html(notes) + messages_html(messages)

@@ -17,7 +17,8 @@ from IPython.core.magic import Magics, cell_magic, line_magic, magics_class, no_
 from IPython.display import HTML, display
 from traitlets import Int, Unicode
 
-from ..session import CommandError, Result, Session
+from ..session import CommandError, PeerDropped, Result, Session
+from ..session.render import dropped_line
 from ..session.tokens import split_commands
 from .expand import expand
 from .html import messages_html, sockets_html
@@ -58,6 +59,7 @@ class ZmqMagics(Magics):
         self._session: Session | None = None
         self.watches: dict[str, Watch] = {}
         self.monitors: dict[str, MonitorPane] = {}
+        self._drops_told: set[PeerDropped] = set()
 
     @property
     def session(self) -> Session:
@@ -90,6 +92,7 @@ class ZmqMagics(Magics):
     def _run(self, lines: list[str]) -> Any:
         namespace = self.shell.user_ns if self.shell is not None else {}
         value: Any = None
+        self._tell_drops()
         try:
             for text in lines:
                 for command in split_commands(text):
@@ -99,7 +102,19 @@ class ZmqMagics(Magics):
         except KeyboardInterrupt:
             print("cancelled")
             return None
+        finally:
+            self._tell_drops()
         return value
+
+    def _tell_drops(self) -> None:
+        """Print each dropped peer once, at the next %zmq (live panes show them at once)."""
+        if self._session is None:
+            return
+        drops = list(self._session.drops)
+        for drop in drops:
+            if drop not in self._drops_told:
+                print(dropped_line(drop))
+        self._drops_told = set(drops)
 
     def _one(self, command: str) -> Any:
         if self.default_format != "auto" and command.split()[:1] in (["watch"], ["recv"]) \
@@ -141,6 +156,8 @@ class ZmqMagics(Magics):
         if name == "socket":
             _print(result.lines)
             return self.session.handle(result.value)
+        if name == "version" and result.value.get("warning"):
+            print("warning: " + result.value["warning"])
         if name in ("get", "curve", "poll", "version", "bind"):
             return result.value
         if name == "help":

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import html
 
-from ..session import MonitorNotice, Session
-from ..session.render import format_time
+from ..session import MonitorNotice, PeerDropped, Session
+from ..session.render import dropped_line, format_time
+from .html import notes_html
 from .live import LivePane
 
 __all__ = ["MonitorPane"]
@@ -27,6 +28,13 @@ class MonitorPane(LivePane):
             return []
 
     @property
+    def drops(self) -> list[PeerDropped]:
+        try:
+            return self._session.dropped_peers(self.name)
+        except Exception:  # noqa: BLE001 - the socket was closed
+            return []
+
+    @property
     def kinds(self) -> set[str]:
         return {e.event for e in self.events}
 
@@ -36,11 +44,13 @@ class MonitorPane(LivePane):
                        for e in self.events[-20:][::-1])
         state = "live" if self.running else "stopped"
         return (f"<div><b>monitor {html.escape(self.name)}</b> <i>{state}</i></div>"
+                f"{notes_html([dropped_line(d) for d in self.drops])}"
                 f"<table><tr><th>time</th><th>event</th><th>endpoint</th><th>value</th></tr>"
                 f"{rows}</table>")
 
     def __repr__(self) -> str:
-        return f"<zmqrepl monitor {self.name}: {len(self.events)} events>"
+        notes = "".join("\n" + dropped_line(d) for d in self.drops)
+        return f"<zmqrepl monitor {self.name}: {len(self.events)} events>{notes}"
 
     def _signature(self) -> object:
-        return len(self.events)
+        return (len(self.events), len(self.drops))

@@ -5,7 +5,8 @@ from __future__ import annotations
 import time
 from collections import deque
 
-from ..session import Message, Session
+from ..session import Message, PeerDropped, Session
+from ..session.render import dropped_line
 from .html import watch_html
 from .live import LivePane
 
@@ -45,14 +46,27 @@ class Watch(LivePane):
         out.sort(key=lambda m: m.time)
         return out
 
+    @property
+    def drops(self) -> list[PeerDropped]:
+        """Peers of the watched sockets that libzmq dropped (a message over maxmsgsize)."""
+        out: list[PeerDropped] = []
+        for name in self.names:
+            try:
+                out.extend(self._session.dropped_peers(name))
+            except Exception:  # noqa: BLE001 - the socket was closed
+                continue
+        return out
+
     def _repr_html_(self) -> str:
         shown = self._snapshot()[-self._shown:][::-1]
         state = "live" if self.running else "stopped"
-        return watch_html(self.names, shown, self.counts, list(self._rates), state)
+        return watch_html(self.names, shown, self.counts, list(self._rates), state,
+                          [dropped_line(d) for d in self.drops])
 
     def __repr__(self) -> str:
         counts = ", ".join(f"{n}={c}" for n, c in self.counts.items())
-        return f"<zmqrepl watch {' '.join(self.names)}: {counts}>"
+        notes = "".join("\n" + dropped_line(d) for d in self.drops)
+        return f"<zmqrepl watch {' '.join(self.names)}: {counts}>{notes}"
 
     def _tick(self) -> None:
         now = time.monotonic()
@@ -62,4 +76,4 @@ class Watch(LivePane):
             self._last_total, self._last_tick = total, now
 
     def _signature(self) -> object:
-        return (sum(self.counts.values()), len(self._rates))
+        return (sum(self.counts.values()), len(self._rates), len(self.drops))

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from .commands import COMMANDS, ArgKind, Command
 from .errors import CommandError
-from .events import EventBatch, EventLog, Message, MonitorNotice, Notice
+from .events import EventBatch, EventLog, Message, MonitorNotice, Notice, PeerDropped
 from .session import Result, Session, SocketInfo
 
 __all__ = [
@@ -20,6 +20,7 @@ __all__ = [
            "Message",
            "MonitorNotice",
            "Notice",
+           "PeerDropped",
            "Result",
            "Session",
            "SocketInfo",

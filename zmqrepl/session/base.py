@@ -7,18 +7,22 @@ The command handlers live in cmd_sockets.py, cmd_messages.py and cmd_tools.py;
 from __future__ import annotations
 
 import time
+from collections import deque
 from concurrent.futures import Future
 from concurrent.futures import TimeoutError as FutureTimeout
+from functools import partial
 from typing import Callable
 
-from ..core import Again, SocketType, ZMQError
+from ..core import Again, Event, Option, SocketType, ZMQError, security_warning_for, zmq_version
+from ..core.monitor import parse_monitor_message
 from .engine import Engine, wait
 from .entry import SocketEntry
 from .errors import CommandError, core_error
-from .events import EventLog, Message, Notice
+from .events import EventLog, Message, MonitorNotice, Notice, PeerDropped
+from .hidden import option_text
+from .links import GRACE
 from .parser import Parsed, parse
 from .records import record_line
-from .render import short_value
 from .results import (
     DEFAULT_LINGER_MS,
     DEFAULT_MAXMSGSIZE,
@@ -36,7 +40,13 @@ __all__ = ["SessionCore"]
 
 class SessionCore:
     def __init__(self, *, linger: int = DEFAULT_LINGER_MS, maxmsgsize: int = DEFAULT_MAXMSGSIZE,
-                 event_capacity: int = 500) -> None:
+                 event_capacity: int = 500,
+                 libzmq_version: tuple[int, int, int] | None = None) -> None:
+        """``libzmq_version``: the version the session reports and judges for security
+        warnings; by default the one loaded (another lets tests see an old one's warning)."""
+        self.libzmq_version = libzmq_version or zmq_version()
+        self.security_warning = security_warning_for(self.libzmq_version)
+        self._curve_server_warned = False
         self.linger = linger
         self.maxmsgsize = maxmsgsize
         self.events = EventLog(event_capacity)
@@ -45,6 +55,7 @@ class SessionCore:
         self._endpoints: list[str] = []
         self._source_depth = 0
         self._closed = False
+        self.drops: deque[PeerDropped] = deque(maxlen=100)  # newest last, every socket
         self._tick_at = time.monotonic()
         self.auth = SessionAuth(self.engine)
         self.engine.submit(lambda: self.engine.call_later(1.0, self._tick))
@@ -80,7 +91,8 @@ class SessionCore:
         """A snapshot of every socket and its counters (safe from any thread)."""
         out = []
         for e in list(self._entries.values()):
-            opts = ", ".join(f"{k}={short_value(v)}" for k, v in e.changed.items()) or "-"
+            opts = ", ".join(f"{_option_label(k)}={option_text(k, v)}"
+                             for k, v in e.changed.items()) or "-"
             out.append(SocketInfo(e.name, e.kind.name.lower(), e.endpoint_text, opts, e.received,
                                   e.sent, e.rate_in, e.rate_out, e.flags_text))
         return out
@@ -181,11 +193,58 @@ class SessionCore:
             self._close_entry(entry)
         self.auth.stop()
 
+    # -- connection events: one monitor per socket, shared by `monitor` and links.py --------
+    # libzmq allows one monitor per socket, so the user's `monitor NAME` only shows what
+    # this one reads. It starts at a socket's first connect (only a connect's drops can be
+    # told, see links.py) or `monitor`, and costs two file descriptors (measured: 3 per
+    # socket instead of 1) and a poll item; it carries connection events only (a few per
+    # peer, or 10 a second while a connect retries).
+
+    def _watch_connections(self, entry: SocketEntry) -> None:
+        """Engine thread: start the socket's monitor unless it runs already."""
+        if entry.monitor is not None:
+            return
+        try:
+            mon = entry.socket.monitor(Event.ALL)
+        except ZMQError:
+            return  # out of file descriptors, say: the socket still works, drops go untold
+        entry.monitor = mon
+        self.engine.add_reader(mon.socket, lambda _sock: self._read_monitor(entry))
+
+    def _read_monitor(self, entry: SocketEntry) -> None:
+        mon = entry.monitor
+        for _ in range(READ_BATCH):
+            if mon is None or mon.socket.closed:
+                return
+            frames = mon.socket.recv_multipart(nonblocking=True)
+            if frames is None:
+                return
+            ev = parse_monitor_message(frames)
+            if entry.monitoring:
+                name = (ev.event.name or str(int(ev.event))).lower()
+                notice = MonitorNotice(entry.name, time.time(), name, ev.endpoint, ev.value)
+                entry.monitor_events.append(notice)
+                self.events.push(notice)
+            token = entry.links.observe(ev.event, ev.endpoint, entry.connected)
+            if token is not None:
+                self.engine.call_later(GRACE, partial(self._check_drop, entry, ev.endpoint, token))
+
+    def _check_drop(self, entry: SocketEntry, endpoint: str, token: int) -> None:
+        if entry.socket.closed or not entry.links.confirm(endpoint, token):
+            return
+        if endpoint not in entry.connected or int(entry.socket.get(Option.RECONNECT_IVL)) <= 0:
+            return  # disconnected by the user, or libzmq was never going to reconnect
+        drop = PeerDropped(entry.name, endpoint, int(entry.socket.get(Option.MAXMSGSIZE)))
+        entry.drops.append(drop)
+        self.drops.append(drop)
+        self.events.push(drop)
+
     def _stop_monitor(self, entry: SocketEntry) -> None:
         if entry.monitor is not None:
             self.engine.remove_reader(entry.monitor.socket)
             entry.monitor.close()
             entry.monitor = None
+        entry.monitoring = False
 
     def _stop_record(self, entry: SocketEntry) -> None:
         if entry.record_file is not None:
@@ -256,3 +315,8 @@ class SessionCore:
         except KeyboardInterrupt:
             self.engine.call(unregister)
             raise
+
+
+def _option_label(option: object) -> str:
+    """An option as the user names it (a handle's set may pass an Option)."""
+    return option.name.lower() if isinstance(option, Option) else str(option)

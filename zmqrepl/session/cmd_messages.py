@@ -6,16 +6,14 @@ import os
 import time
 from typing import Any
 
-from ..core import Again, Event, Socket
-from ..core.monitor import parse_monitor_message
+from ..core import Again
 from .base import SessionCore
 from .entry import SocketEntry
 from .errors import CommandError
-from .events import Message, MonitorNotice, Notice
+from .events import Message, Notice
 from .parser import Parsed
 from .records import read_records
 from .results import (
-    READ_BATCH,
     Result,
 )
 
@@ -76,30 +74,12 @@ class MessageCommands(SessionCore):
         off = p.args.get("off")
         if off is not None and off.lower() != "off":
             raise CommandError(f"monitor takes 'off' after the name, not {off!r}", "monitor NAME [off]")
+        # The session's own monitor (see base.py) stays on after `monitor off`: it may be
+        # watching a connect for drops.
+        entry.monitoring = not off
         if off:
-            self.engine.call(lambda: self._stop_monitor(entry))
             return Result("monitor", (False, entry.name), [f"{entry.name}: monitor off"])
-
-        def start() -> None:
-            if entry.monitor is not None:
-                return
-            mon = entry.socket.monitor(Event.ALL)
-            entry.monitor = mon
-
-            def read(_sock: Socket) -> None:
-                for _ in range(READ_BATCH):
-                    frames = mon.socket.recv_multipart(nonblocking=True)
-                    if frames is None:
-                        return
-                    ev = parse_monitor_message(frames)
-                    name = (ev.event.name or str(int(ev.event))).lower()
-                    notice = MonitorNotice(entry.name, time.time(), name, ev.endpoint, ev.value)
-                    entry.monitor_events.append(notice)
-                    self.events.push(notice)
-
-            self.engine.add_reader(mon.socket, read)
-
-        self.engine.call(start)
+        self.engine.call(lambda: self._watch_connections(entry))
         return Result("monitor", (True, entry.name), [f"{entry.name}: monitoring connection events (monitor "
                                         f"{entry.name} off to stop)"])
 

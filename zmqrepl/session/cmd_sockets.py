@@ -9,6 +9,7 @@ from .base import SessionCore
 from .entry import SocketEntry
 from .errors import CommandError, core_error
 from .frames import parse_frame
+from .hidden import HIDDEN, NOT_SET, is_secret, option_text
 from .parser import Parsed
 from .render import short_value, table_lines
 from .results import (
@@ -54,6 +55,8 @@ class SocketCommands(SessionCore):
                 resolved = entry.socket.bind(endpoint)
                 entry.bound.append(resolved)
                 return resolved
+            if op == "connect":
+                self._watch_connections(entry)  # before connecting: no event is missed
             getattr(entry.socket, op)(endpoint)
             target = entry.connected if op in ("connect", "disconnect") else entry.bound
             if op == "connect":
@@ -94,7 +97,13 @@ class SocketCommands(SessionCore):
             self.engine.call(act)
         except (TypeError, ValueError) as exc:
             raise core_error(str(exc), "see: help set") from None
-        return Result("set", value, [f"{entry.name}.{option} = {short_value(value)}"])
+        shown = HIDDEN if is_secret(option) else short_value(value)
+        lines = [f"{entry.name}.{option} = {shown}"]
+        if option == "curve_server" and value and self.security_warning and not self._curve_server_warned:
+            # A CURVE server is what the listed CVEs attack; say it once per session.
+            self._curve_server_warned = True
+            lines.append("warning: " + self.security_warning)
+        return Result("set", HIDDEN if is_secret(option) else value, lines)
 
     def _cmd_get(self, p: Parsed) -> Result:
         entry = self._entry(p.args["NAME"])
@@ -103,6 +112,15 @@ class SocketCommands(SessionCore):
             value = self.engine.call(lambda: entry.socket.get(option))
         except ValueError as exc:
             raise CommandError(str(exc), "options you set show in: sockets") from None
+        if is_secret(option):
+            shown = option_text(option, value)
+            if shown == NOT_SET:
+                return Result("get", shown, [f"{entry.name}.{option} = {shown}"])
+            if not p.flags["reveal"]:
+                return Result("get", shown, [f"{entry.name}.{option} = {shown} (a secret: get "
+                                             f"{entry.name} {option} --reveal shows it)"])
+            text = value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)
+            return Result("get", value, [f"{entry.name}.{option} = '{text}'"])  # asked for: whole
         shown = short_value(value)
         if option == "type" and isinstance(value, int):
             shown = SocketType(value).name.lower()
@@ -170,6 +188,13 @@ def _option_value(option: str, token: Token) -> Any:
         return text
     if vt is ValueType.CURVE_KEY and not token.quoted and len(text) == 40:
         return text  # a Z85 key as curve keypair prints it, even one starting with @ or 0x
-    return parse_frame(token)
+    if not is_secret(option) or text.startswith("@"):
+        return parse_frame(token)  # @path: an error names the file, never its contents
+    try:
+        return parse_frame(token)
+    except CommandError:
+        # The frame parser quotes what it could not read: here that is a secret.
+        raise CommandError(f"option {option}: the value given is not a valid frame literal",
+                           "give the 40-character Z85 key that curve keypair prints") from None
 
 

@@ -7,7 +7,7 @@ import platform
 import time
 
 from .. import __version__
-from ..core import curve_keypair, zmq_version
+from ..core import curve_keypair
 from .base import SessionCore
 from .commands import COMMANDS
 from .errors import CommandError
@@ -27,10 +27,13 @@ class ToolCommands(SessionCore):
         return Result("help", None, help_lines(COMMANDS[name] if name else None))
 
     def _cmd_version(self, p: Parsed) -> Result:
-        libzmq = ".".join(map(str, zmq_version()))
-        value = {"zmqrepl": __version__, "libzmq": libzmq, "python": platform.python_version()}
-        return Result("version", value, [f"zmqrepl {__version__}, libzmq {libzmq}, "
-                                         f"Python {platform.python_version()}"])
+        libzmq = ".".join(map(str, self.libzmq_version))
+        value = {"zmqrepl": __version__, "libzmq": libzmq, "python": platform.python_version(),
+                 "warning": self.security_warning}
+        lines = [f"zmqrepl {__version__}, libzmq {libzmq}, Python {platform.python_version()}"]
+        if self.security_warning:
+            lines.append("warning: " + self.security_warning)
+        return Result("version", value, lines)
 
     def _cmd_curve(self, p: Parsed) -> Result:
         if p.args["keypair"].lower() != "keypair":

@@ -12,6 +12,8 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass, field
 
+from ..core.constants import Option
+
 __all__ = ["ALIASES", "COMMANDS", "FORMATS", "Arg", "ArgKind", "Command", "Flag", "lookup"]
 
 FORMATS = ("auto", "text", "hex", "json", "msgpack")
@@ -97,6 +99,7 @@ def _cmd(name: str, summary: str, *args: Arg, flags: tuple[Flag, ...] = (), deta
 
 
 S = ArgKind.SOCKET
+_SECRETS = [o.name.lower() for o in Option if o.secret]
 _TIMEOUT = Flag("timeout", ArgKind.INT, "give up after this many milliseconds")
 _FORMAT = Flag("format", ArgKind.FORMAT, "how frames are shown: " + "|".join(FORMATS), "auto")
 
@@ -123,7 +126,10 @@ _TABLE = [
                  "options (routing_id, subscribe...). 'hwm' sets both sndhwm and rcvhwm.",
          examples=("set s rcvhwm 10000", "set d routing_id client-1", "set s linger 0")),
     _cmd("get", "show a socket option", Arg("NAME", S), Arg("OPTION", ArgKind.OPTION),
-         examples=("get s last_endpoint", "get s rcvhwm")),
+         flags=(Flag("reveal", ArgKind.SWITCH, "show a secret's value instead of (set)", False),),
+         details="Secrets (" + ", ".join(_SECRETS) + ") show as (set) everywhere, "
+                 "unless asked for with --reveal.",
+         examples=("get s last_endpoint", "get s rcvhwm", "get s curve_secretkey --reveal")),
     _cmd("subscribe", "subscribe a SUB socket to a topic prefix (none: everything)",
          Arg("NAME", S), Arg("TOPIC", ArgKind.FRAME, True), examples=("subscribe s", "subscribe s weather")),
     _cmd("unsubscribe", "remove a subscription", Arg("NAME", S), Arg("TOPIC", ArgKind.FRAME, True)),

@@ -7,7 +7,8 @@ from dataclasses import dataclass, field
 from typing import IO, TYPE_CHECKING, Any
 
 from ..core import Monitor, Socket, SocketType
-from .events import MonitorNotice, WatchBuffer
+from .events import MonitorNotice, PeerDropped, WatchBuffer
+from .links import DropDetector
 
 if TYPE_CHECKING:
     from .waiters import Waiter
@@ -31,7 +32,10 @@ class SocketEntry:
     rate_out: float = 0.0
     watching: bool = False
     fmt: str = "auto"
-    monitor: Monitor | None = None
+    monitor: Monitor | None = None   # the session's, from creation to close (see links.py)
+    monitoring: bool = False         # the user's `monitor NAME`: show its events
+    links: DropDetector = field(default_factory=DropDetector)
+    drops: deque[PeerDropped] = field(default_factory=lambda: deque(maxlen=20))
     record_file: IO[str] | None = None
     record_path: str = ""
     waiters: list[Waiter] = field(default_factory=list)
@@ -58,6 +62,6 @@ class SocketEntry:
 
     @property
     def flags_text(self) -> str:
-        flags = [f for f, on in (("watch", self.watching), ("monitor", self.monitor is not None),
+        flags = [f for f, on in (("watch", self.watching), ("monitor", self.monitoring),
                                  ("record", self.record_file is not None)) if on]
         return ",".join(flags) or "-"

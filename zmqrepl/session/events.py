@@ -22,6 +22,7 @@ __all__ = [
     "Message",
     "MonitorNotice",
     "Notice",
+    "PeerDropped",
     "WatchBuffer",
 ]
 
@@ -62,7 +63,18 @@ class Notice:
     time: float = field(default_factory=time.time)
 
 
-Event = Union[Message, MonitorNotice, Notice]
+@dataclass(frozen=True)
+class PeerDropped:
+    """libzmq dropped a connection of ``socket`` for good: a message over maxmsgsize
+    (see links.py for how that is told apart from a peer that left)."""
+
+    socket: str
+    endpoint: str
+    maxmsgsize: int  # the socket's limit when the drop was noticed; -1: none
+    time: float = field(default_factory=time.time)
+
+
+Event = Union[Message, MonitorNotice, Notice, PeerDropped]
 
 
 @dataclass

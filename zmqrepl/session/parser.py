@@ -103,10 +103,13 @@ def _split_flags(command: Command, tokens: list[Token]) -> tuple[list[Token], di
     words: list[Token] = []
     flags: dict[str, Any] = {f.name: f.default for f in command.flags}
     known = {f.name: f for f in command.flags}
+    # set has no flags: there "--..." is a value (a Z85 key or a password may start with
+    # "--", and an error about an unknown flag would echo the rest of it).
+    values_only = not known and any(a.kind is ArgKind.VALUE for a in command.args)
     i = 0
     while i < len(tokens):
         tok = tokens[i]
-        if tok.quoted or not tok.raw.startswith("--") or len(tok.raw) == 2:
+        if tok.quoted or not tok.raw.startswith("--") or len(tok.raw) == 2 or values_only:
             words.append(tok)
             i += 1
             continue
@@ -150,9 +153,11 @@ def parse(line: str) -> Parsed | None:
         raise CommandError(f"{command.name} needs {missing}", f"usage: {command.usage}")
     repeat = command.args[-1].repeat if command.args else False
     if not repeat and len(words) > len(command.args):
-        extra = words[len(command.args)].raw
+        extra = repr(words[len(command.args)].raw)
+        if command.name == "set" and _names_secret(words[1].text):
+            extra = "a word"  # likely the rest of an unquoted password: not echoed
         raise CommandError(f"{command.name} takes {len(command.args)} argument"
-                           f"{'s' if len(command.args) != 1 else ''}; {extra!r} is one too many",
+                           f"{'s' if len(command.args) != 1 else ''}; {extra} is one too many",
                            f"usage: {command.usage}")
     for i, arg in enumerate(command.args):
         if arg.repeat:
@@ -163,3 +168,10 @@ def parse(line: str) -> Parsed | None:
         else:
             parsed.args[arg.name] = None
     return parsed
+
+
+def _names_secret(word: str) -> bool:
+    try:
+        return Option.from_name(word).secret
+    except ValueError:
+        return False

@@ -9,10 +9,11 @@ import time
 from typing import Sequence
 
 from .commands import COMMANDS, Command
-from .events import Message, MonitorNotice, Notice
+from .events import Message, MonitorNotice, Notice, PeerDropped
 from .frames import render_frame
 
 __all__ = [
+    "dropped_line",
     "format_size",
     "format_time",
     "help_lines",
@@ -61,6 +62,19 @@ def message_lines(msg: Message, width: int = 100, fmt: str | None = None) -> lis
 
 def monitor_line(ev: MonitorNotice) -> str:
     return f"{format_time(ev.time)} {ev.socket} event {ev.event} {ev.endpoint} ({ev.value})"
+
+
+def dropped_line(ev: PeerDropped) -> str:
+    """One line for both front ends: what happened, and what to do."""
+    # libzmq keeps the dead connect registered (and a dealer, sub, pub or req ignores a
+    # second connect to it), so the way back is disconnect, then connect.
+    again = f"disconnect {ev.socket} {ev.endpoint}; connect {ev.socket} {ev.endpoint}"
+    if ev.maxmsgsize < 0:
+        return (f"{ev.socket}: peer {ev.endpoint} disconnected: it broke the ZMTP protocol and "
+                f"libzmq will not reconnect (hint: check the peer, then: {again})")
+    return (f"{ev.socket}: peer {ev.endpoint} disconnected: a message exceeded maxmsgsize "
+            f"({format_size(ev.maxmsgsize)}) and libzmq will not reconnect (hint: raise it with "
+            f"set {ev.socket} maxmsgsize N, then: {again})")
 
 
 def notice_line(ev: Notice) -> str:

@@ -14,7 +14,7 @@ from ..core import SocketType
 from .cmd_messages import MessageCommands
 from .cmd_sockets import SocketCommands
 from .cmd_tools import ToolCommands
-from .events import Message, MonitorNotice
+from .events import Message, MonitorNotice, PeerDropped
 from .handle import SocketHandle
 from .results import (
     DEFAULT_LINGER_MS,
@@ -44,6 +44,10 @@ class Session(SocketCommands, MessageCommands, ToolCommands):
 
     def watch_buffer(self, name: str) -> list[Message]:
         return self._entry(name).buffer.snapshot()
+
+    def dropped_peers(self, name: str) -> list[PeerDropped]:
+        """The newest connections of socket ``name`` that libzmq dropped (see links.py)."""
+        return list(self._entry(name).drops)
 
     def monitor_events(self, name: str) -> list[MonitorNotice]:
         """The newest connection events of a monitored socket."""

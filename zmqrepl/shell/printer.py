@@ -11,8 +11,8 @@ import shutil
 import threading
 from typing import Callable
 
-from ..session import Message, MonitorNotice, Notice, Session
-from ..session.render import message_lines, monitor_line, notice_line, summary_line
+from ..session import Message, MonitorNotice, Notice, PeerDropped, Session
+from ..session.render import dropped_line, message_lines, monitor_line, notice_line, summary_line
 
 __all__ = ["Colours", "EventPrinter"]
 
@@ -79,6 +79,8 @@ class EventPrinter:
                 lines.append(c("event", monitor_line(event)))
             elif isinstance(event, Notice):
                 lines.append(c("bad" if event.error else "notice", notice_line(event)))
+            elif isinstance(event, PeerDropped):
+                lines.append(c("bad", dropped_line(event)))
         if batch.dropped:
             lines.append(c("summary", summary_line(batch.dropped)))
         text = "\n".join(lines) + "\n"
