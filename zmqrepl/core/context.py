@@ -89,13 +89,38 @@ class Context:
         and close their socket; idle sockets are closed here with their own
         linger. Waiting for that linger can be interrupted with Ctrl-C.
         """
+        self._terminate(None)
+
+    def destroy(self, linger: int | None = 0) -> None:
+        """Close every socket of this context with ``linger`` ms (None keeps each
+        socket's own), then terminate. The default, 0, drops queued messages.
+
+        The linger applies whoever closes a socket: here, or a call blocked on it
+        in another thread, which raises ContextTerminated."""
+        if linger is not None and (isinstance(linger, bool) or not isinstance(linger, int)):
+            raise TypeError(f"linger must be an int (ms) or None, not {type(linger).__name__}")
+        self._terminate(linger)
+
+    def _terminate(self, linger: int | None) -> None:
         with self._lock:
             handle = self._handle
             if handle is None:
                 return
-            self._handle = None
+            self._handle = None  # from here no new socket, and a busy one raises ETERM
+        sockets = list(self._sockets)
+        if linger is not None:
+            # Before the shutdown: once a socket has seen it, libzmq refuses to set
+            # any option, linger included, and a blocked call that wakes with ETERM
+            # could only close with the socket's own linger (-1 waits for ever). So
+            # every socket is closed now with this linger; one busy in a call that
+            # waits in slices is closed by that call at its next slice (<= 50 ms).
+            asked = [sock for sock in sockets if not sock._close_terminated(linger)]
+            deadline = time.monotonic() + _CLOSE_WAIT_S
+            while asked and time.monotonic() < deadline:
+                time.sleep(0.001)
+                asked = [sock for sock in asked if not sock._close_terminated(linger)]
         lib.zmq_ctx_shutdown(handle)
-        busy = [sock for sock in list(self._sockets) if not sock._close_terminated()]
+        busy = [sock for sock in sockets if not sock._close_terminated()]
         delay = 0.0005
         while busy:
             # Another thread is inside a call on these sockets. A blocking call wakes
@@ -112,16 +137,6 @@ class Context:
             err = ffi.errno
             if err != Errno.EINTR:
                 raise error_for(err, "term")
-
-    def destroy(self, linger: int | None = 0) -> None:
-        """Close every socket of this context with ``linger`` ms (None keeps each
-        socket's own), then terminate. The default, 0, drops queued messages."""
-        for sock in list(self._sockets):
-            try:
-                sock.close(linger=linger)
-            except ZMQError:
-                pass  # busy in another thread: term() wakes it with ETERM
-        self.term()
 
     def set(self, option: int, value: int) -> None:
         """Set a context option (``lib.ZMQ_IO_THREADS``, ``ZMQ_MAX_SOCKETS``, ...)."""
@@ -185,6 +200,10 @@ class Context:
         state = "terminated" if self._handle is None else f"{len(self._sockets)} sockets"
         return f"<zmqrepl.core.Context io_threads={self._io_threads} {state}>"
 
+
+# How long destroy() waits for blocked calls to close their sockets (each does at
+# its next 50 ms wait slice) before it terminates anyway.
+_CLOSE_WAIT_S = 2.0
 
 _default_lock = threading.Lock()
 _default: Context | None = None
