@@ -280,10 +280,9 @@ static int zr_close_held(zr_socket_t *st, int cap)
     if (linger != ZR_NO_LINGER)
         zmq_setsockopt(handle, ZMQ_LINGER, &linger, sizeof linger);
     zmq_socket_monitor(handle, NULL, 0);
-    if (__atomic_load_n(&zr_close_pause_ms, __ATOMIC_RELAXED) > 0) {
-        struct timespec pause = {0, 0};
-        pause.tv_sec = zr_close_pause_ms / 1000;
-        pause.tv_nsec = (long)(zr_close_pause_ms % 1000) * 1000000L;
+    int pause_ms = __atomic_load_n(&zr_close_pause_ms, __ATOMIC_SEQ_CST);
+    if (pause_ms > 0) {
+        struct timespec pause = {pause_ms / 1000, (long)(pause_ms % 1000) * 1000000L};
         __atomic_store_n(&zr_close_pausing, 1, __ATOMIC_SEQ_CST);
         nanosleep(&pause, NULL);
         __atomic_store_n(&zr_close_pausing, 0, __ATOMIC_SEQ_CST);
@@ -844,6 +843,17 @@ int zr_poll(zr_socket_t **states, zmq_pollitem_t *items, int n, long timeout, in
         rc = zmq_poll(items, n, timeout);
         if (rc < 0)
             rc = ZR_ERR;
+    }
+    if (rc == 0 || (rc == ZR_ERR && errno == EINTR)) {
+        /* The end of a slice with nothing ready: as in zr_leave_wait, a close
+           another thread asked for meanwhile is done here. */
+        for (int j = 0; j < held; j++) {
+            if (states[j] != NULL && __atomic_load_n(&states[j]->close_asked, __ATOMIC_SEQ_CST)) {
+                zr_close_held(states[j], -1);
+                *failed = j;
+                rc = ZR_CLOSED;
+            }
+        }
     }
     int saved = errno;
     for (int j = 0; j < held; j++) {
