@@ -114,11 +114,16 @@ class Context:
             # could only close with the socket's own linger (-1 waits for ever). So
             # every socket is closed now with this linger; one busy in a call that
             # waits in slices is closed by that call at its next slice (<= 50 ms).
-            asked = [sock for sock in sockets if not sock._close_terminated(linger)]
+            # Watched sockets first: closing one stops its monitor, which sends a
+            # last event that libzmq would wait for ever to deliver if the monitor's
+            # PAIR socket were already closed.
             deadline = time.monotonic() + _CLOSE_WAIT_S
-            while asked and time.monotonic() < deadline:
-                time.sleep(0.001)
-                asked = [sock for sock in asked if not sock._close_terminated(linger)]
+            for phase in (True, False):
+                asked = [sock for sock in sockets if (sock._monitor is not None) is phase
+                         and not sock._close_terminated(linger)]
+                while asked and time.monotonic() < deadline:
+                    time.sleep(0.001)
+                    asked = [sock for sock in asked if not sock._close_terminated(linger)]
         lib.zmq_ctx_shutdown(handle)
         busy = [sock for sock in sockets if not sock._close_terminated()]
         delay = 0.0005

@@ -84,6 +84,7 @@ class Socket(MessagingMixin):
         "_kind",
         "_monitor",
         "_rcvtimeo",
+        "_serves",
         "_sndtimeo",
         "_st",
     )
@@ -115,6 +116,7 @@ class Socket(MessagingMixin):
         self._bound: list[str] = []
         self._connected: list[str] = []
         self._monitor: Monitor | None = None
+        self._serves: Monitor | None = None  # set on a monitor's own PAIR socket
         self._connect_rids: dict[bytes, object] = {}
         context._register(self)
         _process.live_sockets.add(self)
@@ -201,6 +203,11 @@ class Socket(MessagingMixin):
         (SocketBusy): terminate its context instead."""
         if linger is not None and (isinstance(linger, bool) or not isinstance(linger, int)):
             raise TypeError(f"linger must be an int (ms) or None, not {type(linger).__name__}")
+        serves = self._serves
+        if serves is not None:
+            # A monitor's PAIR socket: the watched socket stops sending events to
+            # it first (libzmq's event send would block for ever without a peer).
+            serves._disable()
         reason = self._closed_reason
         if not reason:
             self._closed_reason = "closed"  # first: a waiting call may close it and report why
