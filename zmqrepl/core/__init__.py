@@ -12,7 +12,7 @@ Importable on its own; it has no threads and no UI.
 from __future__ import annotations
 
 from . import zerocopy
-from ._lib import ffi, lib
+from ._lib import lib
 from .batch import MessageBatch
 from .constants import REMOVED_OPTIONS, Errno, Event, Option, PollFlag, SocketType, ValueType
 from .context import Context, default_context, set_io_threads
@@ -22,8 +22,10 @@ from .monitor import Monitor, MonitorEvent
 from .poll import PollItem, poll
 from .proxy import proxy
 from .socket import Frame, Socket
+from .version import LIBZMQ_VERSION, libzmq_security_warning, security_warning_for, zmq_version
 
 __all__ = [
+    "LIBZMQ_VERSION",
     "REMOVED_OPTIONS",
     "Again",
     "Context",
@@ -47,21 +49,16 @@ __all__ = [
     "curve_public",
     "default_context",
     "has",
+    "libzmq_security_warning",
     "poll",
     "proxy",
+    "security_warning_for",
     "set_io_threads",
     "z85_decode",
     "z85_encode",
     "zerocopy",
     "zmq_version",
 ]
-
-
-def zmq_version() -> tuple[int, int, int]:
-    """The version of the libzmq in use, as (major, minor, patch)."""
-    parts = ffi.new("int[3]")
-    lib.zmq_version(parts, parts + 1, parts + 2)
-    return (parts[0], parts[1], parts[2])
 
 
 def has(capability: str) -> bool:
