@@ -471,3 +471,36 @@ def test_sockets_in_garbage_cycles_are_closed_without_use_after_free() -> None:
     """)
     assert_ok(proc)
     assert proc.stdout.strip() == "ok"
+
+
+@pytest.mark.timeout(20)
+@pytest.mark.parametrize("linger", [None, 0])
+def test_pending_recv_whose_socket_is_closed_gets_socket_closed_promptly(linger: int | None) -> None:
+    c = Context()
+    pull = c.socket("pull")
+    pull.bind("inproc://pending-closed")
+    got: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            pull.recv()
+        except ZMQError as e:
+            got.append(e)
+
+    t = threading.Thread(target=run, daemon=True)
+    t.start()
+    deadline = time.monotonic() + 10
+    while not pull._st.busy:  # the recv has the socket (the core's guard flag)
+        assert time.monotonic() < deadline, "recv never started"
+        time.sleep(0.001)
+    t0 = time.monotonic()
+    pull.close(linger=linger)  # from this thread: the recv closes it at its next slice
+    took = time.monotonic() - t0
+    t.join(5)
+    assert not t.is_alive() and pull.closed
+    assert len(got) == 1 and isinstance(got[0], SocketClosed), got
+    assert "PULL socket is closed; make a new socket" in str(got[0])
+    assert took < 5.0
+    with pytest.raises(SocketClosed):
+        pull.recv(nonblocking=True)
+    c.term()

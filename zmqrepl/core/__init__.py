@@ -12,7 +12,7 @@ Importable on its own; it has no threads and no UI.
 from __future__ import annotations
 
 from . import zerocopy
-from ._lib import lib
+from ._lib import ffi, lib  # noqa: F401 - ffi stays importable from here, as before
 from .batch import MessageBatch
 from .constants import REMOVED_OPTIONS, Errno, Event, Option, PollFlag, SocketType, ValueType
 from .context import Context, default_context, set_io_threads
