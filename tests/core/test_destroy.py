@@ -222,3 +222,25 @@ def test_destroy_rejects_a_bad_linger_before_doing_anything() -> None:
     assert not c.closed and not s.closed
     c.destroy()
     assert c.closed and s.closed
+
+
+@pytest.mark.timeout(60)
+@pytest.mark.parametrize("first", ["monitor_socket", "nothing"])
+def test_destroy_with_a_monitored_socket_returns_promptly(first: str) -> None:
+    # libzmq sends a last event to the monitor's PAIR socket when the watched socket
+    # stops its monitor, and waits for ever if that PAIR is gone: closing the PAIR
+    # stops the monitor first, and destroy closes watched sockets before PAIRs
+    # (in whatever order the context holds them).
+    proc = run_py(textwrap.dedent(PRELUDE).replace("BLOCK", "None") + textwrap.dedent("""
+        mons = [sock.monitor(Event.ALL) for sock in [s] + [c.socket("dealer") for _ in range(5)]]
+        for m in mons:
+            m._watched.connect(dead)
+        if "FIRST" == "monitor_socket":
+            for m in mons:
+                m.socket.close()
+        t0 = time.monotonic(); c.destroy(linger=0)
+        print(round(time.monotonic() - t0, 3), all(m.socket.closed and m._watched.closed for m in mons))
+    """).replace("FIRST", first), timeout=30)
+    assert_ok(proc)
+    took, closed = proc.stdout.split()
+    assert float(took) < 5.0 and closed == "True"

@@ -15,7 +15,7 @@ from . import zerocopy
 from ._lib import ffi, lib  # noqa: F401 - ffi stays importable from here, as before
 from .batch import MessageBatch
 from .constants import REMOVED_OPTIONS, Errno, Event, Option, PollFlag, SocketType, ValueType
-from .context import Context, default_context, set_io_threads
+from .context import CONTEXT_OPTIONS, Context, default_context, set_io_threads
 from .curve import curve_keypair, curve_public, z85_decode, z85_encode
 from .errors import Again, ContextTerminated, SocketBusy, SocketClosed, ZMQError
 from .monitor import Monitor, MonitorEvent
@@ -25,6 +25,7 @@ from .socket import Frame, Socket
 from .version import LIBZMQ_VERSION, libzmq_security_warning, security_warning_for, zmq_version
 
 __all__ = [
+    "CONTEXT_OPTIONS",
     "LIBZMQ_VERSION",
     "REMOVED_OPTIONS",
     "Again",
