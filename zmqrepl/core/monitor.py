@@ -113,7 +113,7 @@ class Monitor:
             try:
                 watched._monitor_endpoint(None, 0)
             except ZMQError:
-                pass  # in use by another thread: closing it stops the monitor
+                pass  # in use by another thread: its monitor stops when it is closed
 
     def __enter__(self) -> Monitor:
         return self
