@@ -36,6 +36,7 @@
 #define ZR_LINGER_SET 1   /* this many ms, whoever ends up closing the socket */
 #define ZR_LINGER_CAP 2   /* at most this many ms */
 #define ZR_NO_LINGER -2   /* close_linger: no close asked for a linger */
+#define ZR_STOP_MONITOR 0x10  /* flag to zr_close: stop the socket's monitor first (see there) */
 
 typedef struct {
     void *handle;
@@ -82,7 +83,7 @@ typedef struct {
 int zr_close_pause_ms = 0;
 int zr_close_pausing = 0;
 
-static int zr_close_held(zr_socket_t *st, int cap);
+static int zr_close_held(zr_socket_t *st, int cap, int stop_monitor);
 
 /* Whether this thread kept the socket after an earlier call (zr_hold). The
    acquire load pairs with zr_hold's release store: owner is read as it was
@@ -116,7 +117,7 @@ static int zr_enter(zr_socket_t *st)
         if (st->handle != NULL && __atomic_load_n(&st->close_asked, __ATOMIC_SEQ_CST)) {
             /* Coming back to a socket kept between wait slices, to find that
                another thread asked to close it meanwhile: close it now. */
-            zr_close_held(st, -1);
+            zr_close_held(st, -1, 0);
             __atomic_store_n(&st->busy, 0, __ATOMIC_RELEASE);
             return ZR_CLOSED;
         }
@@ -146,7 +147,7 @@ static long long zr_leave_wait(zr_socket_t *st, long long rc, int flags)
         if (__atomic_load_n(&st->close_asked, __ATOMIC_SEQ_CST)) {
             /* Another thread's close found this call waiting (zr_close): the
                wait ends here, and the close is done by this thread. */
-            zr_close_held(st, -1);
+            zr_close_held(st, -1, 0);
             zr_leave(st);
             return ZR_CLOSED;
         }
@@ -240,7 +241,7 @@ void zr_socket_free(zr_socket_t *st)
     if (st == NULL)
         return;
     if (st->handle != NULL)
-        zr_close_held(st, ZR_GC_LINGER_MS);
+        zr_close_held(st, ZR_GC_LINGER_MS, 0);
     zmq_msg_close(&st->msg);
     zr_release_parts(st);
     zr_free_buffers(st);
@@ -261,9 +262,12 @@ void zr_socket_forget(zr_socket_t *st)
 }
 
 /* Close a socket this thread holds, honouring the linger a close asked for
-   (and the smaller of cap and any cap asked for, when cap >= 0). Its monitor
-   is stopped first, so that its events end before the socket does. */
-static int zr_close_held(zr_socket_t *st, int cap)
+   (and the smaller of cap and any cap asked for, when cap >= 0). With
+   stop_monitor, its monitor is stopped first: that sends a last event, which
+   libzmq waits for ever to deliver if the monitor's PAIR socket is gone, so
+   only a caller that knows the PAIR is open asks for it. Closing without it
+   is safe: libzmq then drops the monitor without an event. */
+static int zr_close_held(zr_socket_t *st, int cap, int stop_monitor)
 {
     void *handle = st->handle;
     int linger = __atomic_load_n(&st->close_linger, __ATOMIC_SEQ_CST);
@@ -279,7 +283,8 @@ static int zr_close_held(zr_socket_t *st, int cap)
         linger = cap;
     if (linger != ZR_NO_LINGER)
         zmq_setsockopt(handle, ZMQ_LINGER, &linger, sizeof linger);
-    zmq_socket_monitor(handle, NULL, 0);
+    if (stop_monitor)
+        zmq_socket_monitor(handle, NULL, 0);
     int pause_ms = __atomic_load_n(&zr_close_pause_ms, __ATOMIC_SEQ_CST);
     if (pause_ms > 0) {
         struct timespec pause = {pause_ms / 1000, (long)(pause_ms % 1000) * 1000000L};
@@ -304,6 +309,8 @@ static int zr_close_held(zr_socket_t *st, int cap)
    between slices (zmq_proxy). */
 int zr_close(zr_socket_t *st, int how, int linger)
 {
+    int stop_monitor = how & ZR_STOP_MONITOR;
+    how &= ~ZR_STOP_MONITOR;
     if (how == ZR_LINGER_SET) {
         __atomic_store_n(&st->close_linger, linger < -1 ? -1 : linger, __ATOMIC_SEQ_CST);
     } else if (how == ZR_LINGER_CAP && linger >= 0) {
@@ -335,7 +342,7 @@ int zr_close(zr_socket_t *st, int how, int linger)
         __atomic_store_n(&st->close_asked, 0, __ATOMIC_SEQ_CST);
         return ZR_BUSY;
     }
-    rc = zr_close_held(st, -1);
+    rc = zr_close_held(st, -1, stop_monitor);
     zr_leave(st);
     return rc;
 }
@@ -849,7 +856,7 @@ int zr_poll(zr_socket_t **states, zmq_pollitem_t *items, int n, long timeout, in
            another thread asked for meanwhile is done here. */
         for (int j = 0; j < held; j++) {
             if (states[j] != NULL && __atomic_load_n(&states[j]->close_asked, __ATOMIC_SEQ_CST)) {
-                zr_close_held(states[j], -1);
+                zr_close_held(states[j], -1, 0);
                 *failed = j;
                 rc = ZR_CLOSED;
             }

@@ -44,6 +44,7 @@ _ASKED = lib.ZR_ASKED
 _KEEP = lib.ZR_LINGER_KEEP
 _SET = lib.ZR_LINGER_SET
 _CAP = lib.ZR_LINGER_CAP
+_STOP_MONITOR = lib.ZR_STOP_MONITOR
 # How long close() waits for a call in another thread to give the socket up. It
 # does so at its next wait slice (50 ms); the rest is room for a busy machine.
 _CLOSE_WAIT_S = 2.0
@@ -212,13 +213,19 @@ class Socket(MessagingMixin):
         if not reason:
             self._closed_reason = "closed"  # first: a waiting call may close it and report why
         how, ms = (_KEEP, 0) if linger is None else (_SET, linger)
-        rc = lib.zr_close(self._st, how, ms)
+        rc = lib.zr_close(self._st, how | self._monitor_flag(), ms)
         if rc == _ASKED:
             rc = self._wait_closed_by_owner(how, ms)
         if rc:
             self._closed_reason = reason
             raise self._busy_error() if rc in (_ASKED, _BUSY) else self._error(rc, "close")
         self._stop_monitor()
+
+    def _monitor_flag(self) -> int:
+        """Ask zr_close to stop this socket's monitor, while its PAIR socket is open
+        to take the last event (the monitor teardown order)."""
+        mon = self._monitor
+        return _STOP_MONITOR if mon is not None and not mon.socket.closed else 0
 
     def _wait_closed_by_owner(self, how: int, ms: int) -> int:
         """A call waiting in another thread was asked to close the socket at its next
@@ -250,7 +257,7 @@ class Socket(MessagingMixin):
         if not self._closed_reason:
             self._closed_reason = reason
         how, ms = (_KEEP, 0) if linger is None else (_SET, linger)
-        if lib.zr_close(self._st, how, ms) != 0:
+        if lib.zr_close(self._st, how | self._monitor_flag(), ms) != 0:
             return False
         mon = self._monitor
         if mon is not None:
@@ -269,7 +276,7 @@ class Socket(MessagingMixin):
         when closed now; False when a call in another thread still holds it."""
         if not self._closed_reason:
             self._closed_reason = "interpreter exit"
-        if lib.zr_close(self._st, _CAP, linger_cap) != 0:
+        if lib.zr_close(self._st, _CAP | self._monitor_flag(), linger_cap) != 0:
             return False
         mon = self._monitor
         if mon is not None:
