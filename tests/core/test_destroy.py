@@ -42,7 +42,7 @@ s = c.socket("dealer")
 s.connect(dead)
 for _ in range(3):
     s.send(b"queued for nobody", nonblocking=True)
-target = s
+dealer = target = s  # kept open (and queued) even where the setup makes another s
 outcome = []
 
 def run():
@@ -142,7 +142,7 @@ def test_close_linger_0_from_another_thread_ends_the_blocked_call(state: str) ->
     close = "target.close(linger=0)"
     if state == "monitor_recv":
         close = "mon.close()"  # the monitor's own PAIR socket is the blocked one
-    proc = run_py(_child(state, close + "; s.close(linger=0)"), timeout=30)
+    proc = run_py(_child(state, close + "; s.close(linger=0); dealer.close(linger=0)"), timeout=30)
     assert_ok(proc)
     how, what, took, term_took = proc.stdout.split()
     assert (how, what) == ("raised", "SocketClosed"), proc.stdout

@@ -172,17 +172,19 @@ class Context:
             # any option, linger included, and a blocked call that wakes with ETERM
             # could only close with the socket's own linger (-1 waits for ever). So
             # every socket is closed now with this linger; one busy in a call that
-            # waits in slices is closed by that call at its next slice (<= 50 ms).
+            # waits in slices is closed by that call at its next slice (<= 50 ms),
+            # and a proxy's got the linger set already (see zr_close).
             # Watched sockets first: closing one stops its monitor, which sends a
             # last event that libzmq would wait for ever to deliver if the monitor's
             # PAIR socket were already closed.
             deadline = time.monotonic() + _CLOSE_WAIT_S
             for phase in (True, False):
                 asked = [sock for sock in sockets if (sock._monitor is not None) is phase
-                         and not sock._close_terminated(linger)]
+                         and sock._close_or_ask(_TERMINATED, linger) == _ASKED]
                 while asked and time.monotonic() < deadline:
                     time.sleep(0.001)
-                    asked = [sock for sock in asked if not sock._close_terminated(linger)]
+                    asked = [sock for sock in asked
+                             if sock._close_or_ask(_TERMINATED, linger) == _ASKED]
         lib.zmq_ctx_shutdown(handle)
         busy = [sock for sock in sockets if not sock._close_terminated()]
         delay = 0.0005
@@ -283,6 +285,9 @@ class Context:
         state = "terminated" if self._handle is None else f"{len(self._sockets)} sockets"
         return f"<zmqrepl.core.Context io_threads={self._io_threads} {state}>"
 
+
+_ASKED = lib.ZR_ASKED
+_TERMINATED = "its context was terminated"  # the reason a closed socket gives (socket.py)
 
 # How long destroy() waits for blocked calls to close their sockets (each does at
 # its next 50 ms wait slice) before it terminates anyway.

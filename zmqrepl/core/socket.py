@@ -26,7 +26,7 @@ from . import _process
 from ._lib import ffi, lib
 from ._options import OptionValue, decode_value, encode_value, new_out_buffer, resolve_option
 from .constants import Errno, Event, Option, PollFlag, SocketType
-from .context import Context, default_context
+from .context import _TERMINATED, Context, default_context
 from .errors import Again, SocketBusy, SocketClosed, ZMQError, error_for
 from .messaging import Frame, MessagingMixin
 
@@ -51,7 +51,6 @@ _CLOSE_WAIT_S = 2.0
 _EAGAIN = Errno.EAGAIN
 _ETERM = Errno.ETERM
 
-_TERMINATED = "its context was terminated"
 _PEER_ID_KINDS = (SocketType.ROUTER, SocketType.STREAM)
 _ENDPOINT_OPS = {"bind": 0, "connect": 1, "unbind": 2, "disconnect": 3}
 
@@ -254,18 +253,24 @@ class Socket(MessagingMixin):
         """Close now unless another thread holds it (then a waiting call there is
         asked to close it at its next wait slice). ``linger``, if given, is used
         whoever closes the socket in the end. True when it is closed now."""
+        return self._close_or_ask(reason, linger) == 0
+
+    def _close_or_ask(self, reason: str, linger: int | None = None) -> int:
+        """_close_idle, returning zr_close's answer: 0 closed, ZR_ASKED (a call
+        waiting in another thread closes it within a slice) or ZR_BUSY (a proxy)."""
         if not self._closed_reason:
             self._closed_reason = reason
         how, ms = (_KEEP, 0) if linger is None else (_SET, linger)
-        if lib.zr_close(self._st, how | self._monitor_flag(), ms) != 0:
-            return False
+        rc = int(lib.zr_close(self._st, how | self._monitor_flag(), ms))
+        if rc != 0:
+            return rc
         mon = self._monitor
         if mon is not None:
             # The watched socket's monitor was stopped in C; its PAIR socket belongs
             # to the same context, so a term() that finds it busy closes it later.
             self._monitor = None
             mon.socket._close_idle(reason, 0)
-        return True
+        return 0
 
     def _close_terminated(self, linger: int | None = None) -> bool:
         """Close after the context ended (ETERM): the socket can do nothing else now."""
