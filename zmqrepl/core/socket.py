@@ -234,7 +234,7 @@ class Socket(MessagingMixin):
         while time.monotonic() < deadline:
             time.sleep(delay)
             delay = min(delay * 2, 0.01)
-            rc = lib.zr_close(self._st, how, ms)
+            rc = lib.zr_close(self._st, how | self._monitor_flag(), ms)
             if rc != _ASKED:
                 return int(rc)
         return 0 if lib.zr_close_withdraw(self._st) else _ASKED
@@ -266,8 +266,9 @@ class Socket(MessagingMixin):
             return rc
         mon = self._monitor
         if mon is not None:
-            # The watched socket's monitor was stopped in C; its PAIR socket belongs
-            # to the same context, so a term() that finds it busy closes it later.
+            # The monitor was stopped in C (or dropped by libzmq without an event);
+            # its PAIR socket belongs to the same context, so a term() that finds
+            # it busy closes it later.
             self._monitor = None
             mon.socket._close_idle(reason, 0)
         return 0
