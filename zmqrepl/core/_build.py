@@ -38,6 +38,7 @@ typedef struct {
     int busy;
     int held;
     int close_asked;
+    int slices;
     ...;
 } zr_socket_t;
 

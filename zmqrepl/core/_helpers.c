@@ -75,6 +75,8 @@ typedef struct {
     int close_linger;  /* the linger that close asked for (ZR_LINGER_SET), or ZR_NO_LINGER */
     int close_cap;     /* the smallest linger cap asked for (ZR_LINGER_CAP), or -1 */
     int proxied;       /* inside zmq_proxy, which never returns between slices */
+    int slices;        /* wait slices ended so far: a call that has ended one is waiting,
+                          and keeps the socket until it returns (read by tests) */
 } zr_socket_t;
 
 /* For tests only: zr_close_held keeps a socket this many ms before closing
@@ -144,6 +146,7 @@ static void zr_leave(zr_socket_t *st)
 static long long zr_leave_wait(zr_socket_t *st, long long rc, int flags)
 {
     if (rc == ZR_SLICE || (rc == ZR_ERR && errno == EINTR)) {
+        __atomic_add_fetch(&st->slices, 1, __ATOMIC_RELAXED);
         if (__atomic_load_n(&st->close_asked, __ATOMIC_SEQ_CST)) {
             /* Another thread's close found this call waiting (zr_close): the
                wait ends here, and the close is done by this thread. */
