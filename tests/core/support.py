@@ -56,3 +56,15 @@ def curve_pair(ctx: Any, server_kind: str, client_kind: str, *,
     client.set("curve_publickey", client_public)
     client.set("curve_secretkey", client_secret)
     return server, client
+
+
+def wait_blocked(sock: Any, keeps_socket: bool = True, timeout: float = 10.0) -> None:
+    """Wait until another thread's blocking call on ``sock`` is waiting, from the
+    state the core keeps: a call that keeps its socket between wait slices (recv,
+    send...) has ended one (st.slices counts them) and holds the socket (st.busy)
+    until it returns; poll and proxy only set st.busy while inside libzmq."""
+    st = sock._st
+    first = st.slices
+    if not wait_until((lambda: st.slices > first and bool(st.busy)) if keeps_socket
+                      else (lambda: bool(st.busy)), timeout=timeout, step=0.001):
+        raise AssertionError("the call never started waiting")

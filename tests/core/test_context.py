@@ -198,3 +198,115 @@ def test_zmqerror_fields() -> None:
     err = ZMQError(Errno.EINVAL)
     assert err.errno == Errno.EINVAL
     assert err.strerror and str(err) == err.strerror
+
+
+# --- Context.set / Context.get ------------------------------------------------
+
+
+def test_context_options_by_name_and_number_agree() -> None:
+    from zmqrepl.core import lib
+
+    with Context() as ctx:
+        assert ctx.get("io_threads") == ctx.get(lib.ZMQ_IO_THREADS) == 1
+        assert ctx.get("max_sockets") == ctx.get(lib.ZMQ_MAX_SOCKETS) == 1023
+        assert ctx.get("ZMQ_MAX_SOCKETS") == ctx.get(" Max-Sockets ") == 1023
+        assert ctx.get("socket_limit") >= ctx.get("max_sockets")
+        assert ctx.get("msg_t_size") == 64
+        assert ctx.get("thread_sched_policy") == -1  # libzmq's default reads as -1
+        ctx.set("max_msgsz", 4096)
+        assert ctx.get("max_msgsz") == 4096
+
+
+def test_max_sockets_really_limits_the_sockets() -> None:
+    with Context() as ctx:
+        ctx.set("max_sockets", 2)
+        assert ctx.get("max_sockets") == 2
+        a, b = ctx.socket("pair"), ctx.socket("pair")
+        with pytest.raises(ZMQError, match=r"already has its 2 sockets \(max_sockets\)") as info:
+            ctx.socket("pair")
+        assert info.value.errno == Errno.EMFILE
+        a.close()
+        b.close()
+
+
+def test_io_threads_set_to_zero_before_the_first_socket_leaves_only_inproc() -> None:
+    with Context() as ctx:
+        ctx.set("io_threads", 0)
+        assert ctx.io_threads == 0 and ctx.get("io_threads") == 0
+        with pytest.raises(ZMQError, match="no I/O thread is available"):
+            ctx.socket("pull").bind("tcp://127.0.0.1:*")
+        a, b = ctx.socket("pair"), ctx.socket("pair")
+        a.bind("inproc://no-io-threads")
+        b.connect("inproc://no-io-threads")
+        b.send(b"still works")
+        a.set("rcvtimeo", 2000)
+        assert a.recv() == b"still works"
+        a.close()
+        b.close()
+
+
+@pytest.mark.parametrize("option", ["io_threads", "max_sockets"])
+def test_start_options_are_refused_after_the_first_socket(option: str) -> None:
+    with Context() as ctx:
+        ctx.socket("pair").close()
+        before = ctx.get(option)
+        with pytest.raises(ZMQError, match=f"{option} can only be set before the context's first socket"):
+            ctx.set(option, 4)
+        assert ctx.get(option) == before and ctx.io_threads == 1
+
+
+def test_ipv6_and_blocky_reach_new_sockets() -> None:
+    with Context() as ctx:
+        assert ctx.socket("pair").get("ipv6") is False
+        ctx.set("ipv6", True)
+        ctx.set("blocky", 0)
+        assert ctx.get("ipv6") == 1 and ctx.get("blocky") == 0
+        s = ctx.socket("dealer")
+        assert s.get("ipv6") is True
+        assert s.get("linger") == 0  # blocky off: new sockets linger 0 ms
+        if has_ipv6_loopback():  # the machine may have no IPv6 at all
+            assert s.bind("tcp://[::1]:*").startswith("tcp://[::1]:")
+        s.close()
+
+
+def has_ipv6_loopback() -> bool:
+    import socket
+
+    try:
+        with socket.socket(socket.AF_INET6) as probe:
+            probe.bind(("::1", 0))
+        return True
+    except OSError:
+        return False
+
+
+@pytest.mark.parametrize(("option", "value", "exc", "message"), [
+    ("bogus", 1, ValueError, "unknown context option 'bogus' \\(known: blocky, io_threads"),
+    ("socket_limit", 10, ValueError, "context option socket_limit is read-only"),
+    ("msg_t_size", 10, ValueError, "read-only"),
+    ("io_threads", "2", TypeError, "context option io_threads takes an int, not str"),
+    ("io_threads", 1.5, TypeError, "takes an int, not float"),
+    (b"io_threads", 1, TypeError, "a context option is a name such as 'io_threads'"),
+    ("io_threads", -1, ZMQError, "libzmq refused -1 for context option io_threads \\(hint: 0 or more\\)"),
+    ("max_sockets", 0, ZMQError, "refused 0 for context option max_sockets \\(hint: 1 up to socket_limit\\)"),
+    ("max_sockets", 2**40, ZMQError, "refused 1099511627776 for context option max_sockets"),
+    (9999, 1, ZMQError, "refused 1 for context option number 9999"),
+])
+def test_bad_context_options_and_values_say_what_is_wrong(option: object, value: object,
+                                                          exc: type[Exception], message: str) -> None:
+    with Context() as ctx:
+        with pytest.raises(exc, match=message):
+            ctx.set(option, value)  # type: ignore[arg-type]
+        assert ctx.get("io_threads") == 1 and ctx.get("max_sockets") == 1023  # unchanged
+
+
+def test_reading_a_set_only_or_unknown_context_option() -> None:
+    with Context() as ctx:
+        with pytest.raises(ValueError, match="thread_priority can only be set"):
+            ctx.get("thread_priority")
+        with pytest.raises(ZMQError, match="cannot read context option number 9999"):
+            ctx.get(9999)
+    with pytest.raises(ContextTerminated):
+        ctx.set("max_sockets", 10)
+    with pytest.raises(ContextTerminated):
+        ctx.get("max_sockets")

@@ -19,7 +19,7 @@ def test_old_versions_name_their_cves_and_the_fix(version: tuple[int, int, int],
                                                   cves: list[str]) -> None:
     line = security_warning_for(version)
     assert line is not None and "\n" not in line
-    assert ".".join(map(str, version)) in line and "4.3.3 or later" in line
+    assert ".".join(map(str, version)) in line and "4.3.3 or newer" in line
     for cve in cves:
         assert cve in line
     if version >= (4, 3, 1):

@@ -12,19 +12,21 @@ Importable on its own; it has no threads and no UI.
 from __future__ import annotations
 
 from . import zerocopy
-from ._lib import ffi, lib
+from ._lib import ffi, lib  # noqa: F401 - ffi stays importable from here, as before
 from .batch import MessageBatch
 from .constants import REMOVED_OPTIONS, Errno, Event, Option, PollFlag, SocketType, ValueType
-from .context import Context, default_context, set_io_threads
+from .context import CONTEXT_OPTIONS, Context, default_context, set_io_threads
 from .curve import curve_keypair, curve_public, z85_decode, z85_encode
 from .errors import Again, ContextTerminated, SocketBusy, SocketClosed, ZMQError
 from .monitor import Monitor, MonitorEvent
 from .poll import PollItem, poll
 from .proxy import proxy
 from .socket import Frame, Socket
-from .version_gate import libzmq_security_warning, security_warning_for
+from .version import LIBZMQ_VERSION, libzmq_security_warning, security_warning_for, zmq_version
 
 __all__ = [
+    "CONTEXT_OPTIONS",
+    "LIBZMQ_VERSION",
     "REMOVED_OPTIONS",
     "Again",
     "Context",
@@ -58,13 +60,6 @@ __all__ = [
     "zerocopy",
     "zmq_version",
 ]
-
-
-def zmq_version() -> tuple[int, int, int]:
-    """The version of the libzmq in use, as (major, minor, patch)."""
-    parts = ffi.new("int[3]")
-    lib.zmq_version(parts, parts + 1, parts + 2)
-    return (parts[0], parts[1], parts[2])
 
 
 def has(capability: str) -> bool:

@@ -35,6 +35,10 @@ typedef struct {
     int batch_nframes;
     int progress;
     uintptr_t box;
+    int busy;
+    int held;
+    int close_asked;
+    int slices;
     ...;
 } zr_socket_t;
 
@@ -82,13 +86,21 @@ int zmq_poll(zmq_pollitem_t *items, int nitems, long timeout);
 #define ZR_BUSY ...
 #define ZR_CLOSED ...
 #define ZR_SLICE ...
+#define ZR_ASKED ...
+#define ZR_LINGER_KEEP ...
+#define ZR_LINGER_SET ...
+#define ZR_LINGER_CAP ...
+#define ZR_STOP_MONITOR ...
 #define ZR_RESUME ...
 #define ZR_HOLD ...
 #define ZR_SLICE_MS ...
 zr_socket_t *zr_socket_new(void *context, int type);
 void zr_socket_free(zr_socket_t *st);
 void zr_socket_forget(zr_socket_t *st);
-int zr_close(zr_socket_t *st, int set_linger, int linger);
+int zr_close(zr_socket_t *st, int how, int linger);
+int zr_close_withdraw(zr_socket_t *st);
+extern int zr_close_pause_ms;  /* tests only: see _helpers.c */
+extern int zr_close_pausing;
 int zr_endpoint(zr_socket_t *st, int op, const char *endpoint);
 int zr_setsockopt(zr_socket_t *st, int option, const void *value, size_t size);
 int zr_getsockopt(zr_socket_t *st, int option, void *value, size_t *size);
@@ -109,9 +121,9 @@ int zr_recv_parts(zr_socket_t *st, int flags, int timeout);
 int zr_take_part(zr_socket_t *st, int index, zmq_msg_t *dest);
 int zr_send(zr_socket_t *st, const void *data, size_t size, int flags, int timeout);
 int zr_send_parts(zr_socket_t *st, void **data, size_t *sizes, int n, int flags, int timeout);
-int zr_poll(zr_socket_t **states, zmq_pollitem_t *items, int n, long timeout);
+int zr_poll(zr_socket_t **states, zmq_pollitem_t *items, int n, long timeout, int *failed);
 int zr_monitor(zr_socket_t *st, const char *endpoint, int events);
-int zr_proxy(zr_socket_t *frontend, zr_socket_t *backend, zr_socket_t *capture);
+int zr_proxy(zr_socket_t *frontend, zr_socket_t *backend, zr_socket_t *capture, int *failed);
 """
 
 # The C helpers live beside this file, so they read (and lint) as C. _hot.c

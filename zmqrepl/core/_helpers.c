@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdint.h>
 #include <string.h>
 #include <time.h>
@@ -22,6 +23,7 @@
 #define ZR_BUSY -2    /* another thread is inside libzmq on this socket */
 #define ZR_CLOSED -3  /* the socket is closed (or inherited through fork) */
 #define ZR_SLICE -4   /* a bounded wait elapsed: Python runs signal handlers, then resumes */
+#define ZR_ASKED -5   /* zr_close: in use by a waiting call, which closes it at its next slice */
 #define ZR_RESUME 0x100  /* flag: continue a wait begun earlier, keeping its deadline */
 #define ZR_HOLD 0x200    /* flag: on success keep the socket for this thread (zr_hold) */
 /* Longest time spent in C before Python looks at pending signals. A signal that
@@ -29,6 +31,12 @@
    late Ctrl-C can be (the target is 100 ms). */
 #define ZR_SLICE_MS 50
 #define ZR_GC_LINGER_MS 1000  /* linger cap for sockets closed by the garbage collector */
+/* How zr_close treats the linger it is given. */
+#define ZR_LINGER_KEEP 0  /* the socket's own (or one asked for by an earlier close) */
+#define ZR_LINGER_SET 1   /* this many ms, whoever ends up closing the socket */
+#define ZR_LINGER_CAP 2   /* at most this many ms */
+#define ZR_NO_LINGER -2   /* close_linger: no close asked for a linger */
+#define ZR_STOP_MONITOR 0x10  /* flag to zr_close: stop the socket's monitor first (see there) */
 
 typedef struct {
     void *handle;
@@ -59,7 +67,25 @@ typedef struct {
     int progress;      /* messages sent by the last zr_send_batch */
     int held;          /* a blocking call returned between wait slices, keeping the socket */
     pthread_t owner;   /* the thread that keeps it */
+    /* Closing. A close that finds the socket in use cannot touch libzmq; it
+       leaves its wishes here, and whichever thread does the final zmq_close
+       honours them (zr_close_held). Written without holding the socket, so
+       only with atomics. */
+    int close_asked;   /* a close is under way or asked for: a waiting call closes at its next slice */
+    int close_linger;  /* the linger that close asked for (ZR_LINGER_SET), or ZR_NO_LINGER */
+    int close_cap;     /* the smallest linger cap asked for (ZR_LINGER_CAP), or -1 */
+    int proxied;       /* inside zmq_proxy, which never returns between slices */
+    int slices;        /* wait slices ended so far: a call that has ended one is waiting,
+                          and keeps the socket until it returns (read by tests) */
 } zr_socket_t;
+
+/* For tests only: zr_close_held keeps a socket this many ms before closing
+   it, with zr_close_pausing set, so that a test can make another thread's
+   call meet a close under way every time instead of once in a while. */
+int zr_close_pause_ms = 0;
+int zr_close_pausing = 0;
+
+static int zr_close_held(zr_socket_t *st, int cap, int stop_monitor);
 
 /* Whether this thread kept the socket after an earlier call (zr_hold). The
    acquire load pairs with zr_hold's release store: owner is read as it was
@@ -90,6 +116,13 @@ static int zr_enter(zr_socket_t *st)
         if (!zr_held_by_me(st))
             return ZR_BUSY;
         __atomic_store_n(&st->held, 0, __ATOMIC_RELAXED);
+        if (st->handle != NULL && __atomic_load_n(&st->close_asked, __ATOMIC_SEQ_CST)) {
+            /* Coming back to a socket kept between wait slices, to find that
+               another thread asked to close it meanwhile: close it now. */
+            zr_close_held(st, -1, 0);
+            __atomic_store_n(&st->busy, 0, __ATOMIC_RELEASE);
+            return ZR_CLOSED;
+        }
     }
     if (st->handle == NULL) {
         __atomic_store_n(&st->busy, 0, __ATOMIC_RELEASE);
@@ -112,7 +145,19 @@ static void zr_leave(zr_socket_t *st)
    thread's own next call takes the socket back (zr_enter). */
 static long long zr_leave_wait(zr_socket_t *st, long long rc, int flags)
 {
-    if (rc == ZR_SLICE || (rc == ZR_ERR && errno == EINTR) || (rc >= 0 && (flags & ZR_HOLD))) {
+    if (rc == ZR_SLICE || (rc == ZR_ERR && errno == EINTR)) {
+        __atomic_add_fetch(&st->slices, 1, __ATOMIC_RELAXED);
+        if (__atomic_load_n(&st->close_asked, __ATOMIC_SEQ_CST)) {
+            /* Another thread's close found this call waiting (zr_close): the
+               wait ends here, and the close is done by this thread. */
+            zr_close_held(st, -1, 0);
+            zr_leave(st);
+            return ZR_CLOSED;
+        }
+        zr_hold(st);
+        return rc;
+    }
+    if (rc >= 0 && (flags & ZR_HOLD)) {
         zr_hold(st);
         return rc;
     }
@@ -158,6 +203,8 @@ zr_socket_t *zr_socket_new(void *context, int type)
         return NULL;
     }
     zmq_msg_init(&st->msg);
+    st->close_linger = ZR_NO_LINGER;
+    st->close_cap = -1;
     st->rcvtimeo = -1;
     st->sndtimeo = -1;
     st->zmq_rcvtimeo = -1;
@@ -196,17 +243,8 @@ void zr_socket_free(zr_socket_t *st)
 {
     if (st == NULL)
         return;
-    if (st->handle != NULL) {
-        int linger = -1;
-        size_t size = sizeof linger;
-        zmq_getsockopt(st->handle, ZMQ_LINGER, &linger, &size);
-        if (linger < 0 || linger > ZR_GC_LINGER_MS) {
-            linger = ZR_GC_LINGER_MS;
-            zmq_setsockopt(st->handle, ZMQ_LINGER, &linger, sizeof linger);
-        }
-        zmq_close(st->handle);
-        st->handle = NULL;
-    }
+    if (st->handle != NULL)
+        zr_close_held(st, ZR_GC_LINGER_MS, 0);
     zmq_msg_close(&st->msg);
     zr_release_parts(st);
     zr_free_buffers(st);
@@ -220,26 +258,104 @@ void zr_socket_forget(zr_socket_t *st)
     st->handle = NULL;
     st->busy = 0;
     st->held = 0;
+    st->close_asked = 0;
+    st->proxied = 0;
     st->nparts = 0;
     zmq_msg_init(&st->msg);
 }
 
-int zr_close(zr_socket_t *st, int set_linger, int linger)
+/* Close a socket this thread holds, honouring the linger a close asked for
+   (and the smaller of cap and any cap asked for, when cap >= 0). With
+   stop_monitor, its monitor is stopped first: that sends a last event, which
+   libzmq waits for ever to deliver if the monitor's PAIR socket is gone, so
+   only a caller that knows the PAIR is open asks for it. Closing without it
+   is safe: libzmq then drops the monitor without an event. */
+static int zr_close_held(zr_socket_t *st, int cap, int stop_monitor)
 {
-    int rc = zr_enter(st);
-    if (rc == ZR_CLOSED)
-        return 0; /* closing twice is harmless */
-    if (rc)
-        return rc;
-    if (set_linger)
-        zmq_setsockopt(st->handle, ZMQ_LINGER, &linger, sizeof linger);
-    rc = zmq_close(st->handle);
-    st->handle = NULL;
+    void *handle = st->handle;
+    int linger = __atomic_load_n(&st->close_linger, __ATOMIC_SEQ_CST);
+    int asked_cap = __atomic_load_n(&st->close_cap, __ATOMIC_SEQ_CST);
+    if (asked_cap >= 0 && (cap < 0 || asked_cap < cap))
+        cap = asked_cap;
+    if (linger == ZR_NO_LINGER && cap >= 0) {
+        size_t size = sizeof linger;
+        if (zmq_getsockopt(handle, ZMQ_LINGER, &linger, &size) < 0)
+            linger = -1;
+    }
+    if (cap >= 0 && (linger < 0 || linger > cap))
+        linger = cap;
+    if (linger != ZR_NO_LINGER)
+        zmq_setsockopt(handle, ZMQ_LINGER, &linger, sizeof linger);
+    if (stop_monitor)
+        zmq_socket_monitor(handle, NULL, 0);
+    int pause_ms = __atomic_load_n(&zr_close_pause_ms, __ATOMIC_SEQ_CST);
+    if (pause_ms > 0) {
+        struct timespec pause = {pause_ms / 1000, (long)(pause_ms % 1000) * 1000000L};
+        __atomic_store_n(&zr_close_pausing, 1, __ATOMIC_SEQ_CST);
+        nanosleep(&pause, NULL);
+        __atomic_store_n(&zr_close_pausing, 0, __ATOMIC_SEQ_CST);
+    }
+    int rc = zmq_close(handle);
+    __atomic_store_n(&st->handle, NULL, __ATOMIC_SEQ_CST);
     zmq_msg_close(&st->msg);
     zmq_msg_init(&st->msg);
     zr_release_parts(st);
-    zr_leave(st);
     return rc < 0 ? ZR_ERR : 0;
+}
+
+/* Close the socket, from any thread. how says what linger to use
+   (ZR_LINGER_*); it is noted in the state first, so that whichever thread
+   does the final zmq_close uses it: this one, a call waiting in another
+   thread (asked to close at its next wait slice: ZR_ASKED), or the thread
+   that term() wakes with ETERM. 0 once closed (closing twice is harmless);
+   ZR_BUSY when another thread is inside a call that does not come back
+   between slices (zmq_proxy). */
+int zr_close(zr_socket_t *st, int how, int linger)
+{
+    int stop_monitor = how & ZR_STOP_MONITOR;
+    how &= ~ZR_STOP_MONITOR;
+    if (how == ZR_LINGER_SET) {
+        __atomic_store_n(&st->close_linger, linger < -1 ? -1 : linger, __ATOMIC_SEQ_CST);
+    } else if (how == ZR_LINGER_CAP && linger >= 0) {
+        int old = __atomic_load_n(&st->close_cap, __ATOMIC_SEQ_CST);
+        while ((old < 0 || linger < old)
+               && !__atomic_compare_exchange_n(&st->close_cap, &old, linger, 0,
+                                               __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST))
+            ;
+    }
+    /* Before taking the socket: a thread that finds it taken by this close
+       then knows it is being closed (Python waits and reports it closed). */
+    __atomic_store_n(&st->close_asked, 1, __ATOMIC_SEQ_CST);
+    int rc = zr_enter(st);
+    if (rc == ZR_CLOSED)
+        return 0;
+    if (rc == ZR_BUSY) {
+        int running = 1;
+        if (!__atomic_compare_exchange_n(&st->proxied, &running, 2, 0, __ATOMIC_SEQ_CST,
+                                         __ATOMIC_SEQ_CST))
+            return ZR_ASKED;
+        /* zmq_proxy never comes back between slices, so its thread cannot
+           apply the linger before term() wakes it (after which libzmq refuses
+           every option). libzmq keeps a socket's linger in an atomic, because
+           its reaper thread reads it; so set only that option from here.
+           proxied == 2 keeps zr_proxy from letting go of the socket meanwhile. */
+        if (how == ZR_LINGER_SET)
+            zmq_setsockopt(st->handle, ZMQ_LINGER, &linger, sizeof linger);
+        __atomic_store_n(&st->proxied, 1, __ATOMIC_SEQ_CST);
+        __atomic_store_n(&st->close_asked, 0, __ATOMIC_SEQ_CST);
+        return ZR_BUSY;
+    }
+    rc = zr_close_held(st, -1, stop_monitor);
+    zr_leave(st);
+    return rc;
+}
+
+/* A close that waited in vain for a call in another thread to end: withdraw
+   the request. 1 if the socket got closed anyway. */
+int zr_close_withdraw(zr_socket_t *st)
+{
+    __atomic_store_n(&st->close_asked, 0, __ATOMIC_SEQ_CST);
+    return __atomic_load_n(&st->handle, __ATOMIC_SEQ_CST) == NULL;
 }
 
 int zr_endpoint(zr_socket_t *st, int op, const char *endpoint)
@@ -714,8 +830,10 @@ int zr_send_zerocopy(zr_socket_t *st, void *data, size_t size, long long token, 
 }
 
 /* Poll sockets and plain fds. Every socket is taken for the duration of the
-   poll, so no other thread can use or close it meanwhile. */
-int zr_poll(zr_socket_t **states, zmq_pollitem_t *items, int n, long timeout)
+   poll, so no other thread can use or close it meanwhile; between two polls
+   (wait slices) they are free. *failed: the item whose socket could not be
+   taken. */
+int zr_poll(zr_socket_t **states, zmq_pollitem_t *items, int n, long timeout, int *failed)
 {
     int i, rc = 0;
     for (i = 0; i < n; i++) {
@@ -724,8 +842,10 @@ int zr_poll(zr_socket_t **states, zmq_pollitem_t *items, int n, long timeout)
             continue;
         }
         rc = zr_enter(states[i]);
-        if (rc)
+        if (rc) {
+            *failed = i;
             break;
+        }
         items[i].socket = states[i]->handle;
     }
     int held = rc ? i : n;
@@ -733,6 +853,17 @@ int zr_poll(zr_socket_t **states, zmq_pollitem_t *items, int n, long timeout)
         rc = zmq_poll(items, n, timeout);
         if (rc < 0)
             rc = ZR_ERR;
+    }
+    if (rc == 0 || (rc == ZR_ERR && errno == EINTR)) {
+        /* The end of a slice with nothing ready: as in zr_leave_wait, a close
+           another thread asked for meanwhile is done here. */
+        for (int j = 0; j < held; j++) {
+            if (states[j] != NULL && __atomic_load_n(&states[j]->close_asked, __ATOMIC_SEQ_CST)) {
+                zr_close_held(states[j], -1, 0);
+                *failed = j;
+                rc = ZR_CLOSED;
+            }
+        }
     }
     int saved = errno;
     for (int j = 0; j < held; j++) {
@@ -754,15 +885,21 @@ int zr_monitor(zr_socket_t *st, const char *endpoint, int events)
     return rc < 0 ? ZR_ERR : 0;
 }
 
-int zr_proxy(zr_socket_t *frontend, zr_socket_t *backend, zr_socket_t *capture)
+/* *failed: the socket (0 frontend, 1 backend, 2 capture) that could not be
+   taken. While zmq_proxy runs, a close from another thread cannot be
+   honoured (it never returns between slices): zr_close says ZR_BUSY. */
+int zr_proxy(zr_socket_t *frontend, zr_socket_t *backend, zr_socket_t *capture, int *failed)
 {
     zr_socket_t *all[3] = {frontend, backend, capture};
     int n = capture != NULL ? 3 : 2;
     int i, rc = 0;
     for (i = 0; i < n; i++) {
         rc = zr_enter(all[i]);
-        if (rc)
+        if (rc) {
+            *failed = i;
             break;
+        }
+        __atomic_store_n(&all[i]->proxied, 1, __ATOMIC_SEQ_CST);
     }
     for (int j = 0; rc == 0 && j < n; j++) {
         /* zmq_proxy blocks inside libzmq: give it back libzmq's infinite waits. */
@@ -777,7 +914,14 @@ int zr_proxy(zr_socket_t *frontend, zr_socket_t *backend, zr_socket_t *capture)
         rc = rc < 0 ? ZR_ERR : 0;
         i = n;
     }
-    for (int j = 0; j < i; j++)
+    for (int j = 0; j < i; j++) {
+        int running = 1;  /* 2 while zr_close sets the linger: wait for it */
+        while (!__atomic_compare_exchange_n(&all[j]->proxied, &running, 0, 0, __ATOMIC_SEQ_CST,
+                                            __ATOMIC_SEQ_CST)) {
+            running = 1;
+            sched_yield();
+        }
         zr_leave(all[j]);
+    }
     return rc;
 }

@@ -23,13 +23,64 @@ from .errors import ContextTerminated, ZMQError, error_for
 if TYPE_CHECKING:
     from .socket import Socket
 
-__all__ = ["Context", "default_context", "set_io_threads"]
+__all__ = ["CONTEXT_OPTIONS", "Context", "default_context", "set_io_threads"]
+
+# Context options by name: (number, readable, writable). libzmq numbers two of
+# them alike: 3 reads socket_limit and sets thread_priority.
+CONTEXT_OPTIONS: dict[str, tuple[int, bool, bool]] = {
+    "io_threads": (1, True, True),
+    "max_sockets": (2, True, True),
+    "socket_limit": (3, True, False),
+    "thread_priority": (3, False, True),
+    "thread_sched_policy": (4, True, True),
+    "max_msgsz": (5, True, True),
+    "msg_t_size": (6, True, False),
+    "thread_affinity_cpu_add": (7, False, True),
+    "thread_affinity_cpu_remove": (8, False, True),
+    "thread_name_prefix": (9, True, True),
+    "ipv6": (42, True, True),
+    "blocky": (70, True, True),
+}
+# libzmq reads these when the context starts (with its first socket); later
+# values would be stored but never used.
+_AT_START = {"io_threads", "max_sockets"}
+_HINTS = {
+    "io_threads": "0 or more",
+    "max_sockets": "1 up to socket_limit",
+    "max_msgsz": "0 up to 2**31 - 1 bytes",
+    "ipv6": "0 or 1",
+    "blocky": "0 or 1",
+}
+
+
+def _context_option(option: str | int, writing: bool) -> tuple[int, str]:
+    """(number, name) of a context option given by name or number."""
+    if isinstance(option, str):
+        key = option.strip().lower().replace("-", "_")
+        key = key[4:] if key.startswith("zmq_") else key
+        entry = CONTEXT_OPTIONS.get(key)
+        if entry is None:
+            raise ValueError(f"unknown context option {option!r} "
+                             f"(known: {', '.join(sorted(CONTEXT_OPTIONS))})")
+        number, readable, writable = entry
+        if writing and not writable:
+            raise ValueError(f"context option {key} is read-only")
+        if not writing and not readable:
+            raise ValueError(f"context option {key} can only be set (libzmq cannot read it back)")
+        return number, key
+    if isinstance(option, bool) or not isinstance(option, int):
+        raise TypeError(f"a context option is a name such as 'io_threads' or its number, "
+                        f"not {type(option).__name__}")
+    for name, (number, readable, writable) in CONTEXT_OPTIONS.items():
+        if number == option and (writable if writing else readable):
+            return number, name
+    return option, f"number {option}"
 
 
 class Context:
     """A libzmq context: owns the I/O threads shared by its sockets. Thread-safe."""
 
-    __slots__ = ("__weakref__", "_handle", "_io_threads", "_lock", "_pid", "_sockets")
+    __slots__ = ("__weakref__", "_handle", "_io_threads", "_lock", "_pid", "_sockets", "_started")
 
     def __init__(self, io_threads: int = 1) -> None:
         if isinstance(io_threads, bool) or not isinstance(io_threads, int):
@@ -41,6 +92,7 @@ class Context:
         self._lock = threading.Lock()
         self._sockets: weakref.WeakSet[Socket] = weakref.WeakSet()
         self._io_threads = io_threads
+        self._started = False  # libzmq starts a context with its first socket
         handle = lib.zmq_ctx_new()
         if handle == ffi.NULL:
             raise error_for(ffi.errno, "create context")
@@ -72,7 +124,14 @@ class Context:
                                "(hint: make a new Context or use default_context())")
             st = lib.zr_socket_new(self._handle, int(kind))
             if st == ffi.NULL:
-                raise error_for(ffi.errno, "create socket", kind)
+                err = ffi.errno
+                if err == Errno.EMFILE:
+                    limit = lib.zmq_ctx_get(self._handle, lib.ZMQ_MAX_SOCKETS)
+                    raise ZMQError(err, None, (
+                        f"this context already has its {limit} sockets (max_sockets) (hint: close "
+                        "unused sockets, or set max_sockets before the first socket)"))
+                raise error_for(err, "create socket", kind)
+            self._started = True
             # Closed and freed by C when the last reference goes (zr_socket_free),
             # never by a Python __del__: a dying Socket can still be reached through
             # a WeakSet by another thread, and in a garbage cycle a __del__ may run
@@ -89,13 +148,45 @@ class Context:
         and close their socket; idle sockets are closed here with their own
         linger. Waiting for that linger can be interrupted with Ctrl-C.
         """
+        self._terminate(None)
+
+    def destroy(self, linger: int | None = 0) -> None:
+        """Close every socket of this context with ``linger`` ms (None keeps each
+        socket's own), then terminate. The default, 0, drops queued messages.
+
+        The linger applies whoever closes a socket: here, or a call blocked on it
+        in another thread, which raises ContextTerminated."""
+        if linger is not None and (isinstance(linger, bool) or not isinstance(linger, int)):
+            raise TypeError(f"linger must be an int (ms) or None, not {type(linger).__name__}")
+        self._terminate(linger)
+
+    def _terminate(self, linger: int | None) -> None:
         with self._lock:
             handle = self._handle
             if handle is None:
                 return
-            self._handle = None
+            self._handle = None  # from here no new socket, and a busy one raises ETERM
+        sockets = list(self._sockets)
+        if linger is not None:
+            # Before the shutdown: once a socket has seen it, libzmq refuses to set
+            # any option, linger included, and a blocked call that wakes with ETERM
+            # could only close with the socket's own linger (-1 waits for ever). So
+            # every socket is closed now with this linger; one busy in a call that
+            # waits in slices is closed by that call at its next slice (<= 50 ms),
+            # and a proxy's got the linger set already (see zr_close).
+            # Watched sockets first: closing one stops its monitor, which sends a
+            # last event that libzmq would wait for ever to deliver if the monitor's
+            # PAIR socket were already closed.
+            deadline = time.monotonic() + _CLOSE_WAIT_S
+            for phase in (True, False):
+                asked = [sock for sock in sockets if (sock._monitor is not None) is phase
+                         and sock._close_or_ask(_TERMINATED, linger) == _ASKED]
+                while asked and time.monotonic() < deadline:
+                    time.sleep(0.001)
+                    asked = [sock for sock in asked
+                             if sock._close_or_ask(_TERMINATED, linger) == _ASKED]
         lib.zmq_ctx_shutdown(handle)
-        busy = [sock for sock in list(self._sockets) if not sock._close_terminated()]
+        busy = [sock for sock in sockets if not sock._close_terminated()]
         delay = 0.0005
         while busy:
             # Another thread is inside a call on these sockets. A blocking call wakes
@@ -113,27 +204,36 @@ class Context:
             if err != Errno.EINTR:
                 raise error_for(err, "term")
 
-    def destroy(self, linger: int | None = 0) -> None:
-        """Close every socket of this context with ``linger`` ms (None keeps each
-        socket's own), then terminate. The default, 0, drops queued messages."""
-        for sock in list(self._sockets):
-            try:
-                sock.close(linger=linger)
-            except ZMQError:
-                pass  # busy in another thread: term() wakes it with ETERM
-        self.term()
-
-    def set(self, option: int, value: int) -> None:
-        """Set a context option (``lib.ZMQ_IO_THREADS``, ``ZMQ_MAX_SOCKETS``, ...)."""
+    def set(self, option: str | int, value: int) -> None:
+        """Set a context option by name (see CONTEXT_OPTIONS: ``"max_sockets"``,
+        ``"ipv6"``, ``"blocky"``...) or number (``lib.ZMQ_IO_THREADS``).
+        io_threads and max_sockets only before the first socket."""
+        number, name = _context_option(option, writing=True)
+        if isinstance(value, bool):
+            value = int(value)
+        if not isinstance(value, int):
+            raise TypeError(f"context option {name} takes an int, not {type(value).__name__}")
         handle = self._live_handle()
-        if lib.zmq_ctx_set(handle, int(option), int(value)) < 0:
-            raise error_for(ffi.errno, "context set")
+        if name in _AT_START and self._started:
+            raise ZMQError(Errno.EINVAL, None, (
+                f"{name} can only be set before the context's first socket (hint: make a new "
+                f"Context and set it first, or Context(io_threads=n))"))
+        if not -2**31 <= value < 2**31 or lib.zmq_ctx_set(handle, number, value) < 0:
+            raise ZMQError(Errno.EINVAL, None, (
+                f"libzmq refused {value!r} for context option {name} (hint: "
+                f"{_HINTS.get(name, 'check the value and that this libzmq has the option')})"))
+        if name == "io_threads":
+            self._io_threads = value
 
-    def get(self, option: int) -> int:
+    def get(self, option: str | int) -> int:
+        """Read a context option by name or number (see set)."""
+        number, name = _context_option(option, writing=False)
         handle = self._live_handle()
-        rc = int(lib.zmq_ctx_get(handle, int(option)))
-        if rc < 0:
-            raise error_for(ffi.errno, "context get")
+        ffi.errno = 0
+        rc = int(lib.zmq_ctx_get(handle, number))
+        if rc == -1 and ffi.errno == Errno.EINVAL:  # some options read -1 (a default)
+            raise ZMQError(Errno.EINVAL, None, (
+                f"libzmq cannot read context option {name} (hint: check this libzmq has it)"))
         return rc
 
     def _live_handle(self) -> Any:
@@ -185,6 +285,13 @@ class Context:
         state = "terminated" if self._handle is None else f"{len(self._sockets)} sockets"
         return f"<zmqrepl.core.Context io_threads={self._io_threads} {state}>"
 
+
+_ASKED = lib.ZR_ASKED
+_TERMINATED = "its context was terminated"  # the reason a closed socket gives (socket.py)
+
+# How long destroy() waits for blocked calls to close their sockets (each does at
+# its next 50 ms wait slice) before it terminates anyway.
+_CLOSE_WAIT_S = 2.0
 
 _default_lock = threading.Lock()
 _default: Context | None = None

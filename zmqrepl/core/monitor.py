@@ -72,6 +72,7 @@ class Monitor:
         self.endpoint = f"inproc://zmqrepl.monitor.{id(watched):x}.{next(_ids)}"
         watched._monitor_endpoint(self.endpoint, int(events))
         self.socket = Socket(SocketType.PAIR, watched.context)
+        self.socket._serves = self
         try:
             self.socket.set(Option.LINGER, 0)
             self.socket.connect(self.endpoint)
@@ -100,16 +101,19 @@ class Monitor:
 
     def close(self) -> None:
         """Disable the monitor on the watched socket, then close the PAIR socket."""
+        self._disable()
+        self._watched._monitor_closed(self)
+        sock = getattr(self, "socket", None)
+        if sock is not None:
+            sock.close(linger=0)
+
+    def _disable(self) -> None:
         watched = self._watched
         if not watched.closed:
             try:
                 watched._monitor_endpoint(None, 0)
             except ZMQError:
-                pass
-        watched._monitor_closed(self)
-        sock = getattr(self, "socket", None)
-        if sock is not None:
-            sock.close(linger=0)
+                pass  # in use by another thread: its monitor stops when it is closed
 
     def __enter__(self) -> Monitor:
         return self

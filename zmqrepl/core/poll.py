@@ -84,29 +84,31 @@ def poll(items: Sequence[PollItem], timeout: int | float | None = None) -> int:
         raw[i].fd = item.fd
         raw[i].events = int(item.events)
         item.revents = PollFlag(0)
+    failed: Any = ffi.new("int *")
     deadline = None if timeout is None else time.monotonic() + timeout / 1000.0
     while True:
         if deadline is None:
             wait = _SLICE_MS
         else:
             wait = max(0, min(_SLICE_MS, int((deadline - time.monotonic()) * 1000 + 0.999)))
-        rc = lib.zr_poll(states, raw, n, wait)
+        # The sockets are free between two slices: a close or term() in another
+        # thread can take one then, and the next slice reports that (_raise_for).
+        rc = lib.zr_poll(states, raw, n, wait, failed)
         if rc > 0 or (rc == 0 and deadline is not None and time.monotonic() >= deadline):
             break
         if rc < 0 and not (rc == lib.ZR_ERR and ffi.errno == Errno.EINTR):
-            _raise_for(items, rc)
+            _raise_for(items, rc, failed[0])
         # Looping back here runs any pending signal handler (Ctrl-C raises).
     for i, item in enumerate(items):
         item.revents = PollFlag(raw[i].revents)
     return int(rc)
 
 
-def _raise_for(items: Sequence[PollItem], rc: int) -> None:
+def _raise_for(items: Sequence[PollItem], rc: int, failed: int) -> None:
     if rc in (lib.ZR_BUSY, lib.ZR_CLOSED):
-        for item in items:
-            sock = item.socket
-            if sock is not None and (rc != lib.ZR_CLOSED or sock.closed):
-                raise sock._error(rc, "poll")
+        sock = items[failed].socket
+        if sock is not None:
+            raise sock._error(rc, "poll")  # closed, terminated or busy, as that socket says
     errno = ffi.errno
     if errno == Errno.ETERM:
         # As recv does: close the sockets whose context ended, or term() waits for ever.

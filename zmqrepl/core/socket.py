@@ -8,20 +8,25 @@
 Every call goes through a C helper that takes the socket for the calling
 thread (an atomic flag), so a closed socket or one in use by another thread
 raises a ZMQError instead of reaching libzmq with a stale or shared handle.
-Blocking calls wait in slices of at most 100 ms inside C and return to Python
+Blocking calls wait in slices of at most 50 ms inside C and return to Python
 in between, so Ctrl-C raises KeyboardInterrupt promptly and a signal handler
 that does not raise lets the call go on, keeping its timeout.
+
+close() works from any thread: a call waiting on the socket in another thread
+closes it at its next wait slice (with the linger close was given) and raises
+SocketClosed there; close() returns once the socket is closed.
 """
 
 from __future__ import annotations
 
+import time
 from typing import TYPE_CHECKING, Any, Callable, Union
 
 from . import _process
 from ._lib import ffi, lib
 from ._options import OptionValue, decode_value, encode_value, new_out_buffer, resolve_option
 from .constants import Errno, Event, Option, PollFlag, SocketType
-from .context import Context, default_context
+from .context import _TERMINATED, Context, default_context
 from .errors import Again, SocketBusy, SocketClosed, ZMQError, error_for
 from .messaging import Frame, MessagingMixin
 
@@ -35,10 +40,17 @@ RecvAs = Union[type[bytes], type[str], Callable[[memoryview, int], Any]]
 _ERR = lib.ZR_ERR
 _BUSY = lib.ZR_BUSY
 _CLOSED = lib.ZR_CLOSED
+_ASKED = lib.ZR_ASKED
+_KEEP = lib.ZR_LINGER_KEEP
+_SET = lib.ZR_LINGER_SET
+_CAP = lib.ZR_LINGER_CAP
+_STOP_MONITOR = lib.ZR_STOP_MONITOR
+# How long close() waits for a call in another thread to give the socket up. It
+# does so at its next wait slice (50 ms); the rest is room for a busy machine.
+_CLOSE_WAIT_S = 2.0
 _EAGAIN = Errno.EAGAIN
 _ETERM = Errno.ETERM
 
-_TERMINATED = "its context was terminated"
 _PEER_ID_KINDS = (SocketType.ROUTER, SocketType.STREAM)
 _ENDPOINT_OPS = {"bind": 0, "connect": 1, "unbind": 2, "disconnect": 3}
 
@@ -72,6 +84,7 @@ class Socket(MessagingMixin):
         "_kind",
         "_monitor",
         "_rcvtimeo",
+        "_serves",
         "_sndtimeo",
         "_st",
     )
@@ -103,6 +116,7 @@ class Socket(MessagingMixin):
         self._bound: list[str] = []
         self._connected: list[str] = []
         self._monitor: Monitor | None = None
+        self._serves: Monitor | None = None  # set on a monitor's own PAIR socket
         self._connect_rids: dict[bytes, object] = {}
         context._register(self)
         _process.live_sockets.add(self)
@@ -142,12 +156,21 @@ class Socket(MessagingMixin):
 
     # -- errors -------------------------------------------------------------
 
+    def _busy_error(self) -> SocketBusy:
+        return SocketBusy(Errno.EBUSY, "socket in use", (
+            f"{self._kind.name} socket is in use by another thread right now; libzmq "
+            "sockets are not thread-safe (hint: use each socket from one thread, or "
+            "terminate its context to wake a blocked call)"))
+
     def _error(self, rc: int, op: str, endpoint: str | None = None) -> ZMQError:
         if rc == _BUSY:
-            return SocketBusy(Errno.EBUSY, "socket in use", (
-                f"{self._kind.name} socket is in use by another thread right now; libzmq "
-                "sockets are not thread-safe (hint: use each socket from one thread, or "
-                "terminate its context to wake a blocked call)"))
+            if self._context._handle is None:
+                # term() or destroy() is under way and holds the socket to close it
+                # (or another thread is about to get ETERM): nothing can succeed now.
+                return error_for(_ETERM, op, self._kind)
+            if self._st.close_asked and self._wait_closed():
+                return self._error(_CLOSED, op)
+            return self._busy_error()
         if rc == _CLOSED:
             reason = self._closed_reason
             if reason == _TERMINATED:
@@ -172,47 +195,100 @@ class Socket(MessagingMixin):
     # -- life cycle ---------------------------------------------------------
 
     def close(self, linger: int | None = None) -> None:
-        """Close the socket; idempotent. ``linger`` ms overrides the linger option."""
+        """Close the socket; idempotent. ``linger`` ms overrides the linger option.
+
+        From another thread too: a call waiting on this socket there (recv, send,
+        poll...) raises SocketClosed within one wait slice, and the linger given
+        here is the one used. A proxy() running on it cannot be stopped this way
+        (SocketBusy): terminate its context instead."""
         if linger is not None and (isinstance(linger, bool) or not isinstance(linger, int)):
             raise TypeError(f"linger must be an int (ms) or None, not {type(linger).__name__}")
+        serves = self._serves
+        if serves is not None:
+            # A monitor's PAIR socket: the watched socket stops sending events to
+            # it first (libzmq's event send would block for ever without a peer).
+            serves._disable()
+        reason = self._closed_reason
+        if not reason:
+            self._closed_reason = "closed"  # first: a waiting call may close it and report why
+        how, ms = (_KEEP, 0) if linger is None else (_SET, linger)
+        rc = lib.zr_close(self._st, how | self._monitor_flag(), ms)
+        if rc == _ASKED:
+            rc = self._wait_closed_by_owner(how, ms)
+        if rc:
+            self._closed_reason = reason
+            raise self._busy_error() if rc in (_ASKED, _BUSY) else self._error(rc, "close")
         self._stop_monitor()
-        rc = lib.zr_close(self._st, linger is not None, -1 if linger is None else linger)
-        if rc == _BUSY:
-            raise self._error(rc, "close")
-        if not self._closed_reason:
-            self._closed_reason = "closed"
 
-    def _close_idle(self, reason: str) -> bool:
-        """Close unless another thread holds it; True when it is closed now."""
-        if self._monitor is not None:
-            try:
-                self._stop_monitor()
-            except ZMQError:
-                pass
+    def _monitor_flag(self) -> int:
+        """Ask zr_close to stop this socket's monitor, while its PAIR socket is open
+        to take the last event (the monitor teardown order)."""
+        mon = self._monitor
+        return _STOP_MONITOR if mon is not None and not mon.socket.closed else 0
+
+    def _wait_closed_by_owner(self, how: int, ms: int) -> int:
+        """A call waiting in another thread was asked to close the socket at its next
+        wait slice: wait for that (or for a moment when the socket is free)."""
+        deadline = time.monotonic() + _CLOSE_WAIT_S
+        delay = 0.0005
+        while time.monotonic() < deadline:
+            time.sleep(delay)
+            delay = min(delay * 2, 0.01)
+            rc = lib.zr_close(self._st, how | self._monitor_flag(), ms)
+            if rc != _ASKED:
+                return int(rc)
+        return 0 if lib.zr_close_withdraw(self._st) else _ASKED
+
+    def _wait_closed(self) -> bool:
+        """This call found the socket taken by a close under way in another thread:
+        wait (briefly: a close never waits itself) for it to finish. True if closed."""
+        deadline = time.monotonic() + _CLOSE_WAIT_S
+        while self._st.close_asked and time.monotonic() < deadline:
+            if self.closed:
+                return True
+            time.sleep(0.0005)
+        return self.closed
+
+    def _close_idle(self, reason: str, linger: int | None = None) -> bool:
+        """Close now unless another thread holds it (then a waiting call there is
+        asked to close it at its next wait slice). ``linger``, if given, is used
+        whoever closes the socket in the end. True when it is closed now."""
+        return self._close_or_ask(reason, linger) == 0
+
+    def _close_or_ask(self, reason: str, linger: int | None = None) -> int:
+        """_close_idle, returning zr_close's answer: 0 closed, ZR_ASKED (a call
+        waiting in another thread closes it within a slice) or ZR_BUSY (a proxy)."""
         if not self._closed_reason:
             self._closed_reason = reason
-        return bool(lib.zr_close(self._st, 0, 0) != _BUSY)
+        how, ms = (_KEEP, 0) if linger is None else (_SET, linger)
+        rc = int(lib.zr_close(self._st, how | self._monitor_flag(), ms))
+        if rc != 0:
+            return rc
+        mon = self._monitor
+        if mon is not None:
+            # The monitor was stopped in C (or dropped by libzmq without an event);
+            # its PAIR socket belongs to the same context, so a term() that finds
+            # it busy closes it later.
+            self._monitor = None
+            mon.socket._close_idle(reason, 0)
+        return 0
 
-    def _close_terminated(self) -> bool:
+    def _close_terminated(self, linger: int | None = None) -> bool:
         """Close after the context ended (ETERM): the socket can do nothing else now."""
-        return self._close_idle(_TERMINATED)
+        return self._close_idle(_TERMINATED, linger)
 
     def _close_at_exit(self, linger_cap: int) -> bool:
-        if self.closed:
-            return True
-        try:
-            linger = int(self.get(Option.LINGER))
-        except ZMQError:
-            return self._close_idle("interpreter exit")
-        if linger < 0 or linger > linger_cap:
-            linger = linger_cap
-        if self._monitor is not None:
-            try:
-                self._stop_monitor()
-            except ZMQError:
-                pass
-        self._closed_reason = "interpreter exit"
-        return bool(lib.zr_close(self._st, 1, linger) != _BUSY)
+        """At interpreter exit: close with at most ``linger_cap`` ms of linger. True
+        when closed now; False when a call in another thread still holds it."""
+        if not self._closed_reason:
+            self._closed_reason = "interpreter exit"
+        if lib.zr_close(self._st, _CAP | self._monitor_flag(), linger_cap) != 0:
+            return False
+        mon = self._monitor
+        if mon is not None:
+            self._monitor = None
+            mon.socket._close_idle("interpreter exit", 0)
+        return True
 
     def _forget(self) -> None:
         lib.zr_socket_forget(self._st)
