@@ -7,7 +7,7 @@ import re
 import time
 from typing import Callable
 
-from magic_support import Peer, Published, Shell, html_tables, table_dicts, wait_for
+from .magic_support import Peer, Published, Shell, html_tables, table_dicts, wait_for
 
 PeerFactory = Callable[..., Peer]
 RECEIVED = re.compile(r"s: (\d+) received")

@@ -14,11 +14,13 @@ import time
 from typing import Any
 
 import pytest
-from rel_support import PyPeer, wait_for
 
+from tests.peers import Peer
 from zmqrepl.auth import Authenticator, ZapPolicy
 from zmqrepl.core import Again, Context, Event, Socket, curve_keypair, curve_public, z85_decode, z85_encode
 from zmqrepl.session import CommandError, Session
+
+from .rel_support import wait_for
 
 PROTOCOL_ERROR_ZMTP_CRYPTOGRAPHIC = 0x11000001
 EPIPE = 32
@@ -34,7 +36,7 @@ def keypair() -> tuple[str, str]:
     return public.decode(), secret.decode()
 
 
-def pyzmq_curve_client(peer: PyPeer, name: str, server_public: str, kind: str = "PUSH",
+def pyzmq_curve_client(peer: Peer, name: str, server_public: str, kind: str = "PUSH",
                        keys: tuple[str, str] | None = None) -> tuple[str, str]:
     public, secret = keys or keypair()
     peer.call("socket", name=name, type=kind, options=[
@@ -42,7 +44,7 @@ def pyzmq_curve_client(peer: PyPeer, name: str, server_public: str, kind: str = 
     return public, secret
 
 
-def pyzmq_plain_client(peer: PyPeer, name: str, user: str, password: str) -> None:
+def pyzmq_plain_client(peer: Peer, name: str, user: str, password: str) -> None:
     peer.call("socket", name=name, type="PUSH", options=[["PLAIN_USERNAME", user],
                                                          ["PLAIN_PASSWORD", password]])
 
@@ -75,7 +77,7 @@ def recv_or_none(sock: Socket, timeout: int) -> list[bytes] | None:
 def test_curve_pyzmq_server_zmqrepl_client(pypeer, key_origin: str) -> None:
     peer = pypeer()
     if key_origin == "pyzmq":
-        server_public, server_secret = peer.call("keypair")
+        server_public, server_secret = peer.call("curve_keypair")
         assert z85_encode(z85_decode(server_public)).decode() == server_public
     else:
         server_public, server_secret = keypair()
@@ -118,7 +120,7 @@ def test_curve_zmqrepl_server_pyzmq_client(pypeer) -> None:
 
 def test_wrong_server_key_delivers_nothing_and_monitors_show_why(pypeer) -> None:
     peer = pypeer()
-    _, server_secret = peer.call("keypair")
+    _, server_secret = peer.call("curve_keypair")
     peer.call("socket", name="srv", type="PULL", options=[["CURVE_SERVER", 1],
                                                            ["CURVE_SECRETKEY", server_secret]])
     peer.call("monitor", sock="srv")
@@ -325,7 +327,7 @@ class Driver:
             return None
 
 
-def auth_through_commands(drv: Driver, peer: PyPeer) -> None:
+def auth_through_commands(drv: Driver, peer: Peer) -> None:
     server_public, server_secret = keypair()
     drv.run("socket s pull")
     drv.run("set s curve_server true")
@@ -398,7 +400,7 @@ def test_unquoted_z85_key_with_frame_prefix_is_a_key(session: Session, first: st
 # -- maxmsgsize: a hostile peer cannot make a session socket take a huge message ------------
 
 
-def oversized_is_refused(session: Session, peer: PyPeer, size: int) -> None:
+def oversized_is_refused(session: Session, peer: Peer, size: int) -> None:
     session.run("socket s pull; monitor s")
     endpoint = session.execute("bind s tcp://127.0.0.1:*").value
     peer.call("socket", name="evil", type="PUSH")

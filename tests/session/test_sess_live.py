@@ -8,8 +8,8 @@ from pathlib import Path
 from typing import Callable
 
 import pytest
-from peer_support import Peer
 
+from tests.peers import Peer
 from zmqrepl.session import CommandError, Message, MonitorNotice, Notice, Result, Session, SocketInfo
 
 
