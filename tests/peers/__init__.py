@@ -171,6 +171,10 @@ class Peer:
         """One message on the peer's socket ``sock`` (PeerError if it cannot be queued)."""
         return bool(self.call("send", sock=sock, frames=[f.hex() for f in frames], timeout=timeout))
 
+    def publish(self, *frames: bytes) -> None:
+        """pub role, after "done": one more message, sent after (so received after) the others."""
+        self.call("publish", frames=[f.hex() for f in frames])
+
     # -- the process ----------------------------------------------------------------------
 
     def stderr(self) -> str:

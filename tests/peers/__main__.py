@@ -6,7 +6,8 @@
 Roles (bind roles take an optional ENDPOINT, default tcp://127.0.0.1:*):
     ops                  no socket of its own: driven by commands on stdin only
     pub [ENDPOINT]       binds an XPUB (sndhwm 0: nothing dropped), waits for the first
-                         subscription, publishes [topic, "<prefix>-<i>"] for i < N (N=0: forever)
+                         subscription, publishes [topic, "<prefix>-<i>"] for i < N (N=0: forever),
+                         then what the "publish" command gives it
     rep [ENDPOINT]       answers every request [f...] with [b"reply", f...]
     pull [ENDPOINT]      receives
     req ENDPOINT FRAME.. connects a REQ, sends the frames, reports the reply
@@ -30,6 +31,7 @@ import argparse
 import hashlib
 import json
 import os
+import queue
 import sys
 import threading
 import time
@@ -49,6 +51,8 @@ MONITORS: dict[str, zmq.Socket] = {}
 ZAP_LOG: list[dict[str, Any]] = []
 EVENT_NAMES = {v: k for k, v in vars(zmq).items() if k.startswith("EVENT_") and isinstance(v, int)}
 _out = threading.Lock()
+# pub role: messages to publish after "done", from the role thread (which owns the socket)
+_PUBLISH: queue.Queue[tuple[list[bytes], threading.Event]] = queue.Queue()
 
 
 def say(event: str, **fields: Any) -> None:
@@ -106,8 +110,20 @@ def op_bind(sock: str, endpoint: str) -> str:
     return SOCKETS[sock].getsockopt_string(zmq.LAST_ENDPOINT)
 
 
-def op_connect(sock: str, endpoint: str) -> None:
-    SOCKETS[sock].connect(endpoint)
+def op_connect(sock: str, endpoint: str, send: list[str] | None = None) -> bool | None:
+    """Connect; with ``send``, queue that message at once, in the same breath: a client the
+    server refuses loses its pipe some 10-40 ms after connecting (libzmq ends the session
+    when the handshake fails), so a later send would find no peer. Returns whether the
+    message was queued (None without ``send``)."""
+    s = SOCKETS[sock]
+    s.connect(endpoint)
+    if send is None:
+        return None
+    try:
+        s.send_multipart(_frames(send), zmq.NOBLOCK)
+    except zmq.Again:
+        return False
+    return True
 
 
 def op_disconnect(sock: str, endpoint: str) -> None:
@@ -251,6 +267,17 @@ def op_zap_start() -> None:
     threading.Thread(target=_zap_loop, args=(handler,), daemon=True).start()
 
 
+def op_publish(frames: list[str], timeout: int = 5000) -> bool:
+    """pub role: one more message on the role's XPUB, once it has said "done". Sent over the
+    same connection after all the others, it arrives after them: a marker that every earlier
+    message is in."""
+    sent = threading.Event()
+    _PUBLISH.put((_frames(frames), sent))
+    if not sent.wait(timeout / 1000):
+        raise TimeoutError("the pub role is still publishing (or this is not a pub peer)")
+    return True
+
+
 def op_zap_log() -> list[dict[str, Any]]:
     return list(ZAP_LOG)
 
@@ -281,6 +308,10 @@ def role_pub(sock: zmq.Socket, args: argparse.Namespace) -> None:
         if args.interval:
             time.sleep(args.interval)  # the pace of the publisher, not a synchronisation
     say("done", count=i)
+    while True:
+        frames, sent = _PUBLISH.get()
+        sock.send_multipart(frames)
+        sent.set()
 
 
 def role_receive(sock: zmq.Socket, answer: bool) -> None:
