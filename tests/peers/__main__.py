@@ -88,10 +88,10 @@ def op_hello() -> dict[str, Any]:
             "zmqrepl_loaded": any(n.startswith("zmqrepl") for n in sys.modules)}
 
 
-def op_socket(name: str, type: str, options: list[list[Any]] = ()) -> None:  # noqa: A002
+def op_socket(name: str, type: str, options: list[list[Any]] | None = None) -> None:
     sock = CTX.socket(getattr(zmq, type))
     sock.setsockopt(zmq.LINGER, 0)
-    for opt, value in options:
+    for opt, value in options or []:
         sock.setsockopt(getattr(zmq, opt), _value(value))
     SOCKETS[name] = sock
 
