@@ -16,8 +16,17 @@ from IPython.utils.capture import capture_output
 from tests.peers import Peer
 from tests.support import wait_for
 
-__all__ = ["Peer", "Published", "RecordingPublisher", "Ran", "Shell", "complete_line", "html_tables",
-           "table_dicts", "wait_for"]
+__all__ = [
+    "Peer",
+    "Published",
+    "Ran",
+    "RecordingPublisher",
+    "Shell",
+    "complete_line",
+    "html_tables",
+    "table_dicts",
+    "wait_for",
+]
 
 
 @dataclass(frozen=True)
