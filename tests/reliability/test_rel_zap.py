@@ -307,7 +307,8 @@ def test_policy_refuses_malformed_credentials(credentials: tuple[bytes, list[byt
     assert reply[:3] == [b"1.0", b"m1", b"400"] and b"malformed" in reply[3] and reply[4] == b""
 
 
-@pytest.mark.parametrize("frames", [[], [b"1.0"], [b"1.0", b"r9", b"", b""], [b"2.0", b"r9", b"", b"", b"", b"NULL"]],
+@pytest.mark.parametrize("frames", [[], [b"1.0"], [b"1.0", b"r9", b"", b""],
+                                    [b"2.0", b"r9", b"", b"", b"", b"NULL"]],
                          ids=["empty", "version-only", "short", "version-2.0"])
 def test_policy_answers_a_malformed_request_with_500(frames: list[bytes]) -> None:
     reply = ZapPolicy().handle(list(frames))
@@ -349,7 +350,8 @@ def plain_hello(user: bytes, password: bytes, claimed_user_len: int | None = Non
     return command(b"HELLO", bytes([length]) + user + bytes([len(password)]) + password)
 
 
-@pytest.mark.parametrize("hello", ["user_longer_than_the_command", "no_password_length", "curve_hello_too_short"])
+@pytest.mark.parametrize("hello", ["user_longer_than_the_command", "no_password_length",
+                                   "curve_hello_too_short"])
 def test_malformed_hello_never_reaches_the_authenticator(contexts, hello: str) -> None:
     """A raw ZMTP peer sends a HELLO that libzmq cannot parse: it drops the peer before asking
     ZAP; the Authenticator logs nothing and still serves real clients."""
@@ -463,7 +465,8 @@ def test_auth_off_stops_asking(curve_session: CurveServer) -> None:
     ("auth allow", ["auth allow takes 1 argument", "help auth"]),
     ("auth curve a b", ["auth curve takes 1 argument"]),
 ], ids=["short-key", "not-z85", "plain-one-arg", "allow-no-arg", "curve-two-args"])
-def test_auth_bad_keys_and_arguments_are_one_clear_line(session: Session, line: str, words: list[str]) -> None:
+def test_auth_bad_keys_and_arguments_are_one_clear_line(session: Session, line: str,
+                                                        words: list[str]) -> None:
     with pytest.raises(CommandError) as exc:
         session.execute(line)
     text = str(exc.value)
