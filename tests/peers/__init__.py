@@ -178,9 +178,12 @@ class Peer:
     # -- the process ----------------------------------------------------------------------
 
     def stderr(self) -> str:
+        """The end of what the peer wrote on stderr (read without moving the file offset it
+        shares with the peer, which may still be writing)."""
         try:
-            self._stderr.seek(0)
-            return self._stderr.read().decode("utf-8", "replace")[-4000:]
+            fd = self._stderr.fileno()
+            size = os.fstat(fd).st_size
+            return os.pread(fd, 4000, max(0, size - 4000)).decode("utf-8", "replace")
         except (OSError, ValueError):
             return ""
 
