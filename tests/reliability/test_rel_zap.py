@@ -446,7 +446,7 @@ def test_auth_off_stops_asking(curve_session: CurveServer) -> None:
     wait_for(lambda: curve_session.shows("is not on the allow list"), 10, "the denial in auth show")
     assert curve_session.recv(300) is None
     result = curve_session.session.execute("auth off")
-    assert result.value is False and "accept any client" in result.lines[0]
+    assert result.value is False and "CURVE servers accept any client that knows their key" in result.lines[0]
     assert curve_session.shows("auth is off")
     curve_session.client(b"no one asks now")
     assert curve_session.recv(10000) == [b"no one asks now"]
@@ -481,3 +481,31 @@ def test_the_greeting_helper_is_what_rfc_23_describes() -> None:
     g = greeting(b"CURVE", minor=1, as_server=True)
     assert len(g) == 64 and g[:10] == b"\xff" + b"\x00" * 8 + b"\x7f" and g[10:12] == b"\x03\x01"
     assert g[12:32] == b"CURVE" + b"\x00" * 15 and g[32] == 1 and g[33:] == b"\x00" * 31
+
+
+def test_auth_off_says_plain_servers_refuse_everyone_and_they_do(session: Session) -> None:
+    """Bug fixed: `auth off` said PLAIN servers accept any client; without a ZAP handler
+    libzmq 4.3 cannot check a PLAIN password and refuses every client."""
+    session.run("socket p pull; set p plain_server true")
+    endpoint = session.execute("bind p tcp://127.0.0.1:*").value
+    line = session.execute("auth off").lines[0]
+    assert "PLAIN servers refuse every client" in line and "auth plain USER PASSWORD" in line
+    with Context() as ctx:
+
+        def plain_client(payload: bytes) -> Socket:
+            c = ctx.socket("push")
+            c.set("linger", 0)
+            c.set("plain_username", "alice")
+            c.set("plain_password", "pw")
+            c.connect(endpoint)
+            c.send(payload, nonblocking=True)
+            return c
+
+        refused = plain_client(b"no handler to ask")
+        with pytest.raises(CommandError, match="no message"):
+            session.execute("recv p --timeout 500")
+        session.execute("auth plain alice pw")
+        allowed = plain_client(b"alice is known now")
+        assert session.execute("recv p --timeout 10000").value == [b"alice is known now"]
+        refused.close()
+        allowed.close()
