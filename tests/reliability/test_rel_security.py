@@ -150,7 +150,7 @@ def test_wrong_server_key_delivers_nothing_and_monitors_show_why(pypeer) -> None
         assert failed[0].value == EPIPE and failed[0].endpoint == endpoint
         assert not any(e.event == Event.HANDSHAKE_SUCCEEDED for e in seen)
         assert peer.recv("srv", timeout=500) is None
-        server_events = peer.call("events", sock="srv", timeout=300)
+        server_events = peer.call("events", sock="srv", timeout=5000, until="EVENT_HANDSHAKE_FAILED_PROTOCOL")
         assert ["EVENT_HANDSHAKE_FAILED_PROTOCOL", PROTOCOL_ERROR_ZMTP_CRYPTOGRAPHIC] in server_events
         assert not any(name == "EVENT_HANDSHAKE_SUCCEEDED" for name, _ in server_events)
         mon.close()
