@@ -12,6 +12,8 @@ import pytest
 
 from zmqrepl.core import Context, MessageBatch, Socket, SocketBusy, zerocopy
 
+from .support import wait_until
+
 Make = Callable[[str, str], "tuple[Socket, Socket]"]
 
 
@@ -117,7 +119,15 @@ def test_blocked_recv_keeps_the_socket_across_wait_slices(ctx: Context) -> None:
     got: list[bytes] = []
     t = threading.Thread(target=lambda: got.append(pull.recv()), daemon=True)
     t.start()
-    time.sleep(0.05)
+
+    def held() -> bool:
+        try:
+            pull.get("linger")
+        except SocketBusy:
+            return True
+        return False
+
+    assert wait_until(held), "the receiving thread never held the socket"
     busy = 0
     for _ in range(40):  # 40 tries spread over several 50 ms wait slices
         try:

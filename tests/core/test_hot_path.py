@@ -16,7 +16,7 @@ import pytest
 from zmqrepl.core import Again, Context, Socket, SocketBusy, SocketClosed, ZMQError
 from zmqrepl.core.constants import Errno
 
-from .support import assert_ok, run_py
+from .support import assert_ok, run_py, wait_until
 
 
 def _pair(ctx: Context, name: str) -> tuple[Socket, Socket]:
@@ -120,6 +120,15 @@ def test_closed_socket_is_refused(ctx: Context) -> None:
         push.send(b"x")
 
 
+def _busy(sock: Socket) -> bool:
+    """Whether another thread holds ``sock`` (blocked in a call): a harmless get says so."""
+    try:
+        sock.get("linger")
+    except SocketBusy:
+        return True
+    return False
+
+
 def test_socket_waiting_in_another_thread_is_busy(ctx: Context) -> None:
     _, pull = _pair(ctx, "hot-busy")
     pull.set("rcvtimeo", 600)
@@ -133,7 +142,7 @@ def test_socket_waiting_in_another_thread_is_busy(ctx: Context) -> None:
 
     waiting = threading.Thread(target=wait)
     waiting.start()
-    time.sleep(0.2)
+    assert wait_until(lambda: _busy(pull)), "the waiter never held the socket"
     try:
         with pytest.raises(SocketBusy):
             pull.recv(nonblocking=True)

@@ -1,55 +1,24 @@
 """Fixtures for the pyzmq interoperability tests.
 
-``peer`` starts ``pyzmq_peer.py`` in its own interpreter (``sys.executable``),
-so pyzmq and its bundled libzmq never share a process with zmqrepl.core. The
-peer is stopped (killed if need be) in teardown whatever happened. ``ctx`` is
-a zmqrepl Context destroyed with linger 0 in teardown. Every wait is bounded.
+``peer`` is an "ops" peer of tests.peers (pyzmq in its own interpreter, so pyzmq and its
+bundled libzmq never share a process with zmqrepl.core), stopped in teardown; ``start_peer``
+and ``ctx`` come from tests/conftest.py. Every wait is bounded.
 """
 
 from __future__ import annotations
 
 import shutil
 import tempfile
-from pathlib import Path
-from typing import Any, Iterator
+from typing import Callable, Iterator
 
 import pytest
-from zr_interop_support import Peer
 
-from zmqrepl.core import Context
-
-
-@pytest.fixture
-def start_peer(tmp_path: Path) -> Iterator[Any]:
-    """Factory: ``start_peer()`` returns a fresh running Peer; all are stopped at teardown."""
-    peers: list[Peer] = []
-
-    def start() -> Peer:
-        peer = Peer(tmp_path / f"peer{len(peers)}.stderr")
-        peers.append(peer)
-        return peer
-
-    try:
-        yield start
-    finally:
-        for peer in peers:
-            peer.stop()
-        for peer in peers:
-            assert peer.proc.poll() is not None, "a pyzmq peer survived teardown"
+from tests.peers import Peer
 
 
 @pytest.fixture
-def peer(start_peer: Any) -> Peer:
+def peer(start_peer: Callable[..., Peer]) -> Peer:
     return start_peer()
-
-
-@pytest.fixture
-def ctx() -> Iterator[Context]:
-    context = Context()
-    try:
-        yield context
-    finally:
-        context.destroy(linger=0)
 
 
 @pytest.fixture

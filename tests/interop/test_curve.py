@@ -7,9 +7,10 @@ handshake, so the tests see that CURVE really ran, with the client's key.
 from __future__ import annotations
 
 import pytest
-from zr_interop_support import h, unhex, zsock
 
 from zmqrepl.core import Again, curve_keypair, curve_public, has, z85_decode
+
+from .zr_interop_support import h, unhex, zsock
 
 
 def start_curve_server(peer, key_source: str) -> tuple[str, bytes]:

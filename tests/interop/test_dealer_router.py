@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from zr_interop_support import h, hb, unhex, zsock
 
 from zmqrepl.core import ZMQError
+
+from .zr_interop_support import h, hb, unhex, zsock
 
 IDENTITIES = [b"alice", b"\x01bin\x00id\xff"]  # a leading NUL byte is reserved by libzmq
 

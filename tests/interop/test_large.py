@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import os
 
-from zr_interop_support import h, zsock
+from .zr_interop_support import h, zsock
 
 SIZE = 50 * 1024 * 1024
 

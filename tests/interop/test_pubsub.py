@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import time
 
-from zr_interop_support import h, hb, unhex, zsock
-
 from zmqrepl.core import Again
+
+from .zr_interop_support import h, hb, unhex, zsock
 
 SUBSCRIBED = [b"news", b"weather."]
 PROBES = [[b"news.probe", b"probe"], [b"weather.probe", b"probe"], [b"sports.probe", b"probe"]]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 
-from zr_interop_support import h, unhex, zsock
+from .zr_interop_support import h, unhex, zsock
 
 
 def payloads(n: int = 500) -> list[bytes]:

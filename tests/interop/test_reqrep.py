@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from zr_interop_support import h, unhex, zsock
 
 from zmqrepl.core import Again
+
+from .zr_interop_support import h, unhex, zsock
 
 
 def test_pyzmq_req_to_zmqrepl_rep(ctx, peer, bind_endpoint):

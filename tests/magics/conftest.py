@@ -1,33 +1,22 @@
-"""Fixtures: an in-process IPython shell (fresh ZmqMagics and session per test) and pyzmq peers."""
+"""Fixtures of the magic tests: an in-process IPython shell (fresh ZmqMagics and session per
+test) and pyzmq peers (tests.peers, through the shared ``start_peer``)."""
 
 from __future__ import annotations
 
 from typing import Callable, Iterator
 
 import pytest
-from IPython.core.interactiveshell import InteractiveShell
-from magic_support import Peer, RecordingPublisher, Shell
-from traitlets.config import Config
 
+from tests.peers import Peer
+from tests.support import fresh_ipython, unload_zmqrepl
 
-def _instance() -> InteractiveShell:
-    config = Config()
-    config.HistoryManager.hist_file = ":memory:"
-    return InteractiveShell.instance(config=config)
-
-
-def _unload_everything(ip: InteractiveShell) -> None:
-    for name in ("zmqrepl", "zmqrepl.magics"):
-        if name in ip.extension_manager.loaded:
-            ip.run_line_magic("unload_ext", name)
-    ip.config.pop("ZmqMagics", None)
+from .magic_support import RecordingPublisher, Shell
 
 
 @pytest.fixture
 def bare_shell() -> Iterator[Shell]:
     """The shell with a recording display publisher and without the extension."""
-    ip = _instance()
-    _unload_everything(ip)
+    ip = fresh_ipython()
     old = ip.display_pub
     pub = RecordingPublisher(shell=ip)
     ip.display_pub = pub
@@ -36,7 +25,7 @@ def bare_shell() -> Iterator[Shell]:
     try:
         yield shell
     finally:
-        _unload_everything(ip)
+        unload_zmqrepl(ip)
         ip.display_pub = old
         for name in set(ip.user_ns) - before:
             ip.user_ns.pop(name, None)
@@ -50,15 +39,6 @@ def shell(bare_shell: Shell) -> Shell:
 
 
 @pytest.fixture
-def peer() -> Iterator[Callable[..., Peer]]:
-    """Start pyzmq peers in other processes; all are stopped after the test."""
-    started: list[Peer] = []
-
-    def start(*args: str) -> Peer:
-        p = Peer(*args)
-        started.append(p)
-        return p
-
-    yield start
-    for p in started:
-        p.stop()
+def peer(start_peer: Callable[..., Peer]) -> Callable[..., Peer]:
+    """``peer(ROLE, *ARGS)``: a pyzmq peer; a publisher's messages here are "m-<i>"."""
+    return lambda role, *args: start_peer(role, "--prefix", "m", *args)

@@ -1,85 +1,32 @@
-"""Helpers for the magic tests: a pyzmq peer process, a recording display publisher,
-an in-process IPython shell with %zmq loaded, and small HTML readers."""
+"""Helpers for the magic tests: a recording display publisher, an in-process IPython shell
+with %zmq loaded, and small HTML readers. The peers are tests.peers."""
 
 from __future__ import annotations
 
-import queue
-import subprocess
-import sys
 import threading
 import time
 import warnings
 from dataclasses import dataclass
 from html.parser import HTMLParser
-from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from IPython.core.displaypub import DisplayPublisher
 from IPython.utils.capture import capture_output
 
-PEER_SCRIPT = Path(__file__).with_name("pyzmq_peer.py")
+from tests.peers import Peer
+from tests.support import wait_for
 
-
-class Peer:
-    """``python pyzmq_peer.py ARGS`` in its own interpreter; its stdout lines go to a queue."""
-
-    def __init__(self, *args: str) -> None:
-        self.proc = subprocess.Popen(
-            [sys.executable, str(PEER_SCRIPT), *args],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-        )
-        self.lines: queue.Queue[str] = queue.Queue()
-        self.seen: list[str] = []
-        threading.Thread(target=self._read, daemon=True).start()
-        self.endpoint = self.expect("ENDPOINT").split(" ", 1)[1]
-
-    def _read(self) -> None:
-        assert self.proc.stdout is not None
-        for raw in self.proc.stdout:
-            self.lines.put(raw.decode("utf-8", "replace").rstrip("\n"))
-
-    def expect(self, prefix: str, timeout: float = 10.0) -> str:
-        """The next line starting with ``prefix`` (other lines are kept in ``seen``)."""
-        deadline = time.monotonic() + timeout
-        while True:
-            left = deadline - time.monotonic()
-            if left <= 0:
-                raise AssertionError(f"peer did not print {prefix!r} within {timeout} s; "
-                                     f"seen {self.seen!r}")
-            try:
-                line = self.lines.get(timeout=min(left, 0.5))
-            except queue.Empty:
-                if self.proc.poll() is not None and self.lines.empty():
-                    raise AssertionError(f"peer exited ({self.proc.returncode}) before {prefix!r}; "
-                                         f"seen {self.seen!r}") from None
-                continue
-            self.seen.append(line)
-            if line.startswith(prefix):
-                return line
-
-    def got(self, timeout: float = 10.0) -> list[bytes]:
-        """The frames of the next message a rep/pull peer received."""
-        words = self.expect("GOT", timeout).split()[1:]
-        return [b"" if w == "-" else bytes.fromhex(w) for w in words]
-
-    def stop(self) -> None:
-        if self.proc.poll() is None:
-            try:
-                assert self.proc.stdin is not None
-                self.proc.stdin.close()
-            except OSError:
-                pass
-            try:
-                self.proc.wait(timeout=3)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(timeout=5)
-        for stream in (self.proc.stdin, self.proc.stdout, self.proc.stderr):
-            try:
-                if stream is not None:
-                    stream.close()
-            except OSError:
-                pass
+__all__ = [
+    "Peer",
+    "Published",
+    "Ran",
+    "RecordingPublisher",
+    "Shell",
+    "complete_line",
+    "html_tables",
+    "table_dicts",
+    "wait_for",
+]
 
 
 @dataclass(frozen=True)
@@ -168,17 +115,6 @@ def complete_line(ip: Any, line: str) -> list[str]:
         warnings.simplefilter("ignore", PendingDeprecationWarning)
         _, matches = ip.Completer.complete(line_buffer=line, cursor_pos=len(line))
     return list(matches)
-
-
-def wait_for(check: Callable[[], Any], timeout: float = 10.0, what: str = "condition") -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        value = check()
-        if value:
-            return value
-        if time.monotonic() >= deadline:
-            raise AssertionError(f"{what} not reached within {timeout} s (last: {value!r})")
-        time.sleep(0.02)
 
 
 class _Tables(HTMLParser):

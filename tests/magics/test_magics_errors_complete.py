@@ -5,10 +5,11 @@ from __future__ import annotations
 import pytest
 from IPython.core.completer import provisionalcompleter
 from IPython.core.error import UsageError
-from magic_support import Shell, complete_line
 
 from zmqrepl.session.commands import COMMANDS
 from zmqrepl.session.completion import OPTION_NAMES
+
+from .magic_support import Shell, complete_line
 
 
 @pytest.mark.parametrize("code, expected", [

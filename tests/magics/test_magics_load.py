@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import pytest
 from IPython.core.error import UsageError
-from magic_support import Shell, complete_line
 
 from zmqrepl.magics import ZmqMagics
+
+from .magic_support import Shell, complete_line
 
 
 def _registered(shell: Shell) -> tuple[bool, bool]:

@@ -9,10 +9,11 @@ from typing import Any, Callable
 
 import zmq
 from IPython.core.error import UsageError
-from magic_support import Peer, Shell, table_dicts, wait_for
 
 from zmqrepl.magics.magics import Messages, SocketsTable
 from zmqrepl.session.handle import SocketHandle
+
+from .magic_support import Peer, Shell, table_dicts, wait_for
 
 PeerFactory = Callable[..., Peer]
 

@@ -7,7 +7,7 @@ import re
 import time
 from typing import Callable
 
-from magic_support import Peer, Published, Shell, html_tables, table_dicts, wait_for
+from .magic_support import Peer, Published, Shell, html_tables, table_dicts, wait_for
 
 PeerFactory = Callable[..., Peer]
 RECEIVED = re.compile(r"s: (\d+) received")
@@ -62,7 +62,7 @@ def test_watch_updates_its_display_while_a_cell_runs_throttled_and_unwatch_stops
     settled = len(shell.pub.updates(did))
     final = shell.pub.updates(did)[-1].data["text/html"]
     assert "stopped" in final
-    time.sleep(0.5)
+    assert not w._thread.is_alive()  # stopped and joined: nothing is left to update the pane
     assert len(shell.pub.updates(did)) == settled
     shell.ok("t = %zmq sockets")
     assert shell["t"][0].flags == "-"
@@ -75,26 +75,24 @@ def test_watch_keeps_a_bounded_ring_and_exact_counters(shell: Shell, peer: PeerF
     first = _start_watch(shell)
     w = shell["w"]
     pub.expect("DONE", timeout=30)
-    wait_for(lambda: w.counts["s"] >= total, timeout=30, what=f"{total} messages counted")
-    time.sleep(0.3)
-    assert w.counts == {"s": total}
+    pub.publish(b"t", b"end")  # after all the others on the same connection: the last to arrive
+    wait_for(lambda: w.counts["s"] >= total + 1, timeout=30, what=f"{total} messages and the end")
+    shell.ok("%zmq get s type")  # an engine round trip: the read that counted the end is over
+    assert w.counts == {"s": total + 1}
     messages = w.messages
     assert len(messages) == 200
-    assert messages[0] == [b"t", f"m-{total - 200}".encode()]
-    assert messages[-1] == [b"t", f"m-{total - 1}".encode()]
+    assert messages[0] == [b"t", f"m-{total - 199}".encode()]
+    assert messages[-2:] == [[b"t", f"m-{total - 1}".encode()], [b"t", b"end"]]
     assert len(shell.magics.session.events) <= 2000
     shell.ok("t = %zmq sockets")
-    assert shell["t"][0].received == total
-    assert table_dicts(shell["t"]._repr_html_())[0]["in"] == str(total)
+    assert shell["t"][0].received == total + 1
+    assert table_dicts(shell["t"]._repr_html_())[0]["in"] == str(total + 1)
     # the pane shows the exact total once it settles
     did = first.transient["display_id"]
-    wait_for(lambda: f"s: {total} received" in shell.pub.updates(did)[-1].data["text/html"],
+    wait_for(lambda: f"s: {total + 1} received" in shell.pub.updates(did)[-1].data["text/html"],
              timeout=5, what="the pane showing the total")
     w.stop()
-    assert not w.running
-    stopped = len(shell.pub.updates(did))
-    time.sleep(0.3)
-    assert len(shell.pub.updates(did)) == stopped
+    assert not w.running and not w._thread.is_alive()  # joined: nothing can update the pane
 
 
 def test_config_shown_messages_default_format_and_update_interval_take_effect(

@@ -1,24 +1,28 @@
-"""Helpers for the reliability tests: child processes with timeouts, a pyzmq peer,
-the C flood sender, RSS readings. Every process started here is killed in teardown."""
+"""Helpers for the reliability tests: child processes with timeouts, the C flood sender,
+RSS readings. Every process started here is killed in teardown. The pyzmq peer is
+tests.peers (``PyPeer`` is its old name here)."""
 
 from __future__ import annotations
 
-import json
 import os
-import queue
 import shutil
 import signal
 import subprocess
 import sys
 import textwrap
-import threading
-import time
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
+
+from tests.peers import Peer
+from tests.support import wait_for
+
+__all__ = ["ROOT", "ZMQREPL", "Processes", "PyPeer", "build_sender", "child_env", "rss_kib", "run_py",
+           "run_shell", "wait_for"]
+
+PyPeer = Peer
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent.parent
-PEER_SCRIPT = HERE / "rel_peer.py"
 SENDER_C = HERE / "sender.c"
 ZMQREPL = Path(sys.executable).with_name("zmqrepl")
 
@@ -92,48 +96,3 @@ class Processes:
                         stream.close()
                     except OSError:
                         pass
-
-
-class PyPeer:
-    """rel_peer.py (pyzmq) in another process; ``call`` runs one op there."""
-
-    def __init__(self, procs: Processes) -> None:
-        self.proc = procs.start([sys.executable, str(PEER_SCRIPT)], stdin=subprocess.PIPE,
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        self._lines: queue.Queue[str] = queue.Queue()
-        threading.Thread(target=self._read, daemon=True).start()
-
-    def _read(self) -> None:
-        assert self.proc.stdout is not None
-        for line in self.proc.stdout:
-            self._lines.put(line)
-
-    def call(self, op: str, timeout: float = 15, **kwargs: Any) -> Any:
-        assert self.proc.stdin is not None
-        self.proc.stdin.write(json.dumps({"op": op, **kwargs}) + "\n")
-        self.proc.stdin.flush()
-        try:
-            reply = json.loads(self._lines.get(timeout=timeout))
-        except queue.Empty:
-            raise AssertionError(f"pyzmq peer did not answer {op} within {timeout} s") from None
-        if "error" in reply:
-            raise AssertionError(f"pyzmq peer {op} failed: {reply['error']}")
-        return reply["ok"]
-
-    def recv(self, sock: str, timeout: int = 1000) -> list[bytes] | None:
-        got = self.call("recv", sock=sock, timeout=timeout)
-        return None if got is None else [bytes.fromhex(f) for f in got]
-
-    def send(self, sock: str, *frames: bytes, timeout: int = 2000) -> bool:
-        return bool(self.call("send", sock=sock, frames=[f.hex() for f in frames], timeout=timeout))
-
-
-def wait_for(check: Callable[[], Any], timeout: float = 10.0, what: str = "condition") -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        value = check()
-        if value:
-            return value
-        if time.monotonic() >= deadline:
-            raise AssertionError(f"{what} not reached within {timeout} s (last: {value!r})")
-        time.sleep(0.02)

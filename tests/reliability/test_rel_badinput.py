@@ -20,12 +20,13 @@ from typing import Any, Callable, Iterator
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from rel_support import run_shell
 
 from zmqrepl.session import CommandError, Session
 from zmqrepl.session.commands import ALIASES, COMMANDS
 from zmqrepl.session.parser import parse
 from zmqrepl.session.tokens import split_commands
+
+from .rel_support import run_shell
 
 WATCHDOG_S = 3.0
 PROGRAM_EXAMPLES = int(os.environ.get("ZMQREPL_FUZZ_PROGRAM_EXAMPLES", "100"))

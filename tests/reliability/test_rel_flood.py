@@ -14,9 +14,10 @@ import time
 from pathlib import Path
 
 import pytest
-from rel_support import Processes, rss_kib
 
 from zmqrepl.session import Session
+
+from .rel_support import Processes, rss_kib
 
 COUNT = 5_000_000
 SIZE = 16

@@ -15,10 +15,12 @@ import time
 from pathlib import Path
 
 import pytest
-from rel_support import ROOT, PyPeer, child_env, run_py, run_shell
 
+from tests.peers import Peer
 from zmqrepl.session import Session
 from zmqrepl.session.session import DEFAULT_LINGER_MS, DEFAULT_MAXMSGSIZE
+
+from .rel_support import ROOT, child_env, run_py, run_shell
 
 # A generous wall-clock bound for "returns within ~2 s" (1 s linger + slack for a busy CI box).
 QUIT_BOUND_S = 4.0
@@ -32,7 +34,7 @@ def dead_endpoint() -> str:
     return f"tcp://127.0.0.1:{port}"
 
 
-def killed_pull_peer(pypeer: PyPeer) -> str:
+def killed_pull_peer(pypeer: Peer) -> str:
     """A pyzmq PULL peer that was SIGKILLed after binding: connections to it are dead."""
     pypeer.call("socket", name="pull", type="PULL")
     endpoint = pypeer.call("bind", sock="pull", endpoint="tcp://127.0.0.1:*")
@@ -87,7 +89,7 @@ def test_context_destroy_with_queued_messages_to_dead_peer(case: str, peer_kind:
         assert child.stdout is not None and child.stdin is not None
         assert child.stdout.readline().strip() == "connected"
         if peer is not None:
-            time.sleep(0.2)  # the first message reaches the peer; then it dies
+            assert peer.recv("pull", timeout=10000) == [b"first"]  # connected; now it dies
             peer.proc.send_signal(signal.SIGKILL)
             peer.proc.wait(timeout=10)
         child.stdin.write("go\n")

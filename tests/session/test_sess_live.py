@@ -8,8 +8,8 @@ from pathlib import Path
 from typing import Callable
 
 import pytest
-from peer_support import Peer
 
+from tests.peers import Peer
 from zmqrepl.session import CommandError, Message, MonitorNotice, Notice, Result, Session, SocketInfo
 
 
@@ -24,6 +24,21 @@ def wait_until(cond: Callable[[], bool], timeout: float = 15.0, what: str = "con
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out waiting for {what}")
         time.sleep(0.01)
+
+
+END = (b"t", b"end")
+
+
+def all_in(session: Session, peer: Peer, n: int) -> None:
+    """The pub peer's ``n`` messages, and no more, reached socket s: it sends an END marker
+    after them over the same connection; once END is counted every earlier message is."""
+    peer.expect("DONE")
+    peer.publish(*END)
+    wait_until(lambda: info(session, "s").received >= n + 1, 20, "all messages and the end marker")
+    # The counter moves before the batch's events are logged; a command runs in the engine
+    # thread after the read that counted END has finished, so its events are all in.
+    session.execute("get s type")
+    assert info(session, "s").received == n + 1
 
 
 def one(session: Session, line: str) -> Result:
@@ -87,18 +102,15 @@ def test_watch_counts_are_exact(start_peer: Callable[..., Peer]) -> None:
     try:
         peer = start_peer("pub", "--count", str(n))
         subscribe_to(session, peer)
-        peer.expect("DONE")
-        wait_until(lambda: info(session, "s").received >= n, 20, "all messages")
-        time.sleep(0.2)
-        assert info(session, "s").received == n
+        all_in(session, peer, n)
         batch = session.events.take()
         assert batch.dropped == {}
         msgs = [e for e in batch.events if isinstance(e, Message)]
-        assert len(msgs) == n
-        assert [m.frames for m in msgs] == [(b"t", f"msg-{i}".encode()) for i in range(n)]
+        assert len(msgs) == n + 1
+        assert [m.frames for m in msgs] == [(b"t", f"msg-{i}".encode()) for i in range(n)] + [END]
         assert all(m.socket == "s" for m in msgs)
         ring = session.watch_buffer("s")
-        assert len(ring) == 200 and ring[-1].frames[1] == f"msg-{n - 1}".encode()
+        assert len(ring) == 200 and ring[-2].frames[1] == f"msg-{n - 1}".encode()
         assert info(session, "s").flags == "watch"
     finally:
         session.close()
@@ -110,15 +122,12 @@ def test_event_log_overflow_keeps_counts_exact(start_peer: Callable[..., Peer]) 
     try:
         peer = start_peer("pub", "--count", str(n))
         subscribe_to(session, peer)
-        peer.expect("DONE")
-        wait_until(lambda: info(session, "s").received >= n, 20, "all messages")
-        time.sleep(0.2)
-        assert info(session, "s").received == n
+        all_in(session, peer, n)
         assert len(session.events) == 100
         batch = session.events.take()
-        assert batch.dropped == {"s": n - 100}
-        assert [e.frames[1] for e in batch.events if isinstance(e, Message)] == [
-            f"msg-{i}".encode() for i in range(n - 100, n)]
+        assert batch.dropped == {"s": n + 1 - 100}
+        assert [e.frames for e in batch.events if isinstance(e, Message)] == [
+            (b"t", f"msg-{i}".encode()) for i in range(n + 1 - 100, n)] + [END]
     finally:
         session.close()
 

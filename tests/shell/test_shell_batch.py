@@ -10,7 +10,8 @@ from pathlib import Path
 from typing import Callable
 
 import pytest
-from peer_support import Peer
+
+from tests.peers import Peer
 
 ZMQREPL = [sys.executable, "-m", "zmqrepl"]
 

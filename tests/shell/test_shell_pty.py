@@ -18,7 +18,8 @@ from typing import Callable, Iterator
 import pexpect
 import pyte
 import pytest
-from peer_support import Peer
+
+from tests.peers import Peer
 
 ROWS, COLS = 30, 120
 _ESCAPES = re.compile(rb"\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b[()][0-9A-Za-z]|\x1b[=>]")

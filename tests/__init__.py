@@ -1,0 +1,1 @@
+"""The zmqrepl tests. Shared fixtures: conftest.py; the pyzmq peers: peers/."""

@@ -1,0 +1,1 @@
+"""Interoperability with pyzmq peers in other processes."""

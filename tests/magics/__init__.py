@@ -1,0 +1,1 @@
+"""The %zmq magic tests, in an in-process IPython shell."""

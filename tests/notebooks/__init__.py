@@ -1,0 +1,1 @@
+"""The example notebooks, run by a real kernel."""

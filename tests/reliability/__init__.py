@@ -1,0 +1,1 @@
+"""Reliability and security: floods, shutdown, bad input, CURVE/ZAP, hostile peers."""

@@ -1,0 +1,41 @@
+"""Helpers shared by every test folder: bounded waits and the in-process IPython shell."""
+
+from __future__ import annotations
+
+import time
+from typing import Any, Callable
+
+__all__ = ["fresh_ipython", "unload_zmqrepl", "wait_for"]
+
+
+def wait_for(check: Callable[[], Any], timeout: float = 10.0, what: str = "condition") -> Any:
+    """``check()``'s first true value, polled every 20 ms; AssertionError after ``timeout`` s.
+    For states that have no event to wait on (a counter, a log, a table)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = check()
+        if value:
+            return value
+        if time.monotonic() >= deadline:
+            raise AssertionError(f"{what} not reached within {timeout} s (last: {value!r})")
+        time.sleep(0.02)
+
+
+def unload_zmqrepl(ip: Any) -> None:
+    """Unload the extension and forget any %config of it, so no test leaks into the next."""
+    for name in ("zmqrepl", "zmqrepl.magics"):
+        if name in ip.extension_manager.loaded:
+            ip.run_line_magic("unload_ext", name)
+    ip.config.pop("ZmqMagics", None)
+
+
+def fresh_ipython() -> Any:
+    """The process's InteractiveShell (one per process), without the extension loaded."""
+    from IPython.core.interactiveshell import InteractiveShell
+    from traitlets.config import Config
+
+    config = Config()
+    config.HistoryManager.hist_file = ":memory:"
+    ip = InteractiveShell.instance(config=config)
+    unload_zmqrepl(ip)
+    return ip
