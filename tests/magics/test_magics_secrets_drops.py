@@ -6,9 +6,11 @@ from __future__ import annotations
 import time
 from typing import Callable
 
-from magic_support import Peer, Shell, table_dicts, wait_for
-
+from tests.peers import Peer
+from tests.support import wait_for
 from zmqrepl.core import curve_keypair
+
+from .magic_support import Shell, table_dicts
 
 PeerFactory = Callable[..., Peer]
 PASSWORD = "correct-horse-battery-staple"

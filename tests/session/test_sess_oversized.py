@@ -9,8 +9,7 @@ from __future__ import annotations
 import time
 from typing import Callable
 
-from peer_support import Peer
-
+from tests.peers import Peer
 from zmqrepl.session import MonitorNotice, PeerDropped, Session
 from zmqrepl.session.links import GRACE
 from zmqrepl.session.render import dropped_line

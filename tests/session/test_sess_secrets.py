@@ -8,8 +8,8 @@ from pathlib import Path
 from typing import Callable
 
 import pytest
-from peer_support import Peer
 
+from tests.peers import Peer
 from zmqrepl.core import Option, curve_keypair
 from zmqrepl.session import CommandError, Session
 from zmqrepl.session.hidden import HIDDEN, carries_secret, option_text

@@ -15,10 +15,10 @@ import time
 from pathlib import Path
 from typing import Callable
 
-from peer_support import Peer
-from test_shell_pty import Shell, shell  # noqa: F401 - the pty fixture
-
+from tests.peers import Peer
 from zmqrepl.core import curve_keypair
+
+from .test_shell_pty import Shell, shell  # noqa: F401 - the pty fixture
 
 PASSWORD = "correct-horse-battery-staple"
 
