@@ -16,6 +16,7 @@ from .engine import Engine, wait
 from .entry import SocketEntry
 from .errors import CommandError, core_error
 from .events import EventLog, Message, Notice
+from .frames import FileLimit
 from .parser import Parsed, parse
 from .records import record_line
 from .render import short_value
@@ -51,7 +52,7 @@ class SessionCore:
 
     def execute(self, line: str) -> Result | None:
         """Run one command; raises CommandError (one line, with a hint)."""
-        parsed = parse(line)
+        parsed = parse(line, file_limit=self._file_limit)
         if parsed is None:
             return None
         if self._closed and parsed.command.name not in ("help", "version", "quit"):
@@ -102,6 +103,11 @@ class SessionCore:
             raise CommandError(f"no socket named {name!r} (open: {names})",
                                f"make one with: socket {name} TYPE")
         return entry
+
+    def _file_limit(self, name: str) -> FileLimit:
+        """The most an @path frame for socket ``name`` may hold: its maxmsgsize, if set."""
+        entry = self._entries.get(name)
+        return FileLimit.for_socket(name, entry.changed.get("maxmsgsize") if entry else None)
 
     def _background_error(self, exc: BaseException) -> None:
         text = exc.message if isinstance(exc, (ZMQError, CommandError)) else repr(exc)
