@@ -22,8 +22,8 @@ from .utf8 import decode_utf8
 __all__ = ["MAX_SCRIPT", "MAX_SCRIPT_LINE", "MAX_SOURCE_DEPTH", "ToolCommands"]
 
 MAX_SOURCE_DEPTH = 8
-MAX_SCRIPT = 1024 * 1024        # a script is commands typed ahead, not data
-MAX_SCRIPT_LINE = 256 * 1024    # characters; a frame this long belongs in an @file
+MAX_SCRIPT = 4 * 1024 * 1024    # a script is commands typed ahead, not data
+MAX_SCRIPT_LINE = 1024 * 1024    # characters; a longer frame belongs in an @file
 
 
 class _SourceError(CommandError):

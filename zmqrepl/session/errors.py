@@ -24,9 +24,9 @@ def core_error(text: str, fallback_hint: str) -> CommandError:
     return CommandError(text, fallback_hint)
 
 
-def clip(text: str, limit: int = 40) -> str:
-    """``text`` quoted for a message, cut to ``limit`` characters: a pasted megabyte
-    must not come back whole in an error line."""
-    if len(text) <= limit:
-        return repr(text)
-    return repr(text[:limit]) + f"… ({len(text)} characters)"
+def clip(text: str, limit: int = 40, *, quoted: bool = True) -> str:
+    """``text`` (quoted by repr) for a message, cut to ``limit`` characters: a pasted
+    megabyte must not come back whole in an error line."""
+    shown = text if len(text) <= limit else text[:limit]
+    shown = repr(shown) if quoted else shown
+    return shown if len(text) <= limit else shown + f"… ({len(text)} characters)"

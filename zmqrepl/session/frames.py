@@ -44,6 +44,7 @@ class FileLimit:
         return cls()
 
 
+_MARKS = set("0hHbBjJ@")  # first letters of 0x, hex:, b64:, json:, @path
 _UTF8_HINT = "frames are sent as UTF-8; write odd bytes as 0x... or b64:..."
 
 
@@ -55,6 +56,8 @@ def parse_frame(token: Token, limit: FileLimit | None = None) -> bytes:
 
 
 def parse_frame_text(text: str, limit: FileLimit | None = None, offset: int = 0) -> bytes:
+    if text[:1] not in _MARKS:  # plain text: the common case, kept short for long lines of words
+        return encode_utf8(text, "frame at", _UTF8_HINT, offset)
     lower = text.lower()
     if lower.startswith("0x") or lower.startswith("hex:"):
         digits = text[2:] if lower.startswith("0x") else text[4:]

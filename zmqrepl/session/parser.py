@@ -116,7 +116,8 @@ def _split_flags(command: Command, tokens: list[Token]) -> tuple[list[Token], di
         flag = known.get(name)
         if flag is None:
             choices = ", ".join("--" + f for f in known) or "none"
-            raise CommandError(f"{command.name} has no option {clip('--' + name)}", f"its options: {choices}")
+            raise CommandError(f"{command.name} has no option {clip('--' + name, quoted=False)}",
+                               f"its options: {choices}")
         if flag.kind is ArgKind.SWITCH:
             flags[name] = True
             i += 1
@@ -167,7 +168,10 @@ def parse(line: str, *, file_limit: Callable[[str], FileLimit] | None = None) ->
         if arg.kind is ArgKind.FRAME and file_limit is not None and parsed.args.get("NAME"):
             limit = file_limit(parsed.args["NAME"])
         if arg.repeat:
-            parsed.args[arg.name] = [_convert(arg, t, command, limit) for t in words[i:]]
+            if arg.kind is ArgKind.FRAME:  # the many-words case: straight to the frames
+                parsed.args[arg.name] = [parse_frame(t, limit) for t in words[i:]]
+            else:
+                parsed.args[arg.name] = [_convert(arg, t, command, limit) for t in words[i:]]
             break
         if i < len(words):
             parsed.args[arg.name] = _convert(arg, words[i], command, limit)
