@@ -16,9 +16,15 @@ from typing import Callable
 
 from ..core import Option, SocketType, ValueType
 from .commands import ALIASES, COMMANDS, FORMATS, Arg, ArgKind, Command, lookup
-from .tokens import Token, tokenize
+from .tokens import Token, last_command, tokenize
 
-__all__ = ["Candidate", "CompletionContext", "Span", "classify", "complete", "current_command"]
+__all__ = ["LONG_LINE", "Candidate", "CompletionContext", "Span", "classify", "complete", "current_command"]
+
+# Completion and highlighting run on every key press: past this many characters (a
+# paste, not typing) they give up, so a pasted megabyte costs one look at its length.
+LONG_LINE = 4096
+# The completer still finds the command the cursor is in (after the last ';') up to here.
+LONG_TEXT = 64 * 1024
 
 ENDPOINT_TEMPLATES = ("tcp://127.0.0.1:", "tcp://*:", "ipc:///tmp/", "inproc://")
 SOCKET_TYPE_NAMES = sorted([t.name.lower() for t in SocketType] + ["xreq", "xrep"])
@@ -49,7 +55,8 @@ def _words_before(text: str) -> tuple[list[Token], str]:
 
 
 def current_command(text: str) -> Command | None:
-    tokens = tokenize(text, partial=True)
+    """The command named by the first word of ``text`` (only its start is looked at)."""
+    tokens = tokenize(text[:LONG_LINE], partial=True)
     return lookup(tokens[0].text) if tokens else None
 
 
@@ -138,6 +145,11 @@ def _choices(kind: ArgKind, word: str, words: list[Token], ctx: CompletionContex
 
 def complete(text: str, ctx: CompletionContext) -> list[Candidate]:
     """Candidates for the word at the end of ``text`` (the text before the cursor)."""
+    if len(text) > LONG_TEXT:
+        return []
+    _start, text = last_command(text)
+    if len(text) > LONG_LINE:
+        return []
     words, word = _words_before(text)
     start = -len(word)
     if not words:
@@ -169,7 +181,10 @@ class Span:
 
 
 def classify(line: str, known_sockets: set[str] | None = None) -> list[Span]:
-    """Highlighting spans for a line, from the same grammar as the parser."""
+    """Highlighting spans for a line, from the same grammar as the parser (none past
+    LONG_LINE characters: the line shows plain)."""
+    if len(line) > LONG_LINE:
+        return []
     tokens = tokenize(line, partial=True)
     if not tokens:
         return []

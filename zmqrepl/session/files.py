@@ -24,7 +24,7 @@ from typing import IO, Iterator
 
 from .errors import CommandError
 
-__all__ = ["BoundedLines", "human_size", "open_append", "open_regular", "read_bounded"]
+__all__ = ["BoundedLines", "human_size", "open_append", "open_regular", "read_bounded", "read_tail"]
 
 _KINDS = ((stat.S_ISDIR, "a directory"), (stat.S_ISCHR, "a character device"),
           (stat.S_ISBLK, "a block device"), (stat.S_ISFIFO, "a FIFO (named pipe)"),
@@ -66,6 +66,28 @@ def open_regular(path: str, what: str, hint: str) -> tuple[int, int]:
         os.close(fd)
         raise CommandError(f"{what} is not a regular file (it is {_kind(st.st_mode)})", _ODD_HINT)
     return fd, st.st_size
+
+
+def read_tail(path: str, cap: int, what: str, hint: str) -> bytes:
+    """The last ``cap`` bytes (at most) of regular file ``path``: for a log that may grow
+    without end (history), where the newest part is what matters."""
+    fd, size = open_regular(path, what, hint)
+    try:
+        if size > cap:
+            os.lseek(fd, size - cap, os.SEEK_SET)
+        chunks: list[bytes] = []
+        total = 0
+        while total < cap:
+            chunk = os.read(fd, min(_CHUNK, cap - total))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            total += len(chunk)
+    except OSError as exc:
+        raise CommandError(f"cannot read {what}: {exc.strerror}", hint) from None
+    finally:
+        os.close(fd)
+    return b"".join(chunks)
 
 
 def open_append(path: str, what: str, hint: str) -> IO[str]:

@@ -16,7 +16,7 @@ from typing import NamedTuple
 
 from .errors import CommandError
 
-__all__ = ["MAX_WORDS", "Token", "split_commands", "tokenize", "unescape"]
+__all__ = ["MAX_WORDS", "Token", "last_command", "split_commands", "tokenize", "unescape"]
 
 MAX_WORDS = 100_000  # words in one command (a message of 100000 parts is already far-fetched)
 
@@ -146,9 +146,10 @@ def _closing_quote(line: str, q: int) -> int:
     return m.end() - 1 if m else -1
 
 
-def split_commands(text: str) -> list[str]:
-    """Split on ``;`` and newlines outside quotes (and drop ``#`` comments)."""
-    out: list[str] = []
+def _command_starts(text: str) -> tuple[list[tuple[int, int]], int]:
+    """Spans (start, end) of the finished commands of ``text`` (split on ``;`` and newlines
+    outside quotes, ``#`` comments cut off), and where the last, unfinished one starts."""
+    spans: list[tuple[int, int]] = []
     start = i = 0  # start: where the current command began
     n = len(text)
     while True:
@@ -170,13 +171,27 @@ def split_commands(text: str) -> list[str]:
                 i = j + 1
         elif ch == "#":
             if j == start or text[j - 1].isspace():
-                out.append(text[start:j])
+                spans.append((start, j))
                 end = text.find("\n", j)
                 start = i = n if end < 0 else end + 1
             else:
                 i = j + 1
         else:  # ; or a newline
-            out.append(text[start:j])
+            spans.append((start, j))
             start = i = j + 1
-    out.append(text[start:])
+    return spans, start
+
+
+def split_commands(text: str) -> list[str]:
+    """Split on ``;`` and newlines outside quotes (and drop ``#`` comments)."""
+    spans, last = _command_starts(text)
+    out = [text[a:b] for a, b in spans]
+    out.append(text[last:])
     return [line for line in out if line.strip() and not line.lstrip().startswith("#")]
+
+
+def last_command(text: str) -> tuple[int, str]:
+    """Where the last command of ``text`` starts, and its text (completion: the command
+    the cursor is in, given the text before the cursor). Inside a comment: ``(len, "")``."""
+    _spans, last = _command_starts(text)
+    return last, text[last:]

@@ -6,7 +6,7 @@ import sys
 
 from prompt_toolkit import PromptSession
 from prompt_toolkit.auto_suggest import AutoSuggestFromHistory
-from prompt_toolkit.history import FileHistory, History, InMemoryHistory
+from prompt_toolkit.history import History, InMemoryHistory
 from prompt_toolkit.patch_stdout import patch_stdout
 
 from ..demo import DemoPublisher
@@ -14,6 +14,7 @@ from ..session import CommandError, Session
 from .app import DEMO_HINT, run_line
 from .completer import SessionCompleter, SessionLexer
 from .config import Settings, history_path
+from .history import ShellHistory
 from .printer import Colours, EventPrinter
 from .style import STYLE
 from .toolbar import toolbar
@@ -25,8 +26,7 @@ def _history() -> History:
     path = history_path()
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.touch(exist_ok=True)
-        return FileHistory(str(path))
+        return ShellHistory(path)
     except OSError:
         return InMemoryHistory()
 
