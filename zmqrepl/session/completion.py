@@ -18,13 +18,14 @@ from ..core import Option, SocketType, ValueType
 from .commands import ALIASES, COMMANDS, FORMATS, Arg, ArgKind, Command, lookup
 from .tokens import Token, last_command, tokenize
 
-__all__ = ["LONG_LINE", "Candidate", "CompletionContext", "Span", "classify", "complete", "current_command"]
+__all__ = ["LONG_COMPLETION", "LONG_LINE", "Candidate", "CompletionContext", "Span", "classify", "complete",
+           "current_command"]
 
-# Completion and highlighting run on every key press: past this many characters (a
-# paste, not typing) they give up, so a pasted megabyte costs one look at its length.
-LONG_LINE = 4096
-# The completer still finds the command the cursor is in (after the last ';') up to here.
-LONG_TEXT = 64 * 1024
+# Completion runs on every key press and highlighting on every redraw, each over the
+# whole line: past these sizes (a paste, not typing) they give up, so a long line costs
+# one look at its length, and typing a long line stays linear.
+LONG_LINE = 4096      # highlighting; the toolbar's hint reads only this much
+LONG_COMPLETION = 1024  # text before the cursor that completion reads
 
 ENDPOINT_TEMPLATES = ("tcp://127.0.0.1:", "tcp://*:", "ipc:///tmp/", "inproc://")
 SOCKET_TYPE_NAMES = sorted([t.name.lower() for t in SocketType] + ["xreq", "xrep"])
@@ -145,11 +146,9 @@ def _choices(kind: ArgKind, word: str, words: list[Token], ctx: CompletionContex
 
 def complete(text: str, ctx: CompletionContext) -> list[Candidate]:
     """Candidates for the word at the end of ``text`` (the text before the cursor)."""
-    if len(text) > LONG_TEXT:
+    if len(text) > LONG_COMPLETION:
         return []
     _start, text = last_command(text)
-    if len(text) > LONG_LINE:
-        return []
     words, word = _words_before(text)
     start = -len(word)
     if not words:
