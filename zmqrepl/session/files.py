@@ -27,18 +27,19 @@ from .errors import CommandError
 __all__ = ["BoundedLines", "human_size", "open_append", "open_regular", "read_bounded", "read_tail"]
 
 _KINDS = ((stat.S_ISDIR, "a directory"), (stat.S_ISCHR, "a character device"),
-          (stat.S_ISBLK, "a block device"), (stat.S_ISFIFO, "a FIFO (named pipe)"),
+          (stat.S_ISBLK, "a block device"), (stat.S_ISFIFO, "a FIFO"),
           (stat.S_ISSOCK, "a socket"))
 _CHUNK = 1024 * 1024
 _ODD_HINT = "only regular files are read (a device or a pipe may never end); copy what you need into a file"
 
 
 def human_size(n: int) -> str:
+    """``n`` bytes for a message: "64 MiB" when exact, else every byte ("2,000 bytes"), so a
+    size just over a limit never rounds to the limit itself."""
     for unit, size in (("GiB", 1 << 30), ("MiB", 1 << 20), ("KiB", 1 << 10)):
-        if n >= size:
-            value = n / size
-            return f"{value:.0f} {unit}" if value == int(value) or value >= 10 else f"{value:.1f} {unit}"
-    return f"{n} bytes"
+        if n >= size and n % size == 0:
+            return f"{n // size} {unit}"
+    return f"{n:,} bytes"
 
 
 def _kind(mode: int) -> str:
@@ -106,18 +107,25 @@ def open_append(path: str, what: str, hint: str) -> IO[str]:
                      | os.O_NOCTTY, 0o666)
     except OSError as exc:
         raise CommandError(f"cannot write {what}: {exc.strerror}", hint) from None
-    st = os.fstat(fd)
-    if not stat.S_ISREG(st.st_mode):
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            raise CommandError(f"{what} is not a regular file (it is {_kind(st.st_mode)})",
+                               "write to a regular file (a new path makes one)")
+        os.set_blocking(fd, True)
+        return open(fd, "a", encoding="utf-8")
+    except OSError as exc:  # e.g. /proc files: regular, but they refuse to seek or append
         os.close(fd)
-        raise CommandError(f"{what} is not a regular file (it is {_kind(st.st_mode)})",
-                           "write to a regular file (a new path makes one)")
-    os.set_blocking(fd, True)
-    return open(fd, "a", encoding="utf-8")
+        raise CommandError(f"cannot write {what}: {exc.strerror}", hint) from None
+    except CommandError:
+        os.close(fd)
+        raise
 
 
 def _too_big(what: str, size: int | None, limit: str, hint: str) -> CommandError:
-    told = f"is {human_size(size)}" if size is not None else "is"
-    return CommandError(f"{what} {told}, larger than {limit}", hint)
+    if size is None:  # found by reading: the file grew, or its size says 0 (/proc)
+        return CommandError(f"{what} is larger than {limit}", hint)
+    return CommandError(f"{what} is {human_size(size)}, larger than {limit}", hint)
 
 
 def read_bounded(path: str, cap: int, what: str, limit: str, hint: str, *,
