@@ -174,17 +174,18 @@ class MessageCommands(SessionCore):
                     return run.stop(self, f"stopped after {run.sent} messages: {exc.message}")
                 if run.pending is None:
                     return run.stop(self, f"done: {run.sent} messages sent", error=False)
-            due = run.due(run.pending[0])
-            if due > now:
-                break
             if entry.socket.closed:
                 return run.stop(self, f"stopped after {run.sent} of {run.count} messages: "
                                       f"{entry.name} was closed")
+            due = run.due(run.pending[0])
+            if due > now:
+                break
             try:
                 entry.socket.send_multipart(run.pending[1], nonblocking=True)
             except Again:
-                # No room now: keep the order and try again shortly, but not for ever.
-                if now - run.progress_at > DEFAULT_SEND_TIMEOUT_MS / 1000:
+                # No room now: keep the order and try again shortly, but not for ever (counted
+                # from when this message fell due, or from the last one sent, if later).
+                if now - max(run.progress_at, due) > DEFAULT_SEND_TIMEOUT_MS / 1000:
                     return run.stop(self, f"stopped after {run.sent} of {run.count} messages: no "
                                           f"peer took one for {DEFAULT_SEND_TIMEOUT_MS} ms")
                 due = now + 0.002
@@ -194,7 +195,9 @@ class MessageCommands(SessionCore):
             run.sent += 1
             run.pending = None
             run.progress_at = now
-        self.engine.call_later(max(0.002, due - time.monotonic()), lambda: self._replay_step(run))
+        # Wake at least twice a second, so a socket closed during a long gap ends the replay now.
+        delay = min(max(0.002, due - time.monotonic()), 0.5)
+        self.engine.call_later(delay, lambda: self._replay_step(run))
 
 
 @dataclass(eq=False)
