@@ -80,8 +80,13 @@ def parse_frame_text(text: str, limit: FileLimit | None = None, offset: int = 0)
                                "quote the whole literal: 'json:{\"a\": 1}'") from None
         # ensure_ascii=False keeps text readable, but a "\ud800" escape decodes to a lone
         # surrogate that UTF-8 cannot hold.
-        return encode_utf8(json.dumps(value, separators=(",", ":"), ensure_ascii=False),
-                           "JSON frame at", "a JSON string cannot hold a lone surrogate", offset)
+        compact = json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+        try:
+            return compact.encode("utf-8")
+        except UnicodeEncodeError as exc:
+            raise CommandError(f"JSON frame at column {offset + 1} holds U+{ord(compact[exc.start]):04X}, "
+                               "a lone surrogate, which UTF-8 cannot carry",
+                               "escape surrogates only in pairs, e.g. \\ud83d\\ude00") from None
     if text.startswith("@") and len(text) > 1:
         return _read_file(text, limit or FileLimit())
     return encode_utf8(text, "frame at", _UTF8_HINT, offset)
