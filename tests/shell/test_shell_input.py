@@ -150,3 +150,19 @@ def test_config_file_that_is_a_fifo_or_bad_utf8(tmp_path: Path) -> None:
     assert proc.returncode == 0
     assert proc.stderr.decode().startswith(f"warning: ignoring {config}/config.ini line 2 column 11: "
                                            "byte 0xff is not valid UTF-8")
+
+
+@pytest.mark.parametrize("device", ["/dev/zero", "/dev/urandom"])
+def test_a_device_as_stdin_is_read_a_line_at_a_time_bounded(tmp_path: Path, device: str) -> None:
+    wrapper = ("import resource, subprocess, sys, json\n"
+               "with open(sys.argv[1], 'rb') as stdin:\n"
+               "    p = subprocess.run(sys.argv[2:], stdin=stdin, capture_output=True)\n"
+               "print(json.dumps([p.returncode, p.stderr.decode('utf-8', 'replace'), "
+               "resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss // 1024]))\n")
+    proc = subprocess.run([sys.executable, "-c", wrapper, device, *ZMQREPL], capture_output=True,
+                          text=True, timeout=HANG, env=env_for(tmp_path))
+    code, err, peak_mb = json.loads(proc.stdout)
+    print(f"stdin from {device}: peak RSS {peak_mb} MB: {err.strip()[:80]}")
+    assert code == 1 and len(err.strip().splitlines()) == 1 and "Traceback" not in err
+    assert err.startswith("error: stdin line ")  # too long (zeros) or not UTF-8 (random bytes)
+    assert peak_mb < 200

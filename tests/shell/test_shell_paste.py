@@ -21,8 +21,8 @@ PASTE_START, PASTE_END = b"\x1b[200~", b"\x1b[201~"
 
 class Screen:
     def __init__(self, tmp_path: Path) -> None:
-        env = dict(os.environ, TERM="xterm", PROMPT_TOOLKIT_NO_CPR="1", XDG_STATE_HOME=str(tmp_path / "state"),
-                   XDG_CONFIG_HOME=str(tmp_path / "config"))
+        env = dict(os.environ, TERM="xterm", PROMPT_TOOLKIT_NO_CPR="1",
+                   XDG_STATE_HOME=str(tmp_path / "state"), XDG_CONFIG_HOME=str(tmp_path / "config"))
         env.pop("ZMQREPL_DEBUG", None)
         self.child = pexpect.spawn(sys.executable, ["-m", "zmqrepl"], env=env, dimensions=(30, 120),
                                    cwd=str(tmp_path), timeout=HANG,
