@@ -69,7 +69,9 @@ _PREFIXES = ("json:", "hex:", "b64:")
 _PREFIXED = re.compile(r"(?:json|hex|b64):(?=[\"'])")
 # From just after an opening quote to just after its closing quote.
 _DOUBLE_BODY = re.compile(r'[^"\\]*(?:\\[\s\S][^"\\]*)*"')
-_SPECIAL = re.compile(r"[\\\"';\n#]")
+_QUOTEISH = re.compile(r"[\\\"'#]")
+_SEPARATOR = re.compile(r"[;\n]")
+_QUOTE_RUN = re.compile(r"[\"']+")
 
 
 # One word: a comment's start, a quoted word (maybe after a frame prefix, maybe with text
@@ -146,46 +148,52 @@ def _closing_quote(line: str, q: int) -> int:
     return m.end() - 1 if m else -1
 
 
-def _command_starts(text: str) -> tuple[list[tuple[int, int]], int]:
-    """Spans (start, end) of the finished commands of ``text`` (split on ``;`` and newlines
-    outside quotes, ``#`` comments cut off), and where the last, unfinished one starts."""
-    spans: list[tuple[int, int]] = []
-    start = i = 0  # start: where the current command began
+def _command_starts(text: str) -> tuple[list[str], int]:
+    """The finished commands of ``text`` (split on ``;`` and newlines outside quotes, ``#``
+    comments cut off), and where the last, unfinished one starts.
+
+    Only quotes, backslashes and ``#`` are looked at one by one; the plain text between
+    them is split on separators by ``re.split`` in one call.
+    """
+    out: list[str] = []
+    start = i = 0  # start: where the current command began; i: where scanning goes on
     n = len(text)
     while True:
-        m = _SPECIAL.search(text, i)
+        m = _QUOTEISH.search(text, i)
+        j = m.start() if m else n
+        if _SEPARATOR.search(text, i, j):
+            parts = _SEPARATOR.split(text[i:j])
+            out.append(text[start:i] + parts[0])
+            out.extend(parts[1:-1])
+            start = j - len(parts[-1])
         if m is None:
             break
-        j = m.start()
         ch = text[j]
+        word_start = j == start or text[j - 1].isspace()
         if ch == "\\":
             i = j + 2
-        elif ch in "\"'":
-            # The same rule as tokenize: a quote opens text at a word's start or after a prefix.
-            if j == start or text[j - 1].isspace() or text.endswith(_PREFIXES, start, j):
-                close = _closing_quote(text, j)
-                if close < 0:
-                    break  # unclosed: the rest is this command; tokenize will say so
-                i = close + 1
-            else:
-                i = j + 1
         elif ch == "#":
-            if j == start or text[j - 1].isspace():
-                spans.append((start, j))
+            if word_start:
+                out.append(text[start:j])
                 end = text.find("\n", j)
                 start = i = n if end < 0 else end + 1
             else:
                 i = j + 1
-        else:  # ; or a newline
-            spans.append((start, j))
-            start = i = j + 1
-    return spans, start
+        elif word_start or text.endswith(_PREFIXES, start, j):
+            # The same rule as tokenize: a quote opens text at a word's start or after a prefix.
+            close = _closing_quote(text, j)
+            if close < 0:
+                break  # unclosed: the rest is this command; tokenize will say so
+            i = close + 1
+        else:
+            run = _QUOTE_RUN.match(text, j)  # quotes inside a word are plain characters
+            i = run.end() if run else j + 1
+    return out, start
 
 
 def split_commands(text: str) -> list[str]:
     """Split on ``;`` and newlines outside quotes (and drop ``#`` comments)."""
-    spans, last = _command_starts(text)
-    out = [text[a:b] for a, b in spans]
+    out, last = _command_starts(text)
     out.append(text[last:])
     return [line for line in out if line.strip() and not line.lstrip().startswith("#")]
 
@@ -193,5 +201,5 @@ def split_commands(text: str) -> list[str]:
 def last_command(text: str) -> tuple[int, str]:
     """Where the last command of ``text`` starts, and its text (completion: the command
     the cursor is in, given the text before the cursor). Inside a comment: ``(len, "")``."""
-    _spans, last = _command_starts(text)
+    _done, last = _command_starts(text)
     return last, text[last:]
