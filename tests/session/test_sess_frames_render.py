@@ -78,7 +78,7 @@ def test_file_frames(tmp_path: Path) -> None:
     ("0xabc", "invalid hex"), ("0xzz", "invalid hex"), ("hex:0g", "invalid hex"),
     ("b64:@@@", "invalid base64"), ("b64:abc", "invalid base64"),
     ("json:{bad", "invalid JSON"), ("json:'{\"a\": }'", "invalid JSON"), ("json:", "invalid JSON"),
-    ("@/nonexistent/zmqrepl/file", "cannot read frame file"),
+    ("@/nonexistent/zmqrepl/file", "cannot read @/nonexistent/zmqrepl/file: No such file"),
 ])
 def test_invalid_literals(literal: str, what: str) -> None:
     with pytest.raises(CommandError) as info:
@@ -89,7 +89,7 @@ def test_invalid_literals(literal: str, what: str) -> None:
 
 
 def test_directory_is_not_a_frame_file(tmp_path: Path) -> None:
-    with pytest.raises(CommandError, match="cannot read frame file"):
+    with pytest.raises(CommandError, match=r"is not a regular file \(it is a directory\)"):
         parse_frame_text(f"@{tmp_path}")
 
 

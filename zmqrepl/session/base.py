@@ -19,6 +19,7 @@ from .engine import Engine, wait
 from .entry import SocketEntry
 from .errors import CommandError, core_error
 from .events import EventLog, Message, MonitorNotice, Notice, PeerDropped
+from .frames import FileLimit
 from .hidden import option_text
 from .links import GRACE
 from .parser import Parsed, parse
@@ -62,7 +63,7 @@ class SessionCore:
 
     def execute(self, line: str) -> Result | None:
         """Run one command; raises CommandError (one line, with a hint)."""
-        parsed = parse(line)
+        parsed = parse(line, file_limit=self._file_limit)
         if parsed is None:
             return None
         if self._closed and parsed.command.name not in ("help", "version", "quit"):
@@ -114,6 +115,11 @@ class SessionCore:
             raise CommandError(f"no socket named {name!r} (open: {names})",
                                f"make one with: socket {name} TYPE")
         return entry
+
+    def _file_limit(self, name: str) -> FileLimit:
+        """The most an @path frame for socket ``name`` may hold: its maxmsgsize, if set."""
+        entry = self._entries.get(name)
+        return FileLimit.for_socket(name, entry.changed.get("maxmsgsize") if entry else None)
 
     def _background_error(self, exc: BaseException) -> None:
         text = exc.message if isinstance(exc, (ZMQError, CommandError)) else repr(exc)

@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
-import os
 import time
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, Iterator
 
 from ..core import Again
 from .base import SessionCore
 from .entry import SocketEntry
 from .errors import CommandError
 from .events import Message, Notice
+from .files import open_append
 from .parser import Parsed
-from .records import read_records
+from .records import iter_records
 from .results import (
+    DEFAULT_SEND_TIMEOUT_MS,
     Result,
 )
 
@@ -111,10 +113,7 @@ class MessageCommands(SessionCore):
             return Result("record", None, [f"{entry.name}: recording stopped"])
         if not path:
             raise CommandError("record needs a FILE (or --stop)", "record NAME FILE")
-        try:
-            fh = open(os.path.expanduser(path), "a", encoding="utf-8")
-        except OSError as exc:
-            raise CommandError(f"cannot write {path}: {exc.strerror}", "pick a writable path") from None
+        fh = open_append(path, path, "pick a writable path")
 
         def start() -> None:
             self._stop_record(entry)
@@ -129,35 +128,82 @@ class MessageCommands(SessionCore):
         entry = self._entry(p.args["NAME"])
         path: str = p.args["FILE"]
         speed: float = p.flags["speed"]
-        try:
-            with open(os.path.expanduser(path), encoding="utf-8") as fh:
-                records = read_records(fh, path)
-        except OSError as exc:
-            raise CommandError(f"cannot read {path}: {exc.strerror}", "replay FILE NAME") from None
-        if not records:
+        # A first pass checks the whole file and measures it; the replay reads it again as
+        # it goes, so memory holds one message, not the file.
+        count, first_t, last_t = 0, 0.0, 0.0
+        for t, _frames in iter_records(path):
+            if not count:
+                first_t = t
+            count, last_t = count + 1, t
+        if not count:
             return Result("replay", 0, [f"{path} holds no messages"])
-        start_t = records[0][0]
-        plan = [((t - start_t) / speed if speed > 0 else 0.0, frames) for t, frames in records]
-        self.engine.submit(lambda: self._replay_step(entry, plan, 0, time.monotonic(), path))
-        span = plan[-1][0]
-        return Result("replay", len(plan), [f"replaying {len(plan)} messages from {path} to "
-                                            f"{entry.name} over {span:.1f} s"])
+        run = _Replay(entry, path, count, iter_records(path), first_t, speed)
+        self.engine.submit(lambda: self._replay_step(run))
+        span = (last_t - first_t) / speed if speed > 0 else 0.0
+        return Result("replay", count, [f"replaying {count} messages from {path} to "
+                                        f"{entry.name} over {span:.1f} s"])
 
-    def _replay_step(self, entry: SocketEntry, plan: list[tuple[float, list[bytes]]], index: int,
-                     started: float, path: str) -> None:
+    def _replay_step(self, run: _Replay) -> None:
+        entry = run.entry
         now = time.monotonic()
-        while index < len(plan) and started + plan[index][0] <= now:
+        while True:
+            if run.pending is None:
+                try:
+                    run.pending = next(run.records, None)
+                except CommandError as exc:  # the file changed since it was checked
+                    return run.stop(self, f"stopped after {run.sent} messages: {exc.message}")
+                if run.pending is None:
+                    return run.stop(self, f"done: {run.sent} messages sent", error=False)
             if entry.socket.closed:
-                self.events.push(Notice(f"replay of {path} stopped: {entry.name} was closed", True))
-                return
+                return run.stop(self, f"stopped after {run.sent} of {run.count} messages: "
+                                      f"{entry.name} was closed")
+            due = run.due(run.pending[0])
+            if due > now:
+                break
             try:
-                entry.socket.send_multipart(plan[index][1], nonblocking=True)
+                entry.socket.send_multipart(run.pending[1], nonblocking=True)
             except Again:
-                break  # no room now: try again shortly, keeping the order
+                # No room now: keep the order and try again shortly, but not for ever (counted
+                # from when this message fell due, or from the last one sent, if later).
+                if now - max(run.progress_at, due) > DEFAULT_SEND_TIMEOUT_MS / 1000:
+                    return run.stop(self, f"stopped after {run.sent} of {run.count} messages: no "
+                                          f"peer took one for {DEFAULT_SEND_TIMEOUT_MS} ms")
+                due = now + 0.002
+                break
             entry.sent += 1
-            index += 1
-        if index >= len(plan):
-            self.events.push(Notice(f"replay of {path} to {entry.name} done: {len(plan)} messages sent"))
-            return
-        delay = max(0.002, started + plan[index][0] - time.monotonic())
-        self.engine.call_later(delay, lambda: self._replay_step(entry, plan, index, started, path))
+            entry.bytes_out += sum(len(f) for f in run.pending[1])
+            run.sent += 1
+            run.pending = None
+            run.progress_at = now
+        # Wake at least twice a second, so a socket closed during a long gap ends the replay now.
+        delay = min(max(0.002, due - time.monotonic()), 0.5)
+        self.engine.call_later(delay, lambda: self._replay_step(run))
+
+
+@dataclass(eq=False)
+class _Replay:
+    """A replay in progress: the file is read as the messages fall due."""
+
+    entry: SocketEntry
+    path: str
+    count: int
+    records: Iterator[tuple[float, list[bytes]]]
+    first_t: float
+    speed: float
+    sent: int = 0
+    pending: tuple[float, list[bytes]] | None = None
+    progress_at: float = 0.0
+    started: float = 0.0
+
+    def __post_init__(self) -> None:
+        self.started = self.progress_at = time.monotonic()
+
+    def due(self, t: float) -> float:
+        """When a message recorded at ``t`` is sent (monotonic clock)."""
+        return self.started + ((t - self.first_t) / self.speed if self.speed > 0 else 0.0)
+
+    def stop(self, session: MessageCommands, how: str, error: bool = True) -> None:
+        close = getattr(self.records, "close", None)
+        if close is not None:
+            close()
+        session.events.push(Notice(f"replay of {self.path} to {self.entry.name} {how}", error))

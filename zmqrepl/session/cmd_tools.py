@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import platform
 import time
 
@@ -11,14 +10,24 @@ from ..core import curve_keypair
 from .base import SessionCore
 from .commands import COMMANDS
 from .errors import CommandError
+from .files import human_size, read_bounded
 from .parser import Parsed
 from .render import help_lines
 from .results import (
     Result,
 )
 from .tokens import split_commands
+from .utf8 import decode_utf8
 
-__all__ = ["ToolCommands"]
+__all__ = ["MAX_SCRIPT", "MAX_SCRIPT_LINE", "MAX_SOURCE_DEPTH", "ToolCommands"]
+
+MAX_SOURCE_DEPTH = 8
+MAX_SCRIPT = 4 * 1024 * 1024    # a script is commands typed ahead, not data
+MAX_SCRIPT_LINE = 1024 * 1024    # characters; a longer frame belongs in an @file
+
+
+class _SourceError(CommandError):
+    """An error already located at a file and line of a source file."""
 
 
 class ToolCommands(SessionCore):
@@ -56,22 +65,30 @@ class ToolCommands(SessionCore):
 
     def _cmd_source(self, p: Parsed) -> Result:
         path: str = p.args["FILE"]
-        if self._source_depth >= 8:
-            raise CommandError("source files nest more than 8 deep", "check for a file that sources itself")
-        try:
-            with open(os.path.expanduser(path), encoding="utf-8") as fh:
-                text = fh.read()
-        except OSError as exc:
-            raise CommandError(f"cannot read {path}: {exc.strerror}", "source FILE") from None
+        if self._source_depth >= MAX_SOURCE_DEPTH:
+            raise CommandError(f"source files nest more than {MAX_SOURCE_DEPTH} deep",
+                               "check for a file that sources itself")
+        data = read_bounded(path, MAX_SCRIPT, f"source file {path}",
+                            f"the {human_size(MAX_SCRIPT)} limit for scripts", "source FILE")
+        text = decode_utf8(data, path, "save the script as UTF-8")
+        lines = text.splitlines()
+        for number, line in enumerate(lines, 1):
+            if len(line) > MAX_SCRIPT_LINE:
+                raise CommandError(f"{path} line {number} is longer than {MAX_SCRIPT_LINE} characters",
+                                   "split it into shorter commands")
         out = Result("source", [])
         self._source_depth += 1
         try:
-            for number, line in enumerate(text.splitlines(), 1):
+            for number, line in enumerate(lines, 1):
                 for command in split_commands(line):
                     try:
                         result = self.execute(command)
                     except CommandError as exc:
-                        raise CommandError(f"{path}:{number}: {exc.message}", exc.hint) from None
+                        # Said where once, at the innermost file: nested sources do not
+                        # stack eight "a.zmq:1:" prefixes on one line.
+                        if isinstance(exc, _SourceError):
+                            raise
+                        raise _SourceError(f"{path}:{number}: {exc.message}", exc.hint) from None
                     if result is not None:
                         out.value.append(result)
                         out.lines.extend(result.lines)

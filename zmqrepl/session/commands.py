@@ -136,8 +136,8 @@ _TABLE = [
     _cmd("send", "send one multipart message, one frame per argument",
          Arg("NAME", S), Arg("FRAME", ArgKind.FRAME, repeat=True),
          details="Frames: word or \"quoted text\" (UTF-8, backslash escapes), 0x0a0b or hex:0a0b, "
-                 "b64:AAEC, json:{\"a\":1} (checked and compacted), @path (file contents), \"\" "
-                 "(an empty frame).",
+                 "b64:AAEC, json:{\"a\":1} (checked and compacted), @path (a regular file's contents, "
+                 "at most the socket's maxmsgsize), \"\" (an empty frame).",
          examples=("send r hello", 'send d "" "two words" 0xff00', 'send p json:{"n":1}')),
     _cmd("recv", "wait for messages on a socket and show them", Arg("NAME", S),
          flags=(_TIMEOUT, Flag("count", ArgKind.INT, "how many messages to wait for", 1), _FORMAT),

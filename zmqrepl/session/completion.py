@@ -16,9 +16,16 @@ from typing import Callable
 
 from ..core import Option, SocketType, ValueType
 from .commands import ALIASES, COMMANDS, FORMATS, Arg, ArgKind, Command, lookup
-from .tokens import Token, tokenize
+from .tokens import Token, last_command, tokenize
 
-__all__ = ["Candidate", "CompletionContext", "Span", "classify", "complete", "current_command"]
+__all__ = ["LONG_COMPLETION", "LONG_LINE", "Candidate", "CompletionContext", "Span", "classify", "complete",
+           "current_command"]
+
+# Completion runs on every key press and highlighting on every redraw, each over the
+# whole line: past these sizes (a paste, not typing) they give up, so a long line costs
+# one look at its length, and typing a long line stays linear.
+LONG_LINE = 4096      # highlighting; the toolbar's hint reads only this much
+LONG_COMPLETION = 1024  # text before the cursor that completion reads
 
 ENDPOINT_TEMPLATES = ("tcp://127.0.0.1:", "tcp://*:", "ipc:///tmp/", "inproc://")
 SOCKET_TYPE_NAMES = sorted([t.name.lower() for t in SocketType] + ["xreq", "xrep"])
@@ -49,7 +56,8 @@ def _words_before(text: str) -> tuple[list[Token], str]:
 
 
 def current_command(text: str) -> Command | None:
-    tokens = tokenize(text, partial=True)
+    """The command named by the first word of ``text`` (only its start is looked at)."""
+    tokens = tokenize(text[:LONG_LINE], partial=True)
     return lookup(tokens[0].text) if tokens else None
 
 
@@ -138,6 +146,9 @@ def _choices(kind: ArgKind, word: str, words: list[Token], ctx: CompletionContex
 
 def complete(text: str, ctx: CompletionContext) -> list[Candidate]:
     """Candidates for the word at the end of ``text`` (the text before the cursor)."""
+    if len(text) > LONG_COMPLETION:
+        return []
+    _start, text = last_command(text)
     words, word = _words_before(text)
     start = -len(word)
     if not words:
@@ -169,7 +180,10 @@ class Span:
 
 
 def classify(line: str, known_sockets: set[str] | None = None) -> list[Span]:
-    """Highlighting spans for a line, from the same grammar as the parser."""
+    """Highlighting spans for a line, from the same grammar as the parser (none past
+    LONG_LINE characters: the line shows plain)."""
+    if len(line) > LONG_LINE:
+        return []
     tokens = tokenize(line, partial=True)
     if not tokens:
         return []

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-__all__ = ["CommandError", "core_error"]
+__all__ = ["CommandError", "clip", "core_error"]
 
 
 class CommandError(Exception):
@@ -22,3 +22,11 @@ def core_error(text: str, fallback_hint: str) -> CommandError:
     if sep and hint.endswith(")"):
         return CommandError(message, hint[:-1])
     return CommandError(text, fallback_hint)
+
+
+def clip(text: str, limit: int = 40, *, quoted: bool = True) -> str:
+    """``text`` (quoted by repr) for a message, cut to ``limit`` characters: a pasted
+    megabyte must not come back whole in an error line."""
+    shown = text if len(text) <= limit else text[:limit]
+    shown = repr(shown) if quoted else shown
+    return shown if len(text) <= limit else shown + f"… ({len(text)} characters)"

@@ -13,26 +13,51 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-import os
 from dataclasses import dataclass
 
 from .errors import CommandError
+from .files import human_size, read_bounded
 from .tokens import Token
+from .utf8 import encode_utf8
 
-__all__ = ["FORMATS", "RenderedFrame", "hexdump", "parse_frame", "parse_frame_text", "render_frame"]
+__all__ = ["FORMATS", "MAX_FILE_FRAME", "FileLimit", "RenderedFrame", "hexdump", "parse_frame",
+           "parse_frame_text", "render_frame"]
 
 FORMATS = ("auto", "text", "hex", "json", "msgpack")
 MAX_FILE_FRAME = 64 * 1024 * 1024
 
 
-def parse_frame(token: Token) -> bytes:
+@dataclass(frozen=True)
+class FileLimit:
+    """The most an ``@path`` frame may hold, and how a refusal names that limit."""
+
+    size: int = MAX_FILE_FRAME
+    text: str = f"the {human_size(MAX_FILE_FRAME)} limit for @file frames"
+    hint: str = "send a smaller file, or raise the socket's maxmsgsize: set NAME maxmsgsize N"
+
+    @classmethod
+    def for_socket(cls, name: str, maxmsgsize: object) -> FileLimit:
+        """A socket's maxmsgsize when set (above 0), else the default limit."""
+        if isinstance(maxmsgsize, int) and not isinstance(maxmsgsize, bool) and maxmsgsize > 0:
+            return cls(maxmsgsize, f"maxmsgsize {human_size(maxmsgsize)}",
+                       f"send a smaller file, or raise it: set {name} maxmsgsize N")
+        return cls()
+
+
+_MARKS = set("0hHbBjJ@")  # first letters of 0x, hex:, b64:, json:, @path
+_UTF8_HINT = "frames are sent as UTF-8; write odd bytes as 0x... or b64:..."
+
+
+def parse_frame(token: Token, limit: FileLimit | None = None) -> bytes:
     """The bytes a frame literal stands for; quoted words are always text."""
     if token.quoted:
-        return token.text.encode("utf-8")
-    return parse_frame_text(token.text)
+        return encode_utf8(token.text, "frame at", _UTF8_HINT, token.start)
+    return parse_frame_text(token.text, limit, token.start)
 
 
-def parse_frame_text(text: str) -> bytes:
+def parse_frame_text(text: str, limit: FileLimit | None = None, offset: int = 0) -> bytes:
+    if text[:1] not in _MARKS:  # plain text: the common case, kept short for long lines of words
+        return encode_utf8(text, "frame at", _UTF8_HINT, offset)
     lower = text.lower()
     if lower.startswith("0x") or lower.startswith("hex:"):
         digits = text[2:] if lower.startswith("0x") else text[4:]
@@ -53,23 +78,25 @@ def parse_frame_text(text: str) -> bytes:
         except json.JSONDecodeError as exc:
             raise CommandError(f"invalid JSON frame: {exc.msg} at column {exc.colno}",
                                "quote the whole literal: 'json:{\"a\": 1}'") from None
-        return json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+        # ensure_ascii=False keeps text readable, but a "\ud800" escape decodes to a lone
+        # surrogate that UTF-8 cannot hold.
+        compact = json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+        try:
+            return compact.encode("utf-8")
+        except UnicodeEncodeError as exc:
+            raise CommandError(f"JSON frame at column {offset + 1} holds U+{ord(compact[exc.start]):04X}, "
+                               "a lone surrogate, which UTF-8 cannot carry",
+                               "escape surrogates only in pairs, e.g. \\ud83d\\ude00") from None
     if text.startswith("@") and len(text) > 1:
-        return _read_file(text[1:])
-    return text.encode("utf-8")
+        return _read_file(text, limit or FileLimit())
+    return encode_utf8(text, "frame at", _UTF8_HINT, offset)
 
 
-def _read_file(path: str) -> bytes:
-    path = os.path.expanduser(path)
-    try:
-        size = os.path.getsize(path)
-        if size > MAX_FILE_FRAME:
-            raise CommandError(f"file {path} is {size} bytes, more than 64 MiB", "send a smaller file")
-        with open(path, "rb") as fh:
-            return fh.read()
-    except OSError as exc:
-        raise CommandError(f"cannot read frame file {path}: {exc.strerror}",
-                           "@path sends a file's contents; check the path") from None
+def _read_file(word: str, limit: FileLimit) -> bytes:
+    """The contents of the file an ``@path`` word names, at most ``limit.size`` bytes."""
+    shown = word if len(word) <= 80 else word[:79] + "…"
+    return read_bounded(word[1:], limit.size, shown, limit.text,
+                        "@path sends a file's contents; check the path", big_hint=limit.hint)
 
 
 @dataclass(frozen=True)

@@ -10,13 +10,14 @@ from __future__ import annotations
 import difflib
 import re
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Callable
 
 from ..core import Option, SocketType
 from .commands import COMMANDS, FORMATS, Arg, ArgKind, Command, Flag, lookup
-from .errors import CommandError
-from .frames import parse_frame
+from .errors import CommandError, clip
+from .frames import FileLimit, parse_frame
 from .tokens import Token, tokenize
+from .utf8 import encode_utf8
 
 __all__ = ["NAME_PATTERN", "Parsed", "check_socket_name", "parse"]
 
@@ -35,12 +36,12 @@ class Parsed:
 
 def check_socket_name(name: str) -> str:
     if not NAME_PATTERN.match(name):
-        raise CommandError(f"{name!r} is not a valid socket name",
+        raise CommandError(f"{clip(name)} is not a valid socket name",
                            "use letters, digits, _ . - and start with a letter, e.g. s1")
     return name
 
 
-def _convert(arg: Arg | Flag, token: Token, command: Command) -> Any:
+def _convert(arg: Arg | Flag, token: Token, command: Command, limit: FileLimit | None = None) -> Any:
     kind = arg.kind
     text = token.text
     label = arg.name
@@ -60,16 +61,16 @@ def _convert(arg: Arg | Flag, token: Token, command: Command) -> Any:
         return text.lower().replace("-", "_")
     if kind is ArgKind.ENDPOINT:
         if not _ENDPOINT.match(text):
-            raise CommandError(f"{text!r} is not an endpoint",
+            raise CommandError(f"{clip(text)} is not an endpoint",
                                "use tcp://HOST:PORT, ipc:///PATH or inproc://NAME")
         return text
     if kind is ArgKind.FRAME:
-        return parse_frame(token)
+        return parse_frame(token, limit)
     if kind is ArgKind.INT:
         try:
             value = int(text, 0)
         except ValueError:
-            raise CommandError(f"{label} takes a whole number, not {text!r}",
+            raise CommandError(f"{label} takes a whole number, not {clip(text)}",
                                f"usage: {command.usage}") from None
         if value < 0:
             raise CommandError(f"{label} must be 0 or more, not {value}", f"usage: {command.usage}")
@@ -80,21 +81,22 @@ def _convert(arg: Arg | Flag, token: Token, command: Command) -> Any:
         try:
             number = float(text)
         except ValueError:
-            raise CommandError(f"{label} takes a number, not {text!r}", f"usage: {command.usage}") from None
+            raise CommandError(f"{label} takes a number, not {clip(text)}",
+                               f"usage: {command.usage}") from None
         if number < 0 or number != number:
             raise CommandError(f"{label} must be 0 or more", f"usage: {command.usage}")
         return number
     if kind is ArgKind.FORMAT:
         if text.lower() not in FORMATS:
-            raise CommandError(f"unknown format {text!r}", "choose " + ", ".join(FORMATS))
+            raise CommandError(f"unknown format {clip(text)}", "choose " + ", ".join(FORMATS))
         return text.lower()
     if kind is ArgKind.COMMAND:
         found = lookup(text)
         if found is None:
-            raise CommandError(f"no command {text!r}", "type help for the list")
+            raise CommandError(f"no command {clip(text)}", "type help for the list")
         return found.name
     if kind is ArgKind.WORD and isinstance(arg, Arg) and arg.choices and text.lower() not in arg.choices:
-        raise CommandError(f"{command.name} takes {' or '.join(arg.choices)} here, not {text!r}",
+        raise CommandError(f"{command.name} takes {' or '.join(arg.choices)} here, not {clip(text)}",
                            f"usage: {command.usage}")
     return token if kind is ArgKind.VALUE else text
 
@@ -117,7 +119,8 @@ def _split_flags(command: Command, tokens: list[Token]) -> tuple[list[Token], di
         flag = known.get(name)
         if flag is None:
             choices = ", ".join("--" + f for f in known) or "none"
-            raise CommandError(f"{command.name} has no option --{name}", f"its options: {choices}")
+            raise CommandError(f"{command.name} has no option {clip('--' + name, quoted=False)}",
+                               f"its options: {choices}")
         if flag.kind is ArgKind.SWITCH:
             flags[name] = True
             i += 1
@@ -134,8 +137,14 @@ def _split_flags(command: Command, tokens: list[Token]) -> tuple[list[Token], di
     return words, flags
 
 
-def parse(line: str) -> Parsed | None:
-    """The command on ``line``, checked against the table; None for a blank line."""
+def parse(line: str, *, file_limit: Callable[[str], FileLimit] | None = None) -> Parsed | None:
+    """The command on ``line``, checked against the table; None for a blank line.
+
+    ``file_limit(socket_name)`` gives the most an ``@path`` frame for that socket may hold.
+    """
+    # Text that came through surrogateescape (argv, a C-locale terminal) carries bad bytes
+    # as lone surrogates: name the first one here, once, for every command.
+    encode_utf8(line, "command line", "write odd bytes as 0x... or b64:... frames")
     tokens = tokenize(line)
     if not tokens:
         return None
@@ -144,7 +153,7 @@ def parse(line: str) -> Parsed | None:
     if command is None:
         close = difflib.get_close_matches(head.lower(), list(COMMANDS), n=3, cutoff=0.6)
         hint = f"did you mean {' or '.join(close[:3])}?" if close else "type help for the list"
-        raise CommandError(f"unknown command {head!r}", hint)
+        raise CommandError(f"unknown command {clip(head)}", hint)
     words, flags = _split_flags(command, tokens[1:])
     parsed = Parsed(command, {}, flags, tokens)
     required = [a for a in command.args if not a.optional]
@@ -153,18 +162,24 @@ def parse(line: str) -> Parsed | None:
         raise CommandError(f"{command.name} needs {missing}", f"usage: {command.usage}")
     repeat = command.args[-1].repeat if command.args else False
     if not repeat and len(words) > len(command.args):
-        extra = repr(words[len(command.args)].raw)
+        extra = clip(words[len(command.args)].raw)
         if command.name == "set" and _names_secret(words[1].text):
             extra = "a word"  # likely the rest of an unquoted password: not echoed
         raise CommandError(f"{command.name} takes {len(command.args)} argument"
                            f"{'s' if len(command.args) != 1 else ''}; {extra} is one too many",
                            f"usage: {command.usage}")
     for i, arg in enumerate(command.args):
+        limit = None
+        if arg.kind is ArgKind.FRAME and file_limit is not None and parsed.args.get("NAME"):
+            limit = file_limit(parsed.args["NAME"])
         if arg.repeat:
-            parsed.args[arg.name] = [_convert(arg, t, command) for t in words[i:]]
+            if arg.kind is ArgKind.FRAME:  # the many-words case: straight to the frames
+                parsed.args[arg.name] = [parse_frame(t, limit) for t in words[i:]]
+            else:
+                parsed.args[arg.name] = [_convert(arg, t, command, limit) for t in words[i:]]
             break
         if i < len(words):
-            parsed.args[arg.name] = _convert(arg, words[i], command)
+            parsed.args[arg.name] = _convert(arg, words[i], command, limit)
         else:
             parsed.args[arg.name] = None
     return parsed

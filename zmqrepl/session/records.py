@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import base64
 import json
-from typing import IO
+from typing import Iterator
 
 from .errors import CommandError
+from .files import BoundedLines, human_size
+from .utf8 import decode_utf8, encode_utf8
 
-__all__ = ["read_records", "record_line"]
+__all__ = ["MAX_RECORDING", "MAX_RECORD_LINE", "iter_records", "parse_record", "record_line"]
 
 
 def _frame(data: bytes) -> dict[str, str]:
@@ -28,35 +30,51 @@ def record_line(t: float, socket: str, frames: list[bytes]) -> str:
                       ensure_ascii=False) + "\n"
 
 
+_HINT = "replay reads files written by record"
+MAX_RECORDING = 256 * 1024 * 1024
+# A message as large as the default maxmsgsize (64 MiB), written as base64, fits a line.
+MAX_RECORD_LINE = 64 * 1024 * 1024 * 4 // 3 + 64 * 1024
+
+
 def _decode_frame(obj: object, where: str) -> bytes:
     if isinstance(obj, dict):
         if isinstance(obj.get("text"), str):
-            return str(obj["text"]).encode("utf-8")
+            return encode_utf8(str(obj["text"]), f"{where} frame text", _HINT)
         if isinstance(obj.get("b64"), str):
             try:
                 return base64.b64decode(str(obj["b64"]), validate=True)
             except ValueError:
-                pass
-    raise CommandError(f"{where}: a frame must be {{\"text\": ...}} or {{\"b64\": ...}}",
-                       "replay reads files written by record")
+                raise CommandError(f"{where}: a frame's b64 is not valid base64", _HINT) from None
+    raise CommandError(f"{where}: a frame must be {{\"text\": ...}} or {{\"b64\": ...}}", _HINT)
 
 
-def read_records(fh: IO[str], path: str) -> list[tuple[float, list[bytes]]]:
-    """(time, frames) of every message in a record file, in order."""
-    out: list[tuple[float, list[bytes]]] = []
-    for number, line in enumerate(fh, 1):
-        if not line.strip():
-            continue
-        where = f"{path} line {number}"
-        try:
-            obj = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise CommandError(f"{where} is not JSON ({exc.msg})",
-                               "replay reads files written by record") from None
-        if not isinstance(obj, dict) or not isinstance(obj.get("frames"), list) or not obj["frames"]:
-            raise CommandError(f"{where} has no frames", "replay reads files written by record")
-        t = obj.get("t", 0.0)
-        if not isinstance(t, (int, float)):
-            raise CommandError(f"{where}: t must be a number", "replay reads files written by record")
-        out.append((float(t), [_decode_frame(f, where) for f in obj["frames"]]))
-    return out
+def parse_record(line: str, where: str) -> tuple[float, list[bytes]]:
+    """(time, frames) of one line of a record file."""
+    try:
+        obj = json.loads(line)
+    except json.JSONDecodeError as exc:
+        raise CommandError(f"{where} is not JSON ({exc.msg} at column {exc.colno})", _HINT) from None
+    except RecursionError:
+        raise CommandError(f"{where} nests too deeply to be a record", _HINT) from None
+    if not isinstance(obj, dict) or not isinstance(obj.get("frames"), list) or not obj["frames"]:
+        raise CommandError(f"{where} has no frames", _HINT)
+    t = obj.get("t", 0.0)
+    if not isinstance(t, (int, float)) or isinstance(t, bool) or t != t or abs(t) == float("inf"):
+        raise CommandError(f"{where}: t must be a number", _HINT)
+    return float(t), [_decode_frame(f, where) for f in obj["frames"]]
+
+
+def iter_records(path: str) -> Iterator[tuple[float, list[bytes]]]:
+    """(time, frames) of every message in a record file, in order, read one line at a time.
+
+    At most MAX_RECORDING bytes in all and MAX_RECORD_LINE per line, so memory holds
+    one message whatever the file is.
+    """
+    with BoundedLines(path, path, _HINT, cap=MAX_RECORDING, line_cap=MAX_RECORD_LINE,
+                      cap_text=f"the {human_size(MAX_RECORDING)} limit for recordings") as lines:
+        for number, raw in lines:
+            if not raw.strip():
+                continue
+            text = decode_utf8(raw, path, _HINT, line=number)
+            yield parse_record(text, f"{path} line {number}")
+

@@ -13,12 +13,15 @@ import argparse
 import os
 import shutil
 import sys
-from typing import Callable, Iterable, TextIO
+from typing import BinaryIO, Callable, Iterable, Iterator, TextIO
 
 from .. import __version__
 from ..session import CommandError, Result, Session
+from ..session.cmd_tools import MAX_SCRIPT, MAX_SCRIPT_LINE
+from ..session.files import human_size, read_bounded
 from ..session.render import message_lines
 from ..session.tokens import split_commands
+from ..session.utf8 import decode_utf8
 from .config import Settings, load_settings
 from .printer import Colours, EventPrinter
 
@@ -84,6 +87,33 @@ def run_line(session: Session, line: str, out: TextIO, err: TextIO, colour: Colo
     return True, False
 
 
+def read_script(path: str) -> list[str]:
+    """The commands of a script file: a regular file of at most MAX_SCRIPT bytes of UTF-8."""
+    data = read_bounded(path, MAX_SCRIPT, f"script {path}", f"the {human_size(MAX_SCRIPT)} limit "
+                        "for scripts", "check the path")
+    text = decode_utf8(data, path, "save the script as UTF-8")
+    for number, line in enumerate(text.splitlines(), 1):
+        if len(line) > MAX_SCRIPT_LINE:
+            raise CommandError(f"{path} line {number} is longer than {MAX_SCRIPT_LINE} characters",
+                               "split it into shorter commands; send big frames with @path")
+    return split_commands(text)
+
+
+def stream_lines(stream: BinaryIO, name: str = "stdin") -> Iterator[str]:
+    """Lines of a byte stream decoded as UTF-8 whatever the locale, each at most
+    MAX_SCRIPT_LINE bytes; a bad byte or a longer line is one CommandError."""
+    number = 0
+    while True:
+        raw = stream.readline(MAX_SCRIPT_LINE + 1)
+        if not raw:
+            return
+        number += 1
+        if len(raw) > MAX_SCRIPT_LINE:
+            raise CommandError(f"{name} line {number} is longer than {human_size(MAX_SCRIPT_LINE)}",
+                               "split it into shorter commands; send big frames with @path")
+        yield decode_utf8(raw, name, "send UTF-8 text", line=number)
+
+
 def run_batch(session: Session, lines: Iterable[str], colour: Colours, settings: Settings) -> int:
     def write(text: str) -> None:
         sys.stdout.write(text)
@@ -100,6 +130,9 @@ def run_batch(session: Session, lines: Iterable[str], colour: Colours, settings:
                 break
             if quit_:
                 break
+    except CommandError as exc:  # from reading the input itself (stdin)
+        sys.stderr.write(colour("bad", error_line(exc)) + "\n")
+        status = 1
     except KeyboardInterrupt:
         status = 130
     finally:
@@ -121,7 +154,17 @@ def run_demo_batch(session: Session, colour: Colours, settings: Settings, second
         publisher.stop()
 
 
+def _tolerant_output() -> None:
+    """Any text can be printed, whatever stdout's encoding (PYTHONIOENCODING=ascii, a C
+    locale): what it cannot represent shows as escapes instead of raising."""
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            reconfigure(errors="backslashreplace")
+
+
 def main(argv: list[str] | None = None) -> int:
+    _tolerant_output()
     args = _parser().parse_args(argv)
     settings, warning = load_settings()
     if warning:
@@ -133,17 +176,15 @@ def main(argv: list[str] | None = None) -> int:
             return run_batch(session, split_commands(args.commands), batch_colour, settings)
         if args.script:
             try:
-                with open(args.script, encoding="utf-8") as fh:
-                    text = fh.read()
-            except OSError as exc:
-                print(f"error: cannot read {args.script}: {exc.strerror} (hint: check the path)",
-                      file=sys.stderr)
+                commands = read_script(args.script)
+            except CommandError as exc:
+                print(error_line(exc), file=sys.stderr)
                 return 2
-            return run_batch(session, split_commands(text), batch_colour, settings)
+            return run_batch(session, commands, batch_colour, settings)
         if args.demo and not sys.stdin.isatty():
             return run_demo_batch(session, batch_colour, settings)
         if not sys.stdin.isatty():
-            return run_batch(session, sys.stdin, batch_colour, settings)
+            return run_batch(session, stream_lines(sys.stdin.buffer), batch_colour, settings)
         from .interactive import interactive
 
         return interactive(session, settings, demo=args.demo, colour=not args.no_color)

@@ -15,7 +15,13 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["Settings", "history_path", "load_settings"]
+from ..session import CommandError
+from ..session.files import human_size, read_bounded
+from ..session.utf8 import decode_utf8
+
+__all__ = ["MAX_CONFIG", "Settings", "history_path", "load_settings"]
+
+MAX_CONFIG = 64 * 1024
 
 
 def _xdg(var: str, default: str) -> Path:
@@ -42,7 +48,13 @@ def load_settings() -> tuple[Settings, str | None]:
         return settings, None
     parser = configparser.ConfigParser()
     try:
-        parser.read(path, encoding="utf-8")
+        data = read_bounded(str(path), MAX_CONFIG, str(path), f"the {human_size(MAX_CONFIG)} limit for "
+                            "settings", "the settings file is a small text file")
+        text = decode_utf8(data, str(path), "save it as UTF-8")
+    except CommandError as exc:
+        return Settings(), f"ignoring {exc.line}"
+    try:
+        parser.read_string(text, str(path))
         section = parser["shell"] if parser.has_section("shell") else {}
         for name in ("linger", "maxmsgsize", "max_messages"):
             if name in section:

@@ -1,26 +1,78 @@
-"""Input history that never keeps a secret.
+"""The shell's command history in a file, read and written a bounded amount.
 
-A line that gives a secret (``set s curve_secretkey ...``, ``auth plain USER PASSWORD``)
-is neither written to the history file nor kept for up-arrow and auto-suggestion,
-which would otherwise draw it again, in grey, under the cursor.
+prompt_toolkit's FileHistory reads the whole file at start and opens it with a
+plain open(): a history that grew to gigabytes, or a FIFO or device put at its
+path, would stall or exhaust the shell. This one reads only the newest
+MAX_HISTORY bytes of a regular file, and keeps no line longer than MAX_ENTRY
+(a pasted megabyte is run, not remembered), and no line that gives a secret
+(``set s curve_secretkey ...``, ``auth plain USER PASSWORD``), which up-arrow and
+auto-suggestion would otherwise draw again. Same file format as FileHistory:
+
+    # 2026-12-01 22:10:00.123456
+    +send s hello
 """
 
 from __future__ import annotations
 
-from prompt_toolkit.history import FileHistory, InMemoryHistory
+import datetime
+from pathlib import Path
+from typing import Iterable
 
+from prompt_toolkit.history import History, InMemoryHistory
+
+from ..session import CommandError
+from ..session.files import open_append, read_tail
 from ..session.hidden import carries_secret
 
-__all__ = ["SecretFreeFileHistory", "SecretFreeMemoryHistory"]
+__all__ = ["MAX_ENTRY", "MAX_HISTORY", "SecretFreeMemoryHistory", "ShellHistory"]
+
+MAX_HISTORY = 4 * 1024 * 1024
+MAX_ENTRY = 16 * 1024
 
 
-class SecretFreeFileHistory(FileHistory):
+class ShellHistory(History):
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        super().__init__()
+
+    def load_history_strings(self) -> Iterable[str]:
+        try:
+            data = read_tail(str(self.path), MAX_HISTORY, f"history {self.path}", "")
+        except CommandError:
+            return []  # no history is better than no shell
+        text = data.decode("utf-8", "replace")
+        if len(data) == MAX_HISTORY:  # started mid-file: drop the cut entry
+            text = text[text.find("\n#") + 1:] if "\n#" in text else ""
+        entries: list[str] = []
+        lines: list[str] = []
+        for line in text.split("\n"):
+            if line.startswith("+"):
+                lines.append(line[1:])
+            elif lines:
+                entries.append("\n".join(lines))
+                lines = []
+        if lines:
+            entries.append("\n".join(lines))
+        return reversed(entries)  # newest first
+
     def append_string(self, string: str) -> None:
-        if not carries_secret(string):
+        if not carries_secret(string):  # neither in the file nor in memory
             super().append_string(string)
+
+    def store_string(self, string: str) -> None:
+        if len(string) > MAX_ENTRY:
+            return
+        try:
+            with open_append(str(self.path), f"history {self.path}", "") as fh:
+                fh.write(f"\n# {datetime.datetime.now()}\n")
+                fh.write("".join(f"+{line}\n" for line in string.split("\n")))
+        except (CommandError, OSError, UnicodeEncodeError):
+            pass  # the line ran; failing to remember it must not stop the shell
 
 
 class SecretFreeMemoryHistory(InMemoryHistory):
+    """The history when the file cannot be used: in memory, still without secrets."""
+
     def append_string(self, string: str) -> None:
         if not carries_secret(string):
             super().append_string(string)

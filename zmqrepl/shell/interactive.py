@@ -14,7 +14,7 @@ from ..session import CommandError, Session
 from .app import DEMO_HINT, run_line
 from .completer import SessionCompleter, SessionLexer
 from .config import Settings, history_path
-from .history import SecretFreeFileHistory, SecretFreeMemoryHistory
+from .history import SecretFreeMemoryHistory, ShellHistory
 from .printer import Colours, EventPrinter
 from .style import STYLE
 from .toolbar import toolbar
@@ -26,8 +26,7 @@ def _history() -> History:
     path = history_path()
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.touch(exist_ok=True)
-        return SecretFreeFileHistory(str(path))
+        return ShellHistory(path)
     except OSError:
         return SecretFreeMemoryHistory()
 
