@@ -20,9 +20,25 @@ from dataclasses import dataclass, field
 
 from .core import Context, Option, PollItem, Socket, ZMQError, poll, z85_decode, z85_encode
 
-__all__ = ["ZAP_ENDPOINT", "Authenticator", "ZapDecision", "ZapPolicy"]
+__all__ = ["ZAP_ENDPOINT", "Authenticator", "ZapDecision", "ZapPolicy", "close_zap_handler"]
 
 ZAP_ENDPOINT = "inproc://zeromq.zap.01"
+
+
+def close_zap_handler(sock: Socket) -> None:
+    """Close a ZAP handler so that the next handshake finds no handler at once.
+
+    zmq_close() leaves an inproc endpoint registered until libzmq's reaper thread gets
+    to the socket: a handshake in that window sends its ZAP request to a socket that
+    never answers (the client then hangs until handshake_ivl, 30 s by default), and a
+    new handler cannot bind yet. zmq_unbind() of an inproc endpoint unregisters it
+    before it returns.
+    """
+    try:
+        sock.unbind(ZAP_ENDPOINT)
+    except ZMQError:
+        pass  # the context is terminating or the bind never happened: close does the rest
+    sock.close()
 
 
 @dataclass(frozen=True)
@@ -161,4 +177,4 @@ class Authenticator:
         except ZMQError:
             pass  # the context was terminated: nothing left to authenticate
         finally:
-            sock.close()
+            close_zap_handler(sock)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..auth import ZAP_ENDPOINT, ZapPolicy
+from ..auth import ZAP_ENDPOINT, ZapPolicy, close_zap_handler
 from ..core import Option, Socket
 from .engine import Engine
 from .errors import CommandError
@@ -42,7 +42,7 @@ class SessionAuth:
         """Engine thread only."""
         if self._socket is not None:
             self._engine.remove_reader(self._socket)
-            self._socket.close()
+            close_zap_handler(self._socket)
             self._socket = None
 
     def apply(self, action: str, args: list[str]) -> list[str]:
