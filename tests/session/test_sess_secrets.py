@@ -138,5 +138,13 @@ def test_lines_that_carry_secrets() -> None:
     assert carries_secret("socket s dealer; set s PLAIN-PASSWORD pw")
     assert carries_secret("auth plain admin pw")
     assert not carries_secret("set s curve_publickey 'abc'")
-    assert not carries_secret("auth show; get s curve_secretkey --reveal")
+    assert not carries_secret("auth show; get s linger; send s hello 0x0aff")
     assert carries_secret('set s plain_password "unclosed')  # cannot tell: kept out
+    # Typos fail as commands, yet hold the real secret: kept out all the same.
+    assert carries_secret("sett s curve_secretkey abc")
+    assert carries_secret("set s curve_secret_key abc")
+    assert carries_secret("auht plain admin pw")
+    public, secret = (k.decode() for k in curve_keypair())
+    assert carries_secret(f"set s curve_scretkey '{secret}'")  # a Z85 key, whatever the option
+    assert carries_secret("set s curve_scretkey " + "ab" * 32)  # or one in hex
+    assert not carries_secret("send s " + "ab" * 31)

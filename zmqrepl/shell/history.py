@@ -24,10 +24,17 @@ from ..session import CommandError
 from ..session.files import open_append, read_tail
 from ..session.hidden import carries_secret
 
-__all__ = ["MAX_ENTRY", "MAX_HISTORY", "SecretFreeMemoryHistory", "ShellHistory"]
+__all__ = ["MAX_ENTRY", "MAX_HISTORY", "SecretFreeMemoryHistory", "ShellHistory", "worth_keeping"]
 
 MAX_HISTORY = 4 * 1024 * 1024
 MAX_ENTRY = 16 * 1024
+
+
+def worth_keeping(line: str) -> bool:
+    """Whether a line goes into the history, in the file and in memory: not one that
+    gives a secret, nor a pasted giant (up-arrow and auto-suggestion would draw the
+    secret again, or redraw the giant on every keystroke)."""
+    return len(line) <= MAX_ENTRY and not carries_secret(line)
 
 
 class ShellHistory(History):
@@ -53,15 +60,14 @@ class ShellHistory(History):
                 lines = []
         if lines:
             entries.append("\n".join(lines))
-        return reversed(entries)  # newest first
+        # A file written before secrets were kept out of it may still hold one.
+        return reversed([entry for entry in entries if not carries_secret(entry)])  # newest first
 
     def append_string(self, string: str) -> None:
-        if not carries_secret(string):  # neither in the file nor in memory
+        if worth_keeping(string):
             super().append_string(string)
 
     def store_string(self, string: str) -> None:
-        if len(string) > MAX_ENTRY:
-            return
         try:
             with open_append(str(self.path), f"history {self.path}", "") as fh:
                 fh.write(f"\n# {datetime.datetime.now()}\n")
@@ -74,5 +80,5 @@ class SecretFreeMemoryHistory(InMemoryHistory):
     """The history when the file cannot be used: in memory, still without secrets."""
 
     def append_string(self, string: str) -> None:
-        if not carries_secret(string):
+        if worth_keeping(string):
             super().append_string(string)
