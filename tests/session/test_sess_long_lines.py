@@ -107,3 +107,15 @@ def test_tokens_still_carry_offsets() -> None:
     assert [(t.text, t.start, t.end, t.quoted) for t in toks] == [
         ("send", 0, 4, False), ("s", 6, 7, False), ("a b", 8, 13, True), ("c\td", 14, 20, True),
         ("json:{}", 21, 30, False), ("x y", 31, 35, False)]
+
+
+@pytest.mark.parametrize("line", [
+    "send s 0x{huge}", "send s b64:{huge}!", "socket t {huge}", "set s {huge} 1",
+    "set s linger {huge}", "set s immediate {huge}", "monitor s {huge}", "close {huge}",
+])
+def test_no_error_echoes_a_huge_word_whole(session: Session, line: str) -> None:
+    session.execute("socket s dealer")
+    with pytest.raises(CommandError) as refused:
+        session.execute(line.format(huge="z" * 1_000_000))
+    assert len(refused.value.line) < 400, refused.value.line[:400]
+    assert "(1000" in refused.value.line  # says how long the word was

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any, Union
 
 from ._lib import ffi
-from .constants import Option, ValueType
+from .constants import Option, ValueType, _quoted
 
 __all__ = ["OptionValue", "decode_value", "encode_value", "new_out_buffer", "resolve_option"]
 
@@ -42,7 +42,7 @@ def encode_value(option: Option, value: Any) -> tuple[Any, int]:
             value = int(value)
         if isinstance(value, bool) or not isinstance(value, int):
             kind = "True/False" if vt is ValueType.BOOL else "an int"
-            raise TypeError(f"option {name} takes {kind}, not {type(value).__name__} {value!r}")
+            raise TypeError(f"option {name} takes {kind}, not {type(value).__name__} {_quoted(value)}")
         if not low <= value <= high:
             raise ValueError(f"option {name} must be between {low} and {high}, not {value}")
         return ffi.new(ctype, value), size

@@ -30,6 +30,12 @@ def _normalise(name: str) -> str:
     return name.strip().lower().replace("-", "_")
 
 
+
+def _quoted(name: object, limit: int = 40) -> str:
+    """A name for an error line, cut: a pasted megabyte must not come back whole."""
+    text = repr(name)
+    return text if len(text) <= limit else f"{text[:limit]}… ({len(text)} characters)"
+
 class SocketType(enum.IntEnum):
     PAIR = 0
     PUB = 1
@@ -52,7 +58,7 @@ class SocketType(enum.IntEnum):
             return cls[key.upper()]
         except KeyError:
             names = ", ".join(sorted(t.name.lower() for t in cls))
-            raise ValueError(f"unknown socket type {name!r}; choose one of {names}") from None
+            raise ValueError(f"unknown socket type {_quoted(name)}; choose one of {names}") from None
 
 
 # The zmq egg's (and libzmq 2's) names for the extended request/reply sockets.
@@ -181,7 +187,7 @@ class Option(enum.IntEnum):
             return cls[key.upper()]
         except KeyError:
             raise ValueError(
-                f"unknown socket option {name!r}; see Option for the list "
+                f"unknown socket option {_quoted(name)}; see Option for the list "
                 "(e.g. linger, sndhwm, rcvhwm, subscribe, routing_id)"
             ) from None
 

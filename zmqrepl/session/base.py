@@ -17,7 +17,7 @@ from ..core import Again, Event, Option, SocketType, ZMQError, security_warning_
 from ..core.monitor import parse_monitor_message
 from .engine import Engine, wait
 from .entry import SocketEntry
-from .errors import CommandError, core_error
+from .errors import CommandError, clip, core_error
 from .events import EventLog, Message, MonitorNotice, Notice, PeerDropped
 from .frames import FileLimit
 from .hidden import option_text
@@ -112,7 +112,7 @@ class SessionCore:
         entry = self._entries.get(name)
         if entry is None:
             names = ", ".join(self._entries) or "none yet"
-            raise CommandError(f"no socket named {name!r} (open: {names})",
+            raise CommandError(f"no socket named {clip(name)} (open: {names})",
                                f"make one with: socket {name} TYPE")
         return entry
 

@@ -9,7 +9,7 @@ from typing import Any, Iterator
 from ..core import Again
 from .base import SessionCore
 from .entry import SocketEntry
-from .errors import CommandError
+from .errors import CommandError, clip
 from .events import Message, Notice
 from .files import open_append
 from .parser import Parsed
@@ -75,7 +75,7 @@ class MessageCommands(SessionCore):
         entry = self._entry(p.args["NAME"])
         off = p.args.get("off")
         if off is not None and off.lower() != "off":
-            raise CommandError(f"monitor takes 'off' after the name, not {off!r}", "monitor NAME [off]")
+            raise CommandError(f"monitor takes 'off' after the name, not {clip(off)}", "monitor NAME [off]")
         # The session's own monitor (see base.py) stays on after `monitor off`: it may be
         # watching a connect for drops.
         entry.monitoring = not off

@@ -7,7 +7,7 @@ from typing import Any
 from ..core import Option, Socket, SocketType, ValueType
 from .base import SessionCore
 from .entry import SocketEntry
-from .errors import CommandError, core_error
+from .errors import CommandError, clip, core_error
 from .frames import parse_frame
 from .hidden import HIDDEN, NOT_SET, is_secret, option_text
 from .parser import Parsed
@@ -29,7 +29,7 @@ class SocketCommands(SessionCore):
         name: str = p.args["NAME"]
         kind: SocketType = p.args["TYPE"]
         if name in self._entries:
-            raise CommandError(f"a socket named {name!r} exists already",
+            raise CommandError(f"a socket named {clip(name)} exists already",
                                f"pick another name, or close {name} first")
 
         def create() -> SocketEntry:
@@ -175,14 +175,14 @@ def _option_value(option: str, token: Token) -> Any:
         try:
             return int(text, 0)
         except ValueError:
-            raise CommandError(f"option {option} takes a whole number, not {text!r}",
+            raise CommandError(f"option {option} takes a whole number, not {clip(text)}",
                                f"e.g. set NAME {option} 1000") from None
     if vt is ValueType.BOOL:
         if text.lower() in _TRUE:
             return True
         if text.lower() in _FALSE:
             return False
-        raise CommandError(f"option {option} takes true or false, not {text!r}",
+        raise CommandError(f"option {option} takes true or false, not {clip(text)}",
                            f"e.g. set NAME {option} true")
     if vt is ValueType.STR:
         return text

@@ -15,7 +15,7 @@ import binascii
 import json
 from dataclasses import dataclass
 
-from .errors import CommandError
+from .errors import CommandError, clip
 from .files import human_size, read_bounded
 from .tokens import Token
 from .utf8 import encode_utf8
@@ -65,13 +65,13 @@ def parse_frame_text(text: str, limit: FileLimit | None = None, offset: int = 0)
         try:
             return bytes.fromhex(digits)
         except ValueError:
-            raise CommandError(f"invalid hex frame {text!r}",
+            raise CommandError(f"invalid hex frame {clip(text)}",
                                "use an even number of hex digits, e.g. 0x0aff or hex:0a:ff") from None
     if lower.startswith("b64:"):
         try:
             return base64.b64decode(text[4:], validate=True)
         except (binascii.Error, ValueError):
-            raise CommandError(f"invalid base64 frame {text!r}", "e.g. b64:aGVsbG8=") from None
+            raise CommandError(f"invalid base64 frame {clip(text)}", "e.g. b64:aGVsbG8=") from None
     if lower.startswith("json:"):
         try:
             value = json.loads(text[5:])
