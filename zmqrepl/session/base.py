@@ -57,6 +57,10 @@ class SessionCore:
         self._source_depth = 0
         self._closed = False
         self.drops: deque[PeerDropped] = deque(maxlen=100)  # newest last, every socket
+        # Disconnects that were checked, or are to be, for a drop (see links.py): exact
+        # counts, so that "nothing was dropped" can be told from "nothing was checked".
+        self.drop_checks_scheduled = 0
+        self.drop_checks_done = 0
         self._tick_at = time.monotonic()
         self.auth = SessionAuth(self.engine)
         self.engine.submit(lambda: self.engine.call_later(1.0, self._tick))
@@ -233,9 +237,16 @@ class SessionCore:
                 self.events.push(notice)
             token = entry.links.observe(ev.event, ev.endpoint, entry.connected)
             if token is not None:
+                self.drop_checks_scheduled += 1
                 self.engine.call_later(GRACE, partial(self._check_drop, entry, ev.endpoint, token))
 
     def _check_drop(self, entry: SocketEntry, endpoint: str, token: int) -> None:
+        try:
+            self._confirm_drop(entry, endpoint, token)
+        finally:
+            self.drop_checks_done += 1
+
+    def _confirm_drop(self, entry: SocketEntry, endpoint: str, token: int) -> None:
         if entry.socket.closed or not entry.links.confirm(endpoint, token):
             return
         if endpoint not in entry.connected or int(entry.socket.get(Option.RECONNECT_IVL)) <= 0:
