@@ -57,7 +57,7 @@ def test_source_that_sources_itself_stops_at_eight(session: Session, tmp_path: P
     loop = tmp_path / "loop.zmq"
     loop.write_text(f"source {loop}\n", encoding="utf-8")
     text = error_of(session, f"source {loop}")
-    assert text == (f"{loop}:1: source files nest more than 8 deep "
+    assert text == (f"{loop} line 1: source files nest more than 8 deep "
                     "(hint: check for a file that sources itself)")
 
 
@@ -74,7 +74,8 @@ def test_source_with_a_line_too_long(session: Session, tmp_path: Path) -> None:
     script = tmp_path / "long.zmq"
     script.write_text("version\nsend s " + "x" * MAX_SCRIPT_LINE + "\n", encoding="utf-8")
     assert error_of(session, f"source {script}").startswith(
-        f"{script} line 2 is longer than {MAX_SCRIPT_LINE} characters")
+        f"{script} line 2 is longer than 1 MiB (hint: split it into shorter commands; "
+        "send big frames with @path)")
 
 
 # -- malformed recordings -------------------------------------------------------------------
