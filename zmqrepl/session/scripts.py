@@ -54,17 +54,19 @@ def script_commands(text: str) -> list[tuple[int, str]]:
     for command in split_commands(text):
         # Each command is a piece of the text, after the previous one; between them lie
         # only separators, blank pieces and comments. A comment may hold the command's
-        # words, so a match before a "#" is not trusted: skip the comment and look again.
-        while True:
-            found = text.find(command, pos)
-            if found < 0:  # cannot happen (each command is a piece of the text); never loop
-                found = pos
-                break
+        # words, so a match after a "#" is not trusted: skip the comment and look again,
+        # from its end only if the match was inside it (so the scans stay linear).
+        found = text.find(command, pos)
+        while found >= 0:
             comment = text.find("#", pos, found)
             if comment < 0:
                 break
             end = text.find("\n", comment)
             pos = len(text) if end < 0 else end
+            if found < pos:
+                found = text.find(command, pos)
+        if found < 0:  # cannot happen (each command is a piece of the text); never loop
+            found = pos
         line += text.count("\n", counted, found)
         counted, pos = found, found + len(command)
         out.append((line, command))
