@@ -327,4 +327,4 @@ def test_source_runs_a_file_and_reports_the_line(session: Session, tmp_path: Pat
     assert len(result.value) == 3
     bad = tmp_path / "bad.zmq"
     bad.write_text("version\nbogus\n", encoding="utf-8")
-    check_error(session, f"source {bad}", f"{bad}:2", "unknown command")
+    check_error(session, f"source {bad}", f"{bad} line 2: ", "unknown command")

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import base64
 import json
+import os
+import threading
 import time
 from pathlib import Path
 from typing import Callable
@@ -15,6 +17,8 @@ from tests.peers import Peer
 
 from zmqrepl.session import CommandError, Notice, Session
 from zmqrepl.session.cmd_tools import MAX_SCRIPT_LINE
+
+HANG = 60.0  # seconds: detects a hang, not a speed
 
 
 def error_of(session: Session, line: str) -> str:
@@ -57,7 +61,7 @@ def test_source_that_sources_itself_stops_at_eight(session: Session, tmp_path: P
     loop = tmp_path / "loop.zmq"
     loop.write_text(f"source {loop}\n", encoding="utf-8")
     text = error_of(session, f"source {loop}")
-    assert text == (f"{loop}:1: source files nest more than 8 deep "
+    assert text == (f"{loop} line 1: source files nest more than 8 deep "
                     "(hint: check for a file that sources itself)")
 
 
@@ -74,7 +78,16 @@ def test_source_with_a_line_too_long(session: Session, tmp_path: Path) -> None:
     script = tmp_path / "long.zmq"
     script.write_text("version\nsend s " + "x" * MAX_SCRIPT_LINE + "\n", encoding="utf-8")
     assert error_of(session, f"source {script}").startswith(
-        f"{script} line 2 is longer than {MAX_SCRIPT_LINE} characters")
+        f"{script} line 2 is longer than 1 MiB (hint: split it into shorter commands; "
+        "send big frames with @path)")
+
+
+def test_source_names_the_line_a_failing_command_starts_on(session: Session, tmp_path: Path) -> None:
+    script = tmp_path / "lines.zmq"
+    # A comment that holds the failing words, a quote over two lines, a CRLF: still line 5.
+    script.write_text("# bogus\r\nsocket s pub; send s 'one\ntwo'\r\n\x0c\u2028\nbogus\n",
+                      encoding="utf-8", newline="")
+    assert error_of(session, f"source {script}").startswith(f"{script} line 5: unknown command 'bogus'")
 
 
 # -- malformed recordings -------------------------------------------------------------------
@@ -143,6 +156,29 @@ def test_replay_at_recorded_pace_to_a_real_peer(session: Session, tmp_path: Path
     (twice,) = session.run(f"replay {path} p --speed 2")
     assert twice.lines == [f"replaying 3 messages from {path} to p over 0.4 s"]
     notice(session, "done: 3 messages sent")
+
+
+def test_replay_sends_the_file_it_checked_even_if_the_path_is_replaced(
+        session: Session, tmp_path: Path, start_peer: Callable[..., Peer]) -> None:
+    peer = start_peer("pull")
+    path = record_file(tmp_path / "orig.jsonl", [1.0, 1.2, 1.4],
+                       [[{"text": "one"}], [{"text": "two"}], [{"text": "three"}]])
+    other = record_file(tmp_path / "other.jsonl", [1.0, 1.0, 1.0, 1.0],
+                        [[{"text": "x"}], [{"text": "y"}], [{"text": "z"}], [{"text": "w"}]])
+    session.run(f"socket p push; connect p {peer.endpoint}")
+    # The engine thread is held until the path names the other file, so the replay's first
+    # step (where it starts reading to send) comes after the swap, whatever the machine's pace.
+    release = threading.Event()
+    held = session.engine.submit(lambda: release.wait(HANG))
+    try:
+        (result,) = session.run(f"replay {path} p --speed 0.5")
+        assert result.lines == [f"replaying 3 messages from {path} to p over 0.8 s"]
+        os.replace(other, path)
+    finally:
+        release.set()
+    held.result(HANG)
+    assert [peer.expect("GOT") for _ in range(3)] == ["GOT " + w.hex() for w in (b"one", b"two", b"three")]
+    assert not notice(session, "done: 3 messages sent").error
 
 
 def test_replay_without_a_peer_gives_up_and_the_session_goes_on(session: Session,

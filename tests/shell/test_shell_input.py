@@ -11,8 +11,10 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Callable
 
 import pytest
+from tests.peers import Peer
 
 ZMQREPL = [sys.executable, "-m", "zmqrepl"]
 MB = 1_000_000
@@ -166,3 +168,33 @@ def test_a_device_as_stdin_is_read_a_line_at_a_time_bounded(tmp_path: Path, devi
     assert code == 1 and len(err.strip().splitlines()) == 1 and "Traceback" not in err
     assert err.startswith("error: stdin line ")  # too long (zeros) or not UTF-8 (random bytes)
     assert peak_mb < 200
+
+
+# Only "\n" (and "\r\n") ends a line of a script: the other breaks of str.splitlines are text.
+ODD_BREAKS = "\u2028\x0c\x0b\x1c\x1d\x1e\x85\u2029"
+
+
+@pytest.mark.parametrize("how", ["script", "source"])
+def test_a_quoted_frame_holding_odd_line_breaks_is_sent_whole(tmp_path: Path, how: str,
+                                                              start_peer: Callable[..., Peer]) -> None:
+    peer = start_peer("pull")
+    frame = f"a{ODD_BREAKS}b"
+    multi = "two\nlines"  # a quote may span lines, in a script as in a source file
+    script = tmp_path / "odd.zmq"
+    script.write_bytes((f"socket p push\r\nconnect p {peer.endpoint}\r\n"
+                        f"send p '{frame}'\r\nsend p '{multi}'\nsend p last # after 6 lines\n").encode())
+    proc = run([str(script)] if how == "script" else ["-c", f"source {script}"], tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert peer.expect("GOT") == "GOT " + frame.encode().hex()
+    assert peer.expect("GOT") == "GOT " + multi.encode().hex()
+    assert peer.expect("GOT") == "GOT " + b"last".hex()
+
+
+def test_script_and_source_refuse_a_long_line_alike(tmp_path: Path) -> None:
+    script = tmp_path / "long.zmq"
+    # 1 MiB is counted in bytes: 2 bytes a character make a line of 600,000 characters too long.
+    script.write_bytes(("version\nsend s '" + "é" * 600_000 + "'\n").encode())
+    expected = (f"error: {script} line 2 is longer than 1 MiB (hint: split it into shorter "
+                "commands; send big frames with @path)")
+    assert one_error(run([str(script)], tmp_path)) == expected
+    assert one_error(run(["-c", f"source {script}"], tmp_path)) == expected

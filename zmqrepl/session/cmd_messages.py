@@ -13,7 +13,7 @@ from .errors import CommandError, clip
 from .events import Message, Notice
 from .files import open_append
 from .parser import Parsed
-from .records import iter_records
+from .records import Recording
 from .results import (
     DEFAULT_SEND_TIMEOUT_MS,
     Result,
@@ -129,15 +129,19 @@ class MessageCommands(SessionCore):
         path: str = p.args["FILE"]
         speed: float = p.flags["speed"]
         # A first pass checks the whole file and measures it; the replay reads it again as
-        # it goes, so memory holds one message, not the file.
-        count, first_t, last_t = 0, 0.0, 0.0
-        for t, _frames in iter_records(path):
-            if not count:
-                first_t = t
-            count, last_t = count + 1, t
+        # it goes, so memory holds one message, not the file. Both passes read one open
+        # descriptor: a file replaced at this path after the check is not what is sent.
+        recording = Recording(path)
+        try:
+            count, first_t, last_t = recording.measure()
+            records = recording.records()
+        except BaseException:
+            recording.close()
+            raise
         if not count:
+            recording.close()
             return Result("replay", 0, [f"{path} holds no messages"])
-        run = _Replay(entry, path, count, iter_records(path), first_t, speed)
+        run = _Replay(entry, path, count, records, first_t, speed, recording)
         self.engine.submit(lambda: self._replay_step(run))
         span = (last_t - first_t) / speed if speed > 0 else 0.0
         return Result("replay", count, [f"replaying {count} messages from {path} to "
@@ -190,6 +194,7 @@ class _Replay:
     records: Iterator[tuple[float, list[bytes]]]
     first_t: float
     speed: float
+    recording: Recording
     sent: int = 0
     pending: tuple[float, list[bytes]] | None = None
     progress_at: float = 0.0
@@ -206,4 +211,5 @@ class _Replay:
         close = getattr(self.records, "close", None)
         if close is not None:
             close()
+        self.recording.close()
         session.events.push(Notice(f"replay of {self.path} to {self.entry.name} {how}", error))

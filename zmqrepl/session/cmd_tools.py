@@ -10,20 +10,18 @@ from ..core import curve_keypair
 from .base import SessionCore
 from .commands import COMMANDS
 from .errors import CommandError
-from .files import human_size, read_bounded
 from .parser import Parsed
 from .render import help_lines
 from .results import (
     Result,
 )
-from .tokens import split_commands
-from .utf8 import decode_utf8
+from .scripts import MAX_SCRIPT, MAX_SCRIPT_LINE, read_script
 
 __all__ = ["MAX_SCRIPT", "MAX_SCRIPT_LINE", "MAX_SOURCE_DEPTH", "ToolCommands"]
 
 MAX_SOURCE_DEPTH = 8
-MAX_SCRIPT = 4 * 1024 * 1024    # a script is commands typed ahead, not data
-MAX_SCRIPT_LINE = 1024 * 1024    # characters; a longer frame belongs in an @file
+# MAX_SCRIPT and MAX_SCRIPT_LINE are defined in .scripts, which the shell shares; they are
+# imported here too, where callers have always found them.
 
 
 class _SourceError(CommandError):
@@ -68,34 +66,26 @@ class ToolCommands(SessionCore):
         if self._source_depth >= MAX_SOURCE_DEPTH:
             raise CommandError(f"source files nest more than {MAX_SOURCE_DEPTH} deep",
                                "check for a file that sources itself")
-        data = read_bounded(path, MAX_SCRIPT, f"source file {path}",
-                            f"the {human_size(MAX_SCRIPT)} limit for scripts", "source FILE")
-        text = decode_utf8(data, path, "save the script as UTF-8")
-        lines = text.splitlines()
-        for number, line in enumerate(lines, 1):
-            if len(line) > MAX_SCRIPT_LINE:
-                raise CommandError(f"{path} line {number} is longer than {MAX_SCRIPT_LINE} characters",
-                                   "split it into shorter commands")
+        commands = read_script(path, f"source file {path}", "source FILE")
         out = Result("source", [])
         self._source_depth += 1
         try:
-            for number, line in enumerate(lines, 1):
-                for command in split_commands(line):
-                    try:
-                        result = self.execute(command)
-                    except CommandError as exc:
-                        # Said where once, at the innermost file: nested sources do not
-                        # stack eight "a.zmq:1:" prefixes on one line.
-                        if isinstance(exc, _SourceError):
-                            raise
-                        raise _SourceError(f"{path}:{number}: {exc.message}", exc.hint) from None
-                    if result is not None:
-                        out.value.append(result)
-                        out.lines.extend(result.lines)
-                        out.messages.extend(result.messages)
-                        if result.quit:
-                            out.quit = True
-                            return out
+            for number, command in commands:
+                try:
+                    result = self.execute(command)
+                except CommandError as exc:
+                    # Said where once, at the innermost file: nested sources do not
+                    # stack eight "a.zmq line 1:" prefixes on one line.
+                    if isinstance(exc, _SourceError):
+                        raise
+                    raise _SourceError(f"{path} line {number}: {exc.message}", exc.hint) from None
+                if result is not None:
+                    out.value.append(result)
+                    out.lines.extend(result.lines)
+                    out.messages.extend(result.messages)
+                    if result.quit:
+                        out.quit = True
+                        return out
         finally:
             self._source_depth -= 1
         return out

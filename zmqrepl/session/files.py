@@ -187,10 +187,21 @@ class BoundedLines:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
+    def __del__(self) -> None:  # a reader dropped unclosed (a session torn down) keeps no fd
+        self.close()
+
     def close(self) -> None:
-        if self._fd >= 0:
+        if getattr(self, "_fd", -1) >= 0:
             os.close(self._fd)
             self._fd = -1
+
+    def rewind(self) -> None:
+        """Read again from the start, on the same descriptor: the same file, even if its
+        path now names another one."""
+        try:
+            os.lseek(self._fd, 0, os.SEEK_SET)
+        except OSError as exc:
+            raise CommandError(f"cannot read {self.what}: {exc.strerror}", self.hint) from None
 
     def _read(self) -> bytes:
         try:

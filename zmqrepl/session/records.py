@@ -15,7 +15,7 @@ from .errors import CommandError
 from .files import BoundedLines, human_size
 from .utf8 import decode_utf8, encode_utf8
 
-__all__ = ["MAX_RECORDING", "MAX_RECORD_LINE", "iter_records", "parse_record", "record_line"]
+__all__ = ["MAX_RECORDING", "MAX_RECORD_LINE", "Recording", "iter_records", "parse_record", "record_line"]
 
 
 def _frame(data: bytes) -> dict[str, str]:
@@ -64,17 +64,50 @@ def parse_record(line: str, where: str) -> tuple[float, list[bytes]]:
     return float(t), [_decode_frame(f, where) for f in obj["frames"]]
 
 
+def _records(path: str, lines: BoundedLines) -> Iterator[tuple[float, list[bytes]]]:
+    for number, raw in lines:
+        if not raw.strip():
+            continue
+        text = decode_utf8(raw, path, _HINT, line=number)
+        yield parse_record(text, f"{path} line {number}")
+
+
+def _open(path: str) -> BoundedLines:
+    return BoundedLines(path, path, _HINT, cap=MAX_RECORDING, line_cap=MAX_RECORD_LINE,
+                        cap_text=f"the {human_size(MAX_RECORDING)} limit for recordings")
+
+
 def iter_records(path: str) -> Iterator[tuple[float, list[bytes]]]:
     """(time, frames) of every message in a record file, in order, read one line at a time.
 
     At most MAX_RECORDING bytes in all and MAX_RECORD_LINE per line, so memory holds
     one message whatever the file is.
     """
-    with BoundedLines(path, path, _HINT, cap=MAX_RECORDING, line_cap=MAX_RECORD_LINE,
-                      cap_text=f"the {human_size(MAX_RECORDING)} limit for recordings") as lines:
-        for number, raw in lines:
-            if not raw.strip():
-                continue
-            text = decode_utf8(raw, path, _HINT, line=number)
-            yield parse_record(text, f"{path} line {number}")
+    with _open(path) as lines:
+        yield from _records(path, lines)
 
+
+class Recording:
+    """A record file opened once, for replay: ``measure`` checks every message, then
+    ``records`` reads them again from the same descriptor, so a file put in place of
+    this path meanwhile changes nothing that is sent. Memory holds one message."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self._lines = _open(path)
+
+    def measure(self) -> tuple[int, float, float]:
+        """(count, first time, last time); CommandError at the first bad line."""
+        count, first_t, last_t = 0, 0.0, 0.0
+        for t, _frames in _records(self.path, self._lines):
+            if not count:
+                first_t = t
+            count, last_t = count + 1, t
+        return count, first_t, last_t
+
+    def records(self) -> Iterator[tuple[float, list[bytes]]]:
+        self._lines.rewind()
+        return _records(self.path, self._lines)
+
+    def close(self) -> None:
+        self._lines.close()

@@ -16,10 +16,9 @@ import sys
 from typing import BinaryIO, Callable, Iterable, Iterator, TextIO
 
 from .. import __version__
-from ..session import CommandError, Result, Session
-from ..session.cmd_tools import MAX_SCRIPT, MAX_SCRIPT_LINE
-from ..session.files import human_size, read_bounded
+from ..session import CommandError, Result, Session, scripts
 from ..session.render import message_lines
+from ..session.scripts import MAX_SCRIPT_LINE
 from ..session.tokens import split_commands
 from ..session.utf8 import decode_utf8
 from .config import Settings, load_settings
@@ -88,15 +87,8 @@ def run_line(session: Session, line: str, out: TextIO, err: TextIO, colour: Colo
 
 
 def read_script(path: str) -> list[str]:
-    """The commands of a script file: a regular file of at most MAX_SCRIPT bytes of UTF-8."""
-    data = read_bounded(path, MAX_SCRIPT, f"script {path}", f"the {human_size(MAX_SCRIPT)} limit "
-                        "for scripts", "check the path")
-    text = decode_utf8(data, path, "save the script as UTF-8")
-    for number, line in enumerate(text.splitlines(), 1):
-        if len(line) > MAX_SCRIPT_LINE:
-            raise CommandError(f"{path} line {number} is longer than {MAX_SCRIPT_LINE} characters",
-                               "split it into shorter commands; send big frames with @path")
-    return split_commands(text)
+    """The commands of a script file, read by the same rule as ``source`` (session.scripts)."""
+    return [command for _line, command in scripts.read_script(path, f"script {path}", "check the path")]
 
 
 def stream_lines(stream: BinaryIO, name: str = "stdin") -> Iterator[str]:
@@ -109,8 +101,7 @@ def stream_lines(stream: BinaryIO, name: str = "stdin") -> Iterator[str]:
             return
         number += 1
         if len(raw) > MAX_SCRIPT_LINE:
-            raise CommandError(f"{name} line {number} is longer than {human_size(MAX_SCRIPT_LINE)}",
-                               "split it into shorter commands; send big frames with @path")
+            raise scripts.long_line_error(name, number)
         yield decode_utf8(raw, name, "send UTF-8 text", line=number)
 
 
