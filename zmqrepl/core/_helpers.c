@@ -70,7 +70,7 @@ typedef struct {
     /* Closing. A close that finds the socket in use cannot touch libzmq; it
        leaves its wishes here, and whichever thread does the final zmq_close
        honours them (zr_close_held). Written without holding the socket, so
-       only with atomics. */
+       only with atomics, and under close_lock. */
     int close_asked;   /* 1: a close is asked for, a waiting call closes at its next slice;
                           2: a thread holding the socket is closing it (or has) */
     int close_lock;    /* spin lock over close_asked, close_linger and close_cap (zr_close_lock) */
@@ -379,9 +379,11 @@ int zr_close(zr_socket_t *st, int how, int linger)
            meets only zmq_proxy's loop, which sets no option: zr_proxy sets
            proxied after its own setsockopt calls. proxied == 2 keeps zr_proxy
            from letting go of the socket meanwhile.
-           The linger (and a cap) stay noted although the close is refused:
-           destroy() and the exit clean-up count on them for the close after
-           ETERM, and the one set in libzmq cannot be taken back anyway. */
+           The linger (and a cap) stay noted although the close is refused,
+           unlike a withdrawn one: destroy() counts on this linger for the
+           close after ETERM, when no option can be set, and the one just set
+           in libzmq cannot be taken back anyway. A cap (the exit clean-up's)
+           stays for whoever closes the socket last. */
         if (how == ZR_LINGER_SET)
             zmq_setsockopt(st->handle, ZMQ_LINGER, &linger, sizeof linger);
         __atomic_store_n(&st->proxied, 1, __ATOMIC_SEQ_CST);
