@@ -70,8 +70,10 @@ typedef struct {
     /* Closing. A close that finds the socket in use cannot touch libzmq; it
        leaves its wishes here, and whichever thread does the final zmq_close
        honours them (zr_close_held). Written without holding the socket, so
-       only with atomics. */
-    int close_asked;   /* a close is under way or asked for: a waiting call closes at its next slice */
+       only with atomics, and under close_lock. */
+    int close_asked;   /* 1: a close is asked for, a waiting call closes at its next slice;
+                          2: a thread holding the socket is closing it (or has) */
+    int close_lock;    /* spin lock over close_asked, close_linger and close_cap (zr_close_lock) */
     int close_linger;  /* the linger that close asked for (ZR_LINGER_SET), or ZR_NO_LINGER */
     int close_cap;     /* the smallest linger cap asked for (ZR_LINGER_CAP), or -1 */
     int proxied;       /* inside zmq_proxy, which never returns between slices */
@@ -86,6 +88,33 @@ int zr_close_pause_ms = 0;
 int zr_close_pausing = 0;
 
 static int zr_close_held(zr_socket_t *st, int cap, int stop_monitor);
+
+/* Asking for a close, withdrawing it and taking it on change close_asked and
+   the linger wishes together, from different threads: under this lock, held
+   for a few loads and stores only (never around a libzmq call). */
+static void zr_close_lock(zr_socket_t *st)
+{
+    while (__atomic_exchange_n(&st->close_lock, 1, __ATOMIC_ACQUIRE))
+        sched_yield();
+}
+
+static void zr_close_unlock(zr_socket_t *st)
+{
+    __atomic_store_n(&st->close_lock, 0, __ATOMIC_RELEASE);
+}
+
+/* The thread holding the socket takes on a close asked for by another one:
+   1 if it must close it now. From here a withdrawal no longer resets the
+   linger that this close is about to apply (zr_close_withdraw). */
+static int zr_claim_close(zr_socket_t *st)
+{
+    zr_close_lock(st);
+    int asked = __atomic_load_n(&st->close_asked, __ATOMIC_SEQ_CST) == 1;
+    if (asked)
+        __atomic_store_n(&st->close_asked, 2, __ATOMIC_SEQ_CST);
+    zr_close_unlock(st);
+    return asked;
+}
 
 /* Whether this thread kept the socket after an earlier call (zr_hold). The
    acquire load pairs with zr_hold's release store: owner is read as it was
@@ -116,7 +145,7 @@ static int zr_enter(zr_socket_t *st)
         if (!zr_held_by_me(st))
             return ZR_BUSY;
         __atomic_store_n(&st->held, 0, __ATOMIC_RELAXED);
-        if (st->handle != NULL && __atomic_load_n(&st->close_asked, __ATOMIC_SEQ_CST)) {
+        if (st->handle != NULL && zr_claim_close(st)) {
             /* Coming back to a socket kept between wait slices, to find that
                another thread asked to close it meanwhile: close it now. */
             zr_close_held(st, -1, 0);
@@ -147,7 +176,7 @@ static long long zr_leave_wait(zr_socket_t *st, long long rc, int flags)
 {
     if (rc == ZR_SLICE || (rc == ZR_ERR && errno == EINTR)) {
         __atomic_add_fetch(&st->slices, 1, __ATOMIC_RELAXED);
-        if (__atomic_load_n(&st->close_asked, __ATOMIC_SEQ_CST)) {
+        if (zr_claim_close(st)) {
             /* Another thread's close found this call waiting (zr_close): the
                wait ends here, and the close is done by this thread. */
             zr_close_held(st, -1, 0);
@@ -259,6 +288,7 @@ void zr_socket_forget(zr_socket_t *st)
     st->busy = 0;
     st->held = 0;
     st->close_asked = 0;
+    st->close_lock = 0;
     st->proxied = 0;
     st->nparts = 0;
     zmq_msg_init(&st->msg);
@@ -303,29 +333,37 @@ static int zr_close_held(zr_socket_t *st, int cap, int stop_monitor)
     return rc < 0 ? ZR_ERR : 0;
 }
 
+/* Note the linger a close asks for (how: ZR_LINGER_*), under close_lock. */
+static void zr_record_linger(zr_socket_t *st, int how, int linger)
+{
+    if (how == ZR_LINGER_SET) {
+        __atomic_store_n(&st->close_linger, linger < -1 ? -1 : linger, __ATOMIC_SEQ_CST);
+    } else if (how == ZR_LINGER_CAP && linger >= 0) {
+        int old = __atomic_load_n(&st->close_cap, __ATOMIC_SEQ_CST);
+        if (old < 0 || linger < old)
+            __atomic_store_n(&st->close_cap, linger, __ATOMIC_SEQ_CST);
+    }
+}
+
 /* Close the socket, from any thread. how says what linger to use
    (ZR_LINGER_*); it is noted in the state first, so that whichever thread
    does the final zmq_close uses it: this one, a call waiting in another
    thread (asked to close at its next wait slice: ZR_ASKED), or the thread
    that term() wakes with ETERM. 0 once closed (closing twice is harmless);
    ZR_BUSY when another thread is inside a call that does not come back
-   between slices (zmq_proxy). */
+   between slices (zmq_proxy). A ZR_ASKED close that Python gives up on is
+   withdrawn (zr_close_withdraw), and its linger with it. */
 int zr_close(zr_socket_t *st, int how, int linger)
 {
     int stop_monitor = how & ZR_STOP_MONITOR;
     how &= ~ZR_STOP_MONITOR;
-    if (how == ZR_LINGER_SET) {
-        __atomic_store_n(&st->close_linger, linger < -1 ? -1 : linger, __ATOMIC_SEQ_CST);
-    } else if (how == ZR_LINGER_CAP && linger >= 0) {
-        int old = __atomic_load_n(&st->close_cap, __ATOMIC_SEQ_CST);
-        while ((old < 0 || linger < old)
-               && !__atomic_compare_exchange_n(&st->close_cap, &old, linger, 0,
-                                               __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST))
-            ;
-    }
+    zr_close_lock(st);
+    zr_record_linger(st, how, linger);
     /* Before taking the socket: a thread that finds it taken by this close
        then knows it is being closed (Python waits and reports it closed). */
-    __atomic_store_n(&st->close_asked, 1, __ATOMIC_SEQ_CST);
+    if (__atomic_load_n(&st->close_asked, __ATOMIC_SEQ_CST) != 2)
+        __atomic_store_n(&st->close_asked, 1, __ATOMIC_SEQ_CST);
+    zr_close_unlock(st);
     int rc = zr_enter(st);
     if (rc == ZR_CLOSED)
         return 0;
@@ -337,24 +375,58 @@ int zr_close(zr_socket_t *st, int how, int linger)
         /* zmq_proxy never comes back between slices, so its thread cannot
            apply the linger before term() wakes it (after which libzmq refuses
            every option). libzmq keeps a socket's linger in an atomic, because
-           its reaper thread reads it; so set only that option from here.
-           proxied == 2 keeps zr_proxy from letting go of the socket meanwhile. */
+           its reaper thread reads it; so set only that option from here. It
+           meets only zmq_proxy's loop, which sets no option: zr_proxy sets
+           proxied after its own setsockopt calls. proxied == 2 keeps zr_proxy
+           from letting go of the socket meanwhile.
+           The linger (and a cap) stay noted although the close is refused,
+           unlike a withdrawn one: destroy() counts on this linger for the
+           close after ETERM, when no option can be set, and the one just set
+           in libzmq cannot be taken back anyway. A cap (the exit clean-up's)
+           stays for whoever closes the socket last. */
         if (how == ZR_LINGER_SET)
             zmq_setsockopt(st->handle, ZMQ_LINGER, &linger, sizeof linger);
         __atomic_store_n(&st->proxied, 1, __ATOMIC_SEQ_CST);
-        __atomic_store_n(&st->close_asked, 0, __ATOMIC_SEQ_CST);
+        zr_close_lock(st);
+        if (__atomic_load_n(&st->close_asked, __ATOMIC_SEQ_CST) == 1)
+            __atomic_store_n(&st->close_asked, 0, __ATOMIC_SEQ_CST);
+        zr_close_unlock(st);
         return ZR_BUSY;
     }
+    /* Taken: note the linger again, as a withdrawal by another closing
+       thread may have reset it since (close_asked == 2 stops the next one). */
+    zr_close_lock(st);
+    zr_record_linger(st, how, linger);
+    __atomic_store_n(&st->close_asked, 2, __ATOMIC_SEQ_CST);
+    zr_close_unlock(st);
     rc = zr_close_held(st, -1, stop_monitor);
     zr_leave(st);
     return rc;
 }
 
 /* A close that waited in vain for a call in another thread to end: withdraw
-   the request. 1 if the socket got closed anyway. */
+   the request, and the linger or cap it noted, so that a later close uses
+   its own linger or the socket's (ZR_NO_LINGER and -1, as zr_socket_new
+   sets them). Only while close_asked is 1: at 2 the thread holding the
+   socket has taken the close on (zr_claim_close) and may be applying that
+   linger right now, so it is left alone, and the socket counts as closed.
+   1 if the socket got closed (or is being closed) anyway. */
 int zr_close_withdraw(zr_socket_t *st)
 {
-    __atomic_store_n(&st->close_asked, 0, __ATOMIC_SEQ_CST);
+    zr_close_lock(st);
+    int closing = __atomic_load_n(&st->close_asked, __ATOMIC_SEQ_CST) == 2;
+    if (!closing) {
+        __atomic_store_n(&st->close_asked, 0, __ATOMIC_SEQ_CST);
+        __atomic_store_n(&st->close_linger, ZR_NO_LINGER, __ATOMIC_SEQ_CST);
+        __atomic_store_n(&st->close_cap, -1, __ATOMIC_SEQ_CST);
+    }
+    zr_close_unlock(st);
+    if (closing) {
+        /* zr_close_held is short (it never waits for the linger): wait for it. */
+        while (__atomic_load_n(&st->handle, __ATOMIC_SEQ_CST) != NULL)
+            sched_yield();
+        return 1;
+    }
     return __atomic_load_n(&st->handle, __ATOMIC_SEQ_CST) == NULL;
 }
 
@@ -858,7 +930,7 @@ int zr_poll(zr_socket_t **states, zmq_pollitem_t *items, int n, long timeout, in
         /* The end of a slice with nothing ready: as in zr_leave_wait, a close
            another thread asked for meanwhile is done here. */
         for (int j = 0; j < held; j++) {
-            if (states[j] != NULL && __atomic_load_n(&states[j]->close_asked, __ATOMIC_SEQ_CST)) {
+            if (states[j] != NULL && zr_claim_close(states[j])) {
                 zr_close_held(states[j], -1, 0);
                 *failed = j;
                 rc = ZR_CLOSED;
@@ -899,29 +971,37 @@ int zr_proxy(zr_socket_t *frontend, zr_socket_t *backend, zr_socket_t *capture, 
             *failed = i;
             break;
         }
-        __atomic_store_n(&all[i]->proxied, 1, __ATOMIC_SEQ_CST);
-    }
-    for (int j = 0; rc == 0 && j < n; j++) {
-        /* zmq_proxy blocks inside libzmq: give it back libzmq's infinite waits. */
-        int forever = -1;
-        zmq_setsockopt(all[j]->handle, ZMQ_RCVTIMEO, &forever, sizeof forever);
-        zmq_setsockopt(all[j]->handle, ZMQ_SNDTIMEO, &forever, sizeof forever);
-        all[j]->zmq_rcvtimeo = all[j]->zmq_sndtimeo = -1;
     }
     if (rc == 0) {
+        for (int j = 0; j < n; j++) {
+            /* zmq_proxy blocks inside libzmq: give it back libzmq's infinite waits. */
+            int forever = -1;
+            zmq_setsockopt(all[j]->handle, ZMQ_RCVTIMEO, &forever, sizeof forever);
+            zmq_setsockopt(all[j]->handle, ZMQ_SNDTIMEO, &forever, sizeof forever);
+            all[j]->zmq_rcvtimeo = all[j]->zmq_sndtimeo = -1;
+        }
+        /* Only now, with this thread's own setsockopt calls done: a close from
+           another thread that sees proxied sets the linger from there
+           (zr_close), and libzmq's option code is not thread-safe beyond that
+           atomic. Before this, such a close is told ZR_ASKED and waits. */
+        for (int j = 0; j < n; j++)
+            __atomic_store_n(&all[j]->proxied, 1, __ATOMIC_SEQ_CST);
         rc = zmq_proxy(frontend->handle, backend->handle,
                        capture != NULL ? capture->handle : NULL);
         rc = rc < 0 ? ZR_ERR : 0;
+        int saved = errno;
+        for (int j = 0; j < n; j++) {
+            int running = 1;  /* 2 while zr_close sets the linger: wait for it */
+            while (!__atomic_compare_exchange_n(&all[j]->proxied, &running, 0, 0,
+                                                __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST)) {
+                running = 1;
+                sched_yield();
+            }
+        }
+        errno = saved;
         i = n;
     }
-    for (int j = 0; j < i; j++) {
-        int running = 1;  /* 2 while zr_close sets the linger: wait for it */
-        while (!__atomic_compare_exchange_n(&all[j]->proxied, &running, 0, 0, __ATOMIC_SEQ_CST,
-                                            __ATOMIC_SEQ_CST)) {
-            running = 1;
-            sched_yield();
-        }
+    for (int j = 0; j < i; j++)
         zr_leave(all[j]);
-    }
     return rc;
 }
