@@ -66,7 +66,12 @@ def interactive(session: Session, settings: Settings, *, demo: bool = False, col
                     continue  # Ctrl-C drops the line being typed
                 except EOFError:
                     break
-                _, quit_ = run_line(session, line, sys.stdout, sys.stdout, colours, printer)
+                # A command's answer goes straight to the terminal, before the next prompt
+                # is drawn: through patch_stdout's proxy it is written by a thread of its
+                # own, which can land it after that prompt, with no redraw (the prompt then
+                # looks gone). Events, printed while a prompt is up, go through the proxy.
+                out = sys.__stdout__ or sys.stdout
+                _, quit_ = run_line(session, line, out, out, colours, printer)
                 if quit_:
                     break
         finally:
