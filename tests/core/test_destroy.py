@@ -67,6 +67,16 @@ c.term()  # hangs if a socket was closed with linger -1
 print(outcome[0][0], outcome[0][1], round(took, 3), round(time.monotonic() - t0, 3))
 """
 
+# A PUSH to the dead peer, sent to until it would block (sndhwm 1).
+FULL_QUEUE = """
+s = c.socket("push"); s.set("sndhwm", 1); s.connect(dead); target = s
+while True:
+    try:
+        s.send(b"fill", nonblocking=True)
+    except ZMQError:
+        break
+"""
+
 # name: (setup, the blocking call). The setup may replace `target` (the socket the
 # call takes) and must leave messages queued with linger -1.
 STATES: dict[str, tuple[str, str]] = {
@@ -78,31 +88,9 @@ STATES: dict[str, tuple[str, str]] = {
     "poll": ("", "poll([PollItem(s, in_=True)])"),
     "poll_two": ("other = c.socket('pull'); other.bind('inproc://poll-two')",
                  "poll([PollItem(other, in_=True), PollItem(s, in_=True)])"),
-    # Full queue to a dead peer: sndhwm 1, sent until it would block.
-    "send_full_hwm": ("""
-s = c.socket("push"); s.set("sndhwm", 1); s.connect(dead); target = s
-while True:
-    try:
-        s.send(b"fill", nonblocking=True)
-    except ZMQError:
-        break
-""", "s.send(b'blocks')"),
-    "send_multipart_full_hwm": ("""
-s = c.socket("push"); s.set("sndhwm", 1); s.connect(dead); target = s
-while True:
-    try:
-        s.send(b"fill", nonblocking=True)
-    except ZMQError:
-        break
-""", "s.send_multipart([b'a', b'b'])"),
-    "send_many_full_hwm": ("""
-s = c.socket("push"); s.set("sndhwm", 1); s.connect(dead); target = s
-while True:
-    try:
-        s.send(b"fill", nonblocking=True)
-    except ZMQError:
-        break
-""", "s.send_many([b'a', b'b', b'c'])"),
+    "send_full_hwm": (FULL_QUEUE, "s.send(b'blocks')"),
+    "send_multipart_full_hwm": (FULL_QUEUE, "s.send_multipart([b'a', b'b'])"),
+    "send_many_full_hwm": (FULL_QUEUE, "s.send_many([b'a', b'b', b'c'])"),
     # A monitor's recv blocks on the monitor's PAIR socket; the watched DEALER has
     # the queued messages (and reconnects: events come, then it blocks again).
     "monitor_recv": ("mon = s.monitor(Event.ALL); target = mon.socket",
