@@ -37,10 +37,10 @@ def test_commands() -> None:
 def test_every_command_has_help_and_completes(name: str) -> None:
     cmd = COMMANDS[name]
     assert cmd.summary.strip()
-    detail = help_lines(cmd)
+    detail = help_lines(COMMANDS, cmd)
     assert detail[0] == f"usage: {cmd.usage}"
     assert cmd.summary in detail[1]
-    assert any(line.split()[:1] == [name] for line in help_lines())
+    assert any(line.split()[:1] == [name] for line in help_lines(COMMANDS))
     for prefix in (name[:1], name[:2], name):
         assert name in texts(prefix), prefix
     for flag in cmd.flags:

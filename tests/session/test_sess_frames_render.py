@@ -9,7 +9,7 @@ from pathlib import Path
 import msgpack
 import pytest
 
-from zmqrepl.session import CommandError, Message, MonitorNotice, Notice
+from zmqrepl.session import COMMANDS, CommandError, Message, MonitorNotice, Notice
 from zmqrepl.session.frames import parse_frame, parse_frame_text, render_frame
 from zmqrepl.session.parser import parse
 from zmqrepl.session.render import (
@@ -199,6 +199,6 @@ def test_other_lines() -> None:
 
 
 def test_help_lines() -> None:
-    lines = help_lines()
+    lines = help_lines(COMMANDS)
     assert lines[0].startswith("Commands")
     assert any("json:" in line for line in lines)

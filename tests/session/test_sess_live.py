@@ -10,7 +10,18 @@ from typing import Callable
 import pytest
 
 from tests.peers import Peer
-from zmqrepl.session import CommandError, Message, MonitorNotice, Notice, Result, Session, SocketInfo
+from zmqrepl.session import (
+    CommandError,
+    Message,
+    MonitorNotice,
+    Notice,
+    Quit,
+    Received,
+    Result,
+    Session,
+    SocketInfo,
+    SocketMade,
+)
 
 
 def info(session: Session, name: str) -> SocketInfo:
@@ -68,8 +79,9 @@ def test_req_against_pyzmq_rep(session: Session, start_peer: Callable[..., Peer]
     assert peer.expect("GOT") == "GOT " + " ".join(x.hex() for x in (b"hello", b"two words", b"\0\xff"))
     got = one(session, "recv r --timeout 10000")
     assert got.value == [b"reply", b"hello", b"two words", b"\x00\xff"]
-    assert len(got.messages) == 1 and got.messages[0].socket == "r"
-    assert got.messages[0].sizes == (5, 5, 9, 2)
+    assert isinstance(got, Received)
+    assert len(got.shown) == 1 and got.shown[0].socket == "r"
+    assert got.shown[0].sizes == (5, 5, 9, 2)
     # A REQ socket must get its reply before it sends again; the next round trip works.
     one(session, "send r again")
     assert one(session, "recv r --timeout 10000").value == [b"reply", b"again"]
@@ -147,7 +159,7 @@ def test_recv_count_and_timeout(session: Session, start_peer: Callable[..., Peer
     subscribe_to(session, peer, watch=False)
     got = one(session, "recv s --count 3 --timeout 10000")
     assert got.value == [[b"t", b"m-0"], [b"t", b"m-1"], [b"t", b"m-2"]]
-    assert len(got.messages) == 3 and got.lines == []
+    assert isinstance(got, Received) and len(got.shown) == 3 and got.lines == []
     peer.expect("DONE")
     got = one(session, "recv s --count 5 --timeout 500")
     assert got.value == [[b"t", b"m-3"], [b"t", b"m-4"]]
@@ -310,7 +322,7 @@ def test_close(session: Session) -> None:
 
 def test_quit_closes_everything_and_stops_the_run(session: Session) -> None:
     results = session.run("socket a pub; quit; socket b pub")
-    assert [r.command for r in results] == ["socket", "quit"] and results[-1].quit
+    assert [type(r) for r in results] == [SocketMade, Quit] and results[-1].quit
     assert session.closed
     assert session.socket_names() == []
     check_error(session, "socket c pub", "closed")

@@ -16,7 +16,7 @@ import pytest
 from tests.peers import Peer
 
 from zmqrepl.session import CommandError, Notice, Session
-from zmqrepl.session.cmd_tools import MAX_SCRIPT_LINE
+from zmqrepl.session.scripts import MAX_SCRIPT_LINE
 
 HANG = 60.0  # seconds: detects a hang, not a speed
 

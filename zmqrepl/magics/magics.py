@@ -10,14 +10,37 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable
 
 from IPython.core.error import UsageError
 from IPython.core.magic import Magics, cell_magic, line_magic, magics_class, no_var_expand
 from IPython.display import HTML, display
 from traitlets import Int, Unicode
 
-from ..session import CommandError, PeerDropped, Result, Session
+from ..session import (
+    DEFAULT_LINGER_MS,
+    DEFAULT_MAXMSGSIZE,
+    FORMATS,
+    ArgKind,
+    Bound,
+    CommandError,
+    KeyPair,
+    MonitorSwitched,
+    OptionValue,
+    PeerDropped,
+    PollState,
+    Received,
+    Result,
+    ScriptRan,
+    Session,
+    SocketMade,
+    SocketTable,
+    TextLines,
+    Unwatched,
+    VersionInfo,
+    Watching,
+    lookup,
+)
 from ..session.render import dropped_line
 from ..session.tokens import split_commands
 from .expand import expand
@@ -50,9 +73,10 @@ class Messages(list):  # type: ignore[type-arg]
 class ZmqMagics(Magics):
     shown_messages = Int(20, help="Messages shown in a watch pane (newest first).").tag(config=True)
     update_interval = Int(100, help="Milliseconds between watch updates (at least 100).").tag(config=True)
-    default_format = Unicode("auto", help="Frame format: auto, text, hex, json or msgpack.").tag(config=True)
-    linger = Int(1000, help="Linger (ms) of new sockets: bounds close and shutdown.").tag(config=True)
-    maxmsgsize = Int(64 * 1024 * 1024, help="Largest message new sockets accept (bytes).").tag(config=True)
+    default_format = Unicode("auto", help="Frame format: " + ", ".join(FORMATS) + ".").tag(config=True)
+    linger = Int(DEFAULT_LINGER_MS,
+                 help="Linger (ms) of new sockets: bounds close and shutdown.").tag(config=True)
+    maxmsgsize = Int(DEFAULT_MAXMSGSIZE, help="Largest message new sockets accept (bytes).").tag(config=True)
 
     def __init__(self, shell: Any = None, **kwargs: Any) -> None:
         super().__init__(shell=shell, **kwargs)
@@ -117,56 +141,72 @@ class ZmqMagics(Magics):
         self._drops_told = set(drops)
 
     def _one(self, command: str) -> Any:
-        if self.default_format != "auto" and command.split()[:1] in (["watch"], ["recv"]) \
-                and "--format" not in command:
+        if self.default_format != "auto" and _takes_format(command) and "--format" not in command:
             command += f" --format {self.default_format}"
         result = self.session.execute(command)
         if result is None:
             return None
         return self._present(result)
 
+    # -- what a result shows, by its type (the first class of its MRO with a presenter) --
+
     def _present(self, result: Result) -> Any:
-        name = result.command
-        if name == "watch":
-            return self._watch(list(result.value))
-        if name == "unwatch":
-            for sock in result.value:
-                watch = self.watches.pop(sock, None)
-                if watch is not None:
-                    watch.stop()
-            _print(result.lines)
-            return None
-        if name == "monitor":
-            old = self.monitors.pop(result.value[1], None)
-            if old is not None:
-                old.stop()
-            if not result.value[0]:
-                _print(result.lines)
-                return None
-            pane = MonitorPane(self.session, result.value[1], interval=self.update_interval / 1000)
-            self.monitors[result.value[1]] = pane
-            return pane.start()
-        if name == "sockets":
-            return SocketsTable(result.value)
-        if name == "recv":
-            _print(result.lines)
-            if result.value and isinstance(result.value[0], bytes):
-                return list(result.value)  # one message (recv without --count)
-            return Messages(result.value, result.messages)  # --count N: always a list of messages
-        if name == "socket":
-            _print(result.lines)
-            return self.session.handle(result.value)
-        if name == "version" and result.value.get("warning"):
-            print("warning: " + result.value["warning"])
-        if name in ("get", "curve", "poll", "version", "bind"):
-            return result.value
-        if name == "help":
-            _print(result.lines)
-            return None
-        if result.messages:
-            display(HTML(messages_html(result.messages)))
+        presenters: dict[type, Callable[[Any], Any]] = {
+            Watching: lambda r: self._watch(list(r.sockets)),
+            Unwatched: self._unwatched,
+            MonitorSwitched: self._monitor,
+            SocketTable: lambda r: SocketsTable(r.sockets),
+            Received: self._received,
+            SocketMade: self._socket_made,
+            VersionInfo: self._version,
+            # Answers to questions: the cell's value, which IPython shows.
+            Bound: _value, OptionValue: _value, KeyPair: _value, PollState: _value,
+            TextLines: self._text,
+        }
+        for kind in type(result).__mro__:
+            present = presenters.get(kind)
+            if present is not None:
+                return present(result)
+        return self._text(result)
+
+    def _text(self, result: Result) -> None:
+        """The default: messages as a table, then the result's lines."""
+        if isinstance(result, ScriptRan) and result.shown:
+            display(HTML(messages_html(result.shown)))
         _print(result.lines)
-        return None
+
+    def _unwatched(self, result: Unwatched) -> None:
+        for sock in result.sockets:
+            watch = self.watches.pop(sock, None)
+            if watch is not None:
+                watch.stop()
+        _print(result.lines)
+
+    def _monitor(self, result: MonitorSwitched) -> Any:
+        old = self.monitors.pop(result.socket, None)
+        if old is not None:
+            old.stop()
+        if not result.on:
+            _print(result.lines)
+            return None
+        pane = MonitorPane(self.session, result.socket, interval=self.update_interval / 1000)
+        self.monitors[result.socket] = pane
+        return pane.start()
+
+    def _received(self, result: Received) -> Any:
+        _print(result.lines)
+        if result.asked == 1 and result.messages:
+            return list(result.messages[0])  # one message (recv without --count)
+        return Messages(list(result.messages), list(result.shown))  # --count N: always a list
+
+    def _socket_made(self, result: SocketMade) -> Any:
+        _print(result.lines)
+        return self.session.handle(result.name)
+
+    def _version(self, result: VersionInfo) -> dict[str, str | None]:
+        if result.warning:
+            print("warning: " + result.warning)
+        return result.value
 
     def _watch(self, names: list[str]) -> Watch:
         for name in names:
@@ -185,3 +225,13 @@ def _print(lines: list[str]) -> None:
     if lines:
         print("\n".join(lines))
 
+
+def _value(result: Result) -> object:
+    return result.value
+
+
+def _takes_format(line: str) -> bool:
+    """Whether the command on ``line`` has a --format flag (watch, recv)."""
+    words = line.split()
+    command = lookup(words[0]) if words else None
+    return command is not None and any(f.kind is ArgKind.FORMAT for f in command.flags)

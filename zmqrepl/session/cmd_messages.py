@@ -1,193 +1,162 @@
-"""Commands about messages: send, recv, watch, unwatch, monitor, poll, record, replay."""
+"""Commands about messages: send, recv, watch, unwatch, monitor, poll, record, replay.
+
+Each public function is a handler named by the command table (commands.py).
+"""
 
 from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from typing import Any, Iterator
+from typing import TYPE_CHECKING, Iterator
 
 from ..core import Again
-from .base import SessionCore
+from .defaults import DEFAULT_SEND_TIMEOUT_MS
 from .entry import SocketEntry
 from .errors import CommandError, clip
 from .events import Message, Notice
 from .files import open_append
-from .parser import Parsed
 from .records import Recording
 from .results import (
-    DEFAULT_SEND_TIMEOUT_MS,
-    Result,
+    MonitorSwitched,
+    PollState,
+    Received,
+    RecordSwitched,
+    ReplayStarted,
+    Sent,
+    Unwatched,
+    Watching,
 )
+from .syntax import Parsed
 
-__all__ = ["MessageCommands"]
+if TYPE_CHECKING:
+    from .session import Session
+
+__all__ = ["monitor", "poll", "record", "recv", "replay", "send", "unwatch", "watch"]
 
 
-class MessageCommands(SessionCore):
-    def _cmd_send(self, p: Parsed) -> Result:
-        entry = self._entry(p.args["NAME"])
-        frames: list[bytes] = p.args["FRAME"]
-        self.send_frames(entry.name, frames)
-        total = sum(len(f) for f in frames)
-        return Result("send", None, [f"{entry.name}: sent {len(frames)} part"
-                                     f"{'s' if len(frames) != 1 else ''}, {total} bytes"])
+def send(session: Session, p: Parsed) -> Sent:
+    entry = session.entry(p.args["NAME"])
+    frames: list[bytes] = p.args["FRAME"]
+    session.send_frames(entry.name, frames)
+    return Sent(entry.name, len(frames), sum(len(f) for f in frames))
 
-    def _cmd_recv(self, p: Parsed) -> Result:
-        entry = self._entry(p.args["NAME"])
-        count: int = p.flags["count"]
-        timeout: int | None = p.flags["timeout"]
-        messages = self.receive(entry.name, count, timeout)
-        fmt = p.flags["format"]
-        shown = [Message.capture(entry.name, m, fmt) for m in messages]
-        lines: list[str] = []
-        if len(messages) < count:
-            lines.append(f"{entry.name}: {len(messages)} of {count} messages before the timeout")
-        value: Any = messages[0] if count == 1 and messages else messages
-        return Result("recv", value, lines, shown)
 
-    def _cmd_watch(self, p: Parsed) -> Result:
-        entries = [self._entry(n) for n in p.args["NAME"]]
-        fmt: str = p.flags["format"]
+def recv(session: Session, p: Parsed) -> Received:
+    entry = session.entry(p.args["NAME"])
+    count: int = p.flags["count"]
+    messages = session.receive(entry.name, count, p.flags["timeout"])
+    fmt = p.flags["format"]
+    return Received(entry.name, tuple(messages), tuple(Message.capture(entry.name, m, fmt) for m in messages),
+                    count)
 
-        def act() -> None:
-            for entry in entries:
-                entry.watching = True
-                entry.fmt = fmt
-                self._update_reader(entry)
 
-        self.engine.call(act)
-        names = " ".join(e.name for e in entries)
-        return Result("watch", [e.name for e in entries], [f"watching {names} (unwatch to stop)"])
+def watch(session: Session, p: Parsed) -> Watching:
+    entries = [session.entry(n) for n in p.args["NAME"]]
+    fmt: str = p.flags["format"]
 
-    def _cmd_unwatch(self, p: Parsed) -> Result:
-        name = p.args.get("NAME")
-        entries = [self._entry(name)] if name else list(self._entries.values())
+    def act() -> None:
+        for entry in entries:
+            entry.watching = True
+            entry.fmt = fmt
+            session.update_reader(entry)
 
-        def act() -> None:
-            for entry in entries:
-                entry.watching = False
-                self._update_reader(entry)
+    session.engine.call(act)
+    return Watching(tuple(e.name for e in entries))
 
-        self.engine.call(act)
-        names = " ".join(e.name for e in entries) or "nothing"
-        return Result("unwatch", [e.name for e in entries], [f"stopped watching {names}"])
 
-    def _cmd_monitor(self, p: Parsed) -> Result:
-        entry = self._entry(p.args["NAME"])
-        off = p.args.get("off")
-        if off is not None and off.lower() != "off":
-            raise CommandError(f"monitor takes 'off' after the name, not {clip(off)}", "monitor NAME [off]")
-        # The session's own monitor (see base.py) stays on after `monitor off`: it may be
-        # watching a connect for drops.
-        entry.monitoring = not off
-        if off:
-            return Result("monitor", (False, entry.name), [f"{entry.name}: monitor off"])
-        self.engine.call(lambda: self._watch_connections(entry))
-        return Result("monitor", (True, entry.name), [f"{entry.name}: monitoring connection events (monitor "
-                                        f"{entry.name} off to stop)"])
+def unwatch(session: Session, p: Parsed) -> Unwatched:
+    name = p.args.get("NAME")
+    entries = [session.entry(name)] if name else list(session.entries.values())
 
-    def _cmd_poll(self, p: Parsed) -> Result:
-        entries = [self._entry(n) for n in p.args["NAME"]]
-        timeout: int = p.flags["timeout"] or 0
-        deadline = time.monotonic() + timeout / 1000
+    def act() -> None:
+        for entry in entries:
+            entry.watching = False
+            session.update_reader(entry)
 
-        def check() -> dict[str, list[str]]:
-            state = {}
-            for e in entries:
-                events = e.socket.events
-                state[e.name] = [w for w, bit in (("in", 1), ("out", 2)) if int(events) & bit]
-            return state
+    session.engine.call(act)
+    return Unwatched(tuple(e.name for e in entries))
 
-        while True:
-            state = self.engine.call(check)
-            if any(state.values()) or time.monotonic() >= deadline:
-                break
-            time.sleep(0.01)
-        lines = [f"{name}: {' '.join(ready) if ready else 'nothing ready'}" for name, ready in state.items()]
-        return Result("poll", state, lines)
 
-    def _cmd_record(self, p: Parsed) -> Result:
-        entry = self._entry(p.args["NAME"])
-        path = p.args.get("FILE")
-        if p.flags["stop"]:
-            self.engine.call(lambda: self._stop_record(entry))
-            return Result("record", None, [f"{entry.name}: recording stopped"])
-        if not path:
-            raise CommandError("record needs a FILE (or --stop)", "record NAME FILE")
-        fh = open_append(path, path, "pick a writable path")
+def monitor(session: Session, p: Parsed) -> MonitorSwitched:
+    entry = session.entry(p.args["NAME"])
+    off = p.args.get("off")
+    if off is not None and off.lower() != "off":
+        raise CommandError(f"monitor takes 'off' after the name, not {clip(off)}", "monitor NAME [off]")
+    # The session's own monitor (see state.py) stays on after `monitor off`: it may be
+    # watching a connect for drops.
+    entry.monitoring = not off
+    if not off:
+        session.engine.call(lambda: session.watch_connections(entry))
+    return MonitorSwitched(entry.name, not off)
 
-        def start() -> None:
-            self._stop_record(entry)
-            entry.record_file = fh
-            entry.record_path = path
-            self._update_reader(entry)
 
-        self.engine.call(start)
-        return Result("record", path, [f"{entry.name}: recording incoming messages to {path}"])
+def poll(session: Session, p: Parsed) -> PollState:
+    entries = [session.entry(n) for n in p.args["NAME"]]
+    timeout: int = p.flags["timeout"] or 0
+    deadline = time.monotonic() + timeout / 1000
 
-    def _cmd_replay(self, p: Parsed) -> Result:
-        entry = self._entry(p.args["NAME"])
-        path: str = p.args["FILE"]
-        speed: float = p.flags["speed"]
-        # A first pass checks the whole file and measures it; the replay reads it again as
-        # it goes, so memory holds one message, not the file. Both passes read one open
-        # descriptor: a file replaced at this path after the check is not what is sent.
-        recording = Recording(path)
-        try:
-            count, first_t, last_t = recording.measure()
-            records = recording.records()
-        except BaseException:
-            recording.close()
-            raise
-        if not count:
-            recording.close()
-            return Result("replay", 0, [f"{path} holds no messages"])
-        run = _Replay(entry, path, count, records, first_t, speed, recording)
-        self.engine.submit(lambda: self._replay_step(run))
-        span = (last_t - first_t) / speed if speed > 0 else 0.0
-        return Result("replay", count, [f"replaying {count} messages from {path} to "
-                                        f"{entry.name} over {span:.1f} s"])
+    def check() -> dict[str, list[str]]:
+        state = {}
+        for e in entries:
+            events = e.socket.events
+            state[e.name] = [w for w, bit in (("in", 1), ("out", 2)) if int(events) & bit]
+        return state
 
-    def _replay_step(self, run: _Replay) -> None:
-        entry = run.entry
-        now = time.monotonic()
-        while True:
-            if run.pending is None:
-                try:
-                    run.pending = next(run.records, None)
-                except CommandError as exc:  # the file changed since it was checked
-                    return run.stop(self, f"stopped after {run.sent} messages: {exc.message}")
-                if run.pending is None:
-                    return run.stop(self, f"done: {run.sent} messages sent", error=False)
-            if entry.socket.closed:
-                return run.stop(self, f"stopped after {run.sent} of {run.count} messages: "
-                                      f"{entry.name} was closed")
-            due = run.due(run.pending[0])
-            if due > now:
-                break
-            try:
-                entry.socket.send_multipart(run.pending[1], nonblocking=True)
-            except Again:
-                # No room now: keep the order and try again shortly, but not for ever (counted
-                # from when this message fell due, or from the last one sent, if later).
-                if now - max(run.progress_at, due) > DEFAULT_SEND_TIMEOUT_MS / 1000:
-                    return run.stop(self, f"stopped after {run.sent} of {run.count} messages: no "
-                                          f"peer took one for {DEFAULT_SEND_TIMEOUT_MS} ms")
-                due = now + 0.002
-                break
-            entry.sent += 1
-            entry.bytes_out += sum(len(f) for f in run.pending[1])
-            run.sent += 1
-            run.pending = None
-            run.progress_at = now
-        # Wake at least twice a second, so a socket closed during a long gap ends the replay now.
-        delay = min(max(0.002, due - time.monotonic()), 0.5)
-        self.engine.call_later(delay, lambda: self._replay_step(run))
+    while True:
+        state = session.engine.call(check)
+        if any(state.values()) or time.monotonic() >= deadline:
+            break
+        time.sleep(0.01)
+    return PollState(state)
+
+
+def record(session: Session, p: Parsed) -> RecordSwitched:
+    entry = session.entry(p.args["NAME"])
+    path = p.args.get("FILE")
+    if p.flags["stop"]:
+        session.engine.call(lambda: session.stop_record(entry))
+        return RecordSwitched(entry.name, None)
+    if not path:
+        raise CommandError("record needs a FILE (or --stop)", "record NAME FILE")
+    fh = open_append(path, path, "pick a writable path")
+
+    def start() -> None:
+        session.stop_record(entry)
+        entry.record_file = fh
+        entry.record_path = path
+        session.update_reader(entry)
+
+    session.engine.call(start)
+    return RecordSwitched(entry.name, path)
+
+
+def replay(session: Session, p: Parsed) -> ReplayStarted:
+    entry = session.entry(p.args["NAME"])
+    path: str = p.args["FILE"]
+    speed: float = p.flags["speed"]
+    # A first pass checks the whole file and measures it; the replay reads it again as
+    # it goes, so memory holds one message, not the file. Both passes read one open
+    # descriptor: a file replaced at this path after the check is not what is sent.
+    recording = Recording(path)
+    try:
+        count, first_t, last_t = recording.measure()
+        records = recording.records()
+    except BaseException:
+        recording.close()
+        raise
+    if not count:
+        recording.close()
+        return ReplayStarted(entry.name, path, 0, 0.0)
+    run = _Replay(session, entry, path, count, records, first_t, speed, recording)
+    session.engine.submit(run.step)
+    return ReplayStarted(entry.name, path, count, (last_t - first_t) / speed if speed > 0 else 0.0)
 
 
 @dataclass(eq=False)
 class _Replay:
     """A replay in progress: the file is read as the messages fall due."""
 
+    session: Session
     entry: SocketEntry
     path: str
     count: int
@@ -207,9 +176,46 @@ class _Replay:
         """When a message recorded at ``t`` is sent (monotonic clock)."""
         return self.started + ((t - self.first_t) / self.speed if self.speed > 0 else 0.0)
 
-    def stop(self, session: MessageCommands, how: str, error: bool = True) -> None:
+    def step(self) -> None:
+        """Engine thread: send what has fallen due, then come back when the next one does."""
+        entry = self.entry
+        now = time.monotonic()
+        while True:
+            if self.pending is None:
+                try:
+                    self.pending = next(self.records, None)
+                except CommandError as exc:  # the file changed since it was checked
+                    return self.stop(f"stopped after {self.sent} messages: {exc.message}")
+                if self.pending is None:
+                    return self.stop(f"done: {self.sent} messages sent", error=False)
+            if entry.socket.closed:
+                return self.stop(f"stopped after {self.sent} of {self.count} messages: "
+                                 f"{entry.name} was closed")
+            due = self.due(self.pending[0])
+            if due > now:
+                break
+            try:
+                entry.socket.send_multipart(self.pending[1], nonblocking=True)
+            except Again:
+                # No room now: keep the order and try again shortly, but not for ever (counted
+                # from when this message fell due, or from the last one sent, if later).
+                if now - max(self.progress_at, due) > DEFAULT_SEND_TIMEOUT_MS / 1000:
+                    return self.stop(f"stopped after {self.sent} of {self.count} messages: no "
+                                     f"peer took one for {DEFAULT_SEND_TIMEOUT_MS} ms")
+                due = now + 0.002
+                break
+            entry.sent += 1
+            entry.bytes_out += sum(len(f) for f in self.pending[1])
+            self.sent += 1
+            self.pending = None
+            self.progress_at = now
+        # Wake at least twice a second, so a socket closed during a long gap ends the replay now.
+        delay = min(max(0.002, due - time.monotonic()), 0.5)
+        self.session.engine.call_later(delay, self.step)
+
+    def stop(self, how: str, error: bool = True) -> None:
         close = getattr(self.records, "close", None)
         if close is not None:
             close()
         self.recording.close()
-        session.events.push(Notice(f"replay of {self.path} to {self.entry.name} {how}", error))
+        self.session.events.push(Notice(f"replay of {self.path} to {self.entry.name} {how}", error))

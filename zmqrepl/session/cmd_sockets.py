@@ -1,170 +1,179 @@
-"""Commands about sockets themselves: socket, bind, connect, set, get, subscribe, close, sockets."""
+"""Commands about sockets themselves: socket, bind, connect, set, get, subscribe, close, sockets.
+
+Each function is a handler named by the command table (commands.py).
+"""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..core import Option, Socket, SocketType, ValueType
-from .base import SessionCore
 from .entry import SocketEntry
 from .errors import CommandError, clip, core_error
 from .frames import parse_frame
 from .hidden import HIDDEN, NOT_SET, is_secret, option_text
-from .parser import Parsed
-from .render import short_value, table_lines
+from .render import short_value
 from .results import (
-    Result,
-    SocketInfo,
+    Bound,
+    EndpointChanged,
+    OptionSet,
+    OptionValue,
+    SocketClosed,
+    SocketMade,
+    SocketTable,
+    Subscription,
 )
+from .syntax import Parsed
 from .tokens import Token
 
-__all__ = ["SocketCommands"]
+if TYPE_CHECKING:
+    from .session import Session
+
+__all__ = ["bind", "close", "connect", "disconnect", "get", "make_socket", "set_option", "sockets",
+           "subscribe", "unbind", "unsubscribe"]
 
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off"}
 
 
-class SocketCommands(SessionCore):
-    def _cmd_socket(self, p: Parsed) -> Result:
-        name: str = p.args["NAME"]
-        kind: SocketType = p.args["TYPE"]
-        if name in self._entries:
-            raise CommandError(f"a socket named {clip(name)} exists already",
-                               f"pick another name, or close {name} first")
 
-        def create() -> SocketEntry:
-            sock = Socket(kind, self.engine.context)
-            sock.set(Option.LINGER, self.linger)
-            sock.set(Option.MAXMSGSIZE, self.maxmsgsize)
-            entry = SocketEntry(name, kind, sock)
-            # Session defaults that differ from libzmq's show in the sockets table.
-            entry.changed.update(linger=self.linger, maxmsgsize=self.maxmsgsize)
-            self._entries[name] = entry
-            return entry
+def make_socket(session: Session, p: Parsed) -> SocketMade:
+    name: str = p.args["NAME"]
+    kind: SocketType = p.args["TYPE"]
+    if name in session.entries:
+        raise CommandError(f"a socket named {clip(name)} exists already",
+                           f"pick another name, or close {name} first")
 
-        self.engine.call(create)
-        return Result("socket", name, [f"{name}: {kind.name.lower()} socket "
-                                       f"(linger {self.linger} ms, maxmsgsize {self.maxmsgsize})"])
+    def create() -> SocketEntry:
+        sock = Socket(kind, session.engine.context)
+        sock.set(Option.LINGER, session.linger)
+        sock.set(Option.MAXMSGSIZE, session.maxmsgsize)
+        entry = SocketEntry(name, kind, sock)
+        # Session defaults that differ from libzmq's show in the sockets table.
+        entry.changed.update(linger=session.linger, maxmsgsize=session.maxmsgsize)
+        session.entries[name] = entry
+        return entry
 
-    def _endpoint_cmd(self, p: Parsed, op: str) -> Result:
-        entry = self._entry(p.args["NAME"])
-        endpoint: str = p.args["ENDPOINT"]
+    session.engine.call(create)
+    return SocketMade(name, kind.name.lower(), session.linger, session.maxmsgsize)
 
-        def act() -> str:
-            if op == "bind":
-                resolved = entry.socket.bind(endpoint)
-                entry.bound.append(resolved)
-                return resolved
-            if op == "connect":
-                self._watch_connections(entry)  # before connecting: no event is missed
-            getattr(entry.socket, op)(endpoint)
-            target = entry.connected if op in ("connect", "disconnect") else entry.bound
-            if op == "connect":
-                target.append(endpoint)
-            elif endpoint in target:
-                target.remove(endpoint)
-            return endpoint
 
-        done = self.engine.call(act)
-        if op in ("bind", "connect") and done not in self._endpoints:
-            self._endpoints.append(done)
-        past = {"bind": "bound to", "connect": "connecting to", "unbind": "unbound from",
-                "disconnect": "disconnected from"}[op]
-        return Result(op, done, [f"{entry.name} {past} {done}"])
+def bind(session: Session, p: Parsed) -> Bound:
+    entry = session.entry(p.args["NAME"])
+    resolved = session.engine.call(lambda: entry.socket.bind(p.args["ENDPOINT"]))
+    session.note_endpoint(resolved)
+    return Bound(entry.name, resolved)
 
-    def _cmd_bind(self, p: Parsed) -> Result:
-        return self._endpoint_cmd(p, "bind")
 
-    def _cmd_connect(self, p: Parsed) -> Result:
-        return self._endpoint_cmd(p, "connect")
+def connect(session: Session, p: Parsed) -> EndpointChanged:
+    entry = session.entry(p.args["NAME"])
+    endpoint: str = p.args["ENDPOINT"]
 
-    def _cmd_unbind(self, p: Parsed) -> Result:
-        return self._endpoint_cmd(p, "unbind")
+    def act() -> None:
+        session.watch_connections(entry)  # before connecting: no event is missed
+        entry.socket.connect(endpoint)
 
-    def _cmd_disconnect(self, p: Parsed) -> Result:
-        return self._endpoint_cmd(p, "disconnect")
+    session.engine.call(act)
+    session.note_endpoint(endpoint)
+    return EndpointChanged(entry.name, endpoint, "connect")
 
-    def _cmd_set(self, p: Parsed) -> Result:
-        entry = self._entry(p.args["NAME"])
-        option: str = p.args["OPTION"]
-        value = _option_value(option, p.args["VALUE"])
 
-        def act() -> None:
-            entry.socket.set(option, value)
-            entry.changed[option] = value
+def unbind(session: Session, p: Parsed) -> EndpointChanged:
+    entry = session.entry(p.args["NAME"])
+    endpoint: str = p.args["ENDPOINT"]
+    session.engine.call(lambda: entry.socket.unbind(endpoint))
+    return EndpointChanged(entry.name, endpoint, "unbind")
 
-        try:
-            self.engine.call(act)
-        except (TypeError, ValueError) as exc:
-            raise core_error(str(exc), "see: help set") from None
-        shown = HIDDEN if is_secret(option) else short_value(value)
-        lines = [f"{entry.name}.{option} = {shown}"]
-        if option == "curve_server" and value and self.security_warning and not self._curve_server_warned:
-            # A CURVE server is what the listed CVEs attack; say it once per session.
-            self._curve_server_warned = True
-            lines.append("warning: " + self.security_warning)
-        return Result("set", HIDDEN if is_secret(option) else value, lines)
 
-    def _cmd_get(self, p: Parsed) -> Result:
-        entry = self._entry(p.args["NAME"])
-        option: str = p.args["OPTION"]
-        try:
-            value = self.engine.call(lambda: entry.socket.get(option))
-        except ValueError as exc:
-            raise CommandError(str(exc), "options you set show in: sockets") from None
-        if is_secret(option):
-            shown = option_text(option, value)
-            if shown == NOT_SET:
-                return Result("get", shown, [f"{entry.name}.{option} = {shown}"])
-            if not p.flags["reveal"]:
-                return Result("get", shown, [f"{entry.name}.{option} = {shown} (a secret: get "
-                                             f"{entry.name} {option} --reveal shows it)"])
-            text = value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)
-            return Result("get", value, [f"{entry.name}.{option} = '{text}'"])  # asked for: whole
-        shown = short_value(value)
-        if option == "type" and isinstance(value, int):
-            shown = SocketType(value).name.lower()
-        elif option == "events" and isinstance(value, int):
-            shown = " ".join(w for w, bit in (("in", 1), ("out", 2)) if value & bit) or "none"
-        return Result("get", value, [f"{entry.name}.{option} = {shown}"])
+def disconnect(session: Session, p: Parsed) -> EndpointChanged:
+    entry = session.entry(p.args["NAME"])
+    endpoint: str = p.args["ENDPOINT"]
+    session.engine.call(lambda: entry.socket.disconnect(endpoint))
+    return EndpointChanged(entry.name, endpoint, "disconnect")
 
-    def _subscription(self, p: Parsed, on: bool) -> Result:
-        entry = self._entry(p.args["NAME"])
-        topic: bytes = p.args.get("TOPIC") or b""
-        verb = "subscribe" if on else "unsubscribe"
-        if entry.kind not in (SocketType.SUB, SocketType.XSUB):
-            raise CommandError(f"{entry.name} is a {entry.kind.name.lower()} socket; only sub and "
-                               f"xsub sockets {verb}", "make one with: socket NAME sub")
 
-        def act() -> None:
-            if entry.kind is SocketType.SUB:
-                entry.socket.set(Option.SUBSCRIBE if on else Option.UNSUBSCRIBE, topic)
-            else:
-                entry.socket.send((b"\x01" if on else b"\x00") + topic, nonblocking=True)
-            key = "subscribe" if on else "unsubscribe"
-            entry.changed[key] = topic
+def set_option(session: Session, p: Parsed) -> OptionSet:
+    entry = session.entry(p.args["NAME"])
+    option: str = p.args["OPTION"]
+    value = _option_value(option, p.args["VALUE"])
 
-        self.engine.call(act)
-        shown = repr(topic.decode("utf-8", "replace")) if topic else "everything"
-        return Result(verb, topic, [f"{entry.name} {verb}d to {shown}"
-                                    if on else f"{entry.name} unsubscribed from {shown}"])
+    def act() -> None:
+        entry.socket.set(option, value)
+        entry.changed[option] = value
 
-    def _cmd_subscribe(self, p: Parsed) -> Result:
-        return self._subscription(p, True)
+    try:
+        session.engine.call(act)
+    except (TypeError, ValueError) as exc:
+        raise core_error(str(exc), "see: help set") from None
+    secret = is_secret(option)
+    warning = None
+    if option == "curve_server" and value and session.security_warning and not session.curve_server_warned:
+        # A CURVE server is what the listed CVEs attack; say it once per session.
+        session.curve_server_warned = True
+        warning = session.security_warning
+    return OptionSet(entry.name, option, HIDDEN if secret else value,
+                     HIDDEN if secret else short_value(value), warning)
 
-    def _cmd_unsubscribe(self, p: Parsed) -> Result:
-        return self._subscription(p, False)
 
-    def _cmd_close(self, p: Parsed) -> Result:
-        entry = self._entry(p.args["NAME"])
-        self.engine.call(lambda: self._close_entry(entry))
-        return Result("close", entry.name, [f"{entry.name} closed"])
+def get(session: Session, p: Parsed) -> OptionValue:
+    entry = session.entry(p.args["NAME"])
+    option: str = p.args["OPTION"]
+    try:
+        value = session.engine.call(lambda: entry.socket.get(option))
+    except ValueError as exc:
+        raise CommandError(str(exc), "options you set show in: sockets") from None
+    if is_secret(option):
+        shown = option_text(option, value)
+        if shown == NOT_SET:
+            return OptionValue(entry.name, option, shown, shown)
+        if not p.flags["reveal"]:
+            return OptionValue(entry.name, option, shown, f"{shown} (a secret: get "
+                                                          f"{entry.name} {option} --reveal shows it)")
+        text = value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)
+        return OptionValue(entry.name, option, value, f"'{text}'")  # asked for: whole
+    shown = short_value(value)
+    if option == "type" and isinstance(value, int):
+        shown = SocketType(value).name.lower()
+    elif option == "events" and isinstance(value, int):
+        shown = " ".join(w for w, bit in (("in", 1), ("out", 2)) if value & bit) or "none"
+    return OptionValue(entry.name, option, value, shown)
 
-    def _cmd_sockets(self, p: Parsed) -> Result:
-        infos = self.sockets()
-        if not infos:
-            return Result("sockets", infos, ["no sockets yet (make one with: socket NAME TYPE)"])
-        return Result("sockets", infos, table_lines(SocketInfo.COLUMNS, [i.row() for i in infos]))
+
+def _subscription(session: Session, p: Parsed, on: bool) -> Subscription:
+    entry = session.entry(p.args["NAME"])
+    topic: bytes = p.args.get("TOPIC") or b""
+    verb = "subscribe" if on else "unsubscribe"
+    if entry.kind not in (SocketType.SUB, SocketType.XSUB):
+        raise CommandError(f"{entry.name} is a {entry.kind.name.lower()} socket; only sub and "
+                           f"xsub sockets {verb}", "make one with: socket NAME sub")
+
+    def act() -> None:
+        if entry.kind is SocketType.SUB:
+            entry.socket.set(Option.SUBSCRIBE if on else Option.UNSUBSCRIBE, topic)
+        else:
+            entry.socket.send((b"\x01" if on else b"\x00") + topic, nonblocking=True)
+        entry.changed[verb] = topic
+
+    session.engine.call(act)
+    return Subscription(entry.name, topic, on)
+
+
+def subscribe(session: Session, p: Parsed) -> Subscription:
+    return _subscription(session, p, True)
+
+
+def unsubscribe(session: Session, p: Parsed) -> Subscription:
+    return _subscription(session, p, False)
+
+
+def close(session: Session, p: Parsed) -> SocketClosed:
+    entry = session.entry(p.args["NAME"])
+    session.engine.call(lambda: session.close_entry(entry))
+    return SocketClosed(entry.name)
+
+
+def sockets(session: Session, p: Parsed) -> SocketTable:
+    return SocketTable(tuple(session.sockets()))
 
 
 def _option_value(option: str, token: Token) -> Any:
@@ -196,5 +205,3 @@ def _option_value(option: str, token: Token) -> Any:
         # The frame parser quotes what it could not read: here that is a secret.
         raise CommandError(f"option {option}: the value given is not a valid frame literal",
                            "give the 40-character Z85 key that curve keypair prints") from None
-
-

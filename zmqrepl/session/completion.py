@@ -15,7 +15,9 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 from ..core import Option, SocketType, ValueType
-from .commands import ALIASES, COMMANDS, FORMATS, Arg, ArgKind, Command, lookup
+from .commands import ALIASES, COMMANDS, lookup
+from .frames import FORMATS
+from .syntax import Arg, ArgKind, Command
 from .tokens import Token, last_command, tokenize
 
 __all__ = ["LONG_COMPLETION", "LONG_LINE", "Candidate", "CompletionContext", "Span", "classify", "complete",

@@ -21,8 +21,6 @@ class SocketEntry:
     name: str
     kind: SocketType
     socket: Socket
-    bound: list[str] = field(default_factory=list)
-    connected: list[str] = field(default_factory=list)
     changed: dict[str, Any] = field(default_factory=dict)   # options set away from default
     received: int = 0
     sent: int = 0
@@ -56,8 +54,14 @@ class SocketEntry:
         self._last_in, self._last_out = self.received, self.sent
 
     @property
+    def connected(self) -> list[str]:
+        """Endpoints connected to: the core socket keeps the record."""
+        return self.socket.endpoints[1]
+
+    @property
     def endpoint_text(self) -> str:
-        parts = [f"bind {e}" for e in self.bound] + [f"connect {e}" for e in self.connected]
+        bound, connected = self.socket.endpoints
+        parts = [f"bind {e}" for e in bound] + [f"connect {e}" for e in connected]
         return ", ".join(parts) or "-"
 
     @property

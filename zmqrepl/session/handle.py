@@ -15,6 +15,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from ..core import Frame
+from .defaults import DEFAULT_SEND_TIMEOUT_MS
+from .entry import SocketEntry
+from .results import Bound
 
 if TYPE_CHECKING:
     from .session import Session
@@ -36,20 +39,20 @@ class SocketHandle:
         self.name = name
 
     @property
-    def _entry(self) -> Any:
-        return self._session._entry(self.name)
+    def _entry(self) -> SocketEntry:
+        return self._session.entry(self.name)
 
     @property
     def type(self) -> str:
         return str(self._entry.kind.name.lower())
 
-    def send(self, *frames: Frame, timeout: int = 2000) -> None:
+    def send(self, *frames: Frame, timeout: int = DEFAULT_SEND_TIMEOUT_MS) -> None:
         """Send one message whose frames are the arguments."""
         if not frames:
             raise ValueError("send needs at least one frame")
         self._session.send_frames(self.name, [_frame_bytes(f) for f in frames], timeout)
 
-    def send_multipart(self, frames: list[Frame], timeout: int = 2000) -> None:
+    def send_multipart(self, frames: list[Frame], timeout: int = DEFAULT_SEND_TIMEOUT_MS) -> None:
         self.send(*frames, timeout=timeout)
 
     def recv(self, timeout: int | None = None) -> list[bytes]:
@@ -71,7 +74,9 @@ class SocketHandle:
         return self._session.engine.call(lambda: entry.socket.get(option))
 
     def bind(self, endpoint: str) -> str:
-        return str(self._session.execute(f"bind {self.name} {endpoint}").value)  # type: ignore[union-attr]
+        result = self._session.execute(f"bind {self.name} {endpoint}")
+        assert isinstance(result, Bound)  # what bind returns
+        return result.endpoint
 
     def connect(self, endpoint: str) -> None:
         self._session.execute(f"connect {self.name} {endpoint}")

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import difflib
 import re
-from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from ..core import Option, SocketType
-from .commands import COMMANDS, FORMATS, Arg, ArgKind, Command, Flag, lookup
+from .commands import COMMANDS, lookup
 from .errors import CommandError, clip
-from .frames import FileLimit, parse_frame
+from .frames import FORMATS, FileLimit, parse_frame
+from .syntax import Arg, ArgKind, Command, Flag, Parsed
 from .tokens import Token, tokenize
 from .utf8 import encode_utf8
 
@@ -24,14 +24,6 @@ __all__ = ["NAME_PATTERN", "Parsed", "check_socket_name", "parse"]
 NAME_PATTERN = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]{0,63}$")
 _MAX_INT = 2**31 - 1  # milliseconds (24 days) and counts
 _ENDPOINT = re.compile(r"^(tcp|ipc|inproc|pgm|epgm|vmci|ws|wss|tipc)://.+$")
-
-
-@dataclass
-class Parsed:
-    command: Command
-    args: dict[str, Any] = field(default_factory=dict)
-    flags: dict[str, Any] = field(default_factory=dict)
-    tokens: list[Token] = field(default_factory=list)
 
 
 def check_socket_name(name: str) -> str:

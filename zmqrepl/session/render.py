@@ -6,11 +6,11 @@ Nothing here knows about terminals or notebooks; a front end adds colour or HTML
 from __future__ import annotations
 
 import time
-from typing import Sequence
+from typing import Mapping, Sequence
 
-from .commands import COMMANDS, Command
 from .events import Message, MonitorNotice, Notice, PeerDropped
 from .frames import render_frame
+from .syntax import Command
 
 __all__ = [
     "dropped_line",
@@ -93,11 +93,12 @@ def table_lines(columns: Sequence[str], rows: Sequence[Sequence[object]]) -> lis
     return out
 
 
-def help_lines(command: Command | None = None) -> list[str]:
+def help_lines(table: Mapping[str, Command], command: Command | None = None) -> list[str]:
+    """Every command of ``table`` in a line, or one command in detail."""
     if command is None:
-        width = max(len(c.name) for c in COMMANDS.values())
+        width = max(len(c.name) for c in table.values())
         lines = ["Commands (help CMD for details):"]
-        lines += [f"  {c.name.ljust(width)}  {c.summary}" for c in COMMANDS.values()]
+        lines += [f"  {c.name.ljust(width)}  {c.summary}" for c in table.values()]
         lines += ["Frames: word, \"quoted text\", 0xHEX, b64:..., json:..., @file, \"\" (empty).",
                   "Example: socket s sub; connect s tcp://127.0.0.1:5556; subscribe s; watch s"]
         return lines

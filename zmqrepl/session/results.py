@@ -1,33 +1,192 @@
-"""What commands return, and the session's defaults: plain data for any front end."""
+"""What commands return: one small class per kind of answer, plain data for any front end.
+
+Every result has ``lines``, its plain text, which is how a front end shows it unless it
+has a renderer of its own for that type (the shell prints received messages in full; the
+magics return values to the notebook and open live panes). ``value`` is what a Python
+caller gets (``%zmq get ...`` returns it).
+
+    >>> result = session.execute("bind s tcp://127.0.0.1:*")
+    >>> isinstance(result, Bound), result.endpoint
+    (True, 'tcp://127.0.0.1:40113')
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
+from typing import ClassVar
 
 from .events import Message
+from .render import table_lines
 
-__all__ = ["DEFAULT_LINGER_MS", "DEFAULT_MAXMSGSIZE", "DEFAULT_SEND_TIMEOUT_MS", "READ_BATCH", "Result",
-           "SocketInfo"]
+__all__ = [
+    "AuthState",
+    "Bound",
+    "EndpointChanged",
+    "KeyPair",
+    "MonitorSwitched",
+    "OptionSet",
+    "OptionValue",
+    "PollState",
+    "Quit",
+    "Received",
+    "RecordSwitched",
+    "ReplayStarted",
+    "Result",
+    "ScriptRan",
+    "Sent",
+    "SocketClosed",
+    "SocketInfo",
+    "SocketMade",
+    "SocketTable",
+    "Subscription",
+    "TextLines",
+    "Unwatched",
+    "VersionInfo",
+    "Watching",
+]
 
-DEFAULT_LINGER_MS = 1000
-DEFAULT_MAXMSGSIZE = 64 * 1024 * 1024
-DEFAULT_SEND_TIMEOUT_MS = 2000
-READ_BATCH = 1000  # messages taken from one socket before the engine looks at the others
 
-@dataclass
 class Result:
-    """What a command produced: a value for Python, text lines, messages to render."""
+    """The base of every result: no text, no value, the session goes on."""
 
-    command: str
-    value: Any = None
-    lines: list[str] = field(default_factory=list)
-    messages: list[Message] = field(default_factory=list)
-    quit: bool = False
+    @property
+    def lines(self) -> list[str]:
+        return []
+
+    @property
+    def value(self) -> object:
+        return None
+
+    @property
+    def quit(self) -> bool:
+        return False
+
+
+@dataclass(frozen=True)
+class TextLines(Result):
+    """Text and nothing else (help, sleep)."""
+
+    text: tuple[str, ...] = ()
+
+    @property
+    def lines(self) -> list[str]:
+        return list(self.text)
+
+
+@dataclass(frozen=True)
+class SocketMade(Result):
+    name: str
+    kind: str  # pub, sub, ...
+    linger: int
+    maxmsgsize: int
+
+    @property
+    def lines(self) -> list[str]:
+        return [f"{self.name}: {self.kind} socket (linger {self.linger} ms, maxmsgsize {self.maxmsgsize})"]
+
+    @property
+    def value(self) -> str:
+        return self.name
+
+
+@dataclass(frozen=True)
+class EndpointChanged(Result):
+    """A connect, unbind or disconnect."""
+
+    socket: str
+    endpoint: str
+    action: str  # connect, unbind or disconnect
+
+    _PAST: ClassVar[dict[str, str]] = {"bind": "bound to", "connect": "connecting to",
+                                       "unbind": "unbound from", "disconnect": "disconnected from"}
+
+    @property
+    def lines(self) -> list[str]:
+        return [f"{self.socket} {self._PAST[self.action]} {self.endpoint}"]
+
+    @property
+    def value(self) -> str:
+        return self.endpoint
+
+
+@dataclass(frozen=True)
+class Bound(EndpointChanged):
+    """A bind: ``endpoint`` is as libzmq resolved it (``tcp://*:*`` gets its port)."""
+
+    action: str = "bind"
+
+
+@dataclass(frozen=True)
+class OptionSet(Result):
+    socket: str
+    option: str
+    value_set: object  # the secret's placeholder (set) for a secret
+    shown: str
+    warning: str | None = None  # said once per session (a CURVE server on an old libzmq)
+
+    @property
+    def lines(self) -> list[str]:
+        lines = [f"{self.socket}.{self.option} = {self.shown}"]
+        if self.warning:
+            lines.append("warning: " + self.warning)
+        return lines
+
+    @property
+    def value(self) -> object:
+        return self.value_set
+
+
+@dataclass(frozen=True)
+class OptionValue(Result):
+    socket: str
+    option: str
+    option_value: object  # a hidden secret's placeholder, unless revealed
+    shown: str  # how the value reads in a line
+
+    @property
+    def lines(self) -> list[str]:
+        return [f"{self.socket}.{self.option} = {self.shown}"]
+
+    @property
+    def value(self) -> object:
+        return self.option_value
+
+
+@dataclass(frozen=True)
+class Subscription(Result):
+    socket: str
+    topic: bytes
+    subscribed: bool  # False: unsubscribed
+
+    @property
+    def lines(self) -> list[str]:
+        shown = repr(self.topic.decode("utf-8", "replace")) if self.topic else "everything"
+        if self.subscribed:
+            return [f"{self.socket} subscribed to {shown}"]
+        return [f"{self.socket} unsubscribed from {shown}"]
+
+    @property
+    def value(self) -> bytes:
+        return self.topic
+
+
+@dataclass(frozen=True)
+class SocketClosed(Result):
+    socket: str
+
+    @property
+    def lines(self) -> list[str]:
+        return [f"{self.socket} closed"]
+
+    @property
+    def value(self) -> str:
+        return self.socket
 
 
 @dataclass(frozen=True)
 class SocketInfo:
+    """One row of the sockets table."""
+
     name: str
     type: str
     endpoints: str
@@ -43,3 +202,228 @@ class SocketInfo:
     def row(self) -> tuple[object, ...]:
         return (self.name, self.type, self.endpoints, self.options, self.received, self.sent,
                 f"{self.rate_in:.0f}", f"{self.rate_out:.0f}", self.flags)
+
+
+@dataclass(frozen=True)
+class SocketTable(Result):
+    sockets: tuple[SocketInfo, ...]
+
+    @property
+    def lines(self) -> list[str]:
+        if not self.sockets:
+            return ["no sockets yet (make one with: socket NAME TYPE)"]
+        return table_lines(SocketInfo.COLUMNS, [i.row() for i in self.sockets])
+
+    @property
+    def value(self) -> list[SocketInfo]:
+        return list(self.sockets)
+
+
+@dataclass(frozen=True)
+class Sent(Result):
+    socket: str
+    parts: int
+    size: int  # bytes, every frame
+
+    @property
+    def lines(self) -> list[str]:
+        return [f"{self.socket}: sent {self.parts} part{'s' if self.parts != 1 else ''}, {self.size} bytes"]
+
+
+@dataclass(frozen=True)
+class Received(Result):
+    """What ``recv`` got: the messages, and how each shows (possibly shortened)."""
+
+    socket: str
+    messages: tuple[list[bytes], ...]
+    shown: tuple[Message, ...]
+    asked: int  # how many were waited for; fewer came if the timeout ended the wait
+
+    @property
+    def lines(self) -> list[str]:
+        if len(self.messages) < self.asked:
+            return [f"{self.socket}: {len(self.messages)} of {self.asked} messages before the timeout"]
+        return []
+
+    @property
+    def value(self) -> list[bytes] | list[list[bytes]]:
+        """One message (its frames) when one was asked for, else the list of messages."""
+        if self.asked == 1 and self.messages:
+            return self.messages[0]
+        return list(self.messages)
+
+
+@dataclass(frozen=True)
+class Watching(Result):
+    sockets: tuple[str, ...]
+
+    @property
+    def lines(self) -> list[str]:
+        return [f"watching {' '.join(self.sockets)} (unwatch to stop)"]
+
+    @property
+    def value(self) -> list[str]:
+        return list(self.sockets)
+
+
+@dataclass(frozen=True)
+class Unwatched(Result):
+    sockets: tuple[str, ...]
+
+    @property
+    def lines(self) -> list[str]:
+        return [f"stopped watching {' '.join(self.sockets) or 'nothing'}"]
+
+    @property
+    def value(self) -> list[str]:
+        return list(self.sockets)
+
+
+@dataclass(frozen=True)
+class MonitorSwitched(Result):
+    socket: str
+    on: bool
+
+    @property
+    def lines(self) -> list[str]:
+        if self.on:
+            return [f"{self.socket}: monitoring connection events (monitor {self.socket} off to stop)"]
+        return [f"{self.socket}: monitor off"]
+
+    @property
+    def value(self) -> tuple[bool, str]:
+        return self.on, self.socket
+
+
+@dataclass(frozen=True)
+class PollState(Result):
+    ready: dict[str, list[str]]  # socket -> "in", "out"
+
+    @property
+    def lines(self) -> list[str]:
+        return [f"{name}: {' '.join(r) if r else 'nothing ready'}" for name, r in self.ready.items()]
+
+    @property
+    def value(self) -> dict[str, list[str]]:
+        return self.ready
+
+
+@dataclass(frozen=True)
+class RecordSwitched(Result):
+    socket: str
+    path: str | None  # None: recording stopped
+
+    @property
+    def lines(self) -> list[str]:
+        if self.path is None:
+            return [f"{self.socket}: recording stopped"]
+        return [f"{self.socket}: recording incoming messages to {self.path}"]
+
+    @property
+    def value(self) -> str | None:
+        return self.path
+
+
+@dataclass(frozen=True)
+class ReplayStarted(Result):
+    socket: str
+    path: str
+    count: int
+    seconds: float  # how long it will take at the speed asked
+
+    @property
+    def lines(self) -> list[str]:
+        if not self.count:
+            return [f"{self.path} holds no messages"]
+        return [f"replaying {self.count} messages from {self.path} to {self.socket} "
+                f"over {self.seconds:.1f} s"]
+
+    @property
+    def value(self) -> int:
+        return self.count
+
+
+@dataclass(frozen=True)
+class KeyPair(Result):
+    public: bytes  # Z85
+    secret: bytes
+
+    @property
+    def lines(self) -> list[str]:
+        # Quoted: a Z85 key may start with # or @, which the command language reads
+        # as a comment or a file; quoted, it pastes back into a command as it is.
+        return [f"public '{self.public.decode()}'", f"secret '{self.secret.decode()}'"]
+
+    @property
+    def value(self) -> tuple[bytes, bytes]:
+        return self.public, self.secret
+
+
+@dataclass(frozen=True)
+class AuthState(Result):
+    running: bool  # whether the session answers ZAP requests
+    text: tuple[str, ...]
+
+    @property
+    def lines(self) -> list[str]:
+        return list(self.text)
+
+    @property
+    def value(self) -> bool:
+        return self.running
+
+
+@dataclass(frozen=True)
+class VersionInfo(Result):
+    zmqrepl: str
+    libzmq: str
+    python: str
+    warning: str | None  # the libzmq version's known security problems
+
+    @property
+    def lines(self) -> list[str]:
+        lines = [f"zmqrepl {self.zmqrepl}, libzmq {self.libzmq}, Python {self.python}"]
+        if self.warning:
+            lines.append("warning: " + self.warning)
+        return lines
+
+    @property
+    def value(self) -> dict[str, str | None]:
+        return {"zmqrepl": self.zmqrepl, "libzmq": self.libzmq, "python": self.python,
+                "warning": self.warning}
+
+
+@dataclass(frozen=True)
+class ScriptRan(Result):
+    """The results of a ``source`` file's commands, in order."""
+
+    path: str
+    results: tuple[Result, ...]
+
+    @property
+    def lines(self) -> list[str]:
+        return [line for r in self.results for line in r.lines]
+
+    @property
+    def shown(self) -> list[Message]:
+        """Every message its recv commands received, in order."""
+        out: list[Message] = []
+        for r in self.results:
+            if isinstance(r, (Received, ScriptRan)):
+                out.extend(r.shown)
+        return out
+
+    @property
+    def value(self) -> list[Result]:
+        return list(self.results)
+
+    @property
+    def quit(self) -> bool:
+        return any(r.quit for r in self.results)
+
+
+@dataclass(frozen=True)
+class Quit(Result):
+    @property
+    def quit(self) -> bool:
+        return True

@@ -5,50 +5,85 @@
     >>> s.close()
 
 ``run``/``execute`` may be called from any thread; every socket lives in the
-engine thread. Results are plain data (``Result``); front ends render them.
+engine thread. Results are plain data (results.py); front ends render them.
 """
 
 from __future__ import annotations
 
-from ..core import SocketType
-from .cmd_messages import MessageCommands
-from .cmd_sockets import SocketCommands
-from .cmd_tools import ToolCommands
+from concurrent.futures import TimeoutError as FutureTimeout
+from typing import Mapping
+
+from ..core import SocketType, ZMQError
+from .commands import COMMANDS
+from .errors import CommandError, core_error
 from .events import Message, MonitorNotice, PeerDropped
 from .handle import SocketHandle
-from .results import (
-    DEFAULT_LINGER_MS,
-    DEFAULT_MAXMSGSIZE,
-    Result,
-    SocketInfo,
-)
+from .parser import parse
+from .results import Result
+from .state import SessionState
+from .syntax import Command
+from .tokens import split_commands
 
-__all__ = ["DEFAULT_LINGER_MS", "DEFAULT_MAXMSGSIZE", "Result", "Session", "SocketInfo"]
+__all__ = ["Session"]
+
+# Commands a closed session still answers.
+_AFTER_CLOSE = ("help", "version", "quit")
 
 
-class Session(SocketCommands, MessageCommands, ToolCommands):
+class Session(SessionState):
+    commands: Mapping[str, Command] = COMMANDS
+
+    def execute(self, line: str) -> Result | None:
+        """Run one command; raises CommandError (one line, with a hint)."""
+        parsed = parse(line, file_limit=self.file_limit)
+        if parsed is None:
+            return None
+        command = parsed.command
+        if self.closed and command.name not in _AFTER_CLOSE:
+            raise CommandError("the session is closed", "start a new one")
+        try:
+            return command.handler(self, parsed)
+        except ZMQError as exc:
+            raise core_error(exc.message, f"see: help {command.name}") from None
+        except FutureTimeout:
+            raise CommandError(f"{command.name} did not finish",
+                               "the session engine is busy; try again") from None
+
+    def run(self, text: str) -> list[Result]:
+        """Run commands separated by ';' or newlines; stops at the first error."""
+        results = []
+        for line in split_commands(text):
+            result = self.execute(line)
+            if result is not None:
+                results.append(result)
+                if result.quit:
+                    break
+        return results
+
+    # -- what front ends ask -----------------------------------------------------------
+
     def socket_names(self) -> list[str]:
-        return list(self._entries)
+        return list(self.entries)
 
     def socket_type(self, name: str) -> SocketType | None:
-        entry = self._entries.get(name)
+        entry = self.entries.get(name)
         return entry.kind if entry else None
 
     def endpoints_used(self) -> list[str]:
-        return list(self._endpoints)
+        return list(self.endpoints_seen)
 
     def handle(self, name: str) -> SocketHandle:
         """A thread-safe Python handle on socket ``name``."""
-        self._entry(name)
+        self.entry(name)
         return SocketHandle(self, name)
 
     def watch_buffer(self, name: str) -> list[Message]:
-        return self._entry(name).buffer.snapshot()
+        return self.entry(name).buffer.snapshot()
 
     def dropped_peers(self, name: str) -> list[PeerDropped]:
         """The newest connections of socket ``name`` that libzmq dropped (see links.py)."""
-        return list(self._entry(name).drops)
+        return list(self.entry(name).drops)
 
     def monitor_events(self, name: str) -> list[MonitorNotice]:
         """The newest connection events of a monitored socket."""
-        return list(self._entry(name).monitor_events)
+        return list(self.entry(name).monitor_events)

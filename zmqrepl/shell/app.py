@@ -17,12 +17,12 @@ from typing import BinaryIO, Callable, Iterable, Iterator, TextIO
 
 from .. import __version__
 from ..session import CommandError, Result, Session, scripts
-from ..session.render import message_lines
 from ..session.scripts import MAX_SCRIPT_LINE
 from ..session.tokens import split_commands
 from ..session.utf8 import decode_utf8
 from .config import Settings, load_settings
 from .printer import Colours, EventPrinter
+from .result_lines import result_lines
 
 __all__ = ["main"]
 
@@ -41,10 +41,7 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def print_result(result: Result, write: Callable[[str], None], colour: Colours) -> None:
-    width = shutil.get_terminal_size((100, 24)).columns
-    lines = list(result.lines)
-    for msg in result.messages:
-        lines.extend(message_lines(msg, width))
+    lines = result_lines(result, shutil.get_terminal_size((100, 24)).columns)
     if lines:
         write("\n".join(lines) + "\n")
 

@@ -15,7 +15,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..session import CommandError
+from ..session import DEFAULT_LINGER_MS, DEFAULT_MAXMSGSIZE, CommandError
 from ..session.files import human_size, read_bounded
 from ..session.utf8 import decode_utf8
 
@@ -35,8 +35,8 @@ def history_path() -> Path:
 
 @dataclass
 class Settings:
-    linger: int = 1000
-    maxmsgsize: int = 64 * 1024 * 1024
+    linger: int = DEFAULT_LINGER_MS
+    maxmsgsize: int = DEFAULT_MAXMSGSIZE
     max_messages: int = 40
 
 

@@ -1,7 +1,9 @@
 """The session's state and machinery: the engine, named sockets, reading, waiting.
 
-The command handlers live in cmd_sockets.py, cmd_messages.py and cmd_tools.py;
-``Session`` (session.py) puts them together.
+``SessionState`` holds what every command works on. Its public methods are for the
+command handlers (cmd_sockets.py, cmd_messages.py, cmd_tools.py), which the table in
+commands.py names; ``Session`` (session.py) adds running commands and the queries front
+ends use.
 """
 
 from __future__ import annotations
@@ -11,35 +13,28 @@ from collections import deque
 from concurrent.futures import Future
 from concurrent.futures import TimeoutError as FutureTimeout
 from functools import partial
-from typing import Callable
 
 from ..core import Again, Event, Option, SocketType, ZMQError, security_warning_for, zmq_version
 from ..core.monitor import parse_monitor_message
+from .defaults import DEFAULT_LINGER_MS, DEFAULT_MAXMSGSIZE, DEFAULT_SEND_TIMEOUT_MS
 from .engine import Engine, wait
 from .entry import SocketEntry
-from .errors import CommandError, clip, core_error
+from .errors import CommandError, clip
 from .events import EventLog, Message, MonitorNotice, Notice, PeerDropped
 from .frames import FileLimit
 from .hidden import option_text
 from .links import GRACE
-from .parser import Parsed, parse
 from .records import record_line
-from .results import (
-    DEFAULT_LINGER_MS,
-    DEFAULT_MAXMSGSIZE,
-    DEFAULT_SEND_TIMEOUT_MS,
-    READ_BATCH,
-    Result,
-    SocketInfo,
-)
-from .tokens import split_commands
+from .results import SocketInfo
 from .waiters import Waiter
 from .zap import SessionAuth
 
-__all__ = ["SessionCore"]
+__all__ = ["READ_BATCH", "SessionState"]
+
+READ_BATCH = 1000  # messages taken from one socket before the engine looks at the others
 
 
-class SessionCore:
+class SessionState:
     def __init__(self, *, linger: int = DEFAULT_LINGER_MS, maxmsgsize: int = DEFAULT_MAXMSGSIZE,
                  event_capacity: int = 500,
                  libzmq_version: tuple[int, int, int] | None = None) -> None:
@@ -47,14 +42,14 @@ class SessionCore:
         warnings; by default the one loaded (another lets tests see an old one's warning)."""
         self.libzmq_version = libzmq_version or zmq_version()
         self.security_warning = security_warning_for(self.libzmq_version)
-        self._curve_server_warned = False
+        self.curve_server_warned = False
         self.linger = linger
         self.maxmsgsize = maxmsgsize
         self.events = EventLog(event_capacity)
         self.engine = Engine(on_error=self._background_error)
-        self._entries: dict[str, SocketEntry] = {}
-        self._endpoints: list[str] = []
-        self._source_depth = 0
+        self.entries: dict[str, SocketEntry] = {}
+        self.endpoints_seen: list[str] = []
+        self.source_depth = 0
         self._closed = False
         self.drops: deque[PeerDropped] = deque(maxlen=100)  # newest last, every socket
         # Disconnects that were checked, or are to be, for a drop (see links.py): exact
@@ -65,37 +60,10 @@ class SessionCore:
         self.auth = SessionAuth(self.engine)
         self.engine.submit(lambda: self.engine.call_later(1.0, self._tick))
 
-    def execute(self, line: str) -> Result | None:
-        """Run one command; raises CommandError (one line, with a hint)."""
-        parsed = parse(line, file_limit=self._file_limit)
-        if parsed is None:
-            return None
-        if self._closed and parsed.command.name not in ("help", "version", "quit"):
-            raise CommandError("the session is closed", "start a new one")
-        handler: Callable[[Parsed], Result] = getattr(self, "_cmd_" + parsed.command.name)
-        try:
-            return handler(parsed)
-        except ZMQError as exc:
-            raise core_error(exc.message, f"see: help {parsed.command.name}") from None
-        except FutureTimeout:
-            raise CommandError(f"{parsed.command.name} did not finish",
-                               "the session engine is busy; try again") from None
-
-    def run(self, text: str) -> list[Result]:
-        """Run commands separated by ';' or newlines; stops at the first error."""
-        results = []
-        for line in split_commands(text):
-            result = self.execute(line)
-            if result is not None:
-                results.append(result)
-                if result.quit:
-                    break
-        return results
-
     def sockets(self) -> list[SocketInfo]:
         """A snapshot of every socket and its counters (safe from any thread)."""
         out = []
-        for e in list(self._entries.values()):
+        for e in list(self.entries.values()):
             opts = ", ".join(f"{_option_label(k)}={option_text(k, v)}"
                              for k, v in e.changed.items()) or "-"
             out.append(SocketInfo(e.name, e.kind.name.lower(), e.endpoint_text, opts, e.received,
@@ -112,17 +80,22 @@ class SessionCore:
     def closed(self) -> bool:
         return self._closed
 
-    def _entry(self, name: str) -> SocketEntry:
-        entry = self._entries.get(name)
+    def note_endpoint(self, endpoint: str) -> None:
+        """Remember an endpoint bound or connected to, for completion."""
+        if endpoint not in self.endpoints_seen:
+            self.endpoints_seen.append(endpoint)
+
+    def entry(self, name: str) -> SocketEntry:
+        entry = self.entries.get(name)
         if entry is None:
-            names = ", ".join(self._entries) or "none yet"
+            names = ", ".join(self.entries) or "none yet"
             raise CommandError(f"no socket named {clip(name)} (open: {names})",
                                f"make one with: socket {name} TYPE")
         return entry
 
-    def _file_limit(self, name: str) -> FileLimit:
+    def file_limit(self, name: str) -> FileLimit:
         """The most an @path frame for socket ``name`` may hold: its maxmsgsize, if set."""
-        entry = self._entries.get(name)
+        entry = self.entries.get(name)
         return FileLimit.for_socket(name, entry.changed.get("maxmsgsize") if entry else None)
 
     def _background_error(self, exc: BaseException) -> None:
@@ -132,14 +105,14 @@ class SessionCore:
     def _tick(self) -> None:
         now = time.monotonic()
         seconds, self._tick_at = now - self._tick_at, now
-        for entry in list(self._entries.values()):
+        for entry in list(self.entries.values()):
             entry.tick(seconds)
             if entry.record_file is not None:
                 entry.record_file.flush()
         if not self._closed:
             self.engine.call_later(1.0, self._tick)
 
-    def _update_reader(self, entry: SocketEntry) -> None:
+    def update_reader(self, entry: SocketEntry) -> None:
         if entry.needs_reading and not entry.socket.closed:
             self.engine.add_reader(entry.socket, lambda _sock: self._read(entry))
         else:
@@ -184,23 +157,23 @@ class SessionCore:
             if entry.waiters[0].offer(frames):
                 entry.waiters.pop(0)
                 if not entry.waiters:
-                    self._update_reader(entry)
+                    self.update_reader(entry)
                     return
 
-    def _close_entry(self, entry: SocketEntry) -> None:
+    def close_entry(self, entry: SocketEntry) -> None:
         self.engine.remove_reader(entry.socket)
-        self._stop_monitor(entry)
-        self._stop_record(entry)
+        self.stop_monitor(entry)
+        self.stop_record(entry)
         for waiter in entry.waiters:
             if not waiter.future.done():
                 waiter.future.set_exception(CommandError(f"socket {entry.name} was closed"))
         entry.waiters.clear()
         entry.socket.close()
-        self._entries.pop(entry.name, None)
+        self.entries.pop(entry.name, None)
 
     def _close_all(self) -> None:
-        for entry in list(self._entries.values()):
-            self._close_entry(entry)
+        for entry in list(self.entries.values()):
+            self.close_entry(entry)
         self.auth.stop()
 
     # -- connection events: one monitor per socket, shared by `monitor` and links.py --------
@@ -210,7 +183,7 @@ class SessionCore:
     # socket instead of 1) and a poll item; it carries connection events only (a few per
     # peer, or 10 a second while a connect retries).
 
-    def _watch_connections(self, entry: SocketEntry) -> None:
+    def watch_connections(self, entry: SocketEntry) -> None:
         """Engine thread: start the socket's monitor unless it runs already."""
         if entry.monitor is not None:
             return
@@ -256,23 +229,23 @@ class SessionCore:
         self.drops.append(drop)
         self.events.push(drop)
 
-    def _stop_monitor(self, entry: SocketEntry) -> None:
+    def stop_monitor(self, entry: SocketEntry) -> None:
         if entry.monitor is not None:
             self.engine.remove_reader(entry.monitor.socket)
             entry.monitor.close()
             entry.monitor = None
         entry.monitoring = False
 
-    def _stop_record(self, entry: SocketEntry) -> None:
+    def stop_record(self, entry: SocketEntry) -> None:
         if entry.record_file is not None:
             entry.record_file.close()
             entry.record_file = None
-            self._update_reader(entry)
+            self.update_reader(entry)
 
     def send_frames(self, name: str, frames: list[bytes],
                     timeout_ms: int = DEFAULT_SEND_TIMEOUT_MS) -> None:
         """Send one message; waits (without blocking the engine) up to ``timeout_ms``."""
-        entry = self._entry(name)
+        entry = self.entry(name)
         done: Future[None] = Future()
         deadline = time.monotonic() + timeout_ms / 1000
 
@@ -305,7 +278,7 @@ class SessionCore:
 
     def receive(self, name: str, count: int = 1, timeout_ms: int | None = None) -> list[list[bytes]]:
         """Wait for ``count`` messages; Ctrl-C (KeyboardInterrupt) cancels and re-raises."""
-        entry = self._entry(name)
+        entry = self.entry(name)
         if entry.kind in (SocketType.PUB, SocketType.PUSH):
             raise CommandError(f"{entry.name} is a {entry.kind.name.lower()} socket and cannot receive",
                                "receive on a sub, pull, rep, req, dealer, router or pair socket")
@@ -313,12 +286,12 @@ class SessionCore:
 
         def register() -> None:
             entry.waiters.append(waiter)
-            self._update_reader(entry)
+            self.update_reader(entry)
 
         def unregister() -> None:
             if waiter in entry.waiters:
                 entry.waiters.remove(waiter)
-                self._update_reader(entry)
+                self.update_reader(entry)
 
         self.engine.call(register)
         try:

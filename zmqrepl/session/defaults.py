@@ -1,0 +1,17 @@
+"""The session's defaults, in one place.
+
+The session applies them, the shell's settings file and the magics' traits start from
+them, and ``help socket`` quotes them.
+"""
+
+from __future__ import annotations
+
+__all__ = ["DEFAULT_LINGER_MS", "DEFAULT_MAXMSGSIZE", "DEFAULT_SEND_TIMEOUT_MS"]
+
+# libzmq's own linger is -1 (wait for ever): a closed socket with queued messages and no
+# peer would hang close and shutdown. A second bounds both.
+DEFAULT_LINGER_MS = 1000
+# libzmq's own maxmsgsize is -1 (no limit): one bad peer could make it allocate any size.
+DEFAULT_MAXMSGSIZE = 64 * 1024 * 1024
+# How long `send` (and a handle's send) waits for a peer to take a message.
+DEFAULT_SEND_TIMEOUT_MS = 2000
