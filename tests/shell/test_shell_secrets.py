@@ -18,7 +18,7 @@ from typing import Callable
 from tests.peers import Peer
 from zmqrepl.core import curve_keypair
 
-from .test_shell_pty import Shell, shell  # noqa: F401 - the pty fixture
+from .pty_shell import Shell
 
 PASSWORD = "correct-horse-battery-staple"
 
@@ -62,7 +62,7 @@ def test_batch_output_never_shows_a_secret(tmp_path: Path) -> None:
     assert proc.returncode == 0 and secret in proc.stdout
 
 
-def test_screen_toolbar_and_history_hold_no_secret(shell: Callable[..., Shell],  # noqa: F811
+def test_screen_toolbar_and_history_hold_no_secret(shell: Callable[..., Shell],
                                                    tmp_path: Path) -> None:
     _, secret = (k.decode() for k in curve_keypair())
     (tmp_path / "keys.zmq").write_text(f"socket s router\nset s curve_secretkey '{secret}'\n"

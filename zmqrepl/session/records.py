@@ -11,6 +11,7 @@ import base64
 import json
 from typing import Iterator
 
+from .defaults import DEFAULT_MAXMSGSIZE
 from .errors import CommandError
 from .files import BoundedLines, human_size
 from .utf8 import decode_utf8, encode_utf8
@@ -32,8 +33,8 @@ def record_line(t: float, socket: str, frames: list[bytes]) -> str:
 
 _HINT = "replay reads files written by record"
 MAX_RECORDING = 256 * 1024 * 1024
-# A message as large as the default maxmsgsize (64 MiB), written as base64, fits a line.
-MAX_RECORD_LINE = 64 * 1024 * 1024 * 4 // 3 + 64 * 1024
+# A message as large as the default maxmsgsize, written as base64 (4 bytes per 3), fits a line.
+MAX_RECORD_LINE = DEFAULT_MAXMSGSIZE * 4 // 3 + 64 * 1024
 
 
 def _decode_frame(obj: object, where: str) -> bytes:
