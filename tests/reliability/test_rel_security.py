@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from tests.peers import Peer
-from zmqrepl.auth import Authenticator, ZapPolicy
+from zmqrepl.core.auth import Authenticator, ZapPolicy
 from zmqrepl.core import Again, Context, Event, Socket, curve_keypair, curve_public, z85_decode, z85_encode
 from zmqrepl.session import CommandError, Session
 

@@ -134,7 +134,7 @@ def run_batch(session: Session, lines: Iterable[str], colour: Colours, settings:
 
 def run_demo_batch(session: Session, colour: Colours, settings: Settings, seconds: float = 3.0) -> int:
     """``--demo`` without a terminal (CI, a pipe): show the live demo briefly, then exit."""
-    from ..demo import DemoPublisher
+    from ..session.demo import DemoPublisher
 
     publisher = DemoPublisher().start()
     try:

@@ -9,8 +9,8 @@ from prompt_toolkit.auto_suggest import AutoSuggestFromHistory
 from prompt_toolkit.history import History
 from prompt_toolkit.patch_stdout import patch_stdout
 
-from ..demo import DemoPublisher
 from ..session import CommandError, Session
+from ..session.demo import DemoPublisher
 from .app import DEMO_HINT, run_line
 from .completer import SessionCompleter, SessionLexer
 from .config import Settings, history_path
