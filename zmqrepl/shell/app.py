@@ -10,24 +10,19 @@
 from __future__ import annotations
 
 import argparse
-import os
-import shutil
 import sys
-from typing import BinaryIO, Callable, Iterable, Iterator, TextIO
+from typing import BinaryIO, Iterable, Iterator
 
 from .. import __version__
-from ..session import CommandError, Result, Session, scripts
-from ..session.render import message_lines
+from ..session import CommandError, Session, scripts
 from ..session.scripts import MAX_SCRIPT_LINE
 from ..session.tokens import split_commands
 from ..session.utf8 import decode_utf8
 from .config import Settings, load_settings
 from .printer import Colours, EventPrinter
+from .runner import error_line, run_line
 
 __all__ = ["main"]
-
-DEMO_HINT = ("Watching the demo publisher. Try: help | sockets | socket r req | "
-             "watch demo --format hex | unwatch | Ctrl-D quits")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -38,52 +33,6 @@ def _parser() -> argparse.ArgumentParser:
     ap.add_argument("--no-color", action="store_true", help="plain output")
     ap.add_argument("--version", action="version", version=f"zmqrepl {__version__}")
     return ap
-
-
-def print_result(result: Result, write: Callable[[str], None], colour: Colours) -> None:
-    width = shutil.get_terminal_size((100, 24)).columns
-    lines = list(result.lines)
-    for msg in result.messages:
-        lines.extend(message_lines(msg, width))
-    if lines:
-        write("\n".join(lines) + "\n")
-
-
-def error_line(exc: BaseException) -> str:
-    if isinstance(exc, CommandError):
-        return "error: " + exc.line
-    # Unexpected: still one line, never a traceback (ZMQREPL_DEBUG=1 shows it).
-    if os.environ.get("ZMQREPL_DEBUG"):
-        import traceback
-
-        traceback.print_exception(type(exc), exc, exc.__traceback__)
-    return f"error: internal error {exc!r} (hint: please report it; ZMQREPL_DEBUG=1 shows details)"
-
-
-def run_line(session: Session, line: str, out: TextIO, err: TextIO, colour: Colours,
-             printer: EventPrinter) -> tuple[bool, bool]:
-    """Run one command line; returns (ok, quit)."""
-    def write(text: str) -> None:
-        with printer.lock:
-            out.write(text)
-            out.flush()
-
-    try:
-        for command in split_commands(line):
-            result = session.execute(command)
-            if result is not None:
-                print_result(result, write, colour)
-                if result.quit:
-                    return True, True
-    except KeyboardInterrupt:
-        write(colour("notice", "cancelled") + "\n")
-        return False, False
-    except Exception as exc:  # noqa: BLE001 - every failure becomes one line
-        with printer.lock:
-            err.write(colour("bad", error_line(exc)) + "\n")
-            err.flush()
-        return False, False
-    return True, False
 
 
 def read_script(path: str) -> list[str]:

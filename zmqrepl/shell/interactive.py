@@ -11,15 +11,18 @@ from prompt_toolkit.patch_stdout import patch_stdout
 
 from ..session import CommandError, Session
 from ..session.demo import DemoPublisher
-from .app import DEMO_HINT, run_line
 from .completer import SessionCompleter, SessionLexer
 from .config import Settings, history_path
 from .history import SecretFreeMemoryHistory, ShellHistory
 from .printer import Colours, EventPrinter
+from .runner import run_line
 from .style import STYLE
 from .toolbar import toolbar
 
 __all__ = ["interactive"]
+
+DEMO_HINT = ("Watching the demo publisher. Try: help | sockets | socket r req | "
+             "watch demo --format hex | unwatch | Ctrl-D quits")
 
 
 def _history() -> History:
