@@ -11,9 +11,10 @@ from prompt_toolkit.patch_stdout import patch_stdout
 
 from ..session import CommandError, Session
 from ..session.demo import DemoPublisher
-from .completer import SessionCompleter, SessionLexer
+from .completer import SessionCompleter
 from .config import Settings, history_path
 from .history import SecretFreeMemoryHistory, ShellHistory
+from .lexer import SessionLexer
 from .printer import Colours, EventPrinter
 from .runner import run_line
 from .style import STYLE
