@@ -17,9 +17,7 @@ from IPython.core.magic import Magics, cell_magic, line_magic, magics_class, no_
 from IPython.display import HTML, display
 from traitlets import Int, Unicode
 
-from ..session import CommandError, PeerDropped, Result, Session
-from ..session.render import dropped_line
-from ..session.tokens import split_commands
+from ..session import CommandError, PeerDropped, Result, Session, dropped_line, split_commands
 from .expand import expand
 from .html import messages_html, sockets_html
 from .monitor import MonitorPane

@@ -1,27 +1,78 @@
 """The session layer: the command language and named sockets, for any front end.
 
-Nothing here imports prompt_toolkit or IPython.
+Nothing here imports prompt_toolkit or IPython. This package is the session's public
+face: the front ends (zmqrepl.shell, zmqrepl.magics) import what they need from here,
+never from its modules, and never from zmqrepl.core (tests/test_layers.py checks both).
 """
 
 from __future__ import annotations
 
 from .commands import COMMANDS, ArgKind, Command
+from .completion import Candidate, CompletionContext, Span, classify, complete, current_command
+from .demo import DemoPublisher
 from .errors import CommandError
-from .events import EventBatch, EventLog, Message, MonitorNotice, Notice, PeerDropped
+from .events import EventBatch, EventLog, Message, MonitorNotice, Notice, PeerDropped, SessionEvent
+from .files import human_size, open_append, read_bounded, read_tail
+from .frames import render_frame
+from .hidden import carries_secret
+from .render import (
+    dropped_line,
+    format_size,
+    format_time,
+    message_lines,
+    monitor_line,
+    notice_line,
+    summary_line,
+)
+from .scripts import MAX_SCRIPT_LINE, long_line_error, read_script
 from .session import Result, Session, SocketInfo
+from .tokens import split_commands
+from .utf8 import decode_utf8
 
-__all__ = [
-           "COMMANDS",
-           "ArgKind",
-           "Command",
-           "CommandError",
-           "EventBatch",
-           "EventLog",
-           "Message",
-           "MonitorNotice",
-           "Notice",
-           "PeerDropped",
-           "Result",
-           "Session",
-           "SocketInfo",
+__all__ = [  # noqa: RUF022 - grouped by what a front end uses them for, sorted in each group
+    # commands: the table, and the one error every command raises
+    "COMMANDS",
+    "ArgKind",
+    "Command",
+    "CommandError",
+    # the session, its results and its events
+    "EventBatch",
+    "EventLog",
+    "Message",
+    "MonitorNotice",
+    "Notice",
+    "PeerDropped",
+    "Result",
+    "Session",
+    "SessionEvent",
+    "SocketInfo",
+    # rendering to plain text
+    "dropped_line",
+    "format_size",
+    "format_time",
+    "message_lines",
+    "monitor_line",
+    "notice_line",
+    "render_frame",
+    "summary_line",
+    # completion, highlighting and the syntax hint, from the command table
+    "Candidate",
+    "CompletionContext",
+    "Span",
+    "classify",
+    "complete",
+    "current_command",
+    # input reading: command lines, scripts, bounded files, UTF-8, secrets kept out of history
+    "MAX_SCRIPT_LINE",
+    "carries_secret",
+    "decode_utf8",
+    "human_size",
+    "long_line_error",
+    "open_append",
+    "read_bounded",
+    "read_script",
+    "read_tail",
+    "split_commands",
+    # a peer to try things on (``zmqrepl --demo``)
+    "DemoPublisher",
 ]

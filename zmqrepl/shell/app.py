@@ -14,10 +14,16 @@ import sys
 from typing import BinaryIO, Iterable, Iterator
 
 from .. import __version__
-from ..session import CommandError, Session, scripts
-from ..session.scripts import MAX_SCRIPT_LINE
-from ..session.tokens import split_commands
-from ..session.utf8 import decode_utf8
+from ..session import (
+    MAX_SCRIPT_LINE,
+    CommandError,
+    DemoPublisher,
+    Session,
+    decode_utf8,
+    long_line_error,
+    read_script,
+    split_commands,
+)
 from .config import Settings, load_settings
 from .printer import Colours, EventPrinter
 from .runner import error_line, run_line
@@ -35,9 +41,9 @@ def _parser() -> argparse.ArgumentParser:
     return ap
 
 
-def read_script(path: str) -> list[str]:
+def script_file_commands(path: str) -> list[str]:
     """The commands of a script file, read by the same rule as ``source`` (session.scripts)."""
-    return [command for _line, command in scripts.read_script(path, f"script {path}", "check the path")]
+    return [command for _line, command in read_script(path, f"script {path}", "check the path")]
 
 
 def stream_lines(stream: BinaryIO, name: str = "stdin") -> Iterator[str]:
@@ -50,7 +56,7 @@ def stream_lines(stream: BinaryIO, name: str = "stdin") -> Iterator[str]:
             return
         number += 1
         if len(raw) > MAX_SCRIPT_LINE:
-            raise scripts.long_line_error(name, number)
+            raise long_line_error(name, number)
         yield decode_utf8(raw, name, "send UTF-8 text", line=number)
 
 
@@ -83,8 +89,6 @@ def run_batch(session: Session, lines: Iterable[str], colour: Colours, settings:
 
 def run_demo_batch(session: Session, colour: Colours, settings: Settings, seconds: float = 3.0) -> int:
     """``--demo`` without a terminal (CI, a pipe): show the live demo briefly, then exit."""
-    from ..session.demo import DemoPublisher
-
     publisher = DemoPublisher().start()
     try:
         return run_batch(session, [f"socket demo sub; connect demo {publisher.endpoint}; "
@@ -116,7 +120,7 @@ def main(argv: list[str] | None = None) -> int:
             return run_batch(session, split_commands(args.commands), batch_colour, settings)
         if args.script:
             try:
-                commands = read_script(args.script)
+                commands = script_file_commands(args.script)
             except CommandError as exc:
                 print(error_line(exc), file=sys.stderr)
                 return 2

@@ -7,8 +7,7 @@ from typing import Iterable
 from prompt_toolkit.completion import CompleteEvent, Completer, Completion
 from prompt_toolkit.document import Document
 
-from ..session import Session
-from ..session.completion import CompletionContext, complete
+from ..session import CompletionContext, Session, complete
 
 __all__ = ["SessionCompleter", "completion_context"]
 

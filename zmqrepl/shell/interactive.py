@@ -9,8 +9,7 @@ from prompt_toolkit.auto_suggest import AutoSuggestFromHistory
 from prompt_toolkit.history import History
 from prompt_toolkit.patch_stdout import patch_stdout
 
-from ..session import CommandError, Session
-from ..session.demo import DemoPublisher
+from ..session import CommandError, DemoPublisher, Session
 from .completer import SessionCompleter
 from .config import Settings, history_path
 from .history import SecretFreeMemoryHistory, ShellHistory

@@ -8,7 +8,7 @@ from prompt_toolkit.document import Document
 from prompt_toolkit.formatted_text import StyleAndTextTuples
 from prompt_toolkit.lexers import Lexer
 
-from ..session.completion import classify
+from ..session import classify
 
 __all__ = ["SessionLexer"]
 

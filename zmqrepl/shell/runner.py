@@ -7,9 +7,7 @@ import os
 import shutil
 from typing import Callable, TextIO
 
-from ..session import CommandError, Result, Session
-from ..session.render import message_lines
-from ..session.tokens import split_commands
+from ..session import CommandError, Result, Session, message_lines, split_commands
 from .printer import Colours, EventPrinter
 
 __all__ = ["error_line", "print_result", "run_line"]
