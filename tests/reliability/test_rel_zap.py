@@ -28,8 +28,8 @@ from typing import Iterator
 
 import pytest
 
-from zmqrepl.core.auth import ZAP_ENDPOINT, Authenticator, ZapPolicy, close_zap_handler
 from zmqrepl.core import Context, Event, Monitor, PollItem, Socket, ZMQError, curve_keypair, poll, z85_decode
+from zmqrepl.core.auth import ZAP_ENDPOINT, Authenticator, ZapPolicy, close_zap_handler
 from zmqrepl.session import CommandError, Session
 
 from .test_rel_hostile import closed_by_peer, command, greeting, nothing_delivered, raw_connect, recv_exact
