@@ -10,6 +10,7 @@ from typing import Any, Iterator
 import pytest
 from IPython.utils.capture import capture_output
 
+from tests.magics.magic_support import complete_line
 from tests.shell.pty_shell import Shell
 from zmqrepl.session import COMMANDS, CommandError, Session
 from zmqrepl.session.completion import CompletionContext, complete
@@ -53,8 +54,7 @@ def test_the_magics_show_it(installed: None, ipython: Any) -> None:
         value = ipython.run_line_magic("zmq", "counters s")
     assert value is None  # the default presenter prints the lines
     assert "s: 0 in, 0 out" in out.stdout
-    _, matches = ipython.Completer.complete(line_buffer="%zmq cou", cursor_pos=8)
-    assert "counters" in matches
+    assert "counters" in complete_line(ipython, "%zmq cou")
 
 
 def test_the_shell_completes_runs_and_helps_with_it(tmp_path: Path) -> None:

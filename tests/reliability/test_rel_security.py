@@ -16,8 +16,8 @@ from typing import Any
 import pytest
 
 from tests.peers import Peer
-from zmqrepl.auth import Authenticator, ZapPolicy
 from zmqrepl.core import Again, Context, Event, Socket, curve_keypair, curve_public, z85_decode, z85_encode
+from zmqrepl.core.auth import Authenticator, ZapPolicy
 from zmqrepl.session import CommandError, Session
 
 from .rel_support import wait_for

@@ -1,5 +1,5 @@
 """ZAP (ZeroMQ RFC 27) conformance (issue 10, item 8): what libzmq 4.3 asks a ZAP handler and
-does with each answer, and whether zmqrepl.auth answers as libzmq expects.
+does with each answer, and whether zmqrepl.core.auth answers as libzmq expects.
 
 Where a test speaks ZAP itself it binds its own handler (a libzmq REP on
 inproc://zeromq.zap.01 in the server's context) and scripts the replies; clients live in a
@@ -28,8 +28,8 @@ from typing import Iterator
 
 import pytest
 
-from zmqrepl.auth import ZAP_ENDPOINT, Authenticator, ZapPolicy, close_zap_handler
 from zmqrepl.core import Context, Event, Monitor, PollItem, Socket, ZMQError, curve_keypair, poll, z85_decode
+from zmqrepl.core.auth import ZAP_ENDPOINT, Authenticator, ZapPolicy, close_zap_handler
 from zmqrepl.session import CommandError, Session
 
 from .test_rel_hostile import closed_by_peer, command, greeting, nothing_delivered, raw_connect, recv_exact
@@ -259,7 +259,7 @@ def test_no_handler_lets_null_and_curve_clients_in_and_refuses_plain(contexts, m
     pair.close()
 
 
-# -- zmqrepl.auth's answers ----------------------------------------------------------------
+# -- zmqrepl.core.auth's answers -----------------------------------------------------------
 
 
 def request(mechanism: bytes, *credentials: bytes, request_id: bytes = b"7",

@@ -15,7 +15,8 @@ from prompt_toolkit.input import create_pipe_input
 from prompt_toolkit.output import DummyOutput
 
 from zmqrepl.session import COMMANDS, Session
-from zmqrepl.shell.completer import SessionCompleter, SessionLexer
+from zmqrepl.shell.completer import SessionCompleter
+from zmqrepl.shell.lexer import SessionLexer
 from zmqrepl.shell.style import STYLE
 from zmqrepl.shell.toolbar import toolbar
 

@@ -6,13 +6,15 @@
     >>> req.send("ping"); rep.recv(as_=str)
     'ping'
 
-Importable on its own; it has no threads and no UI.
+Importable on its own; it has no UI, and no threads of its own (an ``Authenticator``,
+for ZAP, runs one only once a library user starts it).
 """
 
 from __future__ import annotations
 
 from . import zerocopy
 from ._lib import ffi, lib  # noqa: F401 - ffi stays importable from here, as before
+from .auth import ZAP_ENDPOINT, Authenticator, ZapDecision, ZapPolicy, close_zap_handler
 from .batch import MessageBatch
 from .constants import REMOVED_OPTIONS, Errno, Event, Option, PollFlag, SocketType, ValueType
 from .context import CONTEXT_OPTIONS, Context, default_context, set_io_threads
@@ -28,7 +30,9 @@ __all__ = [
     "CONTEXT_OPTIONS",
     "LIBZMQ_VERSION",
     "REMOVED_OPTIONS",
+    "ZAP_ENDPOINT",
     "Again",
+    "Authenticator",
     "Context",
     "ContextTerminated",
     "Errno",
@@ -46,6 +50,9 @@ __all__ = [
     "SocketType",
     "ValueType",
     "ZMQError",
+    "ZapDecision",
+    "ZapPolicy",
+    "close_zap_handler",
     "curve_keypair",
     "curve_public",
     "default_context",

@@ -11,16 +11,19 @@ from __future__ import annotations
 import atexit
 import os
 import weakref
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Callable
 
 if TYPE_CHECKING:
     from .context import Context
     from .socket import Socket
 
-__all__ = ["EXIT_LINGER_MS", "live_contexts", "live_sockets"]
+__all__ = ["EXIT_LINGER_MS", "after_fork", "live_contexts", "live_sockets"]
 
 live_sockets: weakref.WeakSet[Socket] = weakref.WeakSet()
 live_contexts: weakref.WeakSet[Context] = weakref.WeakSet()
+# What other modules reset in a forked child (context.py: its default context). They
+# register here so that this module, which they import, never imports them back.
+after_fork: list[Callable[[], None]] = []
 
 # At interpreter exit queued messages get this long (ms) to leave, then are
 # dropped: exit must never hang on a peer that went away.
@@ -32,9 +35,8 @@ def _forget_after_fork() -> None:
         sock._forget()
     for ctx in list(live_contexts):
         ctx._forget()
-    from . import context
-
-    context._reset_default()
+    for reset in after_fork:
+        reset()
 
 
 def _shutdown_at_exit() -> None:

@@ -329,3 +329,6 @@ def _reset_default() -> None:
     global _default, _default_lock
     _default = None
     _default_lock = threading.Lock()
+
+
+_process.after_fork.append(_reset_default)

@@ -66,12 +66,10 @@ class Monitor:
     """Events of one socket, read from an inproc PAIR socket (``.socket``, pollable)."""
 
     def __init__(self, watched: Socket, events: Event) -> None:
-        from .socket import Socket
-
         self._watched = watched
         self.endpoint = f"inproc://zmqrepl.monitor.{id(watched):x}.{next(_ids)}"
         watched._monitor_endpoint(self.endpoint, int(events))
-        self.socket = Socket(SocketType.PAIR, watched.context)
+        self.socket = watched.context.socket(SocketType.PAIR)
         self.socket._serves = self
         try:
             self.socket.set(Option.LINGER, 0)

@@ -17,7 +17,7 @@ _loaded: dict[int, tuple[ZmqMagics, Any]] = {}
 def load_ipython_extension(ip: Any) -> None:
     if id(ip) in _loaded:
         return
-    from .complete import make_matcher
+    from .matcher import make_matcher
 
     magics = ZmqMagics(shell=ip)
     ip.register_magics(magics)

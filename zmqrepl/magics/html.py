@@ -5,9 +5,7 @@ from __future__ import annotations
 import html
 from typing import Sequence
 
-from ..session import Message, SocketInfo
-from ..session.frames import render_frame
-from ..session.render import format_size, format_time
+from ..session import Message, SocketInfo, format_size, format_time, render_frame
 
 __all__ = ["messages_html", "notes_html", "sockets_html", "sparkline", "watch_html"]
 

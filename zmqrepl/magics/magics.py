@@ -39,10 +39,10 @@ from ..session import (
     Unwatched,
     VersionInfo,
     Watching,
+    dropped_line,
     lookup,
+    split_commands,
 )
-from ..session.render import dropped_line
-from ..session.tokens import split_commands
 from .expand import expand
 from .html import messages_html, sockets_html
 from .monitor import MonitorPane

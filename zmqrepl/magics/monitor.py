@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import html
 
-from ..session import MonitorNotice, PeerDropped, Session
-from ..session.render import dropped_line, format_time
+from ..session import MonitorNotice, PeerDropped, Session, dropped_line, format_time
 from .html import notes_html
 from .live import LivePane
 

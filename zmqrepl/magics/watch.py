@@ -5,8 +5,7 @@ from __future__ import annotations
 import time
 from collections import deque
 
-from ..session import Message, PeerDropped, Session
-from ..session.render import dropped_line
+from ..session import Message, PeerDropped, Session, dropped_line
 from .html import watch_html
 from .live import LivePane
 

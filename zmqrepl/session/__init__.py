@@ -1,16 +1,30 @@
 """The session layer: the command language and named sockets, for any front end.
 
-Nothing here imports prompt_toolkit or IPython.
+Nothing here imports prompt_toolkit or IPython. This package is the session's public
+face: the front ends (zmqrepl.shell, zmqrepl.magics) import what they need from here,
+never from its modules, and never from zmqrepl.core (tests/layout/test_layers.py checks both).
 """
 
 from __future__ import annotations
 
 from .commands import COMMANDS, lookup
+from .completion import Candidate, CompletionContext, Span, classify, complete, current_command
 from .defaults import DEFAULT_LINGER_MS, DEFAULT_MAXMSGSIZE, DEFAULT_SEND_TIMEOUT_MS
+from .demo import DemoPublisher
 from .errors import CommandError
-from .events import EventBatch, EventLog, Message, MonitorNotice, Notice, PeerDropped
-from .frames import FORMATS
-from .render import message_lines
+from .events import EventBatch, EventLog, Message, MonitorNotice, Notice, PeerDropped, SessionEvent
+from .files import human_size, open_append, read_bounded, read_tail
+from .frames import FORMATS, render_frame
+from .hidden import carries_secret
+from .render import (
+    dropped_line,
+    format_size,
+    format_time,
+    message_lines,
+    monitor_line,
+    notice_line,
+    summary_line,
+)
 from .results import (
     AuthState,
     Bound,
@@ -37,34 +51,36 @@ from .results import (
     VersionInfo,
     Watching,
 )
+from .scripts import MAX_SCRIPT_LINE, long_line_error, read_script
 from .session import Session
 from .syntax import Arg, ArgKind, Command, Flag, Parsed
+from .tokens import split_commands
+from .utf8 import decode_utf8
 
-__all__ = [
+__all__ = [  # noqa: RUF022 - grouped by what a front end uses them for, sorted in each group
+    # commands: the table, its rows, and the one error every command raises
     "COMMANDS",
-    "DEFAULT_LINGER_MS",
-    "DEFAULT_MAXMSGSIZE",
-    "DEFAULT_SEND_TIMEOUT_MS",
     "FORMATS",
     "Arg",
     "ArgKind",
-    "AuthState",
-    "Bound",
     "Command",
     "CommandError",
-    "EndpointChanged",
-    "EventBatch",
-    "EventLog",
     "Flag",
+    "Parsed",
+    "lookup",
+    # the session and its defaults
+    "DEFAULT_LINGER_MS",
+    "DEFAULT_MAXMSGSIZE",
+    "DEFAULT_SEND_TIMEOUT_MS",
+    "Session",
+    # what commands return (results.py): front ends render by these types
+    "AuthState",
+    "Bound",
+    "EndpointChanged",
     "KeyPair",
-    "Message",
-    "MonitorNotice",
     "MonitorSwitched",
-    "Notice",
     "OptionSet",
     "OptionValue",
-    "Parsed",
-    "PeerDropped",
     "PollState",
     "Quit",
     "Received",
@@ -73,7 +89,6 @@ __all__ = [
     "Result",
     "ScriptRan",
     "Sent",
-    "Session",
     "SocketClosed",
     "SocketInfo",
     "SocketMade",
@@ -83,6 +98,41 @@ __all__ = [
     "Unwatched",
     "VersionInfo",
     "Watching",
-    "lookup",
+    # events the engine pushes while commands run
+    "EventBatch",
+    "EventLog",
+    "Message",
+    "MonitorNotice",
+    "Notice",
+    "PeerDropped",
+    "SessionEvent",
+    # rendering to plain text
+    "dropped_line",
+    "format_size",
+    "format_time",
     "message_lines",
+    "monitor_line",
+    "notice_line",
+    "render_frame",
+    "summary_line",
+    # completion, highlighting and the syntax hint, from the command table
+    "Candidate",
+    "CompletionContext",
+    "Span",
+    "classify",
+    "complete",
+    "current_command",
+    # input reading: command lines, scripts, bounded files, UTF-8, secrets kept out of history
+    "MAX_SCRIPT_LINE",
+    "carries_secret",
+    "decode_utf8",
+    "human_size",
+    "long_line_error",
+    "open_append",
+    "read_bounded",
+    "read_script",
+    "read_tail",
+    "split_commands",
+    # a peer to try things on (``zmqrepl --demo``)
+    "DemoPublisher",
 ]

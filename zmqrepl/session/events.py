@@ -16,13 +16,13 @@ from typing import Union
 
 __all__ = [
     "DISPLAY_PREFIX",
-    "Event",
     "EventBatch",
     "EventLog",
     "Message",
     "MonitorNotice",
     "Notice",
     "PeerDropped",
+    "SessionEvent",
     "WatchBuffer",
 ]
 
@@ -74,12 +74,13 @@ class PeerDropped:
     time: float = field(default_factory=time.time)
 
 
-Event = Union[Message, MonitorNotice, Notice, PeerDropped]
+# Named apart from zmqrepl.core's Event (libzmq's monitor flags): this is what a front end is told.
+SessionEvent = Union[Message, MonitorNotice, Notice, PeerDropped]
 
 
 @dataclass
 class EventBatch:
-    events: list[Event]
+    events: list[SessionEvent]
     dropped: dict[str, int]  # per socket: messages not shown because the log overflowed
 
 
@@ -87,13 +88,13 @@ class EventLog:
     """A bounded, thread-safe queue of events with per-socket drop counts."""
 
     def __init__(self, capacity: int = 2000) -> None:
-        self._events: deque[Event] = deque()
+        self._events: deque[SessionEvent] = deque()
         self._capacity = capacity
         self._dropped: dict[str, int] = {}
         self._lock = threading.Lock()
         self._listeners: list[threading.Event] = []
 
-    def push(self, event: Event) -> None:
+    def push(self, event: SessionEvent) -> None:
         with self._lock:
             if len(self._events) >= self._capacity:
                 old = self._events.popleft()
@@ -123,7 +124,7 @@ class EventLog:
             dropped, self._dropped = self._dropped, {}
         if limit is None or len(pending) <= limit:
             return EventBatch(pending, dropped)
-        events: list[Event] = []
+        events: list[SessionEvent] = []
         shown = 0
         for event in pending:
             if isinstance(event, Message):

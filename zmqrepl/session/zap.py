@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from ..auth import ZAP_ENDPOINT, ZapPolicy, close_zap_handler
-from ..core import Option, Socket
+from ..core import ZAP_ENDPOINT, Option, Socket, ZapPolicy, close_zap_handler
 from .engine import Engine
 from .errors import CommandError
 

@@ -10,24 +10,25 @@
 from __future__ import annotations
 
 import argparse
-import os
-import shutil
 import sys
-from typing import BinaryIO, Callable, Iterable, Iterator, TextIO
+from typing import BinaryIO, Iterable, Iterator
 
 from .. import __version__
-from ..session import CommandError, Result, Session, scripts
-from ..session.scripts import MAX_SCRIPT_LINE
-from ..session.tokens import split_commands
-from ..session.utf8 import decode_utf8
+from ..session import (
+    MAX_SCRIPT_LINE,
+    CommandError,
+    DemoPublisher,
+    Session,
+    decode_utf8,
+    long_line_error,
+    read_script,
+    split_commands,
+)
 from .config import Settings, load_settings
 from .printer import Colours, EventPrinter
-from .result_lines import result_lines
+from .runner import error_line, run_line
 
 __all__ = ["main"]
-
-DEMO_HINT = ("Watching the demo publisher. Try: help | sockets | socket r req | "
-             "watch demo --format hex | unwatch | Ctrl-D quits")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -40,52 +41,9 @@ def _parser() -> argparse.ArgumentParser:
     return ap
 
 
-def print_result(result: Result, write: Callable[[str], None], colour: Colours) -> None:
-    lines = result_lines(result, shutil.get_terminal_size((100, 24)).columns)
-    if lines:
-        write("\n".join(lines) + "\n")
-
-
-def error_line(exc: BaseException) -> str:
-    if isinstance(exc, CommandError):
-        return "error: " + exc.line
-    # Unexpected: still one line, never a traceback (ZMQREPL_DEBUG=1 shows it).
-    if os.environ.get("ZMQREPL_DEBUG"):
-        import traceback
-
-        traceback.print_exception(type(exc), exc, exc.__traceback__)
-    return f"error: internal error {exc!r} (hint: please report it; ZMQREPL_DEBUG=1 shows details)"
-
-
-def run_line(session: Session, line: str, out: TextIO, err: TextIO, colour: Colours,
-             printer: EventPrinter) -> tuple[bool, bool]:
-    """Run one command line; returns (ok, quit)."""
-    def write(text: str) -> None:
-        with printer.lock:
-            out.write(text)
-            out.flush()
-
-    try:
-        for command in split_commands(line):
-            result = session.execute(command)
-            if result is not None:
-                print_result(result, write, colour)
-                if result.quit:
-                    return True, True
-    except KeyboardInterrupt:
-        write(colour("notice", "cancelled") + "\n")
-        return False, False
-    except Exception as exc:  # noqa: BLE001 - every failure becomes one line
-        with printer.lock:
-            err.write(colour("bad", error_line(exc)) + "\n")
-            err.flush()
-        return False, False
-    return True, False
-
-
-def read_script(path: str) -> list[str]:
+def script_file_commands(path: str) -> list[str]:
     """The commands of a script file, read by the same rule as ``source`` (session.scripts)."""
-    return [command for _line, command in scripts.read_script(path, f"script {path}", "check the path")]
+    return [command for _line, command in read_script(path, f"script {path}", "check the path")]
 
 
 def stream_lines(stream: BinaryIO, name: str = "stdin") -> Iterator[str]:
@@ -98,7 +56,7 @@ def stream_lines(stream: BinaryIO, name: str = "stdin") -> Iterator[str]:
             return
         number += 1
         if len(raw) > MAX_SCRIPT_LINE:
-            raise scripts.long_line_error(name, number)
+            raise long_line_error(name, number)
         yield decode_utf8(raw, name, "send UTF-8 text", line=number)
 
 
@@ -131,8 +89,6 @@ def run_batch(session: Session, lines: Iterable[str], colour: Colours, settings:
 
 def run_demo_batch(session: Session, colour: Colours, settings: Settings, seconds: float = 3.0) -> int:
     """``--demo`` without a terminal (CI, a pipe): show the live demo briefly, then exit."""
-    from ..demo import DemoPublisher
-
     publisher = DemoPublisher().start()
     try:
         return run_batch(session, [f"socket demo sub; connect demo {publisher.endpoint}; "
@@ -164,7 +120,7 @@ def main(argv: list[str] | None = None) -> int:
             return run_batch(session, split_commands(args.commands), batch_colour, settings)
         if args.script:
             try:
-                commands = read_script(args.script)
+                commands = script_file_commands(args.script)
             except CommandError as exc:
                 print(error_line(exc), file=sys.stderr)
                 return 2

@@ -15,9 +15,14 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..session import DEFAULT_LINGER_MS, DEFAULT_MAXMSGSIZE, CommandError
-from ..session.files import human_size, read_bounded
-from ..session.utf8 import decode_utf8
+from ..session import (
+    DEFAULT_LINGER_MS,
+    DEFAULT_MAXMSGSIZE,
+    CommandError,
+    decode_utf8,
+    human_size,
+    read_bounded,
+)
 
 __all__ = ["MAX_CONFIG", "Settings", "history_path", "load_settings"]
 

@@ -20,9 +20,7 @@ from typing import Iterable
 
 from prompt_toolkit.history import History, InMemoryHistory
 
-from ..session import CommandError
-from ..session.files import open_append, read_tail
-from ..session.hidden import carries_secret
+from ..session import CommandError, carries_secret, open_append, read_tail
 
 __all__ = ["MAX_ENTRY", "MAX_HISTORY", "SecretFreeMemoryHistory", "ShellHistory", "worth_keeping"]
 

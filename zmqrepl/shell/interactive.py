@@ -9,17 +9,20 @@ from prompt_toolkit.auto_suggest import AutoSuggestFromHistory
 from prompt_toolkit.history import History
 from prompt_toolkit.patch_stdout import patch_stdout
 
-from ..demo import DemoPublisher
-from ..session import CommandError, Session
-from .app import DEMO_HINT, run_line
-from .completer import SessionCompleter, SessionLexer
+from ..session import CommandError, DemoPublisher, Session
+from .completer import SessionCompleter
 from .config import Settings, history_path
 from .history import SecretFreeMemoryHistory, ShellHistory
+from .lexer import SessionLexer
 from .printer import Colours, EventPrinter
+from .runner import run_line
 from .style import STYLE
 from .toolbar import toolbar
 
 __all__ = ["interactive"]
+
+DEMO_HINT = ("Watching the demo publisher. Try: help | sockets | socket r req | "
+             "watch demo --format hex | unwatch | Ctrl-D quits")
 
 
 def _history() -> History:

@@ -11,8 +11,18 @@ import shutil
 import threading
 from typing import Callable
 
-from ..session import Message, MonitorNotice, Notice, PeerDropped, Session
-from ..session.render import dropped_line, message_lines, monitor_line, notice_line, summary_line
+from ..session import (
+    Message,
+    MonitorNotice,
+    Notice,
+    PeerDropped,
+    Session,
+    dropped_line,
+    message_lines,
+    monitor_line,
+    notice_line,
+    summary_line,
+)
 
 __all__ = ["Colours", "EventPrinter"]
 

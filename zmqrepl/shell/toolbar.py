@@ -5,8 +5,7 @@ from __future__ import annotations
 from prompt_toolkit.application import get_app_or_none
 from prompt_toolkit.formatted_text import StyleAndTextTuples
 
-from ..session import Session
-from ..session.completion import current_command
+from ..session import Session, current_command
 
 __all__ = ["toolbar"]
 

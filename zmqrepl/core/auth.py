@@ -2,7 +2,10 @@
 
 A ``ZapPolicy`` decides (pure logic, no sockets); an ``Authenticator`` runs it
 on the context's ZAP endpoint in a thread of its own, for library users. The
-shell and the magics run the same policy inside their session engine instead.
+core runs no thread of its own for its work: this one exists only while a library
+user has started an Authenticator (importing the module or making one starts
+nothing). The shell and the magics run the same policy inside their session
+engine instead (zmqrepl/session/zap.py).
 
     >>> ctx = Context()
     >>> auth = Authenticator(ctx).start()
@@ -18,7 +21,12 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass, field
 
-from .core import Context, Option, PollItem, Socket, ZMQError, poll, z85_decode, z85_encode
+from .constants import Option
+from .context import Context
+from .curve import z85_decode, z85_encode
+from .errors import ZMQError
+from .poll import PollItem, poll
+from .socket import Socket
 
 __all__ = ["ZAP_ENDPOINT", "Authenticator", "ZapDecision", "ZapPolicy", "close_zap_handler"]
 

@@ -11,7 +11,7 @@ import random
 import threading
 import time
 
-from .core import Context, Option
+from ..core import Context, Option
 
 __all__ = ["DemoPublisher"]
 

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..session import Session
-from ..session.completion import CompletionContext, complete
+from ..session import CompletionContext, Session, complete
 
 __all__ = ["make_matcher"]
 
