@@ -13,7 +13,7 @@ from IPython.utils.capture import capture_output
 from tests.magics.magic_support import complete_line
 from tests.shell.pty_shell import Shell
 from zmqrepl.session import COMMANDS, CommandError, Session
-from zmqrepl.session.completion import CompletionContext, complete
+from zmqrepl.session.completion import complete
 
 from .example_command import COUNTERS, Counters, install
 
@@ -43,7 +43,7 @@ def test_the_session_runs_it_and_help_lists_it(installed: None, session: Session
 
 def test_completion_offers_it_and_its_socket_argument(installed: None, session: Session) -> None:
     session.run("socket s pull")
-    ctx = CompletionContext(session.socket_names, session.endpoints_used, session.socket_type)
+    ctx = session.completion_context()
     assert "counters" in [c.text for c in complete("cou", ctx)]
     assert [c.text for c in complete("counters ", ctx)] == ["s"]
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..session import CompletionContext, Session, complete
+from ..session import Session, complete
 
 __all__ = ["make_matcher"]
 
@@ -33,8 +33,7 @@ def make_matcher(session: Any) -> Any:
         if text is None:
             return {"completions": [], "suppress": False}
         sess: Session = session()
-        ctx = CompletionContext(sess.socket_names, sess.endpoints_used, sess.socket_type)
-        candidates = complete(text, ctx)
+        candidates = complete(text, sess.completion_context())
         fragment = text[len(text) + candidates[0].start:] if candidates else ""
         return {
             "completions": [SimpleCompletion(c.text, type=c.meta or "zmq") for c in candidates],

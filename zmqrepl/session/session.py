@@ -15,6 +15,7 @@ from typing import Mapping
 
 from ..core import SocketType, ZMQError
 from .commands import COMMANDS
+from .completion import CompletionContext
 from .errors import CommandError, core_error
 from .events import Message, MonitorNotice, PeerDropped
 from .handle import SocketHandle
@@ -71,6 +72,10 @@ class Session(SessionState):
 
     def endpoints_used(self) -> list[str]:
         return list(self.endpoints_seen)
+
+    def completion_context(self) -> CompletionContext:
+        """What completion asks of this session (names, endpoints, types), read live."""
+        return CompletionContext(self.socket_names, self.endpoints_used, self.socket_type)
 
     def handle(self, name: str) -> SocketHandle:
         """A thread-safe Python handle on socket ``name``."""

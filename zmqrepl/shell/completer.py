@@ -7,18 +7,14 @@ from typing import Iterable
 from prompt_toolkit.completion import CompleteEvent, Completer, Completion
 from prompt_toolkit.document import Document
 
-from ..session import CompletionContext, Session, complete
+from ..session import Session, complete
 
-__all__ = ["SessionCompleter", "completion_context"]
-
-
-def completion_context(session: Session) -> CompletionContext:
-    return CompletionContext(session.socket_names, session.endpoints_used, session.socket_type)
+__all__ = ["SessionCompleter"]
 
 
 class SessionCompleter(Completer):
     def __init__(self, session: Session) -> None:
-        self._ctx = completion_context(session)
+        self._ctx = session.completion_context()
 
     def get_completions(self, document: Document, complete_event: CompleteEvent) -> Iterable[Completion]:
         for cand in complete(document.text_before_cursor, self._ctx):
