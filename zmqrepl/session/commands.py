@@ -26,8 +26,9 @@ AUTH_ACTIONS = ("on", "off", "show", "allow", "deny", "curve", "plain")
 
 
 def _cmd(name: str, handler: Handler, summary: str, *args: Arg, flags: tuple[Flag, ...] = (),
-         details: str = "", examples: tuple[str, ...] = (), aliases: tuple[str, ...] = ()) -> Command:
-    return Command(name, summary, handler, args, flags, details, examples, aliases)
+         details: str = "", examples: tuple[str, ...] = (), aliases: tuple[str, ...] = (),
+         after_close: bool = False) -> Command:
+    return Command(name, summary, handler, args, flags, details, examples, aliases, after_close)
 
 
 S = ArgKind.SOCKET
@@ -38,8 +39,8 @@ _FORMAT = Flag("format", ArgKind.FORMAT, "how frames are shown: " + "|".join(FOR
 _TABLE = [
     _cmd("help", tools.help_text, "show the commands, or one command in detail",
          Arg("CMD", ArgKind.COMMAND, True),
-         examples=("help", "help send")),
-    _cmd("version", tools.version, "show the zmqrepl, libzmq and Python versions"),
+         examples=("help", "help send"), after_close=True),
+    _cmd("version", tools.version, "show the zmqrepl, libzmq and Python versions", after_close=True),
     _cmd("socket", sockets.make_socket, "make a socket with a name of your choice",
          Arg("NAME", ArgKind.NEW_SOCKET), Arg("TYPE", ArgKind.SOCKET_TYPE),
          details="TYPE is pub, sub, req, rep, dealer, router, push, pull, pair, xpub, xsub or "
@@ -111,7 +112,7 @@ _TABLE = [
          examples=("replay feed.jsonl p --speed 0",)),
     _cmd("sleep", tools.sleep, "wait some milliseconds (messages keep showing)", Arg("MS", ArgKind.INT)),
     _cmd("source", tools.source, "run the commands of a file", Arg("FILE", ArgKind.FILE)),
-    _cmd("quit", tools.quit_session, "close every socket and leave", aliases=("exit",)),
+    _cmd("quit", tools.quit_session, "close every socket and leave", aliases=("exit",), after_close=True),
 ]
 
 COMMANDS: dict[str, Command] = {c.name: c for c in _TABLE}

@@ -27,10 +27,6 @@ from .tokens import split_commands
 
 __all__ = ["Session"]
 
-# Commands a closed session still answers.
-_AFTER_CLOSE = ("help", "version", "quit")
-
-
 class Session(SessionState):
     commands: Mapping[str, Command] = COMMANDS
 
@@ -40,7 +36,7 @@ class Session(SessionState):
         if parsed is None:
             return None
         command = parsed.command
-        if self.closed and command.name not in _AFTER_CLOSE:
+        if self.closed and not command.after_close:
             raise CommandError("the session is closed", "start a new one")
         try:
             return command.handler(self, parsed)

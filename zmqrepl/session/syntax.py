@@ -96,6 +96,7 @@ class Command:
     details: str = ""
     examples: tuple[str, ...] = ()
     aliases: tuple[str, ...] = ()
+    after_close: bool = False  # still answers once the session is closed (help, version, quit)
 
     @property
     def usage(self) -> str:
