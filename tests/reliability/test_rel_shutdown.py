@@ -17,8 +17,7 @@ from pathlib import Path
 import pytest
 
 from tests.peers import Peer
-from zmqrepl.session import Session
-from zmqrepl.session.session import DEFAULT_LINGER_MS, DEFAULT_MAXMSGSIZE
+from zmqrepl.session import DEFAULT_LINGER_MS, DEFAULT_MAXMSGSIZE, Session
 
 from .rel_support import ROOT, child_env, run_py, run_shell
 
