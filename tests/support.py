@@ -1,11 +1,15 @@
-"""Helpers shared by every test folder: bounded waits and the in-process IPython shell."""
+"""Helpers shared by every test folder: bounded waits, a command's result and the in-process
+IPython shell."""
 
 from __future__ import annotations
 
 import time
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
-__all__ = ["fresh_ipython", "unload_zmqrepl", "wait_for"]
+if TYPE_CHECKING:
+    from zmqrepl.session import Result, Session
+
+__all__ = ["executed", "fresh_ipython", "unload_zmqrepl", "wait_for"]
 
 
 def wait_for(check: Callable[[], Any], timeout: float = 10.0, what: str = "condition") -> Any:
@@ -19,6 +23,14 @@ def wait_for(check: Callable[[], Any], timeout: float = 10.0, what: str = "condi
         if time.monotonic() >= deadline:
             raise AssertionError(f"{what} not reached within {timeout} s (last: {value!r})")
         time.sleep(0.02)
+
+
+def executed(session: Session, line: str) -> Result:
+    """``session.execute(line)`` for a line that is a command, so that it has a Result (a blank
+    line or a comment has None)."""
+    result = session.execute(line)
+    assert result is not None, f"{line!r} gave no result"
+    return result
 
 
 def unload_zmqrepl(ip: Any) -> None:

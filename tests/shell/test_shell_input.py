@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Callable
 
 import pytest
+
 from tests.peers import Peer
 
 ZMQREPL = [sys.executable, "-m", "zmqrepl"]
