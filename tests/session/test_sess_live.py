@@ -248,8 +248,12 @@ def test_record_then_replay_round_trip(session: Session, start_peer: Callable[..
     assert got.value == expected
     wait_until(lambda: info(session, "p").sent == 21, what="sent counter")
     notices: list[Notice] = []
-    wait_until(lambda: bool(notices.extend(e for e in session.events.take().events
-                                           if isinstance(e, Notice)) or notices), what="notice")
+
+    def notices_taken() -> bool:
+        notices.extend(e for e in session.events.take().events if isinstance(e, Notice))
+        return bool(notices)
+
+    wait_until(notices_taken, what="notice")
     assert notices[0].text.endswith("done: 21 messages sent") and not notices[0].error
 
 
