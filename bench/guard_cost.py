@@ -20,6 +20,7 @@ import importlib.util
 import os
 import sys
 import tempfile
+from typing import Any
 
 from cffi import FFI
 
@@ -129,7 +130,7 @@ double bench_guard_only(long n)
 """
 
 
-def build(tmp: str) -> object:
+def build(tmp: str) -> Any:  # the compiled cffi lib: its functions are found at run time
     ffi = FFI()
     ffi.cdef(_build.CDEF + BENCH_CDEF)
     source = _build.SOURCE + BENCH_SOURCE

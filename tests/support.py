@@ -1,11 +1,14 @@
-"""Helpers shared by every test folder: bounded waits and the in-process IPython shell."""
+"""Helpers shared by every test folder: bounded waits, a command's result and the in-process
+IPython shell."""
 
 from __future__ import annotations
 
 import time
-from typing import Any, Callable
+from typing import Any, Callable, TypeVar, overload
 
-__all__ = ["fresh_ipython", "unload_zmqrepl", "wait_for"]
+from zmqrepl.session import Result, Session
+
+__all__ = ["executed", "fresh_ipython", "unload_zmqrepl", "wait_for"]
 
 
 def wait_for(check: Callable[[], Any], timeout: float = 10.0, what: str = "condition") -> Any:
@@ -19,6 +22,21 @@ def wait_for(check: Callable[[], Any], timeout: float = 10.0, what: str = "condi
         if time.monotonic() >= deadline:
             raise AssertionError(f"{what} not reached within {timeout} s (last: {value!r})")
         time.sleep(0.02)
+
+
+R = TypeVar("R", bound=Result)
+
+
+@overload
+def executed(session: Session, line: str) -> Result: ...
+@overload
+def executed(session: Session, line: str, kind: type[R]) -> R: ...
+def executed(session: Session, line: str, kind: type[Result] = Result) -> Result:
+    """``session.execute(line)`` for a line that is a command, so that it has a Result (a blank
+    line or a comment has None), of the type ``kind`` when given (``Bound`` for a bind...)."""
+    result = session.execute(line)
+    assert isinstance(result, kind), f"{line!r} gave {result!r}, not a {kind.__name__}"
+    return result
 
 
 def unload_zmqrepl(ip: Any) -> None:

@@ -121,7 +121,7 @@ def test_context_io_threads() -> None:
 
 
 def ctx_opt_io_threads() -> int:
-    from zmqrepl.core import lib
+    from zmqrepl.core._lib import lib
 
     return int(lib.ZMQ_IO_THREADS)
 
@@ -204,7 +204,7 @@ def test_zmqerror_fields() -> None:
 
 
 def test_context_options_by_name_and_number_agree() -> None:
-    from zmqrepl.core import lib
+    from zmqrepl.core._lib import lib
 
     with Context() as ctx:
         assert ctx.get("io_threads") == ctx.get(lib.ZMQ_IO_THREADS) == 1

@@ -62,7 +62,7 @@ def test_identity_is_routing_id(ctx: Context) -> None:
     assert s.get("routing_id") == b"peer-1"
     s.set("routing_id", "peer-2")  # str is UTF-8
     assert s.get("identity") == b"peer-2"
-    s.set(Option.ROUTING_ID, bytearray(b"\x00bin"))
+    s.set(Option.ROUTING_ID, bytearray(b"\x00bin"))  # type: ignore[arg-type]  # any bytes-like
     assert s.get(Option.ROUTING_ID) == b"\x00bin"
 
 

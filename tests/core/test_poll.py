@@ -87,7 +87,7 @@ def test_poll_none_blocks_until_ready(ctx: Context) -> None:
     try:
         items = [PollItem(pull, in_=True)]
         start = time.monotonic()
-        assert poll(items, timeout=None) == 1  # longer than one 100 ms slice
+        assert poll(items, timeout=None) == 1  # longer than one 50 ms slice
         assert time.monotonic() - start >= 0.2
         assert items[0].readable
         assert pull.recv() == b"late"

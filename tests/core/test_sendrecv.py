@@ -8,7 +8,7 @@ from typing import Callable
 
 import pytest
 
-from zmqrepl.core import Again, Context, Socket, ZMQError
+from zmqrepl.core import Again, Context, Frame, Socket, ZMQError
 from zmqrepl.core.constants import Errno
 
 Make = Callable[[str, str], "tuple[Socket, Socket]"]
@@ -20,7 +20,7 @@ def test_send_str_bytes_bytearray_memoryview(connected: Make) -> None:
     push.send(b"bytes")
     push.send(bytearray(b"bytearray"))
     push.send(memoryview(b"xxmemoryviewxx")[2:-2])
-    push.send(array.array("B", [1, 2, 3]))
+    push.send(array.array("B", [1, 2, 3]))  # type: ignore[arg-type]  # any buffer, not only Frame
     push.send(b"")
     assert pull.recv() == "héllo".encode()
     assert pull.recv() == b"bytes"
@@ -83,7 +83,7 @@ def test_more_and_sock_more(connected: Make) -> None:
 
 def test_send_multipart_and_recv_multipart(connected: Make) -> None:
     pull, push = connected("pull", "push")
-    parts = [b"one", "two", bytearray(b"three"), memoryview(b"four"), b""]
+    parts: list[Frame] = [b"one", "two", bytearray(b"three"), memoryview(b"four"), b""]
     push.send_multipart(parts)
     push.send_multipart(iter([b"single"]))
     assert pull.recv_multipart() == [b"one", b"two", b"three", b"four", b""]
@@ -164,7 +164,7 @@ def test_recv_bad_as(connected: Make) -> None:
     pull, push = connected("pull", "push")
     push.send(b"x")
     with pytest.raises(TypeError, match="as_ must be bytes, str, memoryview or a callable"):
-        pull.recv(as_=5)
+        pull.recv(as_=5)  # type: ignore[call-overload]  # wrong on purpose
 
 
 def test_nonblocking_recv_with_nothing_returns_none(connected: Make) -> None:

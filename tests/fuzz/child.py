@@ -17,6 +17,7 @@ Replay one sequence by hand: ``python tests/fuzz/child.py < sequence.json``
 from __future__ import annotations
 
 import faulthandler
+import functools
 import gc
 import json
 import os
@@ -164,7 +165,8 @@ class Sequence:
         if c == "d":
             self.used_default = True
             return default_context()
-        return self.contexts[c % len(self.contexts)]
+        index: int = c % len(self.contexts)
+        return self.contexts[index]
 
     def socket(self, s: int) -> Socket | None:
         if not self.sockets:
@@ -376,7 +378,7 @@ class Sequence:
         for sock in self.all_sockets:
             self._close(sock)
         for ctx in self.contexts:
-            self._cleanup_call(lambda c=ctx: c.destroy(linger=0), "cleanup destroy")
+            self._cleanup_call(functools.partial(ctx.destroy, linger=0), "cleanup destroy")
         if self.used_default:
             self._cleanup_call(lambda: default_context().destroy(linger=0), "cleanup default")
         self.sockets.clear()

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import pytest
 
-from zmqrepl.core import Again, curve_keypair, curve_public, has, z85_decode
+from zmqrepl.core import Again, Context, Socket, curve_keypair, curve_public, has, z85_decode
 
-from .zr_interop_support import h, unhex, zsock
+from .zr_interop_support import Peer, h, unhex, zsock
 
 
-def start_curve_server(peer, key_source: str) -> tuple[str, bytes]:
+def start_curve_server(peer: Peer, key_source: str) -> tuple[str, bytes]:
     """A pyzmq CURVE REP server on tcp://127.0.0.1:*; returns (endpoint, server public key)."""
     if key_source == "zmqrepl":
         public, secret = curve_keypair()
@@ -30,7 +30,8 @@ def start_curve_server(peer, key_source: str) -> tuple[str, bytes]:
     return endpoint, public
 
 
-def curve_client(ctx, server_public: bytes, key_form: str = "z85", timeout: int = 5000):
+def curve_client(ctx: Context, server_public: bytes, key_form: str = "z85",
+                 timeout: int = 5000) -> tuple[Socket, bytes]:
     public, secret = curve_keypair()
     client = zsock(ctx, "req", timeout=timeout)
     if key_form == "raw":  # 32 binary bytes are accepted as well as 40 Z85 characters
@@ -49,13 +50,13 @@ def curve_client(ctx, server_public: bytes, key_form: str = "z85", timeout: int 
     return client, public
 
 
-def test_curve_available():
+def test_curve_available() -> None:
     assert has("curve"), "this libzmq lacks CURVE; the interop suite requires it"
 
 
 @pytest.mark.parametrize("key_source", ["zmqrepl", "pyzmq"])
 @pytest.mark.parametrize("key_form", ["z85", "raw", "str"])
-def test_curve_pyzmq_server_zmqrepl_client(ctx, peer, key_source, key_form):
+def test_curve_pyzmq_server_zmqrepl_client(ctx: Context, peer: Peer, key_source: str, key_form: str) -> None:
     endpoint, server_public = start_curve_server(peer, key_source)
     client, client_public = curve_client(ctx, server_public, key_form)
     client.connect(endpoint)
@@ -75,7 +76,8 @@ def test_curve_pyzmq_server_zmqrepl_client(ctx, peer, key_source, key_form):
 
 
 @pytest.mark.parametrize("bad_client", ["wrong_server_key", "no_curve"])
-def test_curve_client_without_right_server_key_gets_nothing(ctx, peer, bad_client):
+def test_curve_client_without_right_server_key_gets_nothing(ctx: Context, peer: Peer,
+                                                            bad_client: str) -> None:
     endpoint, server_public = start_curve_server(peer, "pyzmq")
     if bad_client == "wrong_server_key":
         other_public, _ = curve_keypair()
@@ -101,7 +103,7 @@ def test_curve_client_without_right_server_key_gets_nothing(ctx, peer, bad_clien
     assert [e["credentials"] for e in peer.call("zap_log")] == [[good_public.decode()]]
 
 
-def test_curve_zmqrepl_server_pyzmq_client(ctx, peer):
+def test_curve_zmqrepl_server_pyzmq_client(ctx: Context, peer: Peer) -> None:
     """The other way round: zmqrepl serves CURVE, pyzmq connects as client."""
     server_public, server_secret = curve_keypair()
     server = zsock(ctx, "rep", curve_server=True, curve_secretkey=server_secret)

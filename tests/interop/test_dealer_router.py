@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from zmqrepl.core import ZMQError
+from zmqrepl.core import Context, ZMQError
 
-from .zr_interop_support import h, hb, unhex, zsock
+from .zr_interop_support import Peer, h, hb, unhex, zsock
 
 IDENTITIES = [b"alice", b"\x01bin\x00id\xff"]  # a leading NUL byte is reserved by libzmq
 
 
-def test_zmqrepl_router_with_pyzmq_dealers(ctx, peer, bind_endpoint):
+def test_zmqrepl_router_with_pyzmq_dealers(ctx: Context, peer: Peer, bind_endpoint: str) -> None:
     router = zsock(ctx, "router", router_mandatory=True)
     endpoint = router.bind(bind_endpoint)
     for i, ident in enumerate(IDENTITIES):
@@ -45,7 +45,7 @@ def test_zmqrepl_router_with_pyzmq_dealers(ctx, peer, bind_endpoint):
         router.send_multipart([b"nobody", b"", b"lost"])
 
 
-def test_zmqrepl_dealer_identity_seen_by_pyzmq_router(ctx, peer, bind_endpoint):
+def test_zmqrepl_dealer_identity_seen_by_pyzmq_router(ctx: Context, peer: Peer, bind_endpoint: str) -> None:
     dealer = zsock(ctx, "dealer")
     dealer.set("identity", b"zr-dealer\x00\x01")  # the egg's name for routing_id
     assert dealer.get("routing_id") == b"zr-dealer\x00\x01"
@@ -62,7 +62,7 @@ def test_zmqrepl_dealer_identity_seen_by_pyzmq_router(ctx, peer, bind_endpoint):
     assert dealer.recv_multipart(nonblocking=True) is None
 
 
-def test_zmqrepl_router_replies_to_anonymous_pyzmq_dealer(ctx, peer):
+def test_zmqrepl_router_replies_to_anonymous_pyzmq_dealer(ctx: Context, peer: Peer) -> None:
     router = zsock(ctx, "router")
     endpoint = router.bind("tcp://127.0.0.1:*")
     peer.call("socket", name="d", type="DEALER")
@@ -76,7 +76,7 @@ def test_zmqrepl_router_replies_to_anonymous_pyzmq_dealer(ctx, peer):
     assert unhex(peer.call("recv", sock="d", timeout=3000)["messages"]) == [[b"back"]]
 
 
-def test_zmqrepl_dealer_connect_to_pyzmq_router_bound(ctx, peer):
+def test_zmqrepl_dealer_connect_to_pyzmq_router_bound(ctx: Context, peer: Peer) -> None:
     """Here pyzmq binds (tcp://127.0.0.1:*) and zmqrepl connects."""
     peer.call("socket", name="router", type="ROUTER")
     endpoint = peer.call("bind", sock="router", endpoint="tcp://127.0.0.1:*")

@@ -5,12 +5,14 @@ from __future__ import annotations
 import hashlib
 import os
 
-from .zr_interop_support import h, zsock
+from zmqrepl.core import Context
+
+from .zr_interop_support import Peer, h, zsock
 
 SIZE = 50 * 1024 * 1024
 
 
-def test_50mb_zmqrepl_to_pyzmq(ctx, peer):
+def test_50mb_zmqrepl_to_pyzmq(ctx: Context, peer: Peer) -> None:
     push = zsock(ctx, "push", timeout=10000)
     endpoint = push.bind("tcp://127.0.0.1:*")
     peer.call("socket", name="pull", type="PULL")
@@ -23,7 +25,7 @@ def test_50mb_zmqrepl_to_pyzmq(ctx, peer):
     assert got["frames"] == [[SIZE, hashlib.sha256(data).hexdigest()]]
 
 
-def test_50mb_pyzmq_to_zmqrepl(ctx, peer):
+def test_50mb_pyzmq_to_zmqrepl(ctx: Context, peer: Peer) -> None:
     pull = zsock(ctx, "pull", timeout=15000)
     endpoint = pull.bind("tcp://127.0.0.1:*")
     peer.call("socket", name="push", type="PUSH")
@@ -36,7 +38,7 @@ def test_50mb_pyzmq_to_zmqrepl(ctx, peer):
     assert not pull.more
 
 
-def test_50mb_multipart_with_empty_frames_both_ways(ctx, peer):
+def test_50mb_multipart_with_empty_frames_both_ways(ctx: Context, peer: Peer) -> None:
     pair = zsock(ctx, "pair", timeout=15000)
     endpoint = pair.bind("tcp://127.0.0.1:*")
     peer.call("socket", name="pair", type="PAIR")

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import time
 
-from zmqrepl.core import Again
+from zmqrepl.core import Again, Context
 
-from .zr_interop_support import h, hb, unhex, zsock
+from .zr_interop_support import Peer, h, hb, unhex, zsock
 
 SUBSCRIBED = [b"news", b"weather."]
 PROBES = [[b"news.probe", b"probe"], [b"weather.probe", b"probe"], [b"sports.probe", b"probe"]]
@@ -32,7 +32,7 @@ def wanted(msgs: list[list[bytes]]) -> list[list[bytes]]:
     return [m for m in msgs if any(m[0].startswith(t) for t in SUBSCRIBED)]
 
 
-def test_zmqrepl_pub_to_pyzmq_sub(ctx, peer, bind_endpoint):
+def test_zmqrepl_pub_to_pyzmq_sub(ctx: Context, peer: Peer, bind_endpoint: str) -> None:
     pub = zsock(ctx, "pub")
     endpoint = pub.bind(bind_endpoint)
     peer.call("socket", name="sub", type="SUB",
@@ -60,7 +60,7 @@ def test_zmqrepl_pub_to_pyzmq_sub(ctx, peer, bind_endpoint):
     assert len(received) == 16  # 15 of the 30 items, and the end marker
 
 
-def test_pyzmq_pub_to_zmqrepl_sub(ctx, peer, bind_endpoint):
+def test_pyzmq_pub_to_zmqrepl_sub(ctx: Context, peer: Peer, bind_endpoint: str) -> None:
     sub = zsock(ctx, "sub", timeout=50)
     for topic in SUBSCRIBED:
         sub.set("subscribe", topic)
@@ -98,7 +98,7 @@ def test_pyzmq_pub_to_zmqrepl_sub(ctx, peer, bind_endpoint):
     assert sub.recv(nonblocking=True) is None  # nothing after the end marker
 
 
-def test_zmqrepl_sub_unsubscribe_stops_topic(ctx, peer):
+def test_zmqrepl_sub_unsubscribe_stops_topic(ctx: Context, peer: Peer) -> None:
     """After unsubscribe("news"), news stops arriving from a pyzmq PUB; weather goes on."""
     sub = zsock(ctx, "sub", timeout=100)
     sub.set("subscribe", b"news")

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import hashlib
+from typing import Any
 
-from .zr_interop_support import h, unhex, zsock
+from zmqrepl.core import Context
+
+from .zr_interop_support import Peer, h, unhex, zsock
 
 
 def payloads(n: int = 500) -> list[bytes]:
@@ -13,7 +16,7 @@ def payloads(n: int = 500) -> list[bytes]:
             for i in range(n)]
 
 
-def test_zmqrepl_push_to_pyzmq_pull(ctx, peer, bind_endpoint):
+def test_zmqrepl_push_to_pyzmq_pull(ctx: Context, peer: Peer, bind_endpoint: str) -> None:
     push = zsock(ctx, "push")
     endpoint = push.bind(bind_endpoint)
     peer.call("socket", name="pull", type="PULL")
@@ -31,7 +34,7 @@ def test_zmqrepl_push_to_pyzmq_pull(ctx, peer, bind_endpoint):
     assert peer.call("recv", sock="pull", timeout=200)["messages"] == []  # and nothing more
 
 
-def test_pyzmq_push_to_zmqrepl_pull(ctx, peer, bind_endpoint):
+def test_pyzmq_push_to_zmqrepl_pull(ctx: Context, peer: Peer, bind_endpoint: str) -> None:
     pull = zsock(ctx, "pull", timeout=5000)
     endpoint = pull.bind(bind_endpoint)
     peer.call("socket", name="push", type="PUSH")
@@ -39,7 +42,7 @@ def test_pyzmq_push_to_zmqrepl_pull(ctx, peer, bind_endpoint):
 
     sent = payloads()
     peer.call("send_many", sock="push", messages=[[h(d)] for d in sent])
-    received = []
+    received: list[Any] = []  # a (frame, size) pair for a moment, then the frame
     for i in range(len(sent)):
         if i % 3 == 0:
             received.append(pull.recv())
@@ -54,7 +57,7 @@ def test_pyzmq_push_to_zmqrepl_pull(ctx, peer, bind_endpoint):
     assert pull.recv(nonblocking=True) is None
 
 
-def test_pyzmq_push_multipart_to_zmqrepl_pull(ctx, peer):
+def test_pyzmq_push_multipart_to_zmqrepl_pull(ctx: Context, peer: Peer) -> None:
     pull = zsock(ctx, "pull")
     endpoint = pull.bind("tcp://127.0.0.1:*")
     peer.call("socket", name="push", type="PUSH")
@@ -75,7 +78,7 @@ def test_pyzmq_push_multipart_to_zmqrepl_pull(ctx, peer):
     assert pull.recv_multipart(nonblocking=True) is None
 
 
-def test_zmqrepl_push_multipart_frame_by_frame_to_pyzmq(ctx, peer):
+def test_zmqrepl_push_multipart_frame_by_frame_to_pyzmq(ctx: Context, peer: Peer) -> None:
     push = zsock(ctx, "push")
     endpoint = push.bind("tcp://127.0.0.1:*")
     peer.call("socket", name="pull", type="PULL")
@@ -91,7 +94,7 @@ def test_zmqrepl_push_multipart_frame_by_frame_to_pyzmq(ctx, peer):
     assert peer.call("recv", sock="pull", timeout=200)["messages"] == []
 
 
-def test_pyzmq_push_many_small_frames_to_zmqrepl_pull(ctx, peer, bind_endpoint):
+def test_pyzmq_push_many_small_frames_to_zmqrepl_pull(ctx: Context, peer: Peer, bind_endpoint: str) -> None:
     """Messages with far more frames than usual, most of them small, all arrive intact.
 
     Each message goes to a fresh PULL socket, so every receive starts from a

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from zmqrepl.core import Again
+from zmqrepl.core import Again, Context
 
-from .zr_interop_support import h, unhex, zsock
+from .zr_interop_support import Peer, h, unhex, zsock
 
 
-def test_pyzmq_req_to_zmqrepl_rep(ctx, peer, bind_endpoint):
+def test_pyzmq_req_to_zmqrepl_rep(ctx: Context, peer: Peer, bind_endpoint: str) -> None:
     rep = zsock(ctx, "rep")
     endpoint = rep.bind(bind_endpoint)
     assert not endpoint.endswith(":*")
@@ -27,7 +27,7 @@ def test_pyzmq_req_to_zmqrepl_rep(ctx, peer, bind_endpoint):
         assert unhex(got["messages"]) == [[b"pong " + request]]
 
 
-def test_zmqrepl_req_to_pyzmq_rep(ctx, peer, bind_endpoint):
+def test_zmqrepl_req_to_pyzmq_rep(ctx: Context, peer: Peer, bind_endpoint: str) -> None:
     req = zsock(ctx, "req")
     endpoint = req.bind(bind_endpoint)
     peer.call("socket", name="rep", type="REP")
@@ -41,7 +41,7 @@ def test_zmqrepl_req_to_pyzmq_rep(ctx, peer, bind_endpoint):
         assert req.recv(as_=str) == f"answer {i}"
 
 
-def test_multipart_request_with_empty_frames_both_ways(ctx, peer):
+def test_multipart_request_with_empty_frames_both_ways(ctx: Context, peer: Peer) -> None:
     rep = zsock(ctx, "rep")
     endpoint = rep.bind("tcp://127.0.0.1:*")
     peer.call("socket", name="req", type="REQ")
@@ -57,7 +57,7 @@ def test_multipart_request_with_empty_frames_both_ways(ctx, peer):
     assert unhex(got["messages"]) == [reply]
 
 
-def test_zmqrepl_req_gets_nothing_from_silent_pyzmq_rep(ctx, peer):
+def test_zmqrepl_req_gets_nothing_from_silent_pyzmq_rep(ctx: Context, peer: Peer) -> None:
     """A REP that never answers: the zmqrepl REQ times out instead of hanging."""
     req = zsock(ctx, "req", timeout=300)
     endpoint = req.bind("tcp://127.0.0.1:*")

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from tests.peers import Peer, PeerError
+from zmqrepl.core import Context, Socket
 
 __all__ = ["Peer", "PeerError", "h", "hb", "unhex", "zsock"]
 
@@ -26,7 +27,7 @@ def unhex(messages: list[list[str]]) -> list[list[bytes]]:
     return [[bytes.fromhex(f) for f in msg] for msg in messages]
 
 
-def zsock(ctx: Any, kind: str, timeout: int = 5000, **options: Any) -> Any:
+def zsock(ctx: Context, kind: str, timeout: int = 5000, **options: Any) -> Socket:
     """A zmqrepl socket with linger 0 and bounded send/receive waits."""
     sock = ctx.socket(kind)
     sock.set("linger", 0)

@@ -42,7 +42,7 @@ class RecordingPublisher(DisplayPublisher):
     """Records every display_data / update_display_data (from any thread) with its display id."""
 
     def __init__(self, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
+        super().__init__(**kwargs)  # type: ignore[no-untyped-call]  # IPython gives it no hints
         self._lock = threading.Lock()
         self._records: list[Published] = []
 
@@ -78,7 +78,8 @@ class Ran:
 
     @property
     def error(self) -> BaseException | None:
-        return self.result.error_before_exec or self.result.error_in_exec
+        error: BaseException | None = self.result.error_before_exec or self.result.error_in_exec
+        return error
 
 
 @dataclass

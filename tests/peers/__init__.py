@@ -44,7 +44,7 @@ class PeerError(AssertionError):
 
 def _text(event: dict[str, Any]) -> str:
     """The event as one line of text: "GOT 6869 7468", "DONE 5", "ENDPOINT tcp://..."."""
-    name = event["event"]
+    name: str = event["event"]
     word = _WORDS.get(name, name.upper())
     if "frames" in event:
         return word + " " + " ".join(event["frames"])

@@ -46,8 +46,8 @@ if any(name == "zmqrepl" or name.startswith("zmqrepl.") for name in sys.modules)
     raise SystemExit("the test peer must not import zmqrepl")
 
 CTX = zmq.Context()
-SOCKETS: dict[str, zmq.Socket] = {}
-MONITORS: dict[str, zmq.Socket] = {}
+SOCKETS: dict[str, zmq.Socket[bytes]] = {}
+MONITORS: dict[str, zmq.Socket[bytes]] = {}
 ZAP_LOG: list[dict[str, Any]] = []
 EVENT_NAMES = {v: k for k, v in vars(zmq).items() if k.startswith("EVENT_") and isinstance(v, int)}
 _out = threading.Lock()
@@ -170,7 +170,7 @@ def op_send_random(sock: str, size: int, timeout: int = 10000) -> dict[str, Any]
     return {"size": len(data), "sha256": hashlib.sha256(data).hexdigest()}
 
 
-def _recv(s: zmq.Socket, deadline: float) -> list[bytes] | None:
+def _recv(s: zmq.Socket[bytes], deadline: float) -> list[bytes] | None:
     left = int((deadline - time.monotonic()) * 1000)
     if left <= 0 or not s.poll(left, zmq.POLLIN):
         return None
@@ -238,7 +238,7 @@ def op_events(sock: str, timeout: int = 500, until: str = "") -> list[list[Any]]
     return out
 
 
-def _zap_loop(handler: zmq.Socket) -> None:
+def _zap_loop(handler: zmq.Socket[bytes]) -> None:
     while True:
         try:
             msg = handler.recv_multipart()
@@ -285,7 +285,7 @@ def op_zap_log() -> list[dict[str, Any]]:
 # -- roles --------------------------------------------------------------------------------
 
 
-def _bound(kind: int, endpoint: str, linger: int) -> zmq.Socket:
+def _bound(kind: int, endpoint: str, linger: int) -> zmq.Socket[bytes]:
     sock = CTX.socket(kind)
     sock.setsockopt(zmq.LINGER, linger)
     if kind == zmq.XPUB:
@@ -294,7 +294,7 @@ def _bound(kind: int, endpoint: str, linger: int) -> zmq.Socket:
     return sock
 
 
-def role_pub(sock: zmq.Socket, args: argparse.Namespace) -> None:
+def role_pub(sock: zmq.Socket[bytes], args: argparse.Namespace) -> None:
     while True:
         sub = sock.recv()
         if sub[:1] == b"\x01":
@@ -314,7 +314,7 @@ def role_pub(sock: zmq.Socket, args: argparse.Namespace) -> None:
         sent.set()
 
 
-def role_receive(sock: zmq.Socket, answer: bool) -> None:
+def role_receive(sock: zmq.Socket[bytes], answer: bool) -> None:
     while True:
         frames = sock.recv_multipart()
         say("got", frames=_hexes(frames))

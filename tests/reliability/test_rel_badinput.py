@@ -117,7 +117,8 @@ def may_wait(text: str) -> bool:
     return any(command_name(part) in WAITING_COMMANDS for part in [text, *parts])
 
 
-def test_session_execute_raises_only_command_error(watchdog, tmp_path: Path) -> None:
+def test_session_execute_raises_only_command_error(watchdog: Callable[[Callable[[], Any]], bool],
+                                                   tmp_path: Path) -> None:
     os.chdir(tmp_path)  # record/source with relative names stay in tmp_path
     tried: list[str] = []
 
@@ -188,7 +189,8 @@ def test_zmqrepl_program_never_prints_a_traceback(tmp_path: Path) -> None:
           f"{max(took)[0]:.1f} s")
 
 
-def test_zmq_magic_raises_only_usage_error(ipython, watchdog, tmp_path: Path) -> None:
+def test_zmq_magic_raises_only_usage_error(ipython: Any, watchdog: Callable[[Callable[[], Any]], bool],
+                                           tmp_path: Path) -> None:
     from IPython.core.error import UsageError
     from IPython.utils.capture import capture_output
 
@@ -222,4 +224,5 @@ def test_zmq_magic_raises_only_usage_error(ipython, watchdog, tmp_path: Path) ->
 
 
 def _session(ip: Any) -> Session:
-    return ip.magics_manager.registry["ZmqMagics"].session
+    session: Session = ip.magics_manager.registry["ZmqMagics"].session
+    return session

@@ -15,7 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from zmqrepl.session import Session
+from tests.support import executed
+from zmqrepl.session import Bound, Session
 
 from .rel_support import Processes, rss_kib
 
@@ -42,7 +43,7 @@ def test_watch_flood_exact_counts_and_flat_rss(sender: Path, procs: Processes) -
 
     try:
         session.run("socket s pull; set s rcvhwm 100000")
-        endpoint = session.execute("bind s tcp://127.0.0.1:*").value
+        endpoint = executed(session, "bind s tcp://127.0.0.1:*", Bound).endpoint
         session.execute("watch s")
         sampler = threading.Thread(target=sample, daemon=True)
         sampler.start()

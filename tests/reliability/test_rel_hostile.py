@@ -27,9 +27,11 @@ from typing import Callable, Iterator
 import pytest
 
 from tests.peers import Peer
+from tests.support import executed
 from zmqrepl.core import Again, Context, Event, Socket, curve_keypair
+from zmqrepl.session import Bound, Received, Session, VersionInfo
 
-from .rel_support import ROOT, child_env, rss_kib, wait_for
+from .rel_support import ROOT, Processes, child_env, rss_kib, wait_for
 
 RSS_SLACK_KIB = 32 * 1024  # RSS may grow this much over a case (allocator noise), no more
 CLOSE_TIMEOUT_S = 10.0     # libzmq drops a refused peer at once; this only catches a hang
@@ -161,7 +163,8 @@ def curve_server(zctx: Context) -> tuple[Socket, str, Callable[[], Socket]]:
 # -- garbage on the wire --------------------------------------------------------------
 
 
-def test_random_bytes_leave_the_socket_responsive_and_memory_flat(zctx, null_server) -> None:
+def test_random_bytes_leave_the_socket_responsive_and_memory_flat(zctx: Context, null_server: tuple[Socket,
+                                                                  str]) -> None:
     server, endpoint = null_server
     server.set("maxmsgsize", 1 << 20)
     rss, fds = rss_kib(), fd_count()
@@ -187,7 +190,8 @@ def test_random_bytes_leave_the_socket_responsive_and_memory_flat(zctx, null_ser
     assert rss_kib() - rss < RSS_SLACK_KIB
 
 
-def test_random_bytes_against_a_curve_server_are_refused(curve_server) -> None:
+def test_random_bytes_against_a_curve_server_are_refused(curve_server: tuple[Socket, str, Callable[[],
+                                                         Socket]]) -> None:
     server, endpoint, client = curve_server
     rss = rss_kib()
     for _ in range(20):
@@ -202,7 +206,8 @@ def test_random_bytes_against_a_curve_server_are_refused(curve_server) -> None:
 
 @pytest.mark.parametrize("minor", [0, 1])
 @pytest.mark.parametrize("garbage", ["message_before_ready", "unknown_command", "random"])
-def test_zmtp3_greeting_then_garbage_is_dropped(zctx, null_server, minor: int, garbage: str) -> None:
+def test_zmtp3_greeting_then_garbage_is_dropped(zctx: Context, null_server: tuple[Socket, str], minor: int,
+                                                garbage: str) -> None:
     server, endpoint = null_server
     tail = {
         "message_before_ready": b"\x00\x05hello",      # a message frame where READY must be
@@ -222,7 +227,8 @@ def test_zmtp3_greeting_then_garbage_is_dropped(zctx, null_server, minor: int, g
 
 
 @pytest.mark.parametrize("maxmsgsize", [-1, 64 * 1024 * 1024])
-def test_frame_header_claiming_2_to_the_63_bytes(zctx, null_server, maxmsgsize: int) -> None:
+def test_frame_header_claiming_2_to_the_63_bytes(zctx: Context, null_server: tuple[Socket, str],
+                                                 maxmsgsize: int) -> None:
     """A complete NULL handshake, then a long frame (flags 0x02) whose 8-byte size is 2^63:
     libzmq cannot allocate it (or refuses it over maxmsgsize) and drops the peer."""
     server, endpoint = null_server
@@ -249,7 +255,8 @@ ZMTP_2_0 = b"\xff" + b"\x00" * 8 + b"\x7f" + b"\x01\x08" + b"\x00\x00" + b"\x00\
 
 
 @pytest.mark.parametrize("version", ["1.0", "2.0"])
-def test_old_zmtp_greetings_are_refused_by_a_curve_server(curve_server, version: str) -> None:
+def test_old_zmtp_greetings_are_refused_by_a_curve_server(curve_server: tuple[Socket, str, Callable[[],
+                                                          Socket]], version: str) -> None:
     server, endpoint, client = curve_server
     mon = server.monitor()
     conn = raw_connect(endpoint)
@@ -265,7 +272,8 @@ def test_old_zmtp_greetings_are_refused_by_a_curve_server(curve_server, version:
     mon.close()
 
 
-def test_curve_client_with_a_wrong_server_key_gets_nothing_through(zctx, curve_server) -> None:
+def test_curve_client_with_a_wrong_server_key_gets_nothing_through(
+        zctx: Context, curve_server: tuple[Socket, str, Callable[[], Socket]]) -> None:
     server, endpoint, client = curve_server
     wrong = zctx.socket("push")
     public, secret = curve_keypair()
@@ -324,7 +332,8 @@ def read_line(proc: subprocess.Popen[bytes], timeout: float) -> str:
 
 
 @pytest.mark.parametrize("kind", ["pull", "router"])
-def test_500_idle_connections_then_closed(zctx, procs, start_peer, kind: str) -> None:
+def test_500_idle_connections_then_closed(zctx: Context, procs: Processes, start_peer: Callable[..., Peer],
+                                          kind: str) -> None:
     n = 500
     server = zctx.socket(kind)
     server.set("linger", 0)
@@ -358,12 +367,13 @@ def test_500_idle_connections_then_closed(zctx, procs, start_peer, kind: str) ->
 # -- the same against a session socket (the shell's and the magics' engine) ------------------
 
 
-def test_session_socket_survives_garbage_and_a_2_to_the_63_frame(session, start_peer) -> None:
+def test_session_socket_survives_garbage_and_a_2_to_the_63_frame(session: Session,
+                                                                 start_peer: Callable[..., Peer]) -> None:
     """A session PULL (maxmsgsize 64 MiB by default) gets random bytes, a ZMTP 3 greeting with
     garbage, and a complete handshake followed by a 2^63-byte frame header: it drops each
     peer, says so on its monitor, and a real peer still gets through."""
     session.run("socket s pull; monitor s")
-    endpoint = session.execute("bind s tcp://127.0.0.1:*").value
+    endpoint = executed(session, "bind s tcp://127.0.0.1:*", Bound).endpoint
     rss = rss_kib()
 
     def events(kind: str) -> int:
@@ -387,9 +397,9 @@ def test_session_socket_survives_garbage_and_a_2_to_the_63_frame(session, start_
     peer.call("socket", name="c", type="PUSH")
     peer.call("connect", sock="c", endpoint=endpoint)
     assert peer.send("c", b"real")
-    got = session.execute("recv s --timeout 10000").value
+    got = executed(session, "recv s --timeout 10000", Received).messages[0]
     while got != [b"real"]:  # what the random bytes parsed into (ZMTP 1.0 frames), if anything
         assert all(len(f) <= 64 * 1024 for f in got)
-        got = session.execute("recv s --timeout 10000").value
-    assert session.execute("version").value["libzmq"]
+        got = executed(session, "recv s --timeout 10000", Received).messages[0]
+    assert executed(session, "version", VersionInfo).libzmq
     assert rss_kib() - rss < RSS_SLACK_KIB

@@ -11,14 +11,15 @@ HANDSHAKE_FAILED_AUTH (value 400, the ZAP status code) on the server's monitor.
 from __future__ import annotations
 
 import time
-from typing import Any
+from typing import Any, Callable, Iterator
 
 import pytest
 
 from tests.peers import Peer
+from tests.support import executed
 from zmqrepl.core import Again, Context, Event, Socket, curve_keypair, curve_public, z85_decode, z85_encode
 from zmqrepl.core.auth import Authenticator, ZapPolicy
-from zmqrepl.session import CommandError, Session
+from zmqrepl.session import Bound, CommandError, Session, VersionInfo
 
 from .rel_support import wait_for
 
@@ -83,7 +84,7 @@ def recv_or_none(sock: Socket, timeout: int) -> list[bytes] | None:
 
 
 @pytest.mark.parametrize("key_origin", ["zmqrepl", "pyzmq"])
-def test_curve_pyzmq_server_zmqrepl_client(pypeer, key_origin: str) -> None:
+def test_curve_pyzmq_server_zmqrepl_client(pypeer: Callable[[], Peer], key_origin: str) -> None:
     peer = pypeer()
     if key_origin == "pyzmq":
         server_public, server_secret = peer.call("curve_keypair")
@@ -110,7 +111,7 @@ def test_curve_pyzmq_server_zmqrepl_client(pypeer, key_origin: str) -> None:
             assert recv_or_none(client, 5000) == [b"reply %d" % i]
 
 
-def test_curve_zmqrepl_server_pyzmq_client(pypeer) -> None:
+def test_curve_zmqrepl_server_pyzmq_client(pypeer: Callable[[], Peer]) -> None:
     peer = pypeer()
     server_public, server_secret = keypair()
     with Context() as ctx:
@@ -127,7 +128,7 @@ def test_curve_zmqrepl_server_pyzmq_client(pypeer) -> None:
         assert peer.recv("cli", timeout=5000) == [b"hello from zmqrepl"]
 
 
-def test_wrong_server_key_delivers_nothing_and_monitors_show_why(pypeer) -> None:
+def test_wrong_server_key_delivers_nothing_and_monitors_show_why(pypeer: Callable[[], Peer]) -> None:
     peer = pypeer()
     _, server_secret = peer.call("curve_keypair")
     peer.call("socket", name="srv", type="PULL", options=[["CURVE_SERVER", 1],
@@ -156,7 +157,7 @@ def test_wrong_server_key_delivers_nothing_and_monitors_show_why(pypeer) -> None
         mon.close()
 
 
-def test_wrong_server_key_from_pyzmq_shows_on_zmqrepl_server_monitor(pypeer) -> None:
+def test_wrong_server_key_from_pyzmq_shows_on_zmqrepl_server_monitor(pypeer: Callable[[], Peer]) -> None:
     peer = pypeer()
     _, server_secret = keypair()
     wrong_public, _ = keypair()
@@ -206,7 +207,7 @@ class AuthServer:
 
 
 @pytest.fixture
-def auth_server() -> Any:
+def auth_server() -> Iterator[Callable[..., AuthServer]]:
     servers: list[AuthServer] = []
 
     def make(mechanism: str = "curve") -> AuthServer:
@@ -222,7 +223,8 @@ def denied(policy: ZapPolicy) -> list[Any]:
     return [d for d in policy.log if not d.allowed]
 
 
-def test_authenticator_allows_and_denies_by_address(pypeer, auth_server) -> None:
+def test_authenticator_allows_and_denies_by_address(pypeer: Callable[[], Peer], auth_server: Callable[...,
+                                                    AuthServer]) -> None:
     peer = pypeer()
     server = auth_server()
     server.policy.allow_any_curve()
@@ -251,7 +253,8 @@ def test_authenticator_allows_and_denies_by_address(pypeer, auth_server) -> None
     assert recv_or_none(server.sock, 300) is None
 
 
-def test_authenticator_curve_key_allow_list(pypeer, auth_server) -> None:
+def test_authenticator_curve_key_allow_list(pypeer: Callable[[], Peer], auth_server: Callable[...,
+                                            AuthServer]) -> None:
     peer = pypeer()
     server = auth_server()
     good = keypair()
@@ -276,7 +279,8 @@ def test_authenticator_curve_key_allow_list(pypeer, auth_server) -> None:
     assert recv_or_none(server.sock, 5000) == [b"now allowed"]
 
 
-def test_authenticator_plain_users(pypeer, auth_server) -> None:
+def test_authenticator_plain_users(pypeer: Callable[[], Peer], auth_server: Callable[...,
+                                   AuthServer]) -> None:
     peer = pypeer()
     server = auth_server("plain")
     server.policy.plain_users["admin"] = "secret"
@@ -313,7 +317,7 @@ class Driver:
 
     def lines(self, line: str) -> str:
         if self.session is not None:
-            return "\n".join(self.session.execute(line).lines)
+            return "\n".join(executed(self.session, line).lines)
         from IPython.utils.capture import capture_output
 
         with capture_output() as cap:
@@ -324,7 +328,8 @@ class Driver:
         from IPython.core.error import UsageError
 
         try:
-            return self.run(f"recv {name} --timeout {timeout}")
+            frames: list[bytes] = self.run(f"recv {name} --timeout {timeout}")
+            return frames
         except (CommandError, UsageError) as exc:
             assert "no message" in str(exc)
             return None
@@ -377,13 +382,13 @@ def auth_through_commands(drv: Driver, peer: Peer) -> None:
     assert "plain: admin" in shown and "curve: 1 allowed key(s)" in shown
 
 
-def test_auth_commands_in_a_session(pypeer, session: Session) -> None:
+def test_auth_commands_in_a_session(pypeer: Callable[[], Peer], session: Session) -> None:
     auth_through_commands(Driver(session=session), pypeer())
     counts = {i.name: i.received for i in session.sockets()}
     assert counts == {"s": 2, "p": 1}
 
 
-def test_auth_commands_through_zmq_magic(pypeer, ipython) -> None:
+def test_auth_commands_through_zmq_magic(pypeer: Callable[[], Peer], ipython: Any) -> None:
     ipython.run_line_magic("config", "ZmqMagics.linger = 0")
     auth_through_commands(Driver(ip=ipython), pypeer())
 
@@ -394,7 +399,7 @@ def test_unquoted_z85_key_with_frame_prefix_is_a_key(session: Session, first: st
     secret = first + "a" * (40 - len(first))
     session.run("socket s rep")
     session.execute(f"set s curve_secretkey {secret}")
-    assert session.execute("get s curve_secretkey --reveal").value == secret.encode()
+    assert executed(session, "get s curve_secretkey --reveal").value == secret.encode()
 
 
 # -- maxmsgsize: a hostile peer cannot make a session socket take a huge message ------------
@@ -402,7 +407,7 @@ def test_unquoted_z85_key_with_frame_prefix_is_a_key(session: Session, first: st
 
 def oversized_is_refused(session: Session, peer: Peer, size: int) -> None:
     session.run("socket s pull; monitor s")
-    endpoint = session.execute("bind s tcp://127.0.0.1:*").value
+    endpoint = executed(session, "bind s tcp://127.0.0.1:*", Bound).endpoint
     peer.call("socket", name="evil", type="PUSH")
     peer.call("connect", sock="evil", endpoint=endpoint)
     wait_for(lambda: any(e.event == "handshake_succeeded" for e in session.monitor_events("s")), 5,
@@ -414,41 +419,41 @@ def oversized_is_refused(session: Session, peer: Peer, size: int) -> None:
         session.execute("recv s --timeout 300")
     # the session is healthy: the peer reconnects and small messages get through
     assert peer.send("evil", b"small")
-    assert session.execute("recv s --timeout 5000").value == [b"small"]
-    assert session.execute("version").value["libzmq"]
+    assert executed(session, "recv s --timeout 5000").value == [b"small"]
+    assert executed(session, "version", VersionInfo).libzmq
     assert [i.received for i in session.sockets()] == [1]
 
 
-def test_small_maxmsgsize_refuses_bigger_message(pypeer, session: Session) -> None:
+def test_small_maxmsgsize_refuses_bigger_message(pypeer: Callable[[], Peer], session: Session) -> None:
     session.run("socket t pull; set t maxmsgsize 1000")
-    assert session.execute("get t maxmsgsize").value == 1000
+    assert executed(session, "get t maxmsgsize").value == 1000
     session.execute("close t")
     session.maxmsgsize = 1000  # what `set s maxmsgsize 1000` does, for the socket made inside
     oversized_is_refused(session, pypeer(), 1001)
 
 
-def test_set_maxmsgsize_command_refuses_bigger_message(pypeer, session: Session) -> None:
+def test_set_maxmsgsize_command_refuses_bigger_message(pypeer: Callable[[], Peer], session: Session) -> None:
     peer = pypeer()
     session.run("socket s pull; set s maxmsgsize 1000; monitor s")
-    endpoint = session.execute("bind s tcp://127.0.0.1:*").value
+    endpoint = executed(session, "bind s tcp://127.0.0.1:*", Bound).endpoint
     assert "maxmsgsize=1000" in session.sockets()[0].options
     peer.call("socket", name="evil", type="PUSH")
     peer.call("connect", sock="evil", endpoint=endpoint)
     assert peer.send("evil", b"a" * 1000)  # exactly the limit: accepted
-    assert session.execute("recv s --timeout 5000").value == [b"a" * 1000]
+    assert executed(session, "recv s --timeout 5000").value == [b"a" * 1000]
     assert peer.call("send_size", sock="evil", size=5000)
     wait_for(lambda: any(e.event == "disconnected" for e in session.monitor_events("s")), 10,
              "the session dropping the oversized sender")
     assert peer.send("evil", b"after")
-    assert session.execute("recv s --timeout 5000").value == [b"after"]
+    assert executed(session, "recv s --timeout 5000").value == [b"after"]
     assert session.sockets()[0].received == 2
 
 
-def test_default_maxmsgsize_is_64_mib_and_refuses_more(pypeer) -> None:
+def test_default_maxmsgsize_is_64_mib_and_refuses_more(pypeer: Callable[[], Peer]) -> None:
     session = Session(linger=0)
     try:
         session.run("socket t pull")
-        assert session.execute("get t maxmsgsize").value == 64 * 1024 * 1024
+        assert executed(session, "get t maxmsgsize").value == 64 * 1024 * 1024
         session.execute("close t")
         oversized_is_refused(session, pypeer(), 64 * 1024 * 1024 + 1)
     finally:

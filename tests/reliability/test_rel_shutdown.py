@@ -13,10 +13,12 @@ import sys
 import textwrap
 import time
 from pathlib import Path
+from typing import Any, Callable
 
 import pytest
 
 from tests.peers import Peer
+from tests.support import executed
 from zmqrepl.session import DEFAULT_LINGER_MS, DEFAULT_MAXMSGSIZE, Session
 
 from .rel_support import ROOT, child_env, run_py, run_shell
@@ -36,7 +38,7 @@ def dead_endpoint() -> str:
 def killed_pull_peer(pypeer: Peer) -> str:
     """A pyzmq PULL peer that was SIGKILLed after binding: connections to it are dead."""
     pypeer.call("socket", name="pull", type="PULL")
-    endpoint = pypeer.call("bind", sock="pull", endpoint="tcp://127.0.0.1:*")
+    endpoint: str = pypeer.call("bind", sock="pull", endpoint="tcp://127.0.0.1:*")
     return endpoint
 
 
@@ -51,7 +53,8 @@ DESTROY_CASES = {
 
 @pytest.mark.parametrize("peer_kind", ["never_there", "killed_pyzmq_peer"])
 @pytest.mark.parametrize("case", sorted(DESTROY_CASES))
-def test_context_destroy_with_queued_messages_to_dead_peer(case: str, peer_kind: str, pypeer) -> None:
+def test_context_destroy_with_queued_messages_to_dead_peer(case: str, peer_kind: str, pypeer: Callable[[],
+                                                           Peer]) -> None:
     if peer_kind == "never_there":
         endpoint = dead_endpoint()
         peer = None
@@ -177,7 +180,7 @@ def test_shell_quit_with_queued_messages_returns(tmp_path: Path) -> None:
         print(f"zmqrepl {'stdin' if stdin else args[0]}: whole run incl. quit {elapsed:.2f} s")
 
 
-def test_magics_unload_with_queued_messages_returns(ipython) -> None:
+def test_magics_unload_with_queued_messages_returns(ipython: Any) -> None:
     ep = dead_endpoint()
     for line in ("socket p push", f"connect p {ep}", "socket d dealer", f"connect d {ep}"):
         ipython.run_line_magic("zmq", line)
@@ -194,14 +197,14 @@ def test_magics_unload_with_queued_messages_returns(ipython) -> None:
     print(f"%unload_ext with queued messages: {elapsed:.2f} s")
 
 
-def test_sockets_table_shows_default_linger_and_maxmsgsize(ipython, tmp_path: Path) -> None:
+def test_sockets_table_shows_default_linger_and_maxmsgsize(ipython: Any, tmp_path: Path) -> None:
     s = Session()
     try:
         s.run("socket a pub; socket b sub")
         for info in s.sockets():
             assert "linger=1000" in info.options and f"maxmsgsize={64 * 1024 * 1024}" in info.options
-        assert s.execute("get a linger").value == 1000
-        assert s.execute("get a maxmsgsize").value == 64 * 1024 * 1024
+        assert executed(s, "get a linger").value == 1000
+        assert executed(s, "get a maxmsgsize").value == 64 * 1024 * 1024
         s.execute("set a maxmsgsize 1000")
         assert "maxmsgsize=1000" in s.sockets()[0].options
     finally:

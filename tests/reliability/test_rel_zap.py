@@ -28,9 +28,10 @@ from typing import Iterator
 
 import pytest
 
+from tests.support import executed
 from zmqrepl.core import Context, Event, Monitor, PollItem, Socket, ZMQError, curve_keypair, poll, z85_decode
 from zmqrepl.core.auth import ZAP_ENDPOINT, Authenticator, ZapPolicy, close_zap_handler
-from zmqrepl.session import CommandError, Session
+from zmqrepl.session import Bound, CommandError, Received, Session
 
 from .test_rel_hostile import closed_by_peer, command, greeting, nothing_delivered, raw_connect, recv_exact
 
@@ -175,7 +176,8 @@ def make_pair(contexts: tuple[Context, Context], zap: list[Handler], mechanism: 
 
 
 @pytest.mark.parametrize("mechanism", MECHANISMS)
-def test_request_frames_and_200(contexts, zap, mechanism: str) -> None:
+def test_request_frames_and_200(contexts: tuple[Context, Context], zap: list[Handler],
+                                mechanism: str) -> None:
     pair, handler = make_pair(contexts, zap, mechanism, [b"200"])
     pair.client(b"let in")
     request = handler.next()
@@ -191,7 +193,8 @@ def test_request_frames_and_200(contexts, zap, mechanism: str) -> None:
 
 @pytest.mark.parametrize("status", [b"400", b"500"])
 @pytest.mark.parametrize("mechanism", MECHANISMS)
-def test_400_and_500_refuse_with_an_error(contexts, zap, mechanism: str, status: bytes) -> None:
+def test_400_and_500_refuse_with_an_error(contexts: tuple[Context, Context], zap: list[Handler],
+                                          mechanism: str, status: bytes) -> None:
     """The client is told (an ERROR command) and normally stays out for good. When the server's
     close resets the connection before the client has read the ERROR (it had unread data from
     the client), the client sees a reset instead, reconnects and is refused again: nothing is
@@ -207,7 +210,8 @@ def test_400_and_500_refuse_with_an_error(contexts, zap, mechanism: str, status:
 
 
 @pytest.mark.parametrize("mechanism", MECHANISMS)
-def test_300_stalls_the_client_without_an_error_until_it_retries(contexts, zap, mechanism: str) -> None:
+def test_300_stalls_the_client_without_an_error_until_it_retries(contexts: tuple[Context, Context],
+                                                                 zap: list[Handler], mechanism: str) -> None:
     """300 (temporary failure): libzmq 4.3.4 sends no ERROR and leaves the connection silent;
     a handshake timer (handshake_ivl, 30 s by default, 300 ms here) drops it, and the client
     reconnects and asks again."""
@@ -224,7 +228,8 @@ def test_300_stalls_the_client_without_an_error_until_it_retries(contexts, zap, 
 
 
 @pytest.mark.parametrize("mechanism", MECHANISMS)
-def test_a_reply_to_another_request_id_is_a_protocol_error(contexts, zap, mechanism: str) -> None:
+def test_a_reply_to_another_request_id_is_a_protocol_error(contexts: tuple[Context, Context],
+                                                           zap: list[Handler], mechanism: str) -> None:
     pair, handler = make_pair(contexts, zap, mechanism, [b"200"], wrong_id=True)
     pair.client(b"must not arrive")
     handler.next()
@@ -234,7 +239,8 @@ def test_a_reply_to_another_request_id_is_a_protocol_error(contexts, zap, mechan
 
 
 @pytest.mark.parametrize("mechanism", MECHANISMS)
-def test_a_slow_handler_keeps_the_client_waiting(contexts, zap, mechanism: str) -> None:
+def test_a_slow_handler_keeps_the_client_waiting(contexts: tuple[Context, Context], zap: list[Handler],
+                                                 mechanism: str) -> None:
     pair, handler = make_pair(contexts, zap, mechanism, [b"200"], hold=True)
     pair.client(b"after the answer")
     handler.next()  # asked, not answered yet
@@ -245,7 +251,8 @@ def test_a_slow_handler_keeps_the_client_waiting(contexts, zap, mechanism: str) 
 
 
 @pytest.mark.parametrize("mechanism", MECHANISMS)
-def test_no_handler_lets_null_and_curve_clients_in_and_refuses_plain(contexts, mechanism: str) -> None:
+def test_no_handler_lets_null_and_curve_clients_in_and_refuses_plain(contexts: tuple[Context, Context],
+                                                                     mechanism: str) -> None:
     """Nothing bound on inproc://zeromq.zap.01: a NULL or CURVE server lets every client in
     (zap_enforce_domain, a draft option in 4.3, is off); a PLAIN server needs ZAP to check a
     password, so it refuses every client."""
@@ -313,7 +320,7 @@ def test_policy_answers_a_malformed_request_with_500(frames: list[bytes]) -> Non
     assert reply[4] == b""
 
 
-def test_authenticator_for_null_with_a_zap_domain(contexts) -> None:
+def test_authenticator_for_null_with_a_zap_domain(contexts: tuple[Context, Context]) -> None:
     server_ctx, client_ctx = contexts
     auth = Authenticator(server_ctx).start()
     try:
@@ -348,7 +355,8 @@ def plain_hello(user: bytes, password: bytes, claimed_user_len: int | None = Non
 
 @pytest.mark.parametrize("hello", ["user_longer_than_the_command", "no_password_length",
                                    "curve_hello_too_short"])
-def test_malformed_hello_never_reaches_the_authenticator(contexts, hello: str) -> None:
+def test_malformed_hello_never_reaches_the_authenticator(contexts: tuple[Context, Context],
+                                                         hello: str) -> None:
     """A raw ZMTP peer sends a HELLO that libzmq cannot parse: it drops the peer before asking
     ZAP; the Authenticator logs nothing and still serves real clients."""
     server_ctx, client_ctx = contexts
@@ -393,7 +401,7 @@ class CurveServer:
         self.session, self.ctx = session, ctx
         self.public, secret = (k.decode() for k in curve_keypair())
         session.run(f"socket s pull; set s curve_server true; set s curve_secretkey '{secret}'")
-        self.endpoint = session.execute("bind s tcp://127.0.0.1:*").value
+        self.endpoint = executed(session, "bind s tcp://127.0.0.1:*", Bound).endpoint
         self.clients: list[Socket] = []
 
     def client(self, payload: bytes, keys: tuple[bytes, bytes] | None = None) -> Socket:
@@ -410,13 +418,14 @@ class CurveServer:
 
     def recv(self, timeout: int) -> list[bytes] | None:
         try:
-            return self.session.execute(f"recv s --timeout {timeout}").value
+            frames = executed(self.session, f"recv s --timeout {timeout}", Received).messages[0]
+            return frames
         except CommandError as exc:
             assert "no message" in str(exc)
             return None
 
     def shows(self, text: str) -> bool:
-        return text in "\n".join(self.session.execute("auth show").lines)
+        return text in "\n".join(executed(self.session, "auth show").lines)
 
 
 @pytest.fixture
@@ -426,7 +435,7 @@ def curve_session(session: Session) -> Iterator[CurveServer]:
 
 
 def test_auth_curve_any_lets_any_key_in(curve_session: CurveServer) -> None:
-    assert curve_session.session.execute("auth curve any").value is True
+    assert executed(curve_session.session, "auth curve any").value is True
     assert curve_session.shows("curve: any key")
     curve_session.client(b"any key")
     assert curve_session.recv(10000) == [b"any key"]
@@ -441,7 +450,7 @@ def test_auth_off_stops_asking(curve_session: CurveServer) -> None:
     curve_session.client(b"unknown key")
     wait_for(lambda: curve_session.shows("is not on the allow list"), 10, "the denial in auth show")
     assert curve_session.recv(300) is None
-    result = curve_session.session.execute("auth off")
+    result = executed(curve_session.session, "auth off")
     assert result.value is False and "CURVE servers accept any client that knows their key" in result.lines[0]
     assert curve_session.shows("auth is off")
     curve_session.client(b"no one asks now")
@@ -469,7 +478,7 @@ def test_auth_bad_keys_and_arguments_are_one_clear_line(session: Session, line: 
     assert "\n" not in exc.value.line and "Traceback" not in text
     for word in words:
         assert word in text, (line, text)
-    assert session.execute("auth show").lines  # the session is fine
+    assert executed(session, "auth show").lines  # the session is fine
 
 
 def test_the_greeting_helper_is_what_rfc_23_describes() -> None:
@@ -483,8 +492,8 @@ def test_auth_off_says_plain_servers_refuse_everyone_and_they_do(session: Sessio
     """Bug fixed: `auth off` said PLAIN servers accept any client; without a ZAP handler
     libzmq 4.3 cannot check a PLAIN password and refuses every client."""
     session.run("socket p pull; set p plain_server true")
-    endpoint = session.execute("bind p tcp://127.0.0.1:*").value
-    line = session.execute("auth off").lines[0]
+    endpoint = executed(session, "bind p tcp://127.0.0.1:*", Bound).endpoint
+    line = executed(session, "auth off").lines[0]
     assert "PLAIN servers refuse every client" in line and "auth plain USER PASSWORD" in line
     with Context() as ctx:
 
@@ -502,7 +511,7 @@ def test_auth_off_says_plain_servers_refuse_everyone_and_they_do(session: Sessio
             session.execute("recv p --timeout 500")
         session.execute("auth plain alice pw")
         allowed = plain_client(b"alice is known now")
-        assert session.execute("recv p --timeout 10000").value == [b"alice is known now"]
+        assert executed(session, "recv p --timeout 10000").value == [b"alice is known now"]
         refused.close()
         allowed.close()
 

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from zmqrepl.core import SocketType
-from zmqrepl.session import COMMANDS, Session
-from zmqrepl.session.commands import ALIASES, FORMATS
+from zmqrepl.session import COMMANDS, FORMATS, Session
+from zmqrepl.session.commands import ALIASES
 from zmqrepl.session.completion import CompletionContext, classify, complete, current_command
 from zmqrepl.session.render import help_lines
 

@@ -7,6 +7,7 @@ from typing import Callable
 import pytest
 
 from tests.peers import Peer, PeerError
+from tests.support import executed
 from zmqrepl.session import CommandError, Session
 
 
@@ -20,7 +21,7 @@ def test_disconnect_drops_the_connection_and_connect_makes_it_again(
     peer = start_peer("pull")
     session.run(f"socket s push; set s sndtimeo 200; connect s {peer.endpoint}; send s before")
     assert peer.got() == [b"before"]
-    result = session.execute(f"disconnect s {peer.endpoint}")
+    result = executed(session, f"disconnect s {peer.endpoint}")
     assert result.value == peer.endpoint
     assert result.lines == [f"s disconnected from {peer.endpoint}"]
     assert endpoints(session, "s") == "-"
@@ -61,15 +62,15 @@ def test_xsub_subscribe_reaches_an_xpub_peer_as_a_subscription_frame(
     peer.call("socket", name="pub", type="XPUB")
     endpoint = peer.call("bind", sock="pub", endpoint="tcp://127.0.0.1:*")
     session.run(f"socket x xsub; connect x {endpoint}")
-    assert session.execute("subscribe x weather").lines == ["x subscribed to 'weather'"]
+    assert executed(session, "subscribe x weather").lines == ["x subscribed to 'weather'"]
     assert peer.recv("pub", timeout=10000) == [b"\x01weather"]
     # subscribed (the peer saw it): what it publishes now is delivered, filtered by topic
     assert peer.send("pub", b"news", b"not for x")
     assert peer.send("pub", b"weather", b"sunny")
-    assert session.execute("recv x --timeout 10000").value == [b"weather", b"sunny"]
-    assert session.execute("unsubscribe x weather").lines == ["x unsubscribed from 'weather'"]
+    assert executed(session, "recv x --timeout 10000").value == [b"weather", b"sunny"]
+    assert executed(session, "unsubscribe x weather").lines == ["x unsubscribed from 'weather'"]
     assert peer.recv("pub", timeout=10000) == [b"\x00weather"]
     session.execute("subscribe x")  # no topic: everything
     assert peer.recv("pub", timeout=10000) == [b"\x01"]
     assert peer.send("pub", b"news", b"for x now")
-    assert session.execute("recv x --timeout 10000").value == [b"news", b"for x now"]
+    assert executed(session, "recv x --timeout 10000").value == [b"news", b"for x now"]

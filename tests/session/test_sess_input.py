@@ -15,7 +15,7 @@ from typing import Any, Iterator
 
 import pytest
 
-from zmqrepl.session import CommandError, Session
+from zmqrepl.session import CommandError, Received, Session
 from zmqrepl.session.files import BoundedLines, human_size, read_bounded
 from zmqrepl.session.records import MAX_RECORD_LINE
 
@@ -148,7 +148,8 @@ def test_proc_files_are_read_whole_when_small(session: Session) -> None:
     session.run("socket a pull; bind a inproc://proc; socket s push; connect s inproc://proc")
     session.run("send s @/proc/self/status")
     (got,) = session.run("recv a --timeout 5000")
-    frame = got.value[0]
+    assert isinstance(got, Received)
+    frame = got.messages[0][0]
     assert frame.startswith(b"Name:") and b"VmHWM:" in frame
 
 

@@ -5,23 +5,29 @@ from __future__ import annotations
 import json
 import time
 from pathlib import Path
-from typing import Callable
+from typing import Callable, TypeVar, overload
 
 import pytest
 
 from tests.peers import Peer
 from zmqrepl.session import (
+    Bound,
     CommandError,
+    KeyPair,
     Message,
     MonitorNotice,
     Notice,
     Quit,
     Received,
     Result,
+    ScriptRan,
     Session,
     SocketInfo,
     SocketMade,
+    VersionInfo,
 )
+
+R = TypeVar("R", bound=Result)
 
 
 def info(session: Session, name: str) -> SocketInfo:
@@ -52,8 +58,14 @@ def all_in(session: Session, peer: Peer, n: int) -> None:
     assert info(session, "s").received == n + 1
 
 
-def one(session: Session, line: str) -> Result:
+@overload
+def one(session: Session, line: str) -> Result: ...
+@overload
+def one(session: Session, line: str, kind: type[R]) -> R: ...
+def one(session: Session, line: str, kind: type[Result] = Result) -> Result:
+    """The one result of ``line``, of type ``kind`` (any result by default)."""
     (result,) = session.run(line)
+    assert isinstance(result, kind), f"{line!r} gave {result!r}"
     return result
 
 
@@ -91,7 +103,8 @@ def test_req_against_pyzmq_rep(session: Session, start_peer: Callable[..., Peer]
 
 
 def test_rep_serves_pyzmq_req(session: Session, start_peer: Callable[..., Peer]) -> None:
-    endpoint = session.run("socket r rep; bind r tcp://127.0.0.1:*")[1].value
+    session.run("socket r rep")
+    endpoint = one(session, "bind r tcp://127.0.0.1:*", Bound).endpoint
     assert endpoint.startswith("tcp://127.0.0.1:") and not endpoint.endswith(":*")
     check_error(session, "send r early", "REP socket must receive")
     client = start_peer("req", endpoint, "ping", "x")
@@ -172,8 +185,8 @@ def test_subscription_topics(session: Session, start_peer: Callable[..., Peer]) 
     peer = start_peer("pub", "--count", "3", "--topic", "weather")
     session.run(f"socket s sub; connect s {peer.endpoint}; subscribe s weath")
     assert info(session, "s").options.endswith("subscribe='weath'")
-    got = one(session, "recv s --count 3 --timeout 10000")
-    assert [m[0] for m in got.value] == [b"weather"] * 3
+    got = one(session, "recv s --count 3 --timeout 10000", Received)
+    assert [m[0] for m in got.messages] == [b"weather"] * 3
     assert one(session, "unsubscribe s weath").lines == ["s unsubscribed from 'weath'"]
 
 
@@ -181,7 +194,8 @@ def test_subscription_topics(session: Session, start_peer: Callable[..., Peer]) 
 
 
 def test_error_paths(session: Session) -> None:
-    endpoint = session.run("socket a pub; bind a tcp://127.0.0.1:*")[1].value
+    session.run("socket a pub")
+    endpoint = one(session, "bind a tcp://127.0.0.1:*", Bound).endpoint
     check_error(session, "socket a sub", "exists already")
     check_error(session, "send nosuch hi", "no socket named 'nosuch'", "socket nosuch TYPE")
     check_error(session, f"socket b pub; bind b {endpoint}", "already in use")
@@ -220,9 +234,9 @@ def test_poll_and_sleep_and_version(session: Session, start_peer: Callable[..., 
     session.run(f"socket r req; connect r {peer.endpoint}")
     assert one(session, "poll r --timeout 5000").value == {"r": ["out"]}
     assert one(session, "sleep 1").lines == []
-    ver = one(session, "version")
+    ver = one(session, "version", VersionInfo)
     assert set(ver.value) == {"zmqrepl", "libzmq", "python", "warning"}
-    public, secret = one(session, "curve keypair").value
+    public, secret = one(session, "curve keypair", KeyPair).value
     assert len(public) == 40 and len(secret) == 40
 
 
@@ -250,7 +264,8 @@ def test_record_then_replay_round_trip(session: Session, start_peer: Callable[..
     assert lines[0]["frames"] == [{"text": "t"}, {"text": "msg-0"}]
     assert lines[-1]["frames"] == [{"b64": "AP8="}, {"text": "text"}, {"text": ""}]
 
-    endpoint = session.run("socket p push; bind p tcp://127.0.0.1:*")[1].value
+    session.run("socket p push")
+    endpoint = one(session, "bind p tcp://127.0.0.1:*", Bound).endpoint
     session.run(f"socket q pull; connect q {endpoint}")
     session.events.take()
     started = one(session, f"replay {path} p --speed 0")
@@ -260,8 +275,12 @@ def test_record_then_replay_round_trip(session: Session, start_peer: Callable[..
     assert got.value == expected
     wait_until(lambda: info(session, "p").sent == 21, what="sent counter")
     notices: list[Notice] = []
-    wait_until(lambda: bool(notices.extend(e for e in session.events.take().events
-                                           if isinstance(e, Notice)) or notices), what="notice")
+
+    def notices_taken() -> bool:
+        notices.extend(e for e in session.events.take().events if isinstance(e, Notice))
+        return bool(notices)
+
+    wait_until(notices_taken, what="notice")
     assert notices[0].text.endswith("done: 21 messages sent") and not notices[0].error
 
 
@@ -301,7 +320,8 @@ def test_monitor_connected_and_disconnected(session: Session, start_peer: Callab
 
 
 def test_close(session: Session) -> None:
-    endpoint = session.run("socket a pub; bind a tcp://127.0.0.1:*")[1].value
+    session.run("socket a pub")
+    endpoint = one(session, "bind a tcp://127.0.0.1:*", Bound).endpoint
     assert one(session, "close a").lines == ["a closed"]
     assert session.sockets() == []
     check_error(session, "send a hi", "no socket named 'a'")
@@ -334,9 +354,9 @@ def test_source_runs_a_file_and_reports_the_line(session: Session, tmp_path: Pat
     script = tmp_path / "cmds.zmq"
     script.write_text("# setup\nsocket a pub; bind a inproc://x # comment; not a command\n"
                       "socket b sub\n", encoding="utf-8")
-    result = one(session, f"source {script}")
+    result = one(session, f"source {script}", ScriptRan)
     assert session.socket_names() == ["a", "b"]
-    assert len(result.value) == 3
+    assert len(result.results) == 3
     bad = tmp_path / "bad.zmq"
     bad.write_text("version\nbogus\n", encoding="utf-8")
     check_error(session, f"source {bad}", f"{bad} line 2: ", "unknown command")

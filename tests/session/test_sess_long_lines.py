@@ -47,7 +47,8 @@ def test_too_many_words_is_one_clear_line() -> None:
     with pytest.raises(CommandError) as info:
         parse("send s " + "a " * (MAX_WORDS + 1))
     assert info.value.line.startswith(f"a command holds at most {MAX_WORDS} words")
-    assert len(parse("send s " + "a " * (MAX_WORDS - 2)).args["FRAME"]) == MAX_WORDS - 2
+    parsed = parse("send s " + "a " * (MAX_WORDS - 2))
+    assert parsed is not None and len(parsed.args["FRAME"]) == MAX_WORDS - 2
 
 
 def test_a_huge_unknown_word_is_cut_in_the_error() -> None:

@@ -10,6 +10,7 @@ import time
 from typing import Callable
 
 from tests.peers import Peer
+from tests.support import executed
 from zmqrepl.session import MonitorNotice, PeerDropped, Session
 from zmqrepl.session.render import dropped_line
 
@@ -33,7 +34,7 @@ def test_a_reply_over_maxmsgsize_is_told_and_raising_it_fixes_it(
     session.run(f"socket d dealer; set d maxmsgsize 1000; connect d {peer.endpoint}")
     session.run('send d "" small')
     assert peer.expect("GOT") == "GOT " + b"small".hex()
-    assert session.execute("recv d --timeout 10000").value == [b"", b"reply", b"small"]
+    assert executed(session, "recv d --timeout 10000").value == [b"", b"reply", b"small"]
     session.run(f'send d "" {BIG}')
     assert peer.expect("GOT") == "GOT " + "ab" * 1500  # the request went out; the reply is dropped
     wait_until(lambda: session.dropped_peers("d"), what="the drop to be told")

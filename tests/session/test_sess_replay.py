@@ -13,8 +13,8 @@ from pathlib import Path
 from typing import Callable
 
 import pytest
-from tests.peers import Peer
 
+from tests.peers import Peer
 from zmqrepl.session import CommandError, Notice, Session
 from zmqrepl.session.scripts import MAX_SCRIPT_LINE
 

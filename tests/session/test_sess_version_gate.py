@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from tests.support import executed
 from zmqrepl.core import libzmq_security_warning, security_warning_for, zmq_version
-from zmqrepl.session import Session
+from zmqrepl.session import Session, VersionInfo
 
 OLD = (4, 3, 2)
 
@@ -36,9 +37,8 @@ def test_the_installed_libzmq_has_no_warning() -> None:
     assert libzmq_security_warning() is None
     s = Session()
     try:
-        result = s.execute("version")
-        assert result is not None
-        assert result.value["warning"] is None
+        result = executed(s, "version", VersionInfo)
+        assert result.warning is None
         assert len(result.lines) == 1 and "warning" not in result.lines[0]
         s.execute("socket r router")
         assert (r := s.execute("set r curve_server 1")) is not None and len(r.lines) == 1
@@ -49,10 +49,9 @@ def test_the_installed_libzmq_has_no_warning() -> None:
 def test_an_old_libzmq_warns_in_version_and_once_for_a_curve_server() -> None:
     s = Session(libzmq_version=OLD)
     try:
-        version = s.execute("version")
-        assert version is not None
-        assert version.value["libzmq"] == "4.3.2"
-        assert version.value["warning"] == security_warning_for(OLD)
+        version = executed(s, "version", VersionInfo)
+        assert version.libzmq == "4.3.2"
+        assert version.warning == security_warning_for(OLD)
         assert version.lines[1] == "warning: " + str(security_warning_for(OLD))
         s.execute("socket a router")
         s.execute("socket b router")

@@ -43,7 +43,8 @@ class Shell:
                                    preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
         self.screen = pyte.Screen(COLS, ROWS)
         self.stream = pyte.ByteStream(self.screen)
-        self.screen.write_process_input = lambda data: self.child.send(data.encode())
+        # pyte answers the program's terminal queries through this hook: here, into the pty.
+        self.screen.write_process_input = lambda data: self.child.send(data.encode())  # type: ignore[method-assign]
         self.raw = b""
         self.eof = False
 
@@ -105,7 +106,8 @@ class Shell:
     def exit_status(self, timeout: float = 15.0) -> int | None:
         self.wait(lambda: self.eof, "the program to exit", timeout)
         self.child.close()
-        return self.child.exitstatus
+        status: int | None = self.child.exitstatus
+        return status
 
     def kill(self) -> None:
         if self.child.isalive():

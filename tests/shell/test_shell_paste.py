@@ -79,7 +79,7 @@ class Screen:
                 if not chunk:
                     break
                 self.out += chunk
-        status = self.child.wait()  # the terminal is closed: the program is ending
+        status: int | None = self.child.wait()  # the terminal is closed: the program is ending
         self.child.close()
         return status
 

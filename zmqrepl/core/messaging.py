@@ -233,6 +233,8 @@ class MessagingMixin:
     @overload
     def recv(self, nonblocking: bool = ..., *, as_: type[str]) -> str: ...
     @overload
+    def recv(self, nonblocking: bool = ..., *, as_: type[memoryview]) -> memoryview: ...
+    @overload
     def recv(self, nonblocking: bool = ..., *, as_: Callable[[memoryview, int], T]) -> T: ...
 
     def recv(self, nonblocking: bool = False, as_: Any = None) -> Any:
@@ -305,6 +307,12 @@ class MessagingMixin:
         data = ffi.gc(ffi.cast("char *", lib.zmq_msg_data(keep)),
                       lambda _ptr: lib.zmq_msg_close(keep))
         return memoryview(ffi.buffer(data, size)).toreadonly()
+
+    # Only a non-blocking receive returns None (nothing queued); a blocking one raises.
+    @overload
+    def recv_multipart(self, *, nonblocking: Literal[False] = ..., as_: Any = ...) -> list[Any]: ...
+    @overload
+    def recv_multipart(self, *, nonblocking: bool, as_: Any = ...) -> list[Any] | None: ...
 
     def recv_multipart(self, *, nonblocking: bool = False, as_: Any = bytes) -> list[Any] | None:
         """Receive every frame of the next message (all or nothing)."""

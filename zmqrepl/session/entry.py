@@ -6,7 +6,7 @@ from collections import deque
 from dataclasses import dataclass, field
 from typing import IO, TYPE_CHECKING, Any
 
-from ..core import Monitor, Socket, SocketType
+from ..core import Monitor, Option, Socket, SocketType
 from .events import MonitorNotice, PeerDropped, WatchBuffer
 from .links import DropDetector
 
@@ -21,7 +21,7 @@ class SocketEntry:
     name: str
     kind: SocketType
     socket: Socket
-    changed: dict[str, Any] = field(default_factory=dict)   # options set away from default
+    changed: dict[str | Option, Any] = field(default_factory=dict)  # options set away from default
     received: int = 0
     sent: int = 0
     bytes_in: int = 0

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from ..core import Frame
+from ..core import Frame, Option
 from .defaults import DEFAULT_SEND_TIMEOUT_MS
 from .entry import SocketEntry
 from .results import Bound
@@ -64,7 +64,7 @@ class SocketHandle:
     def recv_many(self, count: int, timeout: int | None = None) -> list[list[bytes]]:
         return self._session.receive(self.name, count, timeout)
 
-    def set(self, option: str, value: Any) -> None:
+    def set(self, option: str | Option, value: Any) -> None:
         entry = self._entry
         self._session.engine.call(lambda: entry.socket.set(option, value))
         entry.changed[option] = value
