@@ -1,14 +1,21 @@
 """cffi builder for zmqrepl.core._zmq (API mode, out-of-line).
 
 Run by setuptools through ``cffi_modules`` in setup.py. CDEF declares what
-Python may call; the C helpers themselves are in _helpers.c and _hot.c.
+Python may call; the C helpers themselves are in csrc/, one file per concern,
+behind one header (csrc/zmqrepl.h) that declares everything they share.
+
+How they are built, with cffi's documented arguments to set_source: the
+files listed in SOURCES are compiled on their own and linked into the module
+(``sources=``), so their order does not matter; csrc/hot.c is instead part of
+the module cffi generates (SOURCE), because it changes how cffi's wrappers
+are made (see there). In API mode the compiler checks each CDEF declaration
+against the header: a mismatch fails the build.
 """
 
 from __future__ import annotations
 
 import os
 import sys
-from pathlib import Path
 
 from cffi import FFI, PkgConfigError
 
@@ -99,8 +106,9 @@ void zr_socket_free(zr_socket_t *st);
 void zr_socket_forget(zr_socket_t *st);
 int zr_close(zr_socket_t *st, int how, int linger);
 int zr_close_withdraw(zr_socket_t *st);
-extern int zr_close_pause_ms;  /* tests only: see _helpers.c */
+extern int zr_close_pause_ms;  /* tests only: see csrc/close.c */
 extern int zr_close_pausing;
+enum zr_endpoint_op { ZR_BIND, ZR_CONNECT, ZR_UNBIND, ZR_DISCONNECT };
 int zr_endpoint(zr_socket_t *st, int op, const char *endpoint);
 int zr_setsockopt(zr_socket_t *st, int option, const void *value, size_t size);
 int zr_getsockopt(zr_socket_t *st, int option, void *value, size_t *size);
@@ -126,10 +134,30 @@ int zr_monitor(zr_socket_t *st, const char *endpoint, int events);
 int zr_proxy(zr_socket_t *frontend, zr_socket_t *backend, zr_socket_t *capture, int *failed);
 """
 
-# The C helpers live beside this file, so they read (and lint) as C. _hot.c
-# goes last: it changes how cffi wraps the calls it generates after it.
-SOURCE = "\n".join((Path(__file__).with_name(name)).read_text(encoding="utf-8")
-                   for name in ("_helpers.c", "_hot.c"))
+# Relative to the project root, as setuptools takes an extension's sources:
+# setuptools runs this file there, and so must ``python zmqrepl/core/_build.py``
+# (cffi compiles in the current directory, and puts the .o files beside the .c).
+CSRC = "zmqrepl/core/csrc"
+# Compiled one by one and linked together.
+SOURCES = [f"{CSRC}/{name}" for name in (
+    "batch.c", "close.c", "guard.c", "messaging.c", "poll_proxy.c", "socket.c", "zerocopy.c",
+)]
+# The module cffi generates starts with this: the header, then hot.c, which
+# must come before cffi's wrappers (it redefines macros they use). With cffi
+# 2.1 and gcc 12, -Wall -Wextra find nothing there either.
+SOURCE = '#include "zmqrepl.h"\n#include "hot.c"\n'
+
+
+def _build_args(*include_dirs: str) -> dict[str, list[str]]:
+    """set_source's arguments for the C files, as fresh lists (cffi extends them)."""
+    return {
+        "sources": list(SOURCES),
+        "include_dirs": [CSRC, *include_dirs],
+        "extra_compile_args": ["-Wall", "-Wextra"],
+        # Not compiled on their own, but a change to them must rebuild every object.
+        "depends": [f"{CSRC}/zmqrepl.h", f"{CSRC}/hot.c"],
+    }
+
 
 MISSING_HEADERS = (
     "zmqrepl: libzmq development files not found. Install them "
@@ -146,19 +174,20 @@ def _configure(ffi: FFI) -> None:
             "zmqrepl.core._zmq",
             SOURCE,
             libraries=["zmq"],
-            include_dirs=[os.path.join(prefix, "include")],
             library_dirs=[os.path.join(prefix, "lib")],
             runtime_library_dirs=[os.path.join(prefix, "lib")],
+            **_build_args(os.path.join(prefix, "include")),
         )
         return
     try:
-        ffi.set_source_pkgconfig("zmqrepl.core._zmq", ["libzmq"], SOURCE)
+        # cffi adds pkg-config's flags to these.
+        ffi.set_source_pkgconfig("zmqrepl.core._zmq", ["libzmq"], SOURCE, **_build_args())
     except PkgConfigError:
         if not os.path.exists("/usr/include/zmq.h") and not os.path.exists(
             "/usr/local/include/zmq.h"
         ):
             sys.exit(MISSING_HEADERS)
-        ffi.set_source("zmqrepl.core._zmq", SOURCE, libraries=["zmq"])
+        ffi.set_source("zmqrepl.core._zmq", SOURCE, libraries=["zmq"], **_build_args())
 
 
 ffibuilder = FFI()
