@@ -114,10 +114,10 @@ int zr_setsockopt(zr_socket_t *st, int option, const void *value, size_t size);
 int zr_getsockopt(zr_socket_t *st, int option, void *value, size_t *size);
 long long zr_recv(zr_socket_t *st, int flags, int timeout);
 int zr_hot_gil_check(void);
-long long zr_hot_recv(uintptr_t st);
-long long zr_hot_recv_nowait(uintptr_t st);
-long long zr_hot_recv_resume(uintptr_t st);
-int zr_hot_send(uintptr_t st, const void *data, size_t size);
+long long zr_hot_recv(uintptr_t addr);
+long long zr_hot_recv_nowait(uintptr_t addr);
+long long zr_hot_recv_resume(uintptr_t addr);
+int zr_hot_send(uintptr_t addr, const void *data, size_t size);
 int zr_recv_batch(zr_socket_t *st, int max_msgs, size_t max_bytes, int flags, int timeout);
 int zr_send_batch(zr_socket_t *st, void **data, size_t *sizes, int *ends, int nmsgs, int flags,
                   int timeout);
