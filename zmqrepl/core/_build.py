@@ -5,11 +5,18 @@ Python may call; the C helpers themselves are in csrc/, one file per concern,
 behind one header (csrc/zmqrepl.h) that declares everything they share.
 
 How they are built, with cffi's documented arguments to set_source: the
-files listed in SOURCES are compiled on their own and linked into the module
+files in SOURCE_FILES are compiled on their own and linked into the module
 (``sources=``), so their order does not matter; csrc/hot.c is instead part of
 the module cffi generates (SOURCE), because it changes how cffi's wrappers
-are made (see there). In API mode the compiler checks each CDEF declaration
-against the header: a mismatch fails the build.
+are made (see there).
+
+The CDEF stays here, not read from the header, which cffi's parser cannot
+read (inline functions, system includes). In API mode the compiler checks it
+only in part: a constant the C lacks or a wrong argument count fails the
+build, and so do a function the C lacks and a wrong pointer type, through the
+-Werror= flags in build_args (gcc 12 only warns of those); a wrong integer
+width or enum value passes (Python reads the C value). tests/core/test_cdef.py
+compares each zr_* declaration in full.
 """
 
 from __future__ import annotations
@@ -134,28 +141,33 @@ int zr_monitor(zr_socket_t *st, const char *endpoint, int events);
 int zr_proxy(zr_socket_t *frontend, zr_socket_t *backend, zr_socket_t *capture, int *failed);
 """
 
-# Relative to the project root, as setuptools takes an extension's sources:
-# setuptools runs this file there, and so must ``python zmqrepl/core/_build.py``
-# (cffi compiles in the current directory, and puts the .o files beside the .c).
+# Paths are relative to the project root, as setuptools takes an extension's
+# sources: setuptools runs this file there, and so must ``python
+# zmqrepl/core/_build.py`` (cffi compiles in the current directory, and puts the
+# .o files beside the .c). A build elsewhere passes the root (build_args).
 CSRC = "zmqrepl/core/csrc"
 # Compiled one by one and linked together.
-SOURCES = [f"{CSRC}/{name}" for name in (
-    "batch.c", "close.c", "guard.c", "messaging.c", "poll_proxy.c", "socket.c", "zerocopy.c",
-)]
+SOURCE_FILES = ("batch.c", "close.c", "guard.c", "messaging.c", "poll_proxy.c", "socket.c",
+                "zerocopy.c")
 # The module cffi generates starts with this: the header, then hot.c, which
 # must come before cffi's wrappers (it redefines macros they use). With cffi
 # 2.1 and gcc 12, -Wall -Wextra find nothing there either.
 SOURCE = '#include "zmqrepl.h"\n#include "hot.c"\n'
 
 
-def _build_args(*include_dirs: str) -> dict[str, list[str]]:
-    """set_source's arguments for the C files, as fresh lists (cffi extends them)."""
+def build_args(*include_dirs: str, root: str = "") -> dict[str, list[str]]:
+    """set_source's arguments for csrc/, as fresh lists (cffi extends them).
+
+    root: the project root, for a build run from another directory (bench/guard_cost.py).
+    """
+    csrc = os.path.join(root, CSRC)
     return {
-        "sources": list(SOURCES),
-        "include_dirs": [CSRC, *include_dirs],
-        "extra_compile_args": ["-Wall", "-Wextra"],
+        "sources": [os.path.join(csrc, name) for name in SOURCE_FILES],
+        "include_dirs": [csrc, *include_dirs],
+        "extra_compile_args": ["-Wall", "-Wextra", "-Werror=implicit-function-declaration",
+                               "-Werror=incompatible-pointer-types"],
         # Not compiled on their own, but a change to them must rebuild every object.
-        "depends": [f"{CSRC}/zmqrepl.h", f"{CSRC}/hot.c"],
+        "depends": [os.path.join(csrc, "zmqrepl.h"), os.path.join(csrc, "hot.c")],
     }
 
 
@@ -176,18 +188,18 @@ def _configure(ffi: FFI) -> None:
             libraries=["zmq"],
             library_dirs=[os.path.join(prefix, "lib")],
             runtime_library_dirs=[os.path.join(prefix, "lib")],
-            **_build_args(os.path.join(prefix, "include")),
+            **build_args(os.path.join(prefix, "include")),
         )
         return
     try:
         # cffi adds pkg-config's flags to these.
-        ffi.set_source_pkgconfig("zmqrepl.core._zmq", ["libzmq"], SOURCE, **_build_args())
+        ffi.set_source_pkgconfig("zmqrepl.core._zmq", ["libzmq"], SOURCE, **build_args())
     except PkgConfigError:
         if not os.path.exists("/usr/include/zmq.h") and not os.path.exists(
             "/usr/local/include/zmq.h"
         ):
             sys.exit(MISSING_HEADERS)
-        ffi.set_source("zmqrepl.core._zmq", SOURCE, libraries=["zmq"], **_build_args())
+        ffi.set_source("zmqrepl.core._zmq", SOURCE, libraries=["zmq"], **build_args())
 
 
 ffibuilder = FFI()
