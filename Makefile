@@ -36,7 +36,9 @@ bench: setup
 
 setup: $(STAMP)
 
-$(STAMP): pyproject.toml setup.py zmqrepl/core/_build.py zmqrepl/core/_helpers.c zmqrepl/core/_hot.c scripts/ensure-system-deps.sh
+CSRC := $(wildcard zmqrepl/core/csrc/*.c zmqrepl/core/csrc/*.h)
+
+$(STAMP): pyproject.toml setup.py zmqrepl/core/_build.py $(CSRC) scripts/ensure-system-deps.sh
 	@sh scripts/ensure-system-deps.sh
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
@@ -45,4 +47,4 @@ $(STAMP): pyproject.toml setup.py zmqrepl/core/_build.py zmqrepl/core/_helpers.c
 	@touch $(STAMP)
 
 clean:
-	rm -rf $(VENV) build *.egg-info zmqrepl/core/_zmq*.so zmqrepl/core/_zmq.c
+	rm -rf $(VENV) build *.egg-info zmqrepl/core/_zmq*.so zmqrepl/core/_zmq.c zmqrepl/core/_zmq.o zmqrepl/core/csrc/*.o

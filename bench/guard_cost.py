@@ -134,11 +134,13 @@ def build(tmp: str) -> Any:  # the compiled cffi lib: its functions are found at
     ffi = FFI()
     ffi.cdef(_build.CDEF + BENCH_CDEF)
     source = _build.SOURCE + BENCH_SOURCE
+    # zmqrepl's own C files and header, built from tmp (hence the root).
+    args = _build.build_args(root=ROOT)
+    args["extra_compile_args"].append("-O2")
     try:
-        ffi.set_source_pkgconfig("_guard_cost", ["libzmq"], source,
-                                 extra_compile_args=["-O2"])
+        ffi.set_source_pkgconfig("_guard_cost", ["libzmq"], source, **args)
     except Exception:  # noqa: BLE001 - no pkg-config: plain -lzmq, as _build does
-        ffi.set_source("_guard_cost", source, libraries=["zmq"], extra_compile_args=["-O2"])
+        ffi.set_source("_guard_cost", source, libraries=["zmq"], **args)
     path = ffi.compile(tmpdir=tmp, verbose=False)
     spec = importlib.util.spec_from_file_location("_guard_cost", path)
     assert spec is not None and spec.loader is not None

@@ -1,4 +1,4 @@
-"""The per-message helpers that keep the GIL (zmqrepl/core/_hot.c).
+"""The per-message helpers that keep the GIL (zmqrepl/core/csrc/hot.c).
 
 recv() and send() take a queued message without handing the GIL over; these
 tests pin down what must not change with that: a call that has to wait still

@@ -1,14 +1,28 @@
 """cffi builder for zmqrepl.core._zmq (API mode, out-of-line).
 
 Run by setuptools through ``cffi_modules`` in setup.py. CDEF declares what
-Python may call; the C helpers themselves are in _helpers.c and _hot.c.
+Python may call; the C helpers themselves are in csrc/, one file per concern,
+behind one header (csrc/zmqrepl.h) that declares everything they share.
+
+How they are built, with cffi's documented arguments to set_source: the
+files in SOURCE_FILES are compiled on their own and linked into the module
+(``sources=``), so their order does not matter; csrc/hot.c is instead part of
+the module cffi generates (SOURCE), because it changes how cffi's wrappers
+are made (see there).
+
+The CDEF stays here, not read from the header, which cffi's parser cannot
+read (inline functions, system includes). In API mode the compiler checks it
+only in part: a constant the C lacks or a wrong argument count fails the
+build, and so do a function the C lacks and a wrong pointer type, through the
+-Werror= flags in build_args (gcc 12 only warns of those); a wrong integer
+width or enum value passes (Python reads the C value). tests/core/test_cdef.py
+compares each zr_* declaration in full.
 """
 
 from __future__ import annotations
 
 import os
 import sys
-from pathlib import Path
 
 from cffi import FFI, PkgConfigError
 
@@ -99,17 +113,18 @@ void zr_socket_free(zr_socket_t *st);
 void zr_socket_forget(zr_socket_t *st);
 int zr_close(zr_socket_t *st, int how, int linger);
 int zr_close_withdraw(zr_socket_t *st);
-extern int zr_close_pause_ms;  /* tests only: see _helpers.c */
+extern int zr_close_pause_ms;  /* tests only: see csrc/close.c */
 extern int zr_close_pausing;
+enum zr_endpoint_op { ZR_BIND, ZR_CONNECT, ZR_UNBIND, ZR_DISCONNECT };
 int zr_endpoint(zr_socket_t *st, int op, const char *endpoint);
 int zr_setsockopt(zr_socket_t *st, int option, const void *value, size_t size);
 int zr_getsockopt(zr_socket_t *st, int option, void *value, size_t *size);
 long long zr_recv(zr_socket_t *st, int flags, int timeout);
 int zr_hot_gil_check(void);
-long long zr_hot_recv(uintptr_t st);
-long long zr_hot_recv_nowait(uintptr_t st);
-long long zr_hot_recv_resume(uintptr_t st);
-int zr_hot_send(uintptr_t st, const void *data, size_t size);
+long long zr_hot_recv(uintptr_t addr);
+long long zr_hot_recv_nowait(uintptr_t addr);
+long long zr_hot_recv_resume(uintptr_t addr);
+int zr_hot_send(uintptr_t addr, const void *data, size_t size);
 int zr_recv_batch(zr_socket_t *st, int max_msgs, size_t max_bytes, int flags, int timeout);
 int zr_send_batch(zr_socket_t *st, void **data, size_t *sizes, int *ends, int nmsgs, int flags,
                   int timeout);
@@ -126,10 +141,35 @@ int zr_monitor(zr_socket_t *st, const char *endpoint, int events);
 int zr_proxy(zr_socket_t *frontend, zr_socket_t *backend, zr_socket_t *capture, int *failed);
 """
 
-# The C helpers live beside this file, so they read (and lint) as C. _hot.c
-# goes last: it changes how cffi wraps the calls it generates after it.
-SOURCE = "\n".join((Path(__file__).with_name(name)).read_text(encoding="utf-8")
-                   for name in ("_helpers.c", "_hot.c"))
+# Paths are relative to the project root, as setuptools takes an extension's
+# sources: setuptools runs this file there, and so must ``python
+# zmqrepl/core/_build.py`` (cffi compiles in the current directory, and puts the
+# .o files beside the .c). A build elsewhere passes the root (build_args).
+CSRC = "zmqrepl/core/csrc"
+# Compiled one by one and linked together.
+SOURCE_FILES = ("batch.c", "close.c", "guard.c", "messaging.c", "poll_proxy.c", "socket.c",
+                "zerocopy.c")
+# The module cffi generates starts with this: the header, then hot.c, which
+# must come before cffi's wrappers (it redefines macros they use). With cffi
+# 2.1 and gcc 12, -Wall -Wextra find nothing there either.
+SOURCE = '#include "zmqrepl.h"\n#include "hot.c"\n'
+
+
+def build_args(*include_dirs: str, root: str = "") -> dict[str, list[str]]:
+    """set_source's arguments for csrc/, as fresh lists (cffi extends them).
+
+    root: the project root, for a build run from another directory (bench/guard_cost.py).
+    """
+    csrc = os.path.join(root, CSRC)
+    return {
+        "sources": [os.path.join(csrc, name) for name in SOURCE_FILES],
+        "include_dirs": [csrc, *include_dirs],
+        "extra_compile_args": ["-Wall", "-Wextra", "-Werror=implicit-function-declaration",
+                               "-Werror=incompatible-pointer-types"],
+        # Not compiled on their own, but a change to them must rebuild every object.
+        "depends": [os.path.join(csrc, "zmqrepl.h"), os.path.join(csrc, "hot.c")],
+    }
+
 
 MISSING_HEADERS = (
     "zmqrepl: libzmq development files not found. Install them "
@@ -146,19 +186,20 @@ def _configure(ffi: FFI) -> None:
             "zmqrepl.core._zmq",
             SOURCE,
             libraries=["zmq"],
-            include_dirs=[os.path.join(prefix, "include")],
             library_dirs=[os.path.join(prefix, "lib")],
             runtime_library_dirs=[os.path.join(prefix, "lib")],
+            **build_args(os.path.join(prefix, "include")),
         )
         return
     try:
-        ffi.set_source_pkgconfig("zmqrepl.core._zmq", ["libzmq"], SOURCE)
+        # cffi adds pkg-config's flags to these.
+        ffi.set_source_pkgconfig("zmqrepl.core._zmq", ["libzmq"], SOURCE, **build_args())
     except PkgConfigError:
         if not os.path.exists("/usr/include/zmq.h") and not os.path.exists(
             "/usr/local/include/zmq.h"
         ):
             sys.exit(MISSING_HEADERS)
-        ffi.set_source("zmqrepl.core._zmq", SOURCE, libraries=["zmq"])
+        ffi.set_source("zmqrepl.core._zmq", SOURCE, libraries=["zmq"], **build_args())
 
 
 ffibuilder = FFI()

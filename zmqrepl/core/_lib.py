@@ -11,7 +11,7 @@ except ImportError as exc:  # pragma: no cover - only without a build
         "`apt-get install libzmq3-dev pkg-config`) or run `make run`"
     ) from exc
 
-# The zr_hot_* helpers rely on how cffi wraps calls (see _hot.c); refuse to run
+# The zr_hot_* helpers rely on how cffi wraps calls (see csrc/hot.c); refuse to run
 # rather than let them make Python objects without the GIL.
 if not lib.zr_hot_gil_check():  # pragma: no cover - only with an unknown cffi
     raise ImportError(

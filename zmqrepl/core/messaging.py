@@ -3,7 +3,7 @@
 Every call crosses into C once (one zr_* helper). Names used per message are
 module globals bound once. recv() and send() go through the zr_hot_* helpers,
 which keep the GIL when libzmq can answer at once, and recv() finds its frame
-already made into bytes by C (see _hot.c). Blocking calls wait inside C, with
+already made into bytes by C (see csrc/hot.c). Blocking calls wait inside C, with
 the GIL released, in slices of at most 50 ms and come back to Python in
 between, so signal handlers run (Ctrl-C raises); the socket stays taken for
 the waiting thread across slices.

@@ -52,7 +52,8 @@ _EAGAIN = Errno.EAGAIN
 _ETERM = Errno.ETERM
 
 _PEER_ID_KINDS = (SocketType.ROUTER, SocketType.STREAM)
-_ENDPOINT_OPS = {"bind": 0, "connect": 1, "unbind": 2, "disconnect": 3}
+_ENDPOINT_OPS = {"bind": lib.ZR_BIND, "connect": lib.ZR_CONNECT, "unbind": lib.ZR_UNBIND,
+                 "disconnect": lib.ZR_DISCONNECT}
 
 
 def _socket_type(value: str | SocketType | int) -> SocketType:
@@ -100,7 +101,7 @@ class Socket(MessagingMixin):
         # The state's address as an int, for the zr_hot_* helpers: cffi converts an
         # int argument in a quarter of the instructions a pointer cdata takes.
         self._addr = int(ffi.cast("uintptr_t", self._st))
-        # recv() pops each frame from here, appended as bytes by C (see _hot.c).
+        # recv() pops each frame from here, appended as bytes by C (see csrc/hot.c).
         # The state only borrows the list, which lives as long as this socket:
         # only this socket's methods pass the state to the helpers that fill it.
         # Four placeholders stay below the frames: CPython then keeps room for 8

@@ -1,4 +1,9 @@
-/* Per-message helpers that keep the GIL (appended to _helpers.c by _build.py).
+/* hot.c: per-message helpers that keep the GIL.
+
+   Not one of the extension's sources= but part of the module cffi generates:
+   _build.py's SOURCE includes it, so that it comes before the wrappers cffi
+   writes, and can change how they are made (below). It needs zmqrepl.h for
+   the socket state and the guard, whose fast path is inline there.
 
    cffi releases the GIL around every call it makes into C. That hand-over
    (two mutex round trips, plus saving errno into cffi's thread-local slot)
@@ -9,7 +14,7 @@
    before any wait. Every other helper keeps cffi's behaviour.
 
    This works by redefining, for the wrappers cffi generates after this
-   source, the two CPython macros and the two cffi errno hooks that cffi
+   file, the two CPython macros and the two cffi errno hooks that cffi
    emits around each call. __func__ names the wrapper (_cffi_f_<helper>); the
    comparison folds at compile time. Errors from a hot helper are still
    stored where ffi.errno reads them (zr_hot_fail).

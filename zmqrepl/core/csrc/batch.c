@@ -1,0 +1,109 @@
+/* batch.c: many messages in one crossing (recv_many, send_many).
+
+   zr_recv_batch copies the frames it drains back to back into one buffer
+   that Python slices; zr_send_batch sends a list of messages and counts its
+   progress, so that Python can resume it after a wait slice. */
+
+#include "zmqrepl.h"
+#include <stdlib.h>
+#include <string.h>
+
+/* Grow a malloc'd buffer to at least need bytes, doubling; 0 on success. */
+static int zr_grow(void **buf, size_t *cap, size_t need, size_t initial)
+{
+    if (need <= *cap)
+        return 0;
+    size_t size = *cap ? *cap : initial;
+    while (size < need)
+        size *= 2;
+    void *grown = realloc(*buf, size);
+    if (grown == NULL)
+        return -1;
+    *buf = grown;
+    *cap = size;
+    return 0;
+}
+
+static int zr_batch_room(zr_socket_t *st, size_t bytes, int frames, int msgs)
+{
+    if (zr_grow((void **)&st->batch, &st->batch_cap, bytes, 65536)
+        || zr_grow((void **)&st->batch_offs, &st->batch_fcap, frames * sizeof(size_t), 8192)
+        || zr_grow((void **)&st->batch_ends, &st->batch_mcap, msgs * sizeof(int), 4096))
+        return -1;
+    return 0;
+}
+
+/* Drain up to max_msgs whole messages (stopping early past max_bytes) into
+   one buffer, in one crossing. Waits (in slices) only for the first. */
+int zr_recv_batch(zr_socket_t *st, int max_msgs, size_t max_bytes, int flags, int timeout)
+{
+    int rc = zr_enter(st);
+    if (rc)
+        return rc;
+    int started = 0, msgs = 0, frames = 0;
+    size_t used = 0;
+    int result = 0;
+    for (;;) {
+        int wflags = ZMQ_DONTWAIT;
+        if (frames == 0 && !(flags & ZMQ_DONTWAIT)) {
+            /* Nothing yet: wait for the first message inside libzmq (see zr_budget). */
+            long budget = zr_budget(st, ZMQ_RCVTIMEO, flags, timeout, &started);
+            if (budget < 0) {
+                result = ZR_ERR;
+                break;
+            }
+            if (budget > 0)
+                wflags = 0;
+        }
+        rc = zmq_msg_recv(&st->msg, st->handle, wflags);
+        if (rc < 0) {
+            if (errno == EAGAIN && frames == 0 && !wflags)
+                result = ZR_SLICE;
+            else
+                result = msgs > 0 ? msgs : ZR_ERR;
+            break;
+        }
+        size_t size = zmq_msg_size(&st->msg);
+        if (zr_batch_room(st, used + size, frames + 2, msgs + 1) < 0) {
+            errno = ENOMEM;
+            result = ZR_ERR;  /* the frame is lost; nothing better to do without memory */
+            break;
+        }
+        memcpy(st->batch + used, zmq_msg_data(&st->msg), size);
+        st->batch_offs[frames++] = used;
+        used += size;
+        if (!zmq_msg_more(&st->msg)) {
+            st->batch_ends[msgs++] = frames;
+            if (msgs >= max_msgs || used >= max_bytes) {
+                result = msgs;
+                break;
+            }
+        }
+    }
+    if (result > 0 && st->batch_offs != NULL)
+        st->batch_offs[frames] = used;
+    st->batch_nframes = result > 0 ? frames : 0;
+    st->batch_used = result > 0 ? used : 0;
+    return (int)zr_leave_wait(st, result, flags);
+}
+
+/* Send several messages in one crossing. Only a message's first frame can
+   find the pipe full; then this waits (in slices). st->progress counts the
+   messages sent, so Python can resume after a slice or a signal. */
+int zr_send_batch(zr_socket_t *st, void **data, size_t *sizes, int *ends, int nmsgs, int flags,
+                  int timeout)
+{
+    int rc = zr_enter(st);
+    if (rc)
+        return rc;
+    int started = 0, first = 0;
+    st->progress = 0;
+    for (int m = 0; m < nmsgs && rc == 0; m++) {
+        rc = zr_send_message(st, data, sizes, first, ends[m] - 1, flags, timeout, &started);
+        if (rc == 0) {
+            first = ends[m];
+            st->progress = m + 1;
+        }
+    }
+    return (int)zr_leave_wait(st, rc, flags);
+}
