@@ -17,8 +17,9 @@ class Binding(Protocol):
 
     def context(self) -> Any: ...
 
-    def socket(self, ctx: Any, kind: str, endpoint: str, *, bind: bool, sndhwm: int = -1,
-               rcvhwm: int = -1) -> Any: ...
+    def socket(
+        self, ctx: Any, kind: str, endpoint: str, *, bind: bool, sndhwm: int = -1, rcvhwm: int = -1
+    ) -> Any: ...
 
     def subscribe_all(self, sock: Any) -> None: ...
 
@@ -38,8 +39,9 @@ class ZmqreplBinding:
     def context(self) -> Any:
         return self._core.Context()
 
-    def socket(self, ctx: Any, kind: str, endpoint: str, *, bind: bool, sndhwm: int = -1,
-               rcvhwm: int = -1) -> Any:
+    def socket(
+        self, ctx: Any, kind: str, endpoint: str, *, bind: bool, sndhwm: int = -1, rcvhwm: int = -1
+    ) -> Any:
         sock = self._core.Socket(kind, ctx)
         if sndhwm >= 0:
             sock.set("sndhwm", sndhwm)
@@ -75,8 +77,9 @@ class PyzmqBinding:
     def context(self) -> Any:
         return self._zmq.Context()
 
-    def socket(self, ctx: Any, kind: str, endpoint: str, *, bind: bool, sndhwm: int = -1,
-               rcvhwm: int = -1) -> Any:
+    def socket(
+        self, ctx: Any, kind: str, endpoint: str, *, bind: bool, sndhwm: int = -1, rcvhwm: int = -1
+    ) -> Any:
         zmq = self._zmq
         sock = ctx.socket(getattr(zmq, kind.upper()))
         if sndhwm >= 0:

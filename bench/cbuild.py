@@ -18,8 +18,9 @@ def _pkg_config(*args: str) -> list[str]:
     try:
         out = subprocess.run(["pkg-config", *args, "libzmq"], check=True, capture_output=True, text=True)
     except (OSError, subprocess.CalledProcessError) as exc:
-        raise RuntimeError("pkg-config cannot find libzmq (Debian/Ubuntu: apt-get install "
-                           "libzmq3-dev pkg-config)") from exc
+        raise RuntimeError(
+            "pkg-config cannot find libzmq (Debian/Ubuntu: apt-get install libzmq3-dev pkg-config)"
+        ) from exc
     return shlex.split(out.stdout)
 
 

@@ -25,6 +25,7 @@ def _choices(allowed: Sequence[str]) -> Callable[[str], list[str]]:
         if bad or not items:
             raise argparse.ArgumentTypeError(f"pick from {','.join(allowed)}, not {text!r}")
         return items
+
     return parse
 
 
@@ -36,29 +37,66 @@ def _sizes(text: str) -> list[int]:
 
 
 def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="python -m bench", description=(
-        "Throughput (PUSH/PULL, each side alone against C), REQ/REP latency and PUB/SUB fan-out "
-        "of zmqrepl.core, pyzmq and a C loop, plus import time. Progress goes to stderr, the "
-        "table to stdout."))
-    p.add_argument("--quick", action="store_true", help=(
-        "1 run, 0.3 of the messages, sizes " + ",".join(map(_short, QUICK_SIZES)) + " unless --sizes"))
+    p = argparse.ArgumentParser(
+        prog="python -m bench",
+        description=(
+            "Throughput (PUSH/PULL, each side alone against C), REQ/REP latency and PUB/SUB fan-out "
+            "of zmqrepl.core, pyzmq and a C loop, plus import time. Progress goes to stderr, the "
+            "table to stdout."
+        ),
+    )
+    p.add_argument(
+        "--quick",
+        action="store_true",
+        help=("1 run, 0.3 of the messages, sizes " + ",".join(map(_short, QUICK_SIZES)) + " unless --sizes"),
+    )
     p.add_argument("--runs", type=int, help="runs per figure, the median is shown (default 3, quick 1)")
     p.add_argument("--scale", type=float, help="multiply every message count (default 1, quick 0.3)")
-    p.add_argument("--only", type=_choices(TESTS), default=list(TESTS), metavar="TESTS",
-                   help=f"comma list of {','.join(TESTS)} (default all)")
-    p.add_argument("--transports", type=_choices(TRANSPORTS), default=list(TRANSPORTS), metavar="LIST",
-                   help="comma list of inproc,ipc,tcp (default all; PUB/SUB skips inproc)")
-    p.add_argument("--sizes", type=_sizes, metavar="LIST",
-                   help="message sizes, e.g. 1,32,1K,4M (default " + ",".join(map(_short, SIZES)) + ")")
-    p.add_argument("--pubsub-sizes", type=_sizes, default=list(PUBSUB_SIZES), metavar="LIST",
-                   help="PUB/SUB message sizes (default " + ",".join(map(_short, PUBSUB_SIZES)) + ")")
-    p.add_argument("--impls", type=_choices(IMPLS), default=list(IMPLS), metavar="LIST",
-                   help="comma list of zmqrepl,pyzmq,c (default all)")
-    p.add_argument("--pyzmq", choices=MODES, default="system", help=(
-        "which pyzmq to run: 'system' (default) builds pyzmq, the version installed here, from "
-        "source against the system libzmq that zmqrepl and C use, once, into a venv in bench/out/ "
-        "(about 20 s; pip fetches the build tools from PyPI); 'wheel' runs the installed pyzmq "
-        "with the libzmq its wheel bundles"))
+    p.add_argument(
+        "--only",
+        type=_choices(TESTS),
+        default=list(TESTS),
+        metavar="TESTS",
+        help=f"comma list of {','.join(TESTS)} (default all)",
+    )
+    p.add_argument(
+        "--transports",
+        type=_choices(TRANSPORTS),
+        default=list(TRANSPORTS),
+        metavar="LIST",
+        help="comma list of inproc,ipc,tcp (default all; PUB/SUB skips inproc)",
+    )
+    p.add_argument(
+        "--sizes",
+        type=_sizes,
+        metavar="LIST",
+        help="message sizes, e.g. 1,32,1K,4M (default " + ",".join(map(_short, SIZES)) + ")",
+    )
+    p.add_argument(
+        "--pubsub-sizes",
+        type=_sizes,
+        default=list(PUBSUB_SIZES),
+        metavar="LIST",
+        help="PUB/SUB message sizes (default " + ",".join(map(_short, PUBSUB_SIZES)) + ")",
+    )
+    p.add_argument(
+        "--impls",
+        type=_choices(IMPLS),
+        default=list(IMPLS),
+        metavar="LIST",
+        help="comma list of zmqrepl,pyzmq,c (default all)",
+    )
+    p.add_argument(
+        "--pyzmq",
+        choices=MODES,
+        default="system",
+        help=(
+            "which pyzmq to run: 'system' (default) builds pyzmq, the version installed here, from "
+            "source against the system libzmq that zmqrepl and C use, once, into a venv in bench/out/ "
+            "(about 20 s; pip fetches the build tools from PyPI); 'wheel' runs the installed pyzmq "
+            "with the libzmq its wheel bundles"
+        ),
+    )
     p.add_argument("--json", metavar="PATH", help="also write every run's figures here")
     return p
 
@@ -73,9 +111,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     if runs < 1:
         raise SystemExit("--runs must be 1 or more")
     sizes = args.sizes or list(QUICK_SIZES if args.quick else SIZES)
-    opts = Options(tests=args.only, transports=args.transports, sizes=sizes,
-                   pubsub_sizes=args.pubsub_sizes, impls=args.impls, runs=runs,
-                   scale=args.scale or (0.3 if args.quick else 1.0), pyzmq=args.pyzmq)
+    opts = Options(
+        tests=args.only,
+        transports=args.transports,
+        sizes=sizes,
+        pubsub_sizes=args.pubsub_sizes,
+        impls=args.impls,
+        runs=runs,
+        scale=args.scale or (0.3 if args.quick else 1.0),
+        pyzmq=args.pyzmq,
+    )
     command = "python -m bench " + shlex.join(sys.argv[1:] if argv is None else argv)
     started = time.monotonic()
     try:  # built (once) before anything is timed
@@ -92,6 +137,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(render_header(command.strip(), machine, runs, time.monotonic() - started))
     print(render_table(figures))
     if args.json:
-        write_json(args.json, figures, {"command": command.strip(), "machine": machine, "runs": runs,
-                                        "scale": opts.scale, "sizes": sizes, "pyzmq_mode": opts.pyzmq})
+        write_json(
+            args.json,
+            figures,
+            {
+                "command": command.strip(),
+                "machine": machine,
+                "runs": runs,
+                "scale": opts.scale,
+                "sizes": sizes,
+                "pyzmq_mode": opts.pyzmq,
+            },
+        )
     return 0

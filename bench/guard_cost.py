@@ -188,8 +188,11 @@ def main() -> None:
         lib.bench_unguarded(n // 10)  # warm up: pipes, caches
         best = {"guarded": float("inf"), "unguarded": float("inf"), "guard": float("inf")}
         for _ in range(args.rounds):
-            for name, fn in (("unguarded", lib.bench_unguarded), ("guarded", lib.bench_guarded),
-                             ("guard", lib.bench_guard_only)):
+            for name, fn in (
+                ("unguarded", lib.bench_unguarded),
+                ("guarded", lib.bench_guarded),
+                ("guard", lib.bench_guard_only),
+            ):
                 ns = fn(n)
                 if ns < 0:
                     sys.exit(f"{name}: a libzmq call failed")
@@ -197,14 +200,20 @@ def main() -> None:
         lib.bench_teardown()
     unguarded, guarded, guard = best["unguarded"], best["guarded"], best["guard"]
     per_call = guard  # one enter + leave pair
-    print(f"1-byte send + recv over inproc, {n} iterations, best of {args.rounds} rounds "
-          f"(libzmq via zmqrepl's C source, -O2):")
+    print(
+        f"1-byte send + recv over inproc, {n} iterations, best of {args.rounds} rounds "
+        f"(libzmq via zmqrepl's C source, -O2):"
+    )
     print(f"  without guard           {unguarded:8.1f} ns per message (send + recv)")
     print(f"  with guard              {guarded:8.1f} ns per message (2 enter/leave pairs)")
-    print(f"  difference              {guarded - unguarded:8.1f} ns = "
-          f"{100 * (guarded - unguarded) / unguarded:.1f} % of the unguarded send + recv")
-    print(f"  enter + leave alone     {per_call:8.1f} ns per call "
-          f"(x2 per message = {200 * per_call / unguarded:.1f} % of the send + recv)")
+    print(
+        f"  difference              {guarded - unguarded:8.1f} ns = "
+        f"{100 * (guarded - unguarded) / unguarded:.1f} % of the unguarded send + recv"
+    )
+    print(
+        f"  enter + leave alone     {per_call:8.1f} ns per call "
+        f"(x2 per message = {200 * per_call / unguarded:.1f} % of the send + recv)"
+    )
     py = python_path_ns(max(n // 5, 1000), args.rounds)
     print(f"through the Python API (Socket.send + Socket.recv, same pattern): {py:.0f} ns per message;")
     print(f"  the guard's {guarded - unguarded:.1f} ns is {100 * (guarded - unguarded) / py:.1f} % of it")

@@ -14,16 +14,20 @@ import sys
 __all__ = ["MODULES", "import_times"]
 
 MODULES = {"zmqrepl": "zmqrepl.core", "pyzmq": "zmq"}
-_SNIPPET = ("import importlib, time\n"
-            "for name in {1!r}:\n"
-            "    try:\n"
-            "        importlib.import_module(name)\n"
-            "    except ImportError:\n"
-            "        pass\n"
-            "t = time.perf_counter(); import {0}; print(time.perf_counter() - t)")
+_SNIPPET = (
+    "import importlib, time\n"
+    "for name in {1!r}:\n"
+    "    try:\n"
+    "        importlib.import_module(name)\n"
+    "    except ImportError:\n"
+    "        pass\n"
+    "t = time.perf_counter(); import {0}; print(time.perf_counter() - t)"
+)
 _STARTUP = "import sys; print(*sys.modules)"
-_COMPILE = ("import compileall, importlib.util, os; s = importlib.util.find_spec({0!r}); "
-            "s and s.origin and compileall.compile_dir(os.path.dirname(s.origin), quiet=1)")
+_COMPILE = (
+    "import compileall, importlib.util, os; s = importlib.util.find_spec({0!r}); "
+    "s and s.origin and compileall.compile_dir(os.path.dirname(s.origin), quiet=1)"
+)
 
 
 def _compile(python: str, module: str) -> None:
@@ -33,8 +37,9 @@ def _compile(python: str, module: str) -> None:
     subprocess.run([python, "-c", _COMPILE.format(module.split(".")[0])], check=True, stdout=sys.stderr)
 
 
-def import_times(impls: list[str], repeats: int, pyzmq_python: str = sys.executable
-                 ) -> dict[str, list[float]]:
+def import_times(
+    impls: list[str], repeats: int, pyzmq_python: str = sys.executable
+) -> dict[str, list[float]]:
     """Milliseconds per fresh import, interleaved; the interpreter start is not counted.
     ``import zmq`` runs under pyzmq_python (see bench.pyzmq_env)."""
     times: dict[str, list[float]] = {impl: [] for impl in impls if impl in MODULES}
@@ -47,7 +52,8 @@ def import_times(impls: list[str], repeats: int, pyzmq_python: str = sys.executa
     snippet = {impl: _SNIPPET.format(MODULES[impl], sorted(preload)) for impl in times}
     for _ in range(repeats):
         for impl in times:
-            out = subprocess.run([python[impl], "-c", snippet[impl]],
-                                 check=True, capture_output=True, text=True).stdout
+            out = subprocess.run(
+                [python[impl], "-c", snippet[impl]], check=True, capture_output=True, text=True
+            ).stdout
             times[impl].append(float(out) * 1e3)
     return times

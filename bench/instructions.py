@@ -21,7 +21,7 @@ from .pyzmq_env import pyzmq_python
 
 N_SMALL, N_LARGE = 20_000, 120_000
 
-SCRIPT = r'''
+SCRIPT = r"""
 import sys
 
 
@@ -58,7 +58,7 @@ def main(case, n):
 
 
 main(sys.argv[1], int(sys.argv[2]))
-'''
+"""
 
 # label -> (measured case, baseline case): the difference is the loop alone
 CASES = {
@@ -72,9 +72,21 @@ CASES = {
 
 def instructions(case: str, n: int) -> int:
     python = pyzmq_python("system") if case.startswith("pyzmq") else sys.executable
-    out = subprocess.run(["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null",
-                          python, "-c", SCRIPT, case, str(n)],
-                         capture_output=True, text=True, check=True).stderr
+    out = subprocess.run(
+        [
+            "valgrind",
+            "--tool=callgrind",
+            "--callgrind-out-file=/dev/null",
+            python,
+            "-c",
+            SCRIPT,
+            case,
+            str(n),
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stderr
     match = re.search(r"Collected : (\d+)", out)
     if match is None:
         raise SystemExit(f"callgrind printed no count:\n{out}")
@@ -87,8 +99,10 @@ def per_message(case: str) -> float:
 
 def main() -> None:
     with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
-        costs = {label: (pool.submit(per_message, case), pool.submit(per_message, base))
-                 for label, (case, base) in CASES.items()}
+        costs = {
+            label: (pool.submit(per_message, case), pool.submit(per_message, base))
+            for label, (case, base) in CASES.items()
+        }
         for label, (case_cost, base_cost) in costs.items():
             cost = case_cost.result() - base_cost.result()
             print(f"{label:<26} {cost:8.0f} instructions per message")

@@ -46,13 +46,25 @@ def _build(venv: Path, pyzmq: str) -> None:
     OUT_DIR.mkdir(exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{venv.name}.", suffix=".tmp", dir=OUT_DIR))
     try:
-        steps = ([sys.executable, "-m", "venv", str(tmp)],
-                 [str(tmp / "bin" / "python"), "-m", "pip", "install", "-q", "--no-binary", "pyzmq",
-                  f"pyzmq=={pyzmq}"])
+        steps = (
+            [sys.executable, "-m", "venv", str(tmp)],
+            [
+                str(tmp / "bin" / "python"),
+                "-m",
+                "pip",
+                "install",
+                "-q",
+                "--no-binary",
+                "pyzmq",
+                f"pyzmq=={pyzmq}",
+            ],
+        )
         for cmd in steps:
             if subprocess.run(cmd, stdout=sys.stderr).returncode != 0:  # the table owns stdout
-                raise RuntimeError(f"building pyzmq {pyzmq} from source failed (output above): it needs "
-                                   "PyPI, libzmq3-dev, pkg-config and a C++ compiler; or pass --pyzmq wheel")
+                raise RuntimeError(
+                    f"building pyzmq {pyzmq} from source failed (output above): it needs "
+                    "PyPI, libzmq3-dev, pkg-config and a C++ compiler; or pass --pyzmq wheel"
+                )
         try:
             tmp.rename(venv)
         except OSError:
@@ -72,17 +84,22 @@ def pyzmq_python(mode: str = "system") -> str:
     try:
         pyzmq = metadata.version("pyzmq")
     except metadata.PackageNotFoundError:
-        raise RuntimeError(f"pyzmq is not installed in {sys.executable}, so its version is unknown: "
-                           "run `make setup` first") from None
+        raise RuntimeError(
+            f"pyzmq is not installed in {sys.executable}, so its version is unknown: run `make setup` first"
+        ) from None
     libzmq = system_libzmq_version()
     venv = OUT_DIR / f"pyzmq-{pyzmq}-libzmq-{libzmq}"
     python = venv / "bin" / "python"
     if not python.exists():
-        _log(f"building pyzmq {pyzmq} from source against the system libzmq {libzmq} into {venv} "
-             "(once, about 20 s)")
+        _log(
+            f"building pyzmq {pyzmq} from source against the system libzmq {libzmq} into {venv} "
+            "(once, about 20 s)"
+        )
         _build(venv, pyzmq)
     found = _libzmq_of(python)
     if found != libzmq:
-        raise RuntimeError(f"pyzmq in {venv} uses libzmq {found}, not the system's {libzmq}: delete that "
-                           "directory and run again (it is rebuilt), or pass --pyzmq wheel")
+        raise RuntimeError(
+            f"pyzmq in {venv} uses libzmq {found}, not the system's {libzmq}: delete that "
+            "directory and run again (it is rebuilt), or pass --pyzmq wheel"
+        )
     return str(python)

@@ -38,8 +38,9 @@ def _run(cmd: list[str]) -> str:
 def machine_info(pyzmq_mode: str = "wheel", pyzmq_python: str | None = sys.executable) -> dict[str, Any]:
     """The machine and the libraries; pyzmq's versions as pyzmq_python sees them (None: pyzmq
     is not run). pyzmq_mode is bench.pyzmq_env's mode that gave pyzmq_python."""
-    core_zmq = _run([sys.executable, "-c",
-                     "import zmqrepl.core as c; print('.'.join(map(str, c.zmq_version())))"])
+    core_zmq = _run(
+        [sys.executable, "-c", "import zmqrepl.core as c; print('.'.join(map(str, c.zmq_version())))"]
+    )
     pyzmq, pyzmq_zmq = None, None
     if pyzmq_python is not None:
         out = _run([pyzmq_python, "-c", "import zmq; print(zmq.__version__, zmq.zmq_version())"])
@@ -69,13 +70,15 @@ def _pyzmq_note(m: dict[str, Any]) -> str:
 
 def render_header(command: str, m: dict[str, Any], runs: int, seconds: float) -> str:
     before, after = (" ".join(f"{x:.2f}" for x in load) for load in (m["loadavg"], os.getloadavg()))
-    return "\n".join([
-        f"# {command}  ({seconds:.0f} s; load average before: {before}, after: {after})",
-        f"# {m['nproc']} x {m['cpu']}, Linux {m['kernel']}, Python {m['python']}; libzmq "
-        f"{m['libzmq_zmqrepl']} (zmqrepl and C){_pyzmq_note(m)}",
-        f"# medians of {runs} run(s); msg/s higher is better, us and ms lower is better",
-        "",
-    ])
+    return "\n".join(
+        [
+            f"# {command}  ({seconds:.0f} s; load average before: {before}, after: {after})",
+            f"# {m['nproc']} x {m['cpu']}, Linux {m['kernel']}, Python {m['python']}; libzmq "
+            f"{m['libzmq_zmqrepl']} (zmqrepl and C){_pyzmq_note(m)}",
+            f"# medians of {runs} run(s); msg/s higher is better, us and ms lower is better",
+            "",
+        ]
+    )
 
 
 def _fmt(value: float | None, unit: str) -> str:
@@ -99,20 +102,43 @@ def render_table(figures: Sequence[Figure]) -> str:
     for fig in figures:
         zr, py, c = (fig.median(impl) for impl in COLUMNS)
         size = format_size(fig.size) if fig.size else "-"
-        rows.append((fig.test, fig.transport, size, fig.unit, _fmt(zr, fig.unit), _fmt(py, fig.unit),
-                     _fmt(c, fig.unit), _ratio(zr, py), _ratio(zr, c)))
+        rows.append(
+            (
+                fig.test,
+                fig.transport,
+                size,
+                fig.unit,
+                _fmt(zr, fig.unit),
+                _fmt(py, fig.unit),
+                _fmt(c, fig.unit),
+                _ratio(zr, py),
+                _ratio(zr, c),
+            )
+        )
     widths = [max(len(row[i]) for row in (head, *rows)) for i in range(len(head))]
 
     def line(cells: Sequence[str]) -> str:
-        return "| " + " | ".join(c.ljust(w) if i < 4 else c.rjust(w)
-                                 for i, (c, w) in enumerate(zip(cells, widths))) + " |"
+        return (
+            "| "
+            + " | ".join(c.ljust(w) if i < 4 else c.rjust(w) for i, (c, w) in enumerate(zip(cells, widths)))
+            + " |"
+        )
 
     rule = "| " + " | ".join("-" * w if i < 4 else "-" * (w - 1) + ":" for i, w in enumerate(widths)) + " |"
     return "\n".join([line(head), rule, *map(line, rows)])
 
 
 def write_json(path: str, figures: Sequence[Figure], meta: dict[str, Any]) -> None:
-    rows = [{"test": f.test, "transport": f.transport, "size": f.size, "unit": f.unit,
-             "higher_is_better": f.higher_is_better, "runs": f.runs,
-             "median": {impl: f.median(impl) for impl in f.runs}} for f in figures]
+    rows = [
+        {
+            "test": f.test,
+            "transport": f.transport,
+            "size": f.size,
+            "unit": f.unit,
+            "higher_is_better": f.higher_is_better,
+            "runs": f.runs,
+            "median": {impl: f.median(impl) for impl in f.runs},
+        }
+        for f in figures
+    ]
     Path(path).write_text(json.dumps({**meta, "figures": rows}, indent=1) + "\n")

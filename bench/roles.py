@@ -37,8 +37,10 @@ class Job:
 
 
 def _block_sockets(job: Job, kind: str, bind: bool) -> list[Any]:
-    return [job.binding.socket(job.ctx, kind, ep, bind=bind, sndhwm=b.hwm, rcvhwm=b.hwm)
-            for ep, b in zip(job.endpoints, job.plan)]
+    return [
+        job.binding.socket(job.ctx, kind, ep, bind=bind, sndhwm=b.hwm, rcvhwm=b.hwm)
+        for ep, b in zip(job.endpoints, job.plan)
+    ]
 
 
 def _close(*socks: Any) -> None:
@@ -65,8 +67,9 @@ def pull_view(job: Job) -> list[Row]:
     """The receive side without copying frames out (zmqrepl ``recv(as_=memoryview)``,
     pyzmq ``recv(copy=False)``); the C loop never copies, so its ``pull`` is the reference."""
     socks = _block_sockets(job, "pull", bind=True)
-    rows: list[Row] = [(b.size, _recv_rate(job.binding.recv_view(s), b.count))
-                       for s, b in zip(socks, job.plan)]
+    rows: list[Row] = [
+        (b.size, _recv_rate(job.binding.recv_view(s), b.count)) for s, b in zip(socks, job.plan)
+    ]
     _close(*socks)
     return rows
 
@@ -184,7 +187,13 @@ def sub(job: Job) -> list[Row]:
 
 
 ROLES: dict[str, Callable[[Job], list[Row]]] = {
-    "pull": pull, "pull_many": pull_many, "pull_view": pull_view, "source": source, "push": push,
+    "pull": pull,
+    "pull_many": pull_many,
+    "pull_view": pull_view,
+    "source": source,
+    "push": push,
     "sink": sink,
-    "req": req, "rep": rep, "sub": sub,
+    "req": req,
+    "rep": rep,
+    "sub": sub,
 }

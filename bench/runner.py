@@ -75,8 +75,9 @@ def _parse(out: str) -> list[Row]:
     return [tuple(float(x) for x in line.split()) for line in out.splitlines() if line.strip()]
 
 
-def run_session(session: Session, impl: str, zbench: Path, pyzmq_python: str = sys.executable,
-                timeout: float = 120.0) -> list[list[Row]]:
+def run_session(
+    session: Session, impl: str, zbench: Path, pyzmq_python: str = sys.executable, timeout: float = 120.0
+) -> list[list[Row]]:
     """The rows printed by each measured process (several for PUB/SUB); pyzmq's processes
     run under pyzmq_python (see bench.pyzmq_env)."""
     measured, peer, peer_is_c = ROLE_PAIRS[session.test]
@@ -94,7 +95,8 @@ def run_session(session: Session, impl: str, zbench: Path, pyzmq_python: str = s
             peer_args = [peer, *common, "-", str(session.subs)]
             peers = [_command("c" if peer_is_c else impl, zbench, pyzmq_python, peer_args)]
             mains = [_command(impl, zbench, pyzmq_python, [measured, *common, "-", "0"])] * (
-                session.subs if session.test == "pubsub" else 1)
+                session.subs if session.test == "pubsub" else 1
+            )
         return _run(peers, mains, timeout)
     finally:
         shutil.rmtree(tmpdir, ignore_errors=True)
@@ -105,8 +107,9 @@ def _run(peers: list[list[str]], mains: list[list[str]], timeout: float) -> list
     deadline = time.monotonic() + timeout
     try:
         for cmd in peers + mains:
-            procs.append(subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE,
-                                          stderr=subprocess.PIPE, text=True))
+            procs.append(
+                subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            )
         results: list[list[Row]] = []
         for i, (cmd, proc) in enumerate(zip(peers + mains, procs)):
             out, err = proc.communicate(timeout=max(1.0, deadline - time.monotonic()))

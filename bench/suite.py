@@ -71,8 +71,9 @@ def plan_sessions(opts: Options) -> list[Session]:
             sessions.append(Session("lat", transport, tuple(latency_plan(opts.sizes, opts.scale))))
     if "pubsub" in opts.tests:
         plan = tuple(pubsub_plan(opts.pubsub_sizes, opts.scale))
-        sessions += [Session("pubsub", t, plan, subs) for t in opts.transports if t != "inproc"
-                     for subs in (1, 4)]
+        sessions += [
+            Session("pubsub", t, plan, subs) for t in opts.transports if t != "inproc" for subs in (1, 4)
+        ]
     return sessions
 
 
@@ -84,8 +85,12 @@ def _labels(session: Session) -> list[tuple[str, str, bool]]:
     return [("PUSH/PULL " + session.test, "msg/s", True)]
 
 
-def _record(figures: dict[tuple[str, str, int], Figure], session: Session, impl: str,
-            per_process: list[list[tuple[float, ...]]]) -> None:
+def _record(
+    figures: dict[tuple[str, str, int], Figure],
+    session: Session,
+    impl: str,
+    per_process: list[list[tuple[float, ...]]],
+) -> None:
     labels = _labels(session)
     for block_rows in zip(*per_process):
         size = int(block_rows[0][0])
@@ -97,8 +102,9 @@ def _record(figures: dict[tuple[str, str, int], Figure], session: Session, impl:
             fig.runs.setdefault(impl, []).append(value)
 
 
-def run_suite(opts: Options, zbench: Path, log: Callable[[str], None] = lambda s: print(s, file=sys.stderr)
-              ) -> list[Figure]:
+def run_suite(
+    opts: Options, zbench: Path, log: Callable[[str], None] = lambda s: print(s, file=sys.stderr)
+) -> list[Figure]:
     sessions = plan_sessions(opts)
     python = pyzmq_python(opts.pyzmq) if "pyzmq" in opts.impls else sys.executable
     figures: dict[tuple[str, str, int], Figure] = {}

@@ -41,8 +41,13 @@ def counters(session: Session, p: Parsed) -> Counters:
     return Counters(entry.name, entry.received, entry.sent)
 
 
-COUNTERS = Command("counters", "show how many messages a socket received and sent", counters,
-                   (Arg("NAME", ArgKind.SOCKET),), examples=("counters s",))
+COUNTERS = Command(
+    "counters",
+    "show how many messages a socket received and sent",
+    counters,
+    (Arg("NAME", ArgKind.SOCKET),),
+    examples=("counters s",),
+)
 
 
 def install() -> None:

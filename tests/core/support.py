@@ -16,7 +16,10 @@ def run_py(code: str, timeout: float = 30.0) -> subprocess.CompletedProcess[str]
     """Run ``code`` in a fresh interpreter (fresh default context, fresh signals)."""
     return subprocess.run(
         [sys.executable, "-c", textwrap.dedent(code)],
-        capture_output=True, text=True, timeout=timeout, cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        cwd=REPO,
     )
 
 
@@ -41,8 +44,9 @@ def wait_until(predicate: Callable[[], bool], timeout: float = 5.0, step: float 
     return predicate()
 
 
-def curve_pair(ctx: Any, server_kind: str, client_kind: str, *,
-               wrong_server_key: bool = False) -> tuple[Any, Any]:
+def curve_pair(
+    ctx: Any, server_kind: str, client_kind: str, *, wrong_server_key: bool = False
+) -> tuple[Any, Any]:
     """(server, client) sockets set up for CURVE with fresh keys; with ``wrong_server_key``
     the client trusts another server's public key, so its handshake must fail."""
     from zmqrepl.core import curve_keypair
@@ -65,6 +69,9 @@ def wait_blocked(sock: Any, keeps_socket: bool = True, timeout: float = 10.0) ->
     until it returns; poll and proxy only set st.busy while inside libzmq."""
     st = sock._st
     first = st.slices
-    if not wait_until((lambda: st.slices > first and bool(st.busy)) if keeps_socket
-                      else (lambda: bool(st.busy)), timeout=timeout, step=0.001):
+    if not wait_until(
+        (lambda: st.slices > first and bool(st.busy)) if keeps_socket else (lambda: bool(st.busy)),
+        timeout=timeout,
+        step=0.001,
+    ):
         raise AssertionError("the call never started waiting")

@@ -100,8 +100,11 @@ CALLS: dict[str, tuple[str, str, bool]] = {
     "send_many": (FULL_PUSH, "s.send_many([b'a', b'b'])", False),
     "monitor_recv": ("mon = s.monitor(Event.ALL); target = mon.socket", "mon.recv()", False),
     "poll": ("", "poll([PollItem(s, in_=True)])", True),
-    "poll_second_item": ("other = c.socket('pull'); other.bind('inproc://other'); target = other",
-                         "poll([PollItem(s, in_=True), PollItem(other, in_=True)])", True),
+    "poll_second_item": (
+        "other = c.socket('pull'); other.bind('inproc://other'); target = other",
+        "poll([PollItem(s, in_=True), PollItem(other, in_=True)])",
+        True,
+    ),
     "proxy": ("back = c.socket('push'); back.bind('inproc://back')", "proxy(s, back)", True),
 }
 
@@ -109,8 +112,9 @@ CALLS: dict[str, tuple[str, str, bool]] = {
 # How the closer met the call: a call that gives its socket back between slices
 # finds the closer holding it; one that keeps it is asked to close. Monitor.recv
 # sets rcvtimeo (a short call) before it waits, so the signal may come between.
-_MET = {name: {"held_by_closer" if gives_back else "asked_to_close"}
-        for name, (_, _, gives_back) in CALLS.items()}
+_MET = {
+    name: {"held_by_closer" if gives_back else "asked_to_close"} for name, (_, _, gives_back) in CALLS.items()
+}
 _MET["monitor_recv"] = {"held_by_closer", "asked_to_close"}
 
 

@@ -280,20 +280,29 @@ def has_ipv6_loopback() -> bool:
         return False
 
 
-@pytest.mark.parametrize(("option", "value", "exc", "message"), [
-    ("bogus", 1, ValueError, "unknown context option 'bogus' \\(known: blocky, io_threads"),
-    ("socket_limit", 10, ValueError, "context option socket_limit is read-only"),
-    ("msg_t_size", 10, ValueError, "read-only"),
-    ("io_threads", "2", TypeError, "context option io_threads takes an int, not str"),
-    ("io_threads", 1.5, TypeError, "takes an int, not float"),
-    (b"io_threads", 1, TypeError, "a context option is a name such as 'io_threads'"),
-    ("io_threads", -1, ZMQError, "libzmq refused -1 for context option io_threads \\(hint: 0 or more\\)"),
-    ("max_sockets", 0, ZMQError, "refused 0 for context option max_sockets \\(hint: 1 up to socket_limit\\)"),
-    ("max_sockets", 2**40, ZMQError, "refused 1099511627776 for context option max_sockets"),
-    (9999, 1, ZMQError, "refused 1 for context option number 9999"),
-])
-def test_bad_context_options_and_values_say_what_is_wrong(option: object, value: object,
-                                                          exc: type[Exception], message: str) -> None:
+@pytest.mark.parametrize(
+    ("option", "value", "exc", "message"),
+    [
+        ("bogus", 1, ValueError, "unknown context option 'bogus' \\(known: blocky, io_threads"),
+        ("socket_limit", 10, ValueError, "context option socket_limit is read-only"),
+        ("msg_t_size", 10, ValueError, "read-only"),
+        ("io_threads", "2", TypeError, "context option io_threads takes an int, not str"),
+        ("io_threads", 1.5, TypeError, "takes an int, not float"),
+        (b"io_threads", 1, TypeError, "a context option is a name such as 'io_threads'"),
+        ("io_threads", -1, ZMQError, "libzmq refused -1 for context option io_threads \\(hint: 0 or more\\)"),
+        (
+            "max_sockets",
+            0,
+            ZMQError,
+            "refused 0 for context option max_sockets \\(hint: 1 up to socket_limit\\)",
+        ),
+        ("max_sockets", 2**40, ZMQError, "refused 1099511627776 for context option max_sockets"),
+        (9999, 1, ZMQError, "refused 1 for context option number 9999"),
+    ],
+)
+def test_bad_context_options_and_values_say_what_is_wrong(
+    option: object, value: object, exc: type[Exception], message: str
+) -> None:
     with Context() as ctx:
         with pytest.raises(exc, match=message):
             ctx.set(option, value)  # type: ignore[arg-type]

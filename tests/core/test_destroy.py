@@ -86,18 +86,18 @@ STATES: dict[str, tuple[str, str]] = {
     "recv_multipart": ("", "s.recv_multipart()"),
     "recv_many": ("", "s.recv_many(100)"),
     "poll": ("", "poll([PollItem(s, in_=True)])"),
-    "poll_two": ("other = c.socket('pull'); other.bind('inproc://poll-two')",
-                 "poll([PollItem(other, in_=True), PollItem(s, in_=True)])"),
+    "poll_two": (
+        "other = c.socket('pull'); other.bind('inproc://poll-two')",
+        "poll([PollItem(other, in_=True), PollItem(s, in_=True)])",
+    ),
     "send_full_hwm": (FULL_QUEUE, "s.send(b'blocks')"),
     "send_multipart_full_hwm": (FULL_QUEUE, "s.send_multipart([b'a', b'b'])"),
     "send_many_full_hwm": (FULL_QUEUE, "s.send_many([b'a', b'b', b'c'])"),
     # A monitor's recv blocks on the monitor's PAIR socket; the watched DEALER has
     # the queued messages (and reconnects: events come, then it blocks again).
-    "monitor_recv": ("mon = s.monitor(Event.ALL); target = mon.socket",
-                     "list(iter(mon.recv, None))"),
+    "monitor_recv": ("mon = s.monitor(Event.ALL); target = mon.socket", "list(iter(mon.recv, None))"),
     # A proxy whose backend has the queued messages; the proxy returns on term.
-    "proxy": ("front = c.socket('router'); front.bind('inproc://front'); target = front",
-              "proxy(front, s)"),
+    "proxy": ("front = c.socket('router'); front.bind('inproc://front'); target = front", "proxy(front, s)"),
 }
 
 EXPECTED = {"proxy": ("returned", "None")}
@@ -141,7 +141,9 @@ def test_close_linger_0_from_another_thread_ends_the_blocked_call(state: str) ->
 def test_close_of_a_proxy_socket_from_another_thread_is_refused_until_term() -> None:
     # zmq_proxy never comes back between slices, so it cannot close its socket;
     # close() says so, and destroy(linger=0) still ends it (the first test).
-    proc = run_py(textwrap.dedent(PRELUDE).replace("BLOCK", "proxy(front, s)") + textwrap.dedent("""
+    proc = run_py(
+        textwrap.dedent(PRELUDE).replace("BLOCK", "proxy(front, s)")
+        + textwrap.dedent("""
         front = c.socket('router'); front.bind('inproc://front'); target = front
         t = threading.Thread(target=run, daemon=True); t.start()
         wait_until(lambda: target._st.busy)
@@ -153,7 +155,9 @@ def test_close_of_a_proxy_socket_from_another_thread_is_refused_until_term() -> 
         c.destroy(linger=0)
         t.join(10)
         print(outcome)
-    """), timeout=30)
+    """),
+        timeout=30,
+    )
     assert_ok(proc)
     lines = proc.stdout.splitlines()
     assert lines[0] == "busy True", proc.stdout
@@ -163,7 +167,8 @@ def test_close_of_a_proxy_socket_from_another_thread_is_refused_until_term() -> 
 @pytest.mark.timeout(60)
 @pytest.mark.parametrize("peer", ["never_there", "went_away"])
 def test_destroy_linger_0_with_idle_sockets_queued_to_a_dead_peer(peer: str) -> None:
-    proc = run_py("""
+    proc = run_py(
+        """
         import time
         from zmqrepl.core import Context
         c = Context()
@@ -179,7 +184,9 @@ def test_destroy_linger_0_with_idle_sockets_queued_to_a_dead_peer(peer: str) -> 
             push.send(b"x" * 100, nonblocking=True)
         t0 = time.monotonic(); c.destroy(linger=0)
         print(round(time.monotonic() - t0, 3), push.closed)
-    """.replace("PEER", peer), timeout=30)
+    """.replace("PEER", peer),
+        timeout=30,
+    )
     assert_ok(proc)
     took, closed = proc.stdout.split()
     assert float(took) < 5.0 and closed == "True"
@@ -188,14 +195,18 @@ def test_destroy_linger_0_with_idle_sockets_queued_to_a_dead_peer(peer: str) -> 
 def test_destroy_keeps_each_sockets_linger_when_given_none() -> None:
     # linger=None: a socket's own linger applies, even to the blocked thread's
     # close (500 ms here: term then waits about that long for the queued messages).
-    proc = run_py(textwrap.dedent(PRELUDE).replace("BLOCK", "s.recv()") + textwrap.dedent("""
+    proc = run_py(
+        textwrap.dedent(PRELUDE).replace("BLOCK", "s.recv()")
+        + textwrap.dedent("""
         s.set("linger", 500)
         t = threading.Thread(target=run, daemon=True); t.start()
         wait_until(lambda: target._st.busy)
         t0 = time.monotonic(); c.destroy(linger=None); took = time.monotonic() - t0
         t.join(10)
         print(outcome[0][1], took >= 0.4, took < 5.0)
-    """), timeout=30)
+    """),
+        timeout=30,
+    )
     assert_ok(proc)
     assert proc.stdout.split() == ["ContextTerminated", "True", "True"], proc.stdout
 
@@ -219,7 +230,9 @@ def test_destroy_with_a_monitored_socket_returns_promptly(first: str) -> None:
     # stops its monitor, and waits for ever if that PAIR is gone: closing the PAIR
     # stops the monitor first, and destroy closes watched sockets before PAIRs
     # (in whatever order the context holds them).
-    proc = run_py(textwrap.dedent(PRELUDE).replace("BLOCK", "None") + textwrap.dedent("""
+    proc = run_py(
+        textwrap.dedent(PRELUDE).replace("BLOCK", "None")
+        + textwrap.dedent("""
         mons = [sock.monitor(Event.ALL) for sock in [s] + [c.socket("dealer") for _ in range(5)]]
         for m in mons:
             m._watched.connect(dead)
@@ -228,7 +241,9 @@ def test_destroy_with_a_monitored_socket_returns_promptly(first: str) -> None:
                 m.socket.close()
         t0 = time.monotonic(); c.destroy(linger=0)
         print(round(time.monotonic() - t0, 3), all(m.socket.closed and m._watched.closed for m in mons))
-    """).replace("FIRST", first), timeout=30)
+    """).replace("FIRST", first),
+        timeout=30,
+    )
     assert_ok(proc)
     took, closed = proc.stdout.split()
     assert float(took) < 5.0 and closed == "True"

@@ -172,16 +172,20 @@ def test_received_bytes_do_not_change_with_the_next_message(ctx: Context) -> Non
     assert (first, second) == (b"first", b"second!")
 
 
-@pytest.mark.parametrize("take", [
-    "got.append(pull.recv())",
-    "got.append(bytes(pull.recv(as_=memoryview)))",
-    "got.extend(pull.recv_multipart())",
-    "got.extend(pull.recv_many(7).frames())",
-])
+@pytest.mark.parametrize(
+    "take",
+    [
+        "got.append(pull.recv())",
+        "got.append(bytes(pull.recv(as_=memoryview)))",
+        "got.extend(pull.recv_multipart())",
+        "got.extend(pull.recv_many(7).frames())",
+    ],
+)
 def test_threads_taking_turns_on_one_socket_get_only_sent_frames(take: str) -> None:
     # Unsynchronised sharing may duplicate or miss a frame (README), but every value
     # must be a whole frame that was sent, of any size, and nothing may crash.
-    proc = run_py("""
+    proc = run_py(
+        """
         import sys, threading
         from zmqrepl.core import Context, SocketBusy
         ctx = Context()
@@ -207,20 +211,26 @@ def test_threads_taking_turns_on_one_socket_get_only_sent_frames(take: str) -> N
         assert not bad, bad[:5]
         print(len(got), busy[0])
         ctx.destroy(linger=0)
-    """.replace("TAKE", take), timeout=120)
+    """.replace("TAKE", take),
+        timeout=120,
+    )
     assert_ok(proc)
 
 
-@pytest.mark.parametrize("take", [
-    "pull.recv(True)",
-    "pull.recv(True, as_=memoryview)",
-    "pull.recv_multipart(nonblocking=True)",
-    "pull.recv_many(5, nonblocking=True)",
-])
+@pytest.mark.parametrize(
+    "take",
+    [
+        "pull.recv(True)",
+        "pull.recv(True, as_=memoryview)",
+        "pull.recv_multipart(nonblocking=True)",
+        "pull.recv_many(5, nonblocking=True)",
+    ],
+)
 def test_exception_from_a_signal_handler_never_leaves_the_socket_held(take: str) -> None:
     # A handler that raises runs right after a call into C returns, before any
     # Python clean-up: the socket must still be free for other threads afterwards.
-    proc = run_py("""
+    proc = run_py(
+        """
         import signal, threading, time
         from zmqrepl.core import Context
         class Boom(Exception):
@@ -265,5 +275,7 @@ def test_exception_from_a_signal_handler_never_leaves_the_socket_held(take: str)
         assert booms > 50, booms
         pull.close(); push.close(); ctx.destroy(linger=0)
         print(booms)
-    """.replace("TAKE", take), timeout=60)
+    """.replace("TAKE", take),
+        timeout=60,
+    )
     assert_ok(proc)

@@ -8,12 +8,26 @@ from zmqrepl.core import REMOVED_OPTIONS, Context, Option, ValueType, ZMQError, 
 from zmqrepl.core.constants import Errno
 
 
-@pytest.mark.parametrize("option, value", [
-    ("linger", 250), ("sndhwm", 7), ("rcvhwm", 9), ("rate", 200), ("recovery_ivl", 5000),
-    ("sndbuf", 65536), ("rcvbuf", 32768), ("reconnect_ivl", 50), ("backlog", 10),
-    ("rcvtimeo", 300), ("sndtimeo", 400), ("tos", 8), ("handshake_ivl", 1500),
-    ("heartbeat_ivl", 100), ("connect_timeout", 200),
-])
+@pytest.mark.parametrize(
+    "option, value",
+    [
+        ("linger", 250),
+        ("sndhwm", 7),
+        ("rcvhwm", 9),
+        ("rate", 200),
+        ("recovery_ivl", 5000),
+        ("sndbuf", 65536),
+        ("rcvbuf", 32768),
+        ("reconnect_ivl", 50),
+        ("backlog", 10),
+        ("rcvtimeo", 300),
+        ("sndtimeo", 400),
+        ("tos", 8),
+        ("handshake_ivl", 1500),
+        ("heartbeat_ivl", 100),
+        ("connect_timeout", 200),
+    ],
+)
 def test_int_options_by_name(ctx: Context, option: str, value: int) -> None:
     s = ctx.socket("dealer")
     s.set(option, value)
@@ -146,14 +160,17 @@ def test_curve_key_options(ctx: Context) -> None:
         s.set("curve_serverkey", 12345)
 
 
-@pytest.mark.parametrize("option, value, words", [
-    ("linger", "100", "option linger takes an int, not str"),
-    ("linger", 1.5, "takes an int"),
-    ("linger", True, "takes an int"),
-    ("linger", None, "takes an int"),
-    ("routing_id", 5, "option routing_id takes bytes or str, not int"),
-    ("maxmsgsize", 1.0, "takes an int"),
-])
+@pytest.mark.parametrize(
+    "option, value, words",
+    [
+        ("linger", "100", "option linger takes an int, not str"),
+        ("linger", 1.5, "takes an int"),
+        ("linger", True, "takes an int"),
+        ("linger", None, "takes an int"),
+        ("routing_id", 5, "option routing_id takes bytes or str, not int"),
+        ("maxmsgsize", 1.0, "takes an int"),
+    ],
+)
 def test_value_type_checked(ctx: Context, option: str, value: object, words: str) -> None:
     s = ctx.socket("dealer")
     with pytest.raises(TypeError, match=words):
@@ -209,6 +226,10 @@ def test_every_readable_option_can_be_read(ctx: Context) -> None:
             assert e.errno == Errno.EINVAL, (opt, e)
             continue
         kind = opt.value_type
-        expected = {ValueType.BOOL: bool, ValueType.BYTES: bytes, ValueType.CURVE_KEY: bytes,
-                    ValueType.STR: str}.get(kind, int)
+        expected = {
+            ValueType.BOOL: bool,
+            ValueType.BYTES: bytes,
+            ValueType.CURVE_KEY: bytes,
+            ValueType.STR: str,
+        }.get(kind, int)
         assert type(value) is expected, (opt, value)

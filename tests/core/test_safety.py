@@ -72,8 +72,9 @@ def test_every_call_after_context_term_raises(call: str) -> None:
         CALLS[call](s)
 
 
-def _blocked_then_term(block: Callable[[Socket], Any], kind: str = "pull",
-                       keeps_socket: bool = True) -> tuple[list[Any], Socket]:
+def _blocked_then_term(
+    block: Callable[[Socket], Any], kind: str = "pull", keeps_socket: bool = True
+) -> tuple[list[Any], Socket]:
     c = Context()
     s = c.socket(kind)
     s.bind("inproc://blocked")
@@ -101,14 +102,19 @@ def _blocked_then_term(block: Callable[[Socket], Any], kind: str = "pull",
 
 
 @pytest.mark.timeout(20)
-@pytest.mark.parametrize("block", [
-    lambda s: s.recv(),
-    lambda s: s.recv_multipart(),
-    lambda s: s.recv(as_=str),
-    lambda s: poll([PollItem(s, in_=True)]),
-], ids=["recv", "recv_multipart", "recv_str", "poll"])
-def test_blocked_call_raises_context_terminated(block: Callable[[Socket], Any],
-                                                request: pytest.FixtureRequest) -> None:
+@pytest.mark.parametrize(
+    "block",
+    [
+        lambda s: s.recv(),
+        lambda s: s.recv_multipart(),
+        lambda s: s.recv(as_=str),
+        lambda s: poll([PollItem(s, in_=True)]),
+    ],
+    ids=["recv", "recv_multipart", "recv_str", "poll"],
+)
+def test_blocked_call_raises_context_terminated(
+    block: Callable[[Socket], Any], request: pytest.FixtureRequest
+) -> None:
     # (test_close_race.py makes term() meet each call at its worst moment.)
     result, s = _blocked_then_term(block, keeps_socket="poll" not in request.node.name)
     assert len(result) == 1 and isinstance(result[0], ContextTerminated), result
@@ -186,9 +192,12 @@ def test_fork_child_cannot_touch_parent_socket(ctx: Context) -> None:
         code = 10
         try:
             failures = 0
-            for fn in (lambda: push.send(b"from child"), lambda: pull.recv(),
-                       lambda: pull.get("linger"),
-                       lambda: poll([PollItem(pull, in_=True)], timeout=0)):
+            for fn in (
+                lambda: push.send(b"from child"),
+                lambda: pull.recv(),
+                lambda: pull.get("linger"),
+                lambda: poll([PollItem(pull, in_=True)], timeout=0),
+            ):
                 try:
                     fn()
                     failures += 1

@@ -131,8 +131,9 @@ def test_sigint_from_another_process() -> None:
             print("interrupted", time.monotonic(), flush=True)
         print("open" if not s.closed else "closed", flush=True)
     """)
-    child = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE,
-                             stderr=subprocess.PIPE, text=True, cwd=REPO)
+    child = subprocess.Popen(
+        [sys.executable, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=REPO
+    )
     try:
         assert child.stdout is not None
         assert child.stdout.readline().strip() == "ready"

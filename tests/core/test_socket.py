@@ -12,11 +12,20 @@ from zmqrepl.core.constants import Errno
 from .support import wait_until
 
 NAMES = {
-    "pull": SocketType.PULL, "push": SocketType.PUSH, "pair": SocketType.PAIR,
-    "pub": SocketType.PUB, "sub": SocketType.SUB, "req": SocketType.REQ,
-    "rep": SocketType.REP, "xreq": SocketType.DEALER, "xrep": SocketType.ROUTER,
-    "dealer": SocketType.DEALER, "router": SocketType.ROUTER, "xpub": SocketType.XPUB,
-    "xsub": SocketType.XSUB, "stream": SocketType.STREAM,
+    "pull": SocketType.PULL,
+    "push": SocketType.PUSH,
+    "pair": SocketType.PAIR,
+    "pub": SocketType.PUB,
+    "sub": SocketType.SUB,
+    "req": SocketType.REQ,
+    "rep": SocketType.REP,
+    "xreq": SocketType.DEALER,
+    "xrep": SocketType.ROUTER,
+    "dealer": SocketType.DEALER,
+    "router": SocketType.ROUTER,
+    "xpub": SocketType.XPUB,
+    "xsub": SocketType.XSUB,
+    "stream": SocketType.STREAM,
 }
 
 
@@ -51,13 +60,16 @@ def test_socket_default_context() -> None:
     s.close()
 
 
-@pytest.mark.parametrize("bad, exc, words", [
-    ("nope", ValueError, "unknown socket type 'nope'"),
-    (99, ValueError, "unknown socket type number 99"),
-    (1.0, TypeError, "socket type must be a name"),
-    (None, TypeError, "socket type must be a name"),
-    (True, TypeError, "socket type must be a name"),
-])
+@pytest.mark.parametrize(
+    "bad, exc, words",
+    [
+        ("nope", ValueError, "unknown socket type 'nope'"),
+        (99, ValueError, "unknown socket type number 99"),
+        (1.0, TypeError, "socket type must be a name"),
+        (None, TypeError, "socket type must be a name"),
+        (True, TypeError, "socket type must be a name"),
+    ],
+)
 def test_bad_socket_type(ctx: Context, bad: object, exc: type[Exception], words: str) -> None:
     with pytest.raises(exc, match=words):
         ctx.socket(bad)  # type: ignore[arg-type]
@@ -175,14 +187,17 @@ def test_bind_address_in_use(ctx: Context, endpoint: str) -> None:
     assert info.value.errno == Errno.EADDRINUSE
 
 
-@pytest.mark.parametrize("bad, exc, words", [
-    ("nonsense", ZMQError, "invalid endpoint"),
-    ("foo://bar", ZMQError, "unsupported transport"),
-    ("tcp://127.0.0.1:notaport", ZMQError, "invalid endpoint"),
-    ("tcp://127.0.0.1:5\0", ValueError, "NUL"),
-    (5555, TypeError, "endpoint must be a str"),
-    (b"tcp://127.0.0.1:5555", TypeError, "endpoint must be a str"),
-])
+@pytest.mark.parametrize(
+    "bad, exc, words",
+    [
+        ("nonsense", ZMQError, "invalid endpoint"),
+        ("foo://bar", ZMQError, "unsupported transport"),
+        ("tcp://127.0.0.1:notaport", ZMQError, "invalid endpoint"),
+        ("tcp://127.0.0.1:5\0", ValueError, "NUL"),
+        (5555, TypeError, "endpoint must be a str"),
+        (b"tcp://127.0.0.1:5555", TypeError, "endpoint must be a str"),
+    ],
+)
 def test_bad_endpoints(ctx: Context, bad: object, exc: type[Exception], words: str) -> None:
     s = ctx.socket("pair")
     with pytest.raises(exc, match=words):

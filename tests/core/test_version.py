@@ -7,8 +7,14 @@ import pytest
 import zmqrepl.core as core
 from zmqrepl.core import LIBZMQ_VERSION, libzmq_security_warning, security_warning_for, zmq_version
 
-ALL_CVES = ["CVE-2019-13132", "CVE-2020-15166", "CVE-2021-20234", "CVE-2021-20235", "CVE-2021-20236",
-            "CVE-2021-20237"]
+ALL_CVES = [
+    "CVE-2019-13132",
+    "CVE-2020-15166",
+    "CVE-2021-20234",
+    "CVE-2021-20235",
+    "CVE-2021-20236",
+    "CVE-2021-20237",
+]
 
 
 def test_the_version_is_known_at_import_and_is_the_running_one() -> None:
@@ -50,8 +56,9 @@ def test_4_3_2_has_the_fix_for_cve_2019_13132_but_not_the_others() -> None:
     assert "install libzmq 4.3.3 or newer" in line
 
 
-@pytest.mark.parametrize("bad", [(4, 3), (4, 3, 3, 0), [4, 3, 3], "4.3.3", (4, 3, "3"), (4, 3, -1),
-                                 (4, True, 3), None])
+@pytest.mark.parametrize(
+    "bad", [(4, 3), (4, 3, 3, 0), [4, 3, 3], "4.3.3", (4, 3, "3"), (4, 3, -1), (4, True, 3), None]
+)
 def test_a_bad_version_is_refused(bad: object) -> None:
     with pytest.raises(TypeError, match=r"version must be a \(major, minor, patch\) tuple of ints"):
         security_warning_for(bad)  # type: ignore[arg-type]

@@ -205,8 +205,9 @@ class Sequence:
         except BaseException as exc:  # noqa: BLE001 - any other type is a finding
             with self.lock:
                 self.errors["UNEXPECTED " + type(exc).__name__] += 1
-                self.unexpected.append({"where": where, "op": op, "exception": repr(exc),
-                                        "traceback": traceback.format_exc()})
+                self.unexpected.append(
+                    {"where": where, "op": op, "exception": repr(exc), "traceback": traceback.format_exc()}
+                )
 
     def apply(self, op: list[Any]) -> None:
         name = op[0]
@@ -396,8 +397,9 @@ class Sequence:
             call()
         except BaseException as exc:  # noqa: BLE001
             self.errors["UNEXPECTED " + type(exc).__name__] += 1
-            self.unexpected.append({"where": where, "op": [], "exception": repr(exc),
-                                    "traceback": traceback.format_exc()})
+            self.unexpected.append(
+                {"where": where, "op": [], "exception": repr(exc), "traceback": traceback.format_exc()}
+            )
 
 
 def run_sequence(spec: dict[str, Any], ipc_dir: str, fd: int, thread_timeout: float) -> Sequence:

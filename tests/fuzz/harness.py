@@ -25,8 +25,13 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(CHILD)))
 SEQUENCE_TIMEOUT = 20.0
 
 _stats_lock = threading.Lock()
-STATS: dict[str, Any] = {"sequences": 0, "operations": 0, "children": 0, "seconds": 0.0,
-                         "exceptions": Counter()}
+STATS: dict[str, Any] = {
+    "sequences": 0,
+    "operations": 0,
+    "children": 0,
+    "seconds": 0.0,
+    "exceptions": Counter(),
+}
 
 
 @dataclass
@@ -37,9 +42,11 @@ class Finding:
 
     def report(self) -> str:
         seq = json.dumps(self.sequence, indent=None) if self.sequence is not None else "(unknown)"
-        return (f"{self.kind} in sequence {self.sequence['id'] if self.sequence else '?'}:\n"
-                f"{self.detail}\nsequence: {seq}\n"
-                f"replay: echo '{{\"sequences\": [{seq}]}}' | {sys.executable} {CHILD}")
+        return (
+            f"{self.kind} in sequence {self.sequence['id'] if self.sequence else '?'}:\n"
+            f"{self.detail}\nsequence: {seq}\n"
+            f"replay: echo '{{\"sequences\": [{seq}]}}' | {sys.executable} {CHILD}"
+        )
 
 
 @dataclass
@@ -72,8 +79,15 @@ def run_child(sequences: list[dict[str, Any]]) -> ChildResult:
     env = dict(os.environ, PYTHONFAULTHANDLER="1")
     returncode: int | None
     try:
-        proc = subprocess.run([sys.executable, CHILD], input=request, capture_output=True, text=True,
-                              timeout=overall, cwd=ROOT, env=env)
+        proc = subprocess.run(
+            [sys.executable, CHILD],
+            input=request,
+            capture_output=True,
+            text=True,
+            timeout=overall,
+            cwd=ROOT,
+            env=env,
+        )
         stdout, stderr, returncode = proc.stdout, proc.stderr, proc.returncode
     except subprocess.TimeoutExpired as exc:  # subprocess.run has killed it
         stdout = exc.stdout.decode() if isinstance(exc.stdout, bytes) else (exc.stdout or "")
@@ -95,17 +109,26 @@ def run_child(sequences: list[dict[str, Any]]) -> ChildResult:
         elif tag == "U":
             seq_id, info = rest.split(" ", 1)
             item = json.loads(info)
-            result.findings.append(Finding(
-                "unexpected exception", by_id.get(int(seq_id)),
-                f"{item['where']} {item['op']}: {item['exception']}\n{item['traceback']}"))
+            result.findings.append(
+                Finding(
+                    "unexpected exception",
+                    by_id.get(int(seq_id)),
+                    f"{item['where']} {item['op']}: {item['exception']}\n{item['traceback']}",
+                )
+            )
         elif tag == "DONE":
             done = True
     if not done or returncode != 0:
         kind, why = _describe_exit(returncode, stderr)
         if running is None and done:
             kind, why = "crash", f"at exit after all sequences: {why}"
-        result.findings.append(Finding(kind, by_id.get(running) if running is not None else None,
-                                       f"{why}\nstderr (tail):\n{stderr[-4000:]}"))
+        result.findings.append(
+            Finding(
+                kind,
+                by_id.get(running) if running is not None else None,
+                f"{why}\nstderr (tail):\n{stderr[-4000:]}",
+            )
+        )
     with _stats_lock:  # children run from a thread pool
         STATS["seconds"] += time.monotonic() - started
         STATS["sequences"] += result.sequences
@@ -117,6 +140,8 @@ def run_child(sequences: list[dict[str, Any]]) -> ChildResult:
 
 def summary_line() -> str:
     exc = ", ".join(f"{name} {n}" for name, n in STATS["exceptions"].most_common())
-    return (f"zmqrepl.core fuzz: {STATS['sequences']} sequences, {STATS['operations']} operations "
-            f"in {STATS['children']} child processes, {STATS['seconds']:.1f} s of child time; "
-            f"exceptions by type: {exc or 'none'}")
+    return (
+        f"zmqrepl.core fuzz: {STATS['sequences']} sequences, {STATS['operations']} operations "
+        f"in {STATS['children']} child processes, {STATS['seconds']:.1f} s of child time; "
+        f"exceptions by type: {exc or 'none'}"
+    )

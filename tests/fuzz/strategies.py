@@ -80,8 +80,10 @@ def _int_values(option: Option) -> st.SearchStrategy[Any]:
 def _option_values(option: Option) -> st.SearchStrategy[Any]:
     vt = option.value_type
     if vt is ValueType.BOOL:
-        good = st.one_of(st.booleans().map(lambda b: ["bool", b]),
-                         st.sampled_from([["int", 0], ["int", 1], ["int", 2], ["int", -1]]))
+        good = st.one_of(
+            st.booleans().map(lambda b: ["bool", b]),
+            st.sampled_from([["int", 0], ["int", 1], ["int", 2], ["int", -1]]),
+        )
     elif vt in (ValueType.INT, ValueType.INT64, ValueType.UINT64):
         good = _int_values(option)
     elif vt is ValueType.CURVE_KEY:
@@ -92,10 +94,13 @@ def _option_values(option: Option) -> st.SearchStrategy[Any]:
         )
     else:
         good = st.one_of(
-            st.tuples(st.just("bytes"), st.sampled_from([0, 1, 5, 255, 256, 1000]),
-                      st.integers(0, 255)).map(list),
-            st.tuples(st.just("str"), st.sampled_from(["", "a", "127.0.0.1", "127.0.0.1:1", "\u00e9",
-                                                       "x" * 300, "abc\u0000def"])).map(list),
+            st.tuples(st.just("bytes"), st.sampled_from([0, 1, 5, 255, 256, 1000]), st.integers(0, 255)).map(
+                list
+            ),
+            st.tuples(
+                st.just("str"),
+                st.sampled_from(["", "a", "127.0.0.1", "127.0.0.1:1", "\u00e9", "x" * 300, "abc\u0000def"]),
+            ).map(list),
             st.tuples(st.just("bytearray"), st.integers(0, 10)).map(list),
         )
     return st.one_of(good, good, BAD_VALUES)
@@ -121,12 +126,15 @@ def _bad_name(value: Any) -> Any:
     return value
 
 
-_SET_GOOD = st.one_of([
-    _op("set", INDEX, st.sampled_from([option.name.lower(), int(option)]), _option_values(option))
-    for option in OPTIONS
-])
-SET = st.one_of(_SET_GOOD, _SET_GOOD, _SET_GOOD, _SET_GOOD,
-                _op("set", INDEX, OPTION_NAME.map(_bad_name), BAD_VALUES))
+_SET_GOOD = st.one_of(
+    [
+        _op("set", INDEX, st.sampled_from([option.name.lower(), int(option)]), _option_values(option))
+        for option in OPTIONS
+    ]
+)
+SET = st.one_of(
+    _SET_GOOD, _SET_GOOD, _SET_GOOD, _SET_GOOD, _op("set", INDEX, OPTION_NAME.map(_bad_name), BAD_VALUES)
+)
 GET = _op("get", INDEX, OPTION_NAME.map(_bad_name))
 
 AS = st.sampled_from(["bytes", "bytes", "str", "memoryview", "keep", "copy", "raise", "view", "bad"])
@@ -146,9 +154,13 @@ BIND = _op("bind", INDEX, ENDPOINT)
 CONNECT = _op("connect", INDEX, ENDPOINT)
 SEND = _op("send", INDEX, ANY_PAYLOAD, BOOL, BOOL)
 RECV = _op("recv", INDEX, BOOL, AS)
-POLL = _op("poll", st.lists(st.tuples(INDEX, BOOL, BOOL).map(list), max_size=3),
-           st.sampled_from([0, 0, 1, 5, 20, 0.5, -0.0]), BOOL,
-           st.sampled_from(["", "", "", "", "neg", "obj", "none"]))
+POLL = _op(
+    "poll",
+    st.lists(st.tuples(INDEX, BOOL, BOOL).map(list), max_size=3),
+    st.sampled_from([0, 0, 1, 5, 20, 0.5, -0.0]),
+    BOOL,
+    st.sampled_from(["", "", "", "", "neg", "obj", "none"]),
+)
 
 # Short calls repeated back to back, to widen the windows in which the other
 # thread finds a socket busy, closed under it, or its context terminating.
@@ -158,36 +170,62 @@ QUICK = st.one_of(
     _op("get", INDEX, st.sampled_from(["type", "events", "rcvmore", "linger", "last_endpoint"])),
     _op("set", INDEX, st.just("sndhwm"), st.just(["int", 10])),
     _op("recv_many", INDEX, st.just(10), st.just(True), st.just(1 << 20)),
-    _op("poll", st.lists(st.tuples(INDEX, st.just(True), BOOL).map(list), min_size=1, max_size=2),
-        st.just(0), st.just(False), st.just("")),
+    _op(
+        "poll",
+        st.lists(st.tuples(INDEX, st.just(True), BOOL).map(list), min_size=1, max_size=2),
+        st.just(0),
+        st.just(False),
+        st.just(""),
+    ),
 )
 REPEAT = _op("repeat", st.sampled_from([5, 20, 100]), QUICK)
 LONG_REPEAT = _op("repeat", st.sampled_from([300, 1000]), QUICK)
 
 # Repeated entries weigh the choice: one_of picks a branch uniformly.
 OPERATION = st.one_of(
-    REPEAT, REPEAT,
-    SOCK, SOCK, SOCK, BIND, BIND, CONNECT, CONNECT,
+    REPEAT,
+    REPEAT,
+    SOCK,
+    SOCK,
+    SOCK,
+    BIND,
+    BIND,
+    CONNECT,
+    CONNECT,
     _op("unbind", INDEX, ENDPOINT),
     _op("disconnect", INDEX, ENDPOINT),
-    SET, SET, GET,
-    SEND, SEND, SEND,
+    SET,
+    SET,
+    GET,
+    SEND,
+    SEND,
+    SEND,
     _op("send_multipart", INDEX, FRAMES, BOOL),
     _op("send_many", INDEX, st.lists(ONE_MESSAGE, max_size=5), BOOL),
-    RECV, RECV, RECV,
+    RECV,
+    RECV,
+    RECV,
     _op("recv_multipart", INDEX, BOOL, AS),
-    _op("recv_many", INDEX, st.sampled_from([1, 2, 10, 1000, 0, -1, 2**40, 1.5]), BOOL,
-        st.sampled_from([16 * 1024 * 1024, 1, 0, 100, -1, 2**70])),
-    POLL, POLL,
+    _op(
+        "recv_many",
+        INDEX,
+        st.sampled_from([1, 2, 10, 1000, 0, -1, 2**40, 1.5]),
+        BOOL,
+        st.sampled_from([16 * 1024 * 1024, 1, 0, 100, -1, 2**70]),
+    ),
+    POLL,
+    POLL,
     _op("close", INDEX, st.sampled_from([None, 0, 0, 10, "x", 1.0])),
     _op("term", CTX),
     _op("destroy", CTX, st.sampled_from([0, 0, None, 5, "x"])),
     _op("del", INDEX),
     _op("ctx", st.sampled_from([1, 1, 0, 2, -1, "2", 1.0, True])),
-    _op("info", INDEX, st.sampled_from(["repr", "fd", "events", "last_endpoint", "more",
-                                        "endpoints", "ctxrepr"])),
-    _op("monitor", INDEX, st.sampled_from(["start", "recv", "recv", "close"]),
-        st.sampled_from([0, 1, 10])),
+    _op(
+        "info",
+        INDEX,
+        st.sampled_from(["repr", "fd", "events", "last_endpoint", "more", "endpoints", "ctxrepr"]),
+    ),
+    _op("monitor", INDEX, st.sampled_from(["start", "recv", "recv", "close"]), st.sampled_from([0, 1, 10])),
     _op("sleep", st.sampled_from([0, 1, 5])),
 )
 
@@ -195,11 +233,24 @@ OPERATION = st.one_of(
 # Sequences start with a few sockets wired together so that messages flow.
 @st.composite
 def opening(draw: st.DrawFn) -> list[list[Any]]:
-    pair = draw(st.sampled_from([
-        ("push", "pull"), ("pair", "pair"), ("req", "rep"), ("dealer", "router"),
-        ("pub", "sub"), ("xpub", "xsub"), ("router", "dealer"), ("dealer", "dealer"),
-        ("stream", "stream"), ("router", "req"), ("rep", "dealer"), ("xsub", "xpub"),
-    ]))
+    pair = draw(
+        st.sampled_from(
+            [
+                ("push", "pull"),
+                ("pair", "pair"),
+                ("req", "rep"),
+                ("dealer", "router"),
+                ("pub", "sub"),
+                ("xpub", "xsub"),
+                ("router", "dealer"),
+                ("dealer", "dealer"),
+                ("stream", "stream"),
+                ("router", "req"),
+                ("rep", "dealer"),
+                ("xsub", "xpub"),
+            ]
+        )
+    )
     transport = draw(st.sampled_from([["inproc", 0], ["ipc", 0], ["tcp"]]))
     ops: list[list[Any]] = [
         ["sock", 0, pair[0], draw(LINGER_MS), draw(SHORT_MS), draw(SHORT_MS)],

@@ -41,9 +41,14 @@ def generate_and_run(count: int, per_child: int) -> list[ChildResult]:
     # The property is checked in the children, not here: Hypothesis only
     # generates (no shrinking; the report gives the one failing sequence).
     @seed(SEED)
-    @settings(max_examples=count + count // 20,  # Hypothesis skips a few duplicates
-              deadline=None, database=None, phases=[Phase.generate],
-              suppress_health_check=list(HealthCheck), print_blob=False)
+    @settings(
+        max_examples=count + count // 20,  # Hypothesis skips a few duplicates
+        deadline=None,
+        database=None,
+        phases=[Phase.generate],
+        suppress_health_check=list(HealthCheck),
+        print_blob=False,
+    )
     @given(strategies.sequence(0))
     def collect(sequence: dict[str, Any]) -> None:
         sequence["id"] = next_id[0]
@@ -67,5 +72,8 @@ def test_random_operation_sequences_never_crash_or_hang() -> None:
     ran = sum(r.sequences for r in results)
     assert not findings, (
         f"{len(findings)} finding(s) in {ran} sequences:\n\n"
-        + "\n\n".join(f.report() for f in findings[:5]) + "\n\n" + summary_line())
+        + "\n\n".join(f.report() for f in findings[:5])
+        + "\n\n"
+        + summary_line()
+    )
     assert ran >= SEQUENCES, f"only {ran} sequences ran"

@@ -68,7 +68,8 @@ print("survived")
 @pytest.mark.parametrize("name", sorted(PROGRAMS))
 def test_found_crashes_and_hangs_stay_fixed(name: str) -> None:
     body = textwrap.indent(textwrap.dedent(PROGRAMS[name]), "    ")
-    proc = subprocess.run([sys.executable, "-c", PRELUDE.format(body=body)], capture_output=True,
-                          text=True, timeout=60, cwd="/")
+    proc = subprocess.run(
+        [sys.executable, "-c", PRELUDE.format(body=body)], capture_output=True, text=True, timeout=60, cwd="/"
+    )
     assert proc.returncode == 0, f"exit {proc.returncode}\n{proc.stdout}\n{proc.stderr[-3000:]}"
     assert "survived" in proc.stdout

@@ -23,15 +23,20 @@ def start_curve_server(peer: Peer, key_source: str) -> tuple[str, bytes]:
         public, secret = public_s.encode(), secret_s.encode()
     assert len(public) == 40 and len(secret) == 40
     peer.call("zap_start")
-    peer.call("socket", name="server", type="REP", options=[
-        ["CURVE_SERVER", 1], ["CURVE_SECRETKEY", secret.decode()], ["ZAP_DOMAIN", "interop"]])
+    peer.call(
+        "socket",
+        name="server",
+        type="REP",
+        options=[["CURVE_SERVER", 1], ["CURVE_SECRETKEY", secret.decode()], ["ZAP_DOMAIN", "interop"]],
+    )
     endpoint = peer.call("bind", sock="server", endpoint="tcp://127.0.0.1:*")
     assert peer.call("get", sock="server", opt="MECHANISM") == 2  # ZMQ_CURVE
     return endpoint, public
 
 
-def curve_client(ctx: Context, server_public: bytes, key_form: str = "z85",
-                 timeout: int = 5000) -> tuple[Socket, bytes]:
+def curve_client(
+    ctx: Context, server_public: bytes, key_form: str = "z85", timeout: int = 5000
+) -> tuple[Socket, bytes]:
     public, secret = curve_keypair()
     client = zsock(ctx, "req", timeout=timeout)
     if key_form == "raw":  # 32 binary bytes are accepted as well as 40 Z85 characters
@@ -76,8 +81,9 @@ def test_curve_pyzmq_server_zmqrepl_client(ctx: Context, peer: Peer, key_source:
 
 
 @pytest.mark.parametrize("bad_client", ["wrong_server_key", "no_curve"])
-def test_curve_client_without_right_server_key_gets_nothing(ctx: Context, peer: Peer,
-                                                            bad_client: str) -> None:
+def test_curve_client_without_right_server_key_gets_nothing(
+    ctx: Context, peer: Peer, bad_client: str
+) -> None:
     endpoint, server_public = start_curve_server(peer, "pyzmq")
     if bad_client == "wrong_server_key":
         other_public, _ = curve_keypair()
@@ -110,9 +116,16 @@ def test_curve_zmqrepl_server_pyzmq_client(ctx: Context, peer: Peer) -> None:
     assert server.get("curve_server") is True
     endpoint = server.bind("tcp://127.0.0.1:*")
     client_public, client_secret = peer.call("curve_keypair")
-    peer.call("socket", name="client", type="REQ", options=[
-        ["CURVE_SERVERKEY", server_public.decode()], ["CURVE_PUBLICKEY", client_public],
-        ["CURVE_SECRETKEY", client_secret]])
+    peer.call(
+        "socket",
+        name="client",
+        type="REQ",
+        options=[
+            ["CURVE_SERVERKEY", server_public.decode()],
+            ["CURVE_PUBLICKEY", client_public],
+            ["CURVE_SECRETKEY", client_secret],
+        ],
+    )
     peer.call("connect", sock="client", endpoint=endpoint)
     peer.call("send", sock="client", frames=[h(b"hi from pyzmq")])
     assert server.recv() == b"hi from pyzmq"

@@ -35,8 +35,7 @@ def wanted(msgs: list[list[bytes]]) -> list[list[bytes]]:
 def test_zmqrepl_pub_to_pyzmq_sub(ctx: Context, peer: Peer, bind_endpoint: str) -> None:
     pub = zsock(ctx, "pub")
     endpoint = pub.bind(bind_endpoint)
-    peer.call("socket", name="sub", type="SUB",
-              options=[["SUBSCRIBE", hb(t)] for t in SUBSCRIBED])
+    peer.call("socket", name="sub", type="SUB", options=[["SUBSCRIBE", hb(t)] for t in SUBSCRIBED])
     peer.call("connect", sock="sub", endpoint=endpoint)
 
     seen: set[bytes] = set()

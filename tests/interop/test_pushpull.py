@@ -12,8 +12,7 @@ from .zr_interop_support import Peer, h, unhex, zsock
 
 def payloads(n: int = 500) -> list[bytes]:
     # varied sizes, empty frames included, binary content with NULs
-    return [hashlib.sha256(b"%d" % i).digest() * (i % 7) + bytes([i % 256, 0]) * (i % 3)
-            for i in range(n)]
+    return [hashlib.sha256(b"%d" % i).digest() * (i % 7) + bytes([i % 256, 0]) * (i % 3) for i in range(n)]
 
 
 def test_zmqrepl_push_to_pyzmq_pull(ctx: Context, peer: Peer, bind_endpoint: str) -> None:

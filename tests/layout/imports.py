@@ -15,10 +15,10 @@ __all__ = ["Import", "cycles", "module_names", "read_imports"]
 
 @dataclass(frozen=True)
 class Import:
-    importer: str      # dotted module name; a package is named by its __init__.py
-    target: str        # the module named: a submodule when ``from pkg import sub`` names one
+    importer: str  # dotted module name; a package is named by its __init__.py
+    target: str  # the module named: a submodule when ``from pkg import sub`` names one
     line: int
-    type_only: bool    # under ``if TYPE_CHECKING:``: never runs
+    type_only: bool  # under ``if TYPE_CHECKING:``: never runs
     in_function: bool  # runs when the function is called, not when the module is imported
 
     def __str__(self) -> str:
@@ -38,7 +38,8 @@ def module_names(root: Path) -> dict[str, Path]:
 
 def _is_type_checking(test: ast.expr) -> bool:
     return (isinstance(test, ast.Name) and test.id == "TYPE_CHECKING") or (
-        isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING")
+        isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING"
+    )
 
 
 class _Collector(ast.NodeVisitor):
@@ -78,7 +79,7 @@ class _Collector(ast.NodeVisitor):
     def visit_ImportFrom(self, node: ast.ImportFrom) -> None:
         if node.level:
             parts = self.package.split(".")
-            base = ".".join(parts[:len(parts) - node.level + 1])
+            base = ".".join(parts[: len(parts) - node.level + 1])
             if node.module:
                 base = f"{base}.{node.module}"
         else:

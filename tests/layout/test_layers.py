@@ -35,9 +35,11 @@ UI_PACKAGES = ("prompt_toolkit", "IPython", "ipykernel", "ipywidgets", "traitlet
 FRONT_ENDS = ("zmqrepl.shell", "zmqrepl.magics")
 
 ALLOWED_LAZY = {
-    ("zmqrepl.core.context", "zmqrepl.core.socket"):
-        "Context.socket(kind) is Socket(kind, ctx), and socket.py needs Context when it is "
-        "imported (a socket belongs to a context): one object model in two modules",
+    (
+        "zmqrepl.core.context",
+        "zmqrepl.core.socket",
+    ): "Context.socket(kind) is Socket(kind, ctx), and socket.py needs Context when it is "
+    "imported (a socket belongs to a context): one object model in two modules",
 }
 
 
@@ -51,10 +53,14 @@ def _top(module: str) -> str:
 
 def runtime_edges(imports: list[Import]) -> list[Import]:
     """The imports that rule (a) counts: between zmqrepl modules, run at run time."""
-    return [i for i in imports
-            if _within(i.target, "zmqrepl") and not i.type_only
-            and not (i.importer == "zmqrepl" and i.in_function)
-            and (i.importer, i.target) not in ALLOWED_LAZY]
+    return [
+        i
+        for i in imports
+        if _within(i.target, "zmqrepl")
+        and not i.type_only
+        and not (i.importer == "zmqrepl" and i.in_function)
+        and (i.importer, i.target) not in ALLOWED_LAZY
+    ]
 
 
 def layer_violations(imports: list[Import]) -> list[str]:
@@ -74,11 +80,15 @@ def layer_violations(imports: list[Import]) -> list[str]:
                 bad.append(f"{imp}: the session imports no UI library")
         elif any(_within(who, front) for front in FRONT_ENDS):
             if _within(what, "zmqrepl.session") and what != "zmqrepl.session":
-                bad.append(f"{imp}: a front end imports the session only as zmqrepl.session "
-                           "(export the name from zmqrepl/session/__init__.py)")
+                bad.append(
+                    f"{imp}: a front end imports the session only as zmqrepl.session "
+                    "(export the name from zmqrepl/session/__init__.py)"
+                )
             elif _within(what, "zmqrepl.core"):
-                bad.append(f"{imp}: a front end never imports zmqrepl.core "
-                           "(export what it needs through zmqrepl.session)")
+                bad.append(
+                    f"{imp}: a front end never imports zmqrepl.core "
+                    "(export what it needs through zmqrepl.session)"
+                )
             elif any(_within(what, other) and not _within(who, other) for other in FRONT_ENDS):
                 bad.append(f"{imp}: one front end never imports the other")
     return list(dict.fromkeys(bad))  # one line per statement, however many names it imports
@@ -96,7 +106,8 @@ def test_the_package_is_read_whole() -> None:
 def test_no_runtime_import_cycle() -> None:
     found = cycles(runtime_edges(read_imports(PACKAGE)))
     assert found == [], "import cycles (break them, or see ALLOWED_LAZY): " + "; ".join(
-        " <-> ".join(members) for members in found)
+        " <-> ".join(members) for members in found
+    )
 
 
 @pytest.mark.parametrize(("importer", "target"), sorted(ALLOWED_LAZY))
@@ -104,7 +115,8 @@ def test_each_allowed_lazy_import_is_still_there_and_lazy(importer: str, target:
     edges = [i for i in read_imports(PACKAGE) if (i.importer, i.target) == (importer, target)]
     assert edges, f"{importer} no longer imports {target}: drop it from ALLOWED_LAZY"
     assert all(i.in_function or i.type_only for i in edges), (
-        f"{importer} imports {target} at module level now: a cycle at import time")
+        f"{importer} imports {target} at module level now: a cycle at import time"
+    )
 
 
 def test_layers_import_one_way() -> None:
@@ -113,6 +125,7 @@ def test_layers_import_one_way() -> None:
 
 
 # -- the checks catch what they are meant to (on a package written for the purpose) --------
+
 
 def _write(root: Path, files: dict[str, str]) -> Path:
     package = root / "zmqrepl"
@@ -126,32 +139,40 @@ def _write(root: Path, files: dict[str, str]) -> Path:
 
 
 def test_cycles_are_found_lazy_ones_too_but_not_type_only(tmp_path: Path) -> None:
-    package = _write(tmp_path, {
-        "shell/app.py": "def main():\n    from .interactive import loop\n",
-        "shell/interactive.py": "from .app import main\n",
-        "session/a.py": "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from .b import B\n",
-        "session/b.py": "from . import a\n",
-        "__init__.py": "def load():\n    from .shell import app\n",
-        "shell/__init__.py": "from .. import __version__\n",
-    })
+    package = _write(
+        tmp_path,
+        {
+            "shell/app.py": "def main():\n    from .interactive import loop\n",
+            "shell/interactive.py": "from .app import main\n",
+            "session/a.py": "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from .b import B\n",
+            "session/b.py": "from . import a\n",
+            "__init__.py": "def load():\n    from .shell import app\n",
+            "shell/__init__.py": "from .. import __version__\n",
+        },
+    )
     assert cycles(runtime_edges(read_imports(package))) == [
-        ["zmqrepl.shell.app", "zmqrepl.shell.interactive"]]
+        ["zmqrepl.shell.app", "zmqrepl.shell.interactive"]
+    ]
 
 
 def test_layer_breaks_are_found(tmp_path: Path) -> None:
-    package = _write(tmp_path, {
-        "core/socket.py": "from ..session import Session\n",
-        "core/poll.py": "import prompt_toolkit\n",
-        "session/render.py": "def f():\n    from IPython.display import HTML\n",
-        "session/table.py": "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n"
-                            "    from zmqrepl.shell.printer import Printer\n",
-        "shell/printer.py": "from ..session.render import f\nfrom ..session import render\n",
-        "shell/app.py": "from ..core import Socket\nfrom ..session import Session\n",
-        "magics/html.py": "from zmqrepl.shell import printer\nfrom .. import __version__\n",
-    })
+    package = _write(
+        tmp_path,
+        {
+            "core/socket.py": "from ..session import Session\n",
+            "core/poll.py": "import prompt_toolkit\n",
+            "session/render.py": "def f():\n    from IPython.display import HTML\n",
+            "session/table.py": "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n"
+            "    from zmqrepl.shell.printer import Printer\n",
+            "shell/printer.py": "from ..session.render import f\nfrom ..session import render\n",
+            "shell/app.py": "from ..core import Socket\nfrom ..session import Session\n",
+            "magics/html.py": "from zmqrepl.shell import printer\nfrom .. import __version__\n",
+        },
+    )
     bad = layer_violations(read_imports(package))
-    culprits = sorted({line.split(" (line")[0] + " -> " + line.split(" imports ")[1].split(":")[0]
-                       for line in bad})
+    culprits = sorted(
+        {line.split(" (line")[0] + " -> " + line.split(" imports ")[1].split(":")[0] for line in bad}
+    )
     assert culprits == [
         "zmqrepl.core.poll -> prompt_toolkit",
         "zmqrepl.core.socket -> zmqrepl.session",

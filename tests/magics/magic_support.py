@@ -46,10 +46,19 @@ class RecordingPublisher(DisplayPublisher):
         self._lock = threading.Lock()
         self._records: list[Published] = []
 
-    def publish(self, data: Any, metadata: Any = None, source: Any = None, *, transient: Any = None,
-                update: bool = False, **kwargs: Any) -> None:
-        record = Published(time.monotonic(), dict(data), dict(transient or {}), update,
-                           threading.current_thread().name)
+    def publish(
+        self,
+        data: Any,
+        metadata: Any = None,
+        source: Any = None,
+        *,
+        transient: Any = None,
+        update: bool = False,
+        **kwargs: Any,
+    ) -> None:
+        record = Published(
+            time.monotonic(), dict(data), dict(transient or {}), update, threading.current_thread().name
+        )
         with self._lock:
             self._records.append(record)
 
@@ -66,8 +75,11 @@ class RecordingPublisher(DisplayPublisher):
         return [r for r in self.records if not r.update]
 
     def updates(self, display_id: str, since: float = 0.0) -> list[Published]:
-        return [r for r in self.records
-                if r.update and r.transient.get("display_id") == display_id and r.at >= since]
+        return [
+            r
+            for r in self.records
+            if r.update and r.transient.get("display_id") == display_id and r.at >= since
+        ]
 
 
 @dataclass

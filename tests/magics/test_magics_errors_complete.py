@@ -12,15 +12,18 @@ from zmqrepl.session.completion import OPTION_NAMES
 from .magic_support import Shell, complete_line
 
 
-@pytest.mark.parametrize("code, expected", [
-    ("%zmq bogus", "unknown command 'bogus'"),
-    ("%zmq socket x blah", "unknown socket type 'blah'"),
-    ("%zmq send nosock hi", "no socket named 'nosock'"),
-    ("%zmq send q 0xzz", "invalid hex frame '0xzz'"),
-    ("%zmq send q {missing}", "no variable 'missing'"),
-    ("%zmq recv q", "cannot receive"),
-    ("%%zmq\nsocket z pub\nbogus line", "unknown command 'bogus'"),
-])
+@pytest.mark.parametrize(
+    "code, expected",
+    [
+        ("%zmq bogus", "unknown command 'bogus'"),
+        ("%zmq socket x blah", "unknown socket type 'blah'"),
+        ("%zmq send nosock hi", "no socket named 'nosock'"),
+        ("%zmq send q 0xzz", "invalid hex frame '0xzz'"),
+        ("%zmq send q {missing}", "no variable 'missing'"),
+        ("%zmq recv q", "cannot receive"),
+        ("%%zmq\nsocket z pub\nbogus line", "unknown command 'bogus'"),
+    ],
+)
 def test_errors_are_one_usage_error_line_with_a_hint(shell: Shell, code: str, expected: str) -> None:
     shell.ok("%zmq socket q push")
     shown_before = len(shell.pub.records)

@@ -19,23 +19,40 @@ DROPPED = "disconnected: a message exceeded maxmsgsize (1000 B)"
 
 def leaks(secret: str, text: str) -> list[str]:
     """Every 8-character piece of ``secret`` in ``text``."""
-    return [secret[i:i + 8] for i in range(len(secret) - 7) if secret[i:i + 8] in text]
+    return [secret[i : i + 8] for i in range(len(secret) - 7) if secret[i : i + 8] in text]
 
 
 def test_tables_reprs_and_errors_hold_no_secret(shell: Shell) -> None:
     _, secret = curve_keypair()
     shell["sec"], shell["pw"], shell["bad"] = secret, PASSWORD, "q~~~" * 10
     seen: list[str] = []
-    for code in ["%zmq socket s router", "%zmq set s curve_secretkey {sec}", "%zmq set s curve_server 1",
-                 "%zmq socket c dealer", "%zmq set c plain_password {pw}",
-                 "%zmq get s curve_secretkey", "%zmq get c plain_password",  # shown by the displayhook
-                 "%zmq auth plain admin {pw}", "%zmq auth show", "t = %zmq sockets",
-                 "h = %zmq socket k router", "m = %zmq monitor s", "w = %zmq watch s"]:
+    for code in [
+        "%zmq socket s router",
+        "%zmq set s curve_secretkey {sec}",
+        "%zmq set s curve_server 1",
+        "%zmq socket c dealer",
+        "%zmq set c plain_password {pw}",
+        "%zmq get s curve_secretkey",
+        "%zmq get c plain_password",  # shown by the displayhook
+        "%zmq auth plain admin {pw}",
+        "%zmq auth show",
+        "t = %zmq sockets",
+        "h = %zmq socket k router",
+        "m = %zmq monitor s",
+        "w = %zmq watch s",
+    ]:
         ran = shell.ok(code)
         seen += [ran.stdout, ran.stderr]
     table = shell["t"]
-    seen += [repr(table), table._repr_html_(), repr(shell["h"]), repr(shell["m"]),
-             shell["m"]._repr_html_(), repr(shell["w"]), shell["w"]._repr_html_()]
+    seen += [
+        repr(table),
+        table._repr_html_(),
+        repr(shell["h"]),
+        repr(shell["m"]),
+        shell["m"]._repr_html_(),
+        repr(shell["w"]),
+        shell["w"]._repr_html_(),
+    ]
     seen += [str(r.data) for r in shell.pub.records]
     rows = {r["name"]: r for r in table_dicts(table._repr_html_())}
     assert "curve_secretkey=(set)" in rows["s"]["options"]
@@ -70,8 +87,10 @@ def test_a_dropped_peer_is_told_once_and_shown_in_the_panes(shell: Shell, peer: 
     assert rep.got() == [b"\xab" * 1500]
     wait_for(lambda: shell.magics.session.drops, what="the drop to be told")
     did = watch_id.transient["display_id"]
-    wait_for(lambda: any(DROPPED in u.data["text/html"] for u in shell.pub.updates(did)),
-             what="the watch pane to show the drop")
+    wait_for(
+        lambda: any(DROPPED in u.data["text/html"] for u in shell.pub.updates(did)),
+        what="the watch pane to show the drop",
+    )
     assert DROPPED in repr(shell["w"]) and DROPPED in repr(shell["m"])
     assert DROPPED in shell["m"]._repr_html_()
     first = shell.ok("%zmq sockets")

@@ -19,7 +19,8 @@ PeerFactory = Callable[..., Peer]
 
 
 def test_recv_returns_list_of_bytes_in_req_rep_and_sockets_counts_exactly(
-        shell: Shell, peer: PeerFactory) -> None:
+    shell: Shell, peer: PeerFactory
+) -> None:
     rep = peer("rep")
     shell["ep"] = rep.endpoint
     shell.ok("%%zmq\nsocket r req\nconnect r {ep}\nsocket idle sub")
@@ -64,7 +65,8 @@ def test_recv_count_gives_a_list_of_messages_even_when_fewer_arrive(shell: Shell
 
 
 def test_socket_handle_works_from_python_and_from_another_thread_during_a_watch(
-        shell: Shell, peer: PeerFactory) -> None:
+    shell: Shell, peer: PeerFactory
+) -> None:
     pub = peer("pub", "--interval", "0.01")
     pull = peer("pull")
     ran = shell.ok("s = %zmq socket s sub")
@@ -146,10 +148,14 @@ def test_braces_expand_python_values_into_frames(shell: Shell, peer: PeerFactory
     shell.ok("%%zmq\nsocket p push\nconnect p {ep}")
 
     shell.ok("%zmq send p {data} {text} {n} {doc}")
-    assert pull.got() == [data, text.encode(),  b"42",
-                          json.dumps(doc, separators=(",", ":"), ensure_ascii=False).encode()]
+    assert pull.got() == [
+        data,
+        text.encode(),
+        b"42",
+        json.dumps(doc, separators=(",", ":"), ensure_ascii=False).encode(),
+    ]
 
-    shell.ok("%zmq send p {{n}} json:{\"a\":1} {empty} {box.inner}")
+    shell.ok('%zmq send p {{n}} json:{"a":1} {empty} {box.inner}')
     assert pull.got() == [b"{n}", b'{"a":1}', b"", b'{"k":"v"}']
 
     shell.ok("%%zmq\nsend p {n}\nsend p {data}")

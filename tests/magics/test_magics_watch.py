@@ -29,7 +29,8 @@ def _subscribe(shell: Shell, endpoint: str, *extra: str) -> None:
 
 
 def test_watch_updates_its_display_while_a_cell_runs_throttled_and_unwatch_stops(
-        shell: Shell, peer: PeerFactory) -> None:
+    shell: Shell, peer: PeerFactory
+) -> None:
     pub = peer("pub", "--interval", "0.003")
     _subscribe(shell, pub.endpoint)
     first = _start_watch(shell)
@@ -89,14 +90,18 @@ def test_watch_keeps_a_bounded_ring_and_exact_counters(shell: Shell, peer: PeerF
     assert table_dicts(shell["t"]._repr_html_())[0]["in"] == str(total + 1)
     # the pane shows the exact total once it settles
     did = first.transient["display_id"]
-    wait_for(lambda: f"s: {total + 1} received" in shell.pub.updates(did)[-1].data["text/html"],
-             timeout=5, what="the pane showing the total")
+    wait_for(
+        lambda: f"s: {total + 1} received" in shell.pub.updates(did)[-1].data["text/html"],
+        timeout=5,
+        what="the pane showing the total",
+    )
     w.stop()
     assert not w.running and not w._thread.is_alive()  # joined: nothing can update the pane
 
 
 def test_config_shown_messages_default_format_and_update_interval_take_effect(
-        shell: Shell, peer: PeerFactory) -> None:
+    shell: Shell, peer: PeerFactory
+) -> None:
     shell.ok("%config ZmqMagics.shown_messages = 5")
     shell.ok("%config ZmqMagics.default_format = 'hex'")
     shell.ok("%config ZmqMagics.update_interval = 500")

@@ -33,8 +33,9 @@ class RecordingClient(NotebookClient):
         self.first_shown: dict[str, tuple[int, dict[str, Any]]] = {}
         self.updates: list[tuple[str, int, dict[str, Any]]] = []
 
-    async def async_execute_cell(self, cell: Any, cell_index: int, execution_count: int | None = None,
-                                 store_history: bool = True) -> Any:
+    async def async_execute_cell(
+        self, cell: Any, cell_index: int, execution_count: int | None = None, store_history: bool = True
+    ) -> Any:
         self.running_cell = cell_index
         return await super().async_execute_cell(cell, cell_index, execution_count, store_history)
 
@@ -60,27 +61,35 @@ def executed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Rec
         shutil.copy(NOTEBOOKS / f"{name}.ipynb", path)
         nb = nbformat.read(path, as_version=4)
         # cwd: the checkout, so `import zmqrepl` finds this zmqrepl
-        clients[name] = RecordingClient(nb, timeout=60, startup_timeout=60, kernel_name="python3",
-                                        resources={"metadata": {"path": str(REPO)}})
+        clients[name] = RecordingClient(
+            nb,
+            timeout=60,
+            startup_timeout=60,
+            kernel_name="python3",
+            resources={"metadata": {"path": str(REPO)}},
+        )
 
     async def run_all() -> None:
-        await asyncio.wait_for(asyncio.gather(*(c.async_execute() for c in clients.values())),
-                               timeout=100)
+        await asyncio.wait_for(asyncio.gather(*(c.async_execute() for c in clients.values())), timeout=100)
 
     asyncio.run(run_all())
     yield clients
 
 
 def _cell(client: RecordingClient, source_start: str) -> tuple[int, Any]:
-    found = [(i, c) for i, c in enumerate(client.nb.cells)
-             if c.cell_type == "code" and c.source.startswith(source_start)]
+    found = [
+        (i, c)
+        for i, c in enumerate(client.nb.cells)
+        if c.cell_type == "code" and c.source.startswith(source_start)
+    ]
     assert len(found) == 1, f"expected one cell starting with {source_start!r}, found {len(found)}"
     return found[0]
 
 
 def _stdout(cell: Any) -> str:
-    return "".join(o.get("text", "") for o in cell.outputs
-                   if o.output_type == "stream" and o.name == "stdout")
+    return "".join(
+        o.get("text", "") for o in cell.outputs if o.output_type == "stream" and o.name == "stdout"
+    )
 
 
 def _result(cell: Any) -> str:
@@ -180,8 +189,11 @@ def test_build_script_regenerates_the_committed_notebooks(tmp_path: Path) -> Non
 
     def shape(path: Path) -> Any:
         nb = nbformat.read(path, as_version=4)
-        return (nb.nbformat, nb.metadata.get("kernelspec"),
-                [(c.cell_type, c.source, c.get("outputs", [])) for c in nb.cells])
+        return (
+            nb.nbformat,
+            nb.metadata.get("kernelspec"),
+            [(c.cell_type, c.source, c.get("outputs", [])) for c in nb.cells],
+        )
 
     for name in NAMES:
         assert shape(tmp_path / f"{name}.ipynb") == shape(NOTEBOOKS / f"{name}.ipynb"), name

@@ -30,12 +30,11 @@ from typing import Any
 __all__ = ["ROOT", "Peer", "PeerError"]
 
 ROOT = Path(__file__).resolve().parent.parent.parent
-READY_TIMEOUT = 20.0   # seconds: an interpreter start and `import zmq` on a loaded machine
-CALL_TIMEOUT = 20.0    # seconds; every command has a shorter timeout of its own (ms, in the peer)
+READY_TIMEOUT = 20.0  # seconds: an interpreter start and `import zmq` on a loaded machine
+CALL_TIMEOUT = 20.0  # seconds; every command has a shorter timeout of its own (ms, in the peer)
 
 # The old line-based peers printed these words; ``expect`` still matches them.
-_WORDS = {"ready": "ENDPOINT", "got": "GOT", "reply": "REPLY", "done": "DONE",
-          "subscribed": "SUBSCRIBED"}
+_WORDS = {"ready": "ENDPOINT", "got": "GOT", "reply": "REPLY", "done": "DONE", "subscribed": "SUBSCRIBED"}
 
 
 class PeerError(AssertionError):
@@ -60,11 +59,14 @@ class Peer:
         self._stderr = tempfile.TemporaryFile()
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "tests.peers", role, *args, "--lifetime", str(lifetime)],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self._stderr, cwd=str(ROOT),
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=self._stderr,
+            cwd=str(ROOT),
             env=dict(os.environ, PYTHONUNBUFFERED="1"),
         )
         self.role = role
-        self.seen: list[str] = []   # events passed over by ``expect``, as text
+        self.seen: list[str] = []  # events passed over by ``expect``, as text
         self._events: queue.Queue[dict[str, Any] | None] = queue.Queue()
         self._results: queue.Queue[dict[str, Any] | None] = queue.Queue()
         self._ids = itertools.count()
@@ -86,7 +88,7 @@ class Peer:
         for raw in self.proc.stdout:
             line = json.loads(raw)
             (self._results if line["event"] == "result" else self._events).put(line)
-        self._events.put(None)   # EOF: the peer is gone
+        self._events.put(None)  # EOF: the peer is gone
         self._results.put(None)
 
     def _died(self, waiting_for: str) -> PeerError:
@@ -94,8 +96,10 @@ class Peer:
             self.proc.wait(timeout=5)
         except subprocess.TimeoutExpired:
             pass
-        return PeerError(f"peer {self.role} exited ({self.proc.returncode}) before {waiting_for}; "
-                         f"seen {self.seen!r}\n{self.stderr()}")
+        return PeerError(
+            f"peer {self.role} exited ({self.proc.returncode}) before {waiting_for}; "
+            f"seen {self.seen!r}\n{self.stderr()}"
+        )
 
     # -- role events --------------------------------------------------------------------
 
@@ -109,8 +113,10 @@ class Peer:
                     raise queue.Empty
                 ev = self._events.get(timeout=left)
             except queue.Empty:
-                raise PeerError(f"peer {self.role} sent no {name!r} within {timeout} s; "
-                                f"seen {self.seen!r}\n{self.stderr()}") from None
+                raise PeerError(
+                    f"peer {self.role} sent no {name!r} within {timeout} s; "
+                    f"seen {self.seen!r}\n{self.stderr()}"
+                ) from None
             if ev is None:
                 self._events.put(None)
                 raise self._died(repr(name))
@@ -151,15 +157,15 @@ class Peer:
             try:
                 reply = self._results.get(timeout=reply_within)
             except queue.Empty:
-                raise PeerError(f"peer did not answer {op} within {reply_within} s\n"
-                                f"{self.stderr()}") from None
+                raise PeerError(
+                    f"peer did not answer {op} within {reply_within} s\n{self.stderr()}"
+                ) from None
             if reply is None:
                 self._results.put(None)
                 raise self._died(f"the answer to {op}")
             assert reply["id"] == ident, (reply, ident)
         if not reply["ok"]:
-            raise PeerError(f"peer failed in {op}({args!r}): {reply['error']}\n"
-                            f"{reply.get('traceback', '')}")
+            raise PeerError(f"peer failed in {op}({args!r}): {reply['error']}\n{reply.get('traceback', '')}")
         return reply["result"]
 
     def recv(self, sock: str, timeout: int = 1000) -> list[bytes] | None:

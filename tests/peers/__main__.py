@@ -84,8 +84,12 @@ def _value(v: Any) -> Any:
 
 
 def op_hello() -> dict[str, Any]:
-    return {"pyzmq": zmq.pyzmq_version(), "libzmq": zmq.zmq_version(), "pid": os.getpid(),
-            "zmqrepl_loaded": any(n.startswith("zmqrepl") for n in sys.modules)}
+    return {
+        "pyzmq": zmq.pyzmq_version(),
+        "libzmq": zmq.zmq_version(),
+        "pid": os.getpid(),
+        "zmqrepl_loaded": any(n.startswith("zmqrepl") for n in sys.modules),
+    }
 
 
 def op_socket(name: str, type: str, options: list[list[Any]] | None = None) -> None:
@@ -209,8 +213,10 @@ def op_recv_digest(sock: str, timeout: int = 10000) -> dict[str, Any]:
     if not s.poll(timeout, zmq.POLLIN):
         return {"timed_out": True, "frames": []}
     frames = s.recv_multipart(copy=False)
-    return {"timed_out": False,
-            "frames": [[len(f.buffer), hashlib.sha256(f.buffer).hexdigest()] for f in frames]}
+    return {
+        "timed_out": False,
+        "frames": [[len(f.buffer), hashlib.sha256(f.buffer).hexdigest()] for f in frames],
+    }
 
 
 def op_curve_keypair() -> list[str]:
@@ -247,11 +253,14 @@ def _zap_loop(handler: zmq.Socket[bytes]) -> None:
         version, request_id = msg[0], msg[1]
         try:
             domain, address, _identity, mechanism = msg[2:6]
-            ZAP_LOG.append({
-                "mechanism": mechanism.decode(), "domain": domain.decode(),
-                "address": address.decode(),
-                "credentials": [z85.encode(c).decode() if len(c) == 32 else c.hex() for c in msg[6:]],
-            })
+            ZAP_LOG.append(
+                {
+                    "mechanism": mechanism.decode(),
+                    "domain": domain.decode(),
+                    "address": address.decode(),
+                    "credentials": [z85.encode(c).decode() if len(c) == 32 else c.hex() for c in msg[6:]],
+                }
+            )
             status = [b"200", b"OK", b"interop-user", b""]
         except Exception as exc:  # noqa: BLE001 - reported back to the test
             ZAP_LOG.append({"error": repr(exc)})
@@ -339,8 +348,11 @@ def start_role(args: argparse.Namespace) -> str | None:
         kind = {"pub": zmq.XPUB, "rep": zmq.REP, "pull": zmq.PULL}[args.role]
         sock = _bound(kind, rest[0] if rest else "tcp://127.0.0.1:*", 2000 if kind == zmq.XPUB else 1000)
         endpoint = sock.getsockopt_string(zmq.LAST_ENDPOINT)
-        work = (lambda: role_pub(sock, args)) if args.role == "pub" else \
-            (lambda: role_receive(sock, args.role == "rep"))
+        work = (
+            (lambda: role_pub(sock, args))
+            if args.role == "pub"
+            else (lambda: role_receive(sock, args.role == "rep"))
+        )
     elif args.role == "req":
         work = lambda: role_req(rest[0], rest[1:])  # noqa: E731
     if work is not None:
@@ -356,8 +368,13 @@ def serve_commands() -> None:
         try:
             say("result", id=ident, ok=True, result=ops[op](**cmd))
         except Exception as exc:  # noqa: BLE001 - reported back to the test
-            say("result", id=ident, ok=False, error=f"{type(exc).__name__}: {exc}",
-                traceback=traceback.format_exc())
+            say(
+                "result",
+                id=ident,
+                ok=False,
+                error=f"{type(exc).__name__}: {exc}",
+                traceback=traceback.format_exc(),
+            )
 
 
 def main() -> None:

@@ -16,8 +16,18 @@ from typing import Any
 from tests.peers import Peer
 from tests.support import wait_for
 
-__all__ = ["ROOT", "ZMQREPL", "Processes", "PyPeer", "build_sender", "child_env", "rss_kib", "run_py",
-           "run_shell", "wait_for"]
+__all__ = [
+    "ROOT",
+    "ZMQREPL",
+    "Processes",
+    "PyPeer",
+    "build_sender",
+    "child_env",
+    "rss_kib",
+    "run_py",
+    "run_shell",
+    "wait_for",
+]
 
 PyPeer = Peer
 
@@ -36,18 +46,32 @@ def child_env() -> dict[str, str]:
 
 def run_py(code: str, timeout: float) -> subprocess.CompletedProcess[str]:
     """``python -c code`` in a child; a hang becomes a failure (and the child is killed)."""
-    return subprocess.run([sys.executable, "-c", textwrap.dedent(code)], capture_output=True,
-                          text=True, timeout=timeout, env=child_env(), cwd=str(ROOT))
+    return subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(code)],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env=child_env(),
+        cwd=str(ROOT),
+    )
 
 
-def run_shell(args: list[str], stdin: str | None = None, timeout: float = 30,
-              home: Path | None = None) -> subprocess.CompletedProcess[str]:
+def run_shell(
+    args: list[str], stdin: str | None = None, timeout: float = 30, home: Path | None = None
+) -> subprocess.CompletedProcess[str]:
     """The real ``zmqrepl`` program, without a terminal, with its own empty config/history."""
     env = child_env()
     if home is not None:
         env.update(XDG_CONFIG_HOME=str(home / "config"), XDG_STATE_HOME=str(home / "state"))
-    return subprocess.run([str(ZMQREPL), *args], input=stdin, capture_output=True, text=True,
-                          timeout=timeout, env=env, cwd=str(home or ROOT))
+    return subprocess.run(
+        [str(ZMQREPL), *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env=env,
+        cwd=str(home or ROOT),
+    )
 
 
 def rss_kib(pid: int | str = "self") -> int:
@@ -62,11 +86,13 @@ def build_sender(directory: Path) -> Path:
     """Compile sender.c against the system libzmq into ``directory``."""
     cc = shutil.which("cc") or shutil.which("gcc")
     assert cc, "a C compiler is needed for the flood sender"
-    flags = subprocess.run(["pkg-config", "--cflags", "--libs", "libzmq"], capture_output=True,
-                           text=True, timeout=30, check=True).stdout.split()
+    flags = subprocess.run(
+        ["pkg-config", "--cflags", "--libs", "libzmq"], capture_output=True, text=True, timeout=30, check=True
+    ).stdout.split()
     out = directory / "sender"
-    subprocess.run([cc, "-O2", "-o", str(out), str(SENDER_C), *flags], check=True, timeout=120,
-                   capture_output=True)
+    subprocess.run(
+        [cc, "-O2", "-o", str(out), str(SENDER_C), *flags], check=True, timeout=120, capture_output=True
+    )
     return out
 
 

@@ -34,39 +34,172 @@ WAITING_COMMANDS = {"recv", "sleep", "poll"}
 
 COMMAND_WORDS = sorted(COMMANDS) + sorted(ALIASES) + ["SOCKET", "Send", "sokcet"]
 SOCKET_NAMES = ["a", "s", "r", "p", "nosuch", "1a", "a.b"]
-TYPES = ["pub", "sub", "req", "rep", "dealer", "router", "push", "pull", "pair", "xpub", "xsub",
-         "stream", "pubb", "PUB"]
-OPTIONS = ["linger", "rcvhwm", "sndhwm", "hwm", "maxmsgsize", "subscribe", "routing_id", "ipv6",
-           "curve_server", "curve_secretkey", "curve_serverkey", "plain_username", "zap_domain",
-           "last_endpoint", "events", "type", "rcvtimeo", "nosuchopt", "router_mandatory"]
-FRAMES = ['"two words"', "'single quoted'", '"esc \\n \\t \\x00 \\u00e9 \\q"', '"unclosed', "'",
-          '""', "''", "0x0aff", "0xzz", "0x", "hex:0a:0b", "hex:0", "b64:AAEC", "b64:@@@", "b64:",
-          'json:{"a":1}', "json:{", "json:'{\"a\": [1, 2]}'", 'json:"x"x', "@/nonexistent", "@",
-          "@/dev/null", "\\", "\\;", "\\#", "#comment", "x;y", "a\\ b", '"a";"b"']
-FLAGS = ["--timeout", "--count", "--format", "--speed", "--stop", "--bogus", "--", "-", "--timeout=5",
-         "--format=hex"]
-NUMBERS = ["0", "1", "-1", "5", "50", "1e5", "nan", "inf", "0x10", "3.5", "99999999999999999999999",
-           "-99999999999999999999999", "007", "+3", "1_000"]
-WORDS = ["on", "off", "show", "allow", "deny", "curve", "plain", "any", "keypair", "text", "hex",
-         "json", "msgpack", "auto", "127.0.0.1", "rDUHh&$Bc7&h9d5]c@[[9yx0:HU=?WDwjG*Zy^n2",
-         "/dev/null", "/nonexistent/file", "/etc/hostname", "true", "false", "maybe"]
-ENDPOINTS = ["tcp://127.0.0.1:*", "tcp://*:*", "inproc://x", "inproc://", "ipc:///nonexistent/dir/x",
-             "tcp://127.0.0.1:1", "tcp://127.0.0.1:99999", "udp://x", "tcp://", "tcp://[::1]:*",
-             "tcp://127.0.0.1:*;", "nonsense"]
+TYPES = [
+    "pub",
+    "sub",
+    "req",
+    "rep",
+    "dealer",
+    "router",
+    "push",
+    "pull",
+    "pair",
+    "xpub",
+    "xsub",
+    "stream",
+    "pubb",
+    "PUB",
+]
+OPTIONS = [
+    "linger",
+    "rcvhwm",
+    "sndhwm",
+    "hwm",
+    "maxmsgsize",
+    "subscribe",
+    "routing_id",
+    "ipv6",
+    "curve_server",
+    "curve_secretkey",
+    "curve_serverkey",
+    "plain_username",
+    "zap_domain",
+    "last_endpoint",
+    "events",
+    "type",
+    "rcvtimeo",
+    "nosuchopt",
+    "router_mandatory",
+]
+FRAMES = [
+    '"two words"',
+    "'single quoted'",
+    '"esc \\n \\t \\x00 \\u00e9 \\q"',
+    '"unclosed',
+    "'",
+    '""',
+    "''",
+    "0x0aff",
+    "0xzz",
+    "0x",
+    "hex:0a:0b",
+    "hex:0",
+    "b64:AAEC",
+    "b64:@@@",
+    "b64:",
+    'json:{"a":1}',
+    "json:{",
+    "json:'{\"a\": [1, 2]}'",
+    'json:"x"x',
+    "@/nonexistent",
+    "@",
+    "@/dev/null",
+    "\\",
+    "\\;",
+    "\\#",
+    "#comment",
+    "x;y",
+    "a\\ b",
+    '"a";"b"',
+]
+FLAGS = [
+    "--timeout",
+    "--count",
+    "--format",
+    "--speed",
+    "--stop",
+    "--bogus",
+    "--",
+    "-",
+    "--timeout=5",
+    "--format=hex",
+]
+NUMBERS = [
+    "0",
+    "1",
+    "-1",
+    "5",
+    "50",
+    "1e5",
+    "nan",
+    "inf",
+    "0x10",
+    "3.5",
+    "99999999999999999999999",
+    "-99999999999999999999999",
+    "007",
+    "+3",
+    "1_000",
+]
+WORDS = [
+    "on",
+    "off",
+    "show",
+    "allow",
+    "deny",
+    "curve",
+    "plain",
+    "any",
+    "keypair",
+    "text",
+    "hex",
+    "json",
+    "msgpack",
+    "auto",
+    "127.0.0.1",
+    "rDUHh&$Bc7&h9d5]c@[[9yx0:HU=?WDwjG*Zy^n2",
+    "/dev/null",
+    "/nonexistent/file",
+    "/etc/hostname",
+    "true",
+    "false",
+    "maybe",
+]
+ENDPOINTS = [
+    "tcp://127.0.0.1:*",
+    "tcp://*:*",
+    "inproc://x",
+    "inproc://",
+    "ipc:///nonexistent/dir/x",
+    "tcp://127.0.0.1:1",
+    "tcp://127.0.0.1:99999",
+    "udp://x",
+    "tcp://",
+    "tcp://[::1]:*",
+    "tcp://127.0.0.1:*;",
+    "nonsense",
+]
 
 token = st.one_of(
-    st.sampled_from(COMMAND_WORDS), st.sampled_from(SOCKET_NAMES), st.sampled_from(TYPES),
-    st.sampled_from(OPTIONS), st.sampled_from(FRAMES), st.sampled_from(FLAGS), st.sampled_from(NUMBERS),
-    st.sampled_from(WORDS), st.sampled_from(ENDPOINTS),
-    st.text(max_size=12),                                   # any unicode, controls included
-    st.text(alphabet="\"'\\;#@:{}[] \t0x-", max_size=8),    # the characters the lexer cares about
+    st.sampled_from(COMMAND_WORDS),
+    st.sampled_from(SOCKET_NAMES),
+    st.sampled_from(TYPES),
+    st.sampled_from(OPTIONS),
+    st.sampled_from(FRAMES),
+    st.sampled_from(FLAGS),
+    st.sampled_from(NUMBERS),
+    st.sampled_from(WORDS),
+    st.sampled_from(ENDPOINTS),
+    st.text(max_size=12),  # any unicode, controls included
+    st.text(alphabet="\"'\\;#@:{}[] \t0x-", max_size=8),  # the characters the lexer cares about
 )
 command = st.tuples(st.sampled_from(COMMAND_WORDS), st.lists(token, max_size=6)).map(
-    lambda t: " ".join([t[0], *t[1]]))
-line = st.one_of(command, st.lists(token, min_size=1, max_size=6).map(" ".join),
-                 st.lists(command, min_size=2, max_size=3).map("; ".join))
-SETUP = ["socket a pub", "socket s sub", "socket r rep", "socket p pull",
-         "bind p inproc://fuzz-p", "socket d dealer", "connect d inproc://fuzz-p"]
+    lambda t: " ".join([t[0], *t[1]])
+)
+line = st.one_of(
+    command,
+    st.lists(token, min_size=1, max_size=6).map(" ".join),
+    st.lists(command, min_size=2, max_size=3).map("; ".join),
+)
+SETUP = [
+    "socket a pub",
+    "socket s sub",
+    "socket r rep",
+    "socket p pull",
+    "bind p inproc://fuzz-p",
+    "socket d dealer",
+    "connect d inproc://fuzz-p",
+]
 
 
 class Hang(BaseException):
@@ -76,6 +209,7 @@ class Hang(BaseException):
 @pytest.fixture
 def watchdog() -> Iterator[Callable[[Callable[[], Any]], bool]]:
     """Run ``fn`` with a deadline; returns False if the watchdog had to interrupt it."""
+
     def on_signal(signum: int, frame: Any) -> None:
         raise Hang()
 
@@ -117,13 +251,13 @@ def may_wait(text: str) -> bool:
     return any(command_name(part) in WAITING_COMMANDS for part in [text, *parts])
 
 
-def test_session_execute_raises_only_command_error(watchdog: Callable[[Callable[[], Any]], bool],
-                                                   tmp_path: Path) -> None:
+def test_session_execute_raises_only_command_error(
+    watchdog: Callable[[Callable[[], Any]], bool], tmp_path: Path
+) -> None:
     os.chdir(tmp_path)  # record/source with relative names stay in tmp_path
     tried: list[str] = []
 
-    @settings(max_examples=400, deadline=None, database=None,
-              suppress_health_check=list(HealthCheck))
+    @settings(max_examples=400, deadline=None, database=None, suppress_health_check=list(HealthCheck))
     @given(setup=st.lists(st.sampled_from(SETUP), max_size=5), lines=st.lists(line, min_size=1, max_size=4))
     def check(setup: list[str], lines: list[str]) -> None:
         session = Session(linger=0)
@@ -153,8 +287,9 @@ def test_session_execute_raises_only_command_error(watchdog: Callable[[Callable[
 def test_zmqrepl_program_never_prints_a_traceback(tmp_path: Path) -> None:
     scripts: list[str] = []
 
-    @settings(max_examples=PROGRAM_EXAMPLES, deadline=None, database=None,
-              suppress_health_check=list(HealthCheck))
+    @settings(
+        max_examples=PROGRAM_EXAMPLES, deadline=None, database=None, suppress_health_check=list(HealthCheck)
+    )
     @given(setup=st.lists(st.sampled_from(SETUP), max_size=4), lines=st.lists(line, min_size=1, max_size=4))
     def collect(setup: list[str], lines: list[str]) -> None:
         text = "\n".join(ln.replace("\n", " ").replace("\r", " ") for ln in [*setup, *lines])
@@ -185,12 +320,15 @@ def test_zmqrepl_program_never_prints_a_traceback(tmp_path: Path) -> None:
         assert proc.returncode in (0, 1), (script, proc.returncode, proc.stderr)
         if proc.returncode == 1:
             assert proc.stderr.rstrip().splitlines()[-1].startswith("error: "), (script, proc.stderr)
-    print(f"\nzmqrepl program: {len(scripts)} stdin scripts, exit statuses {statuses}; slowest "
-          f"{max(took)[0]:.1f} s")
+    print(
+        f"\nzmqrepl program: {len(scripts)} stdin scripts, exit statuses {statuses}; slowest "
+        f"{max(took)[0]:.1f} s"
+    )
 
 
-def test_zmq_magic_raises_only_usage_error(ipython: Any, watchdog: Callable[[Callable[[], Any]], bool],
-                                           tmp_path: Path) -> None:
+def test_zmq_magic_raises_only_usage_error(
+    ipython: Any, watchdog: Callable[[Callable[[], Any]], bool], tmp_path: Path
+) -> None:
     from IPython.core.error import UsageError
     from IPython.utils.capture import capture_output
 
@@ -198,8 +336,7 @@ def test_zmq_magic_raises_only_usage_error(ipython: Any, watchdog: Callable[[Cal
     ipython.run_line_magic("config", "ZmqMagics.linger = 0")
     tried: list[str] = []
 
-    @settings(max_examples=300, deadline=None, database=None,
-              suppress_health_check=list(HealthCheck))
+    @settings(max_examples=300, deadline=None, database=None, suppress_health_check=list(HealthCheck))
     @given(setup=st.lists(st.sampled_from(SETUP), max_size=3), lines=st.lists(line, min_size=1, max_size=3))
     def check(setup: list[str], lines: list[str]) -> None:
         for text in [*setup, *lines]:

@@ -48,8 +48,12 @@ def test_watch_flood_exact_counts_and_flat_rss(sender: Path, procs: Processes) -
         sampler = threading.Thread(target=sample, daemon=True)
         sampler.start()
         t0 = time.monotonic()
-        proc = procs.start([str(sender), endpoint, str(COUNT), str(SIZE)], stdout=subprocess.PIPE,
-                           stderr=subprocess.PIPE, text=True)
+        proc = procs.start(
+            [str(sender), endpoint, str(COUNT), str(SIZE)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         deadline = t0 + DEADLINE_S
         while received() < COUNT and time.monotonic() < deadline:
             time.sleep(0.05)
@@ -75,7 +79,9 @@ def test_watch_flood_exact_counts_and_flat_rss(sender: Path, procs: Processes) -
     peak = max(rss for _, n, rss in samples if n >= WARMUP)
     end = samples[-1][2]
     start = samples[0][2]
-    print(f"\nflood: {sent:,} messages of {SIZE} B in {elapsed:.1f} s = {sent / elapsed:,.0f} msg/s; "
-          f"RSS start {start / 1024:.1f} MiB, after warm-up {warm / 1024:.1f} MiB, "
-          f"peak {peak / 1024:.1f} MiB, end {end / 1024:.1f} MiB (bound: warm-up + {RSS_BOUND_MIB} MiB)")
+    print(
+        f"\nflood: {sent:,} messages of {SIZE} B in {elapsed:.1f} s = {sent / elapsed:,.0f} msg/s; "
+        f"RSS start {start / 1024:.1f} MiB, after warm-up {warm / 1024:.1f} MiB, "
+        f"peak {peak / 1024:.1f} MiB, end {end / 1024:.1f} MiB (bound: warm-up + {RSS_BOUND_MIB} MiB)"
+    )
     assert peak - warm < RSS_BOUND_MIB * 1024, f"RSS grew {(peak - warm) / 1024:.1f} MiB under the flood"

@@ -34,13 +34,20 @@ from zmqrepl.session import Bound, Received, Session, VersionInfo
 from .rel_support import ROOT, Processes, child_env, rss_kib, wait_for
 
 RSS_SLACK_KIB = 32 * 1024  # RSS may grow this much over a case (allocator noise), no more
-CLOSE_TIMEOUT_S = 10.0     # libzmq drops a refused peer at once; this only catches a hang
+CLOSE_TIMEOUT_S = 10.0  # libzmq drops a refused peer at once; this only catches a hang
 
 
 def greeting(mechanism: bytes = b"NULL", minor: int = 0, as_server: bool = False) -> bytes:
     """A ZMTP 3.x greeting: 64 bytes."""
-    return (b"\xff" + b"\x00" * 8 + b"\x7f" + bytes([3, minor]) + mechanism.ljust(20, b"\x00")
-            + bytes([as_server]) + b"\x00" * 31)
+    return (
+        b"\xff"
+        + b"\x00" * 8
+        + b"\x7f"
+        + bytes([3, minor])
+        + mechanism.ljust(20, b"\x00")
+        + bytes([as_server])
+        + b"\x00" * 31
+    )
 
 
 def command(name: bytes, body: bytes) -> bytes:
@@ -163,8 +170,9 @@ def curve_server(zctx: Context) -> tuple[Socket, str, Callable[[], Socket]]:
 # -- garbage on the wire --------------------------------------------------------------
 
 
-def test_random_bytes_leave_the_socket_responsive_and_memory_flat(zctx: Context, null_server: tuple[Socket,
-                                                                  str]) -> None:
+def test_random_bytes_leave_the_socket_responsive_and_memory_flat(
+    zctx: Context, null_server: tuple[Socket, str]
+) -> None:
     server, endpoint = null_server
     server.set("maxmsgsize", 1 << 20)
     rss, fds = rss_kib(), fd_count()
@@ -190,8 +198,9 @@ def test_random_bytes_leave_the_socket_responsive_and_memory_flat(zctx: Context,
     assert rss_kib() - rss < RSS_SLACK_KIB
 
 
-def test_random_bytes_against_a_curve_server_are_refused(curve_server: tuple[Socket, str, Callable[[],
-                                                         Socket]]) -> None:
+def test_random_bytes_against_a_curve_server_are_refused(
+    curve_server: tuple[Socket, str, Callable[[], Socket]],
+) -> None:
     server, endpoint, client = curve_server
     rss = rss_kib()
     for _ in range(20):
@@ -206,11 +215,12 @@ def test_random_bytes_against_a_curve_server_are_refused(curve_server: tuple[Soc
 
 @pytest.mark.parametrize("minor", [0, 1])
 @pytest.mark.parametrize("garbage", ["message_before_ready", "unknown_command", "random"])
-def test_zmtp3_greeting_then_garbage_is_dropped(zctx: Context, null_server: tuple[Socket, str], minor: int,
-                                                garbage: str) -> None:
+def test_zmtp3_greeting_then_garbage_is_dropped(
+    zctx: Context, null_server: tuple[Socket, str], minor: int, garbage: str
+) -> None:
     server, endpoint = null_server
     tail = {
-        "message_before_ready": b"\x00\x05hello",      # a message frame where READY must be
+        "message_before_ready": b"\x00\x05hello",  # a message frame where READY must be
         "unknown_command": command(b"BOGUS", b"x" * 40),
         "random": b"\x04" + os.urandom(2048),
     }[garbage]
@@ -218,7 +228,7 @@ def test_zmtp3_greeting_then_garbage_is_dropped(zctx: Context, null_server: tupl
     ours = greeting(minor=minor)
     assert recv_exact(conn, 10)[:1] == b"\xff"  # libzmq's signature, sent at once
     send_all(conn, ours)
-    assert recv_exact(conn, 54)[:1] == b"\x03"   # the rest of its greeting: ZMTP 3
+    assert recv_exact(conn, 54)[:1] == b"\x03"  # the rest of its greeting: ZMTP 3
     send_all(conn, tail)
     closed_by_peer(conn)
     conn.close()
@@ -227,8 +237,9 @@ def test_zmtp3_greeting_then_garbage_is_dropped(zctx: Context, null_server: tupl
 
 
 @pytest.mark.parametrize("maxmsgsize", [-1, 64 * 1024 * 1024])
-def test_frame_header_claiming_2_to_the_63_bytes(zctx: Context, null_server: tuple[Socket, str],
-                                                 maxmsgsize: int) -> None:
+def test_frame_header_claiming_2_to_the_63_bytes(
+    zctx: Context, null_server: tuple[Socket, str], maxmsgsize: int
+) -> None:
     """A complete NULL handshake, then a long frame (flags 0x02) whose 8-byte size is 2^63:
     libzmq cannot allocate it (or refuses it over maxmsgsize) and drops the peer."""
     server, endpoint = null_server
@@ -255,8 +266,9 @@ ZMTP_2_0 = b"\xff" + b"\x00" * 8 + b"\x7f" + b"\x01\x08" + b"\x00\x00" + b"\x00\
 
 
 @pytest.mark.parametrize("version", ["1.0", "2.0"])
-def test_old_zmtp_greetings_are_refused_by_a_curve_server(curve_server: tuple[Socket, str, Callable[[],
-                                                          Socket]], version: str) -> None:
+def test_old_zmtp_greetings_are_refused_by_a_curve_server(
+    curve_server: tuple[Socket, str, Callable[[], Socket]], version: str
+) -> None:
     server, endpoint, client = curve_server
     mon = server.monitor()
     conn = raw_connect(endpoint)
@@ -273,7 +285,8 @@ def test_old_zmtp_greetings_are_refused_by_a_curve_server(curve_server: tuple[So
 
 
 def test_curve_client_with_a_wrong_server_key_gets_nothing_through(
-        zctx: Context, curve_server: tuple[Socket, str, Callable[[], Socket]]) -> None:
+    zctx: Context, curve_server: tuple[Socket, str, Callable[[], Socket]]
+) -> None:
     server, endpoint, client = curve_server
     wrong = zctx.socket("push")
     public, secret = curve_keypair()
@@ -332,8 +345,9 @@ def read_line(proc: subprocess.Popen[bytes], timeout: float) -> str:
 
 
 @pytest.mark.parametrize("kind", ["pull", "router"])
-def test_500_idle_connections_then_closed(zctx: Context, procs: Processes, start_peer: Callable[..., Peer],
-                                          kind: str) -> None:
+def test_500_idle_connections_then_closed(
+    zctx: Context, procs: Processes, start_peer: Callable[..., Peer], kind: str
+) -> None:
     n = 500
     server = zctx.socket(kind)
     server.set("linger", 0)
@@ -341,12 +355,18 @@ def test_500_idle_connections_then_closed(zctx: Context, procs: Processes, start
     host, port = endpoint.removeprefix("tcp://").rsplit(":", 1)
     peer: Peer = start_peer()  # started first: its process is not part of the counts
     fds, rss = fd_count(), rss_kib()
-    holder = procs.start([sys.executable, "-c", textwrap.dedent(HOLDER), host, port, str(n)],
-                         stdin=subprocess.PIPE, stdout=subprocess.PIPE, bufsize=0,
-                         env=child_env(), cwd=str(ROOT))
+    holder = procs.start(
+        [sys.executable, "-c", textwrap.dedent(HOLDER), host, port, str(n)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        bufsize=0,
+        env=child_env(),
+        cwd=str(ROOT),
+    )
     assert read_line(holder, 60) == f"open {n}"
-    held = wait_for(lambda: fd_count() - fds >= n and fd_count() - fds, 20,
-                    f"libzmq accepting the {n} connections")
+    held = wait_for(
+        lambda: fd_count() - fds >= n and fd_count() - fds, 20, f"libzmq accepting the {n} connections"
+    )
     # a real peer still gets through while they are open
     peer.call("socket", name="c", type="DEALER" if kind == "router" else "PUSH")
     peer.call("connect", sock="c", endpoint=endpoint)
@@ -359,16 +379,19 @@ def test_500_idle_connections_then_closed(zctx: Context, procs: Processes, start
     # back to the baseline but for three: the holder's two pipes and the real peer's connection
     wait_for(lambda: fd_count() <= fds + 3, 20, "libzmq closing the idle connections")
     grown = rss_kib() - rss
-    print(f"\n{n} idle connections to a {kind}: +{held} descriptors while open; "
-          f"RSS +{grown / 1024:.1f} MiB after they closed")
+    print(
+        f"\n{n} idle connections to a {kind}: +{held} descriptors while open; "
+        f"RSS +{grown / 1024:.1f} MiB after they closed"
+    )
     assert grown < RSS_SLACK_KIB
 
 
 # -- the same against a session socket (the shell's and the magics' engine) ------------------
 
 
-def test_session_socket_survives_garbage_and_a_2_to_the_63_frame(session: Session,
-                                                                 start_peer: Callable[..., Peer]) -> None:
+def test_session_socket_survives_garbage_and_a_2_to_the_63_frame(
+    session: Session, start_peer: Callable[..., Peer]
+) -> None:
     """A session PULL (maxmsgsize 64 MiB by default) gets random bytes, a ZMTP 3 greeting with
     garbage, and a complete handshake followed by a 2^63-byte frame header: it drops each
     peer, says so on its monitor, and a real peer still gets through."""

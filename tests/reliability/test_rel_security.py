@@ -37,17 +37,27 @@ def keypair() -> tuple[str, str]:
     return public.decode(), secret.decode()
 
 
-def pyzmq_curve_client(peer: Peer, name: str, server_public: str, kind: str = "PUSH",
-                       keys: tuple[str, str] | None = None) -> tuple[str, str]:
+def pyzmq_curve_client(
+    peer: Peer, name: str, server_public: str, kind: str = "PUSH", keys: tuple[str, str] | None = None
+) -> tuple[str, str]:
     public, secret = keys or keypair()
-    peer.call("socket", name=name, type=kind, options=[
-        ["CURVE_SERVERKEY", server_public], ["CURVE_PUBLICKEY", public], ["CURVE_SECRETKEY", secret]])
+    peer.call(
+        "socket",
+        name=name,
+        type=kind,
+        options=[
+            ["CURVE_SERVERKEY", server_public],
+            ["CURVE_PUBLICKEY", public],
+            ["CURVE_SECRETKEY", secret],
+        ],
+    )
     return public, secret
 
 
 def pyzmq_plain_client(peer: Peer, name: str, user: str, password: str) -> None:
-    peer.call("socket", name=name, type="PUSH", options=[["PLAIN_USERNAME", user],
-                                                         ["PLAIN_PASSWORD", password]])
+    peer.call(
+        "socket", name=name, type="PUSH", options=[["PLAIN_USERNAME", user], ["PLAIN_PASSWORD", password]]
+    )
 
 
 def refused_client_sends(peer: Peer, name: str, endpoint: str, payload: bytes) -> None:
@@ -91,8 +101,9 @@ def test_curve_pyzmq_server_zmqrepl_client(pypeer: Callable[[], Peer], key_origi
         assert z85_encode(z85_decode(server_public)).decode() == server_public
     else:
         server_public, server_secret = keypair()
-    peer.call("socket", name="srv", type="REP", options=[["CURVE_SERVER", 1],
-                                                          ["CURVE_SECRETKEY", server_secret]])
+    peer.call(
+        "socket", name="srv", type="REP", options=[["CURVE_SERVER", 1], ["CURVE_SECRETKEY", server_secret]]
+    )
     endpoint = peer.call("bind", sock="srv", endpoint="tcp://127.0.0.1:*")
     with Context() as ctx:
         client = ctx.socket("req")
@@ -131,8 +142,9 @@ def test_curve_zmqrepl_server_pyzmq_client(pypeer: Callable[[], Peer]) -> None:
 def test_wrong_server_key_delivers_nothing_and_monitors_show_why(pypeer: Callable[[], Peer]) -> None:
     peer = pypeer()
     _, server_secret = peer.call("curve_keypair")
-    peer.call("socket", name="srv", type="PULL", options=[["CURVE_SERVER", 1],
-                                                           ["CURVE_SECRETKEY", server_secret]])
+    peer.call(
+        "socket", name="srv", type="PULL", options=[["CURVE_SERVER", 1], ["CURVE_SECRETKEY", server_secret]]
+    )
     peer.call("monitor", sock="srv")
     endpoint = peer.call("bind", sock="srv", endpoint="tcp://127.0.0.1:*")
     wrong_public, _ = keypair()
@@ -223,8 +235,9 @@ def denied(policy: ZapPolicy) -> list[Any]:
     return [d for d in policy.log if not d.allowed]
 
 
-def test_authenticator_allows_and_denies_by_address(pypeer: Callable[[], Peer], auth_server: Callable[...,
-                                                    AuthServer]) -> None:
+def test_authenticator_allows_and_denies_by_address(
+    pypeer: Callable[[], Peer], auth_server: Callable[..., AuthServer]
+) -> None:
     peer = pypeer()
     server = auth_server()
     server.policy.allow_any_curve()
@@ -248,17 +261,21 @@ def test_authenticator_allows_and_denies_by_address(pypeer: Callable[[], Peer], 
     server.policy.allowed_addresses = {"10.9.8.7"}
     pyzmq_curve_client(peer, "c", server.public)
     refused_client_sends(peer, "c", server.endpoint, b"not on the list")
-    wait_for(lambda: any("not on the allow list" in d.reason for d in denied(server.policy)), 5,
-             "an allow-list denial")
+    wait_for(
+        lambda: any("not on the allow list" in d.reason for d in denied(server.policy)),
+        5,
+        "an allow-list denial",
+    )
     assert recv_or_none(server.sock, 300) is None
 
 
-def test_authenticator_curve_key_allow_list(pypeer: Callable[[], Peer], auth_server: Callable[...,
-                                            AuthServer]) -> None:
+def test_authenticator_curve_key_allow_list(
+    pypeer: Callable[[], Peer], auth_server: Callable[..., AuthServer]
+) -> None:
     peer = pypeer()
     server = auth_server()
     good = keypair()
-    server.policy.allow_curve(good[0])          # Z85 text ...
+    server.policy.allow_curve(good[0])  # Z85 text ...
     other = keypair()
     pyzmq_curve_client(peer, "good", server.public, keys=good)
     pyzmq_curve_client(peer, "bad", server.public, keys=other)
@@ -279,8 +296,9 @@ def test_authenticator_curve_key_allow_list(pypeer: Callable[[], Peer], auth_ser
     assert recv_or_none(server.sock, 5000) == [b"now allowed"]
 
 
-def test_authenticator_plain_users(pypeer: Callable[[], Peer], auth_server: Callable[...,
-                                   AuthServer]) -> None:
+def test_authenticator_plain_users(
+    pypeer: Callable[[], Peer], auth_server: Callable[..., AuthServer]
+) -> None:
     peer = pypeer()
     server = auth_server("plain")
     server.policy.plain_users["admin"] = "secret"
@@ -410,11 +428,17 @@ def oversized_is_refused(session: Session, peer: Peer, size: int) -> None:
     endpoint = executed(session, "bind s tcp://127.0.0.1:*", Bound).endpoint
     peer.call("socket", name="evil", type="PUSH")
     peer.call("connect", sock="evil", endpoint=endpoint)
-    wait_for(lambda: any(e.event == "handshake_succeeded" for e in session.monitor_events("s")), 5,
-             "the peer's handshake")
+    wait_for(
+        lambda: any(e.event == "handshake_succeeded" for e in session.monitor_events("s")),
+        5,
+        "the peer's handshake",
+    )
     assert peer.call("send_size", sock="evil", size=size)
-    wait_for(lambda: any(e.event == "disconnected" for e in session.monitor_events("s")), 10,
-             "the session dropping the oversized sender")
+    wait_for(
+        lambda: any(e.event == "disconnected" for e in session.monitor_events("s")),
+        10,
+        "the session dropping the oversized sender",
+    )
     with pytest.raises(CommandError, match="no message"):
         session.execute("recv s --timeout 300")
     # the session is healthy: the peer reconnects and small messages get through
@@ -442,8 +466,11 @@ def test_set_maxmsgsize_command_refuses_bigger_message(pypeer: Callable[[], Peer
     assert peer.send("evil", b"a" * 1000)  # exactly the limit: accepted
     assert executed(session, "recv s --timeout 5000").value == [b"a" * 1000]
     assert peer.call("send_size", sock="evil", size=5000)
-    wait_for(lambda: any(e.event == "disconnected" for e in session.monitor_events("s")), 10,
-             "the session dropping the oversized sender")
+    wait_for(
+        lambda: any(e.event == "disconnected" for e in session.monitor_events("s")),
+        10,
+        "the session dropping the oversized sender",
+    )
     assert peer.send("evil", b"after")
     assert executed(session, "recv s --timeout 5000").value == [b"after"]
     assert session.sockets()[0].received == 2

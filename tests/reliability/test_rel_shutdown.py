@@ -53,8 +53,9 @@ DESTROY_CASES = {
 
 @pytest.mark.parametrize("peer_kind", ["never_there", "killed_pyzmq_peer"])
 @pytest.mark.parametrize("case", sorted(DESTROY_CASES))
-def test_context_destroy_with_queued_messages_to_dead_peer(case: str, peer_kind: str, pypeer: Callable[[],
-                                                           Peer]) -> None:
+def test_context_destroy_with_queued_messages_to_dead_peer(
+    case: str, peer_kind: str, pypeer: Callable[[], Peer]
+) -> None:
     if peer_kind == "never_there":
         endpoint = dead_endpoint()
         peer = None
@@ -84,9 +85,15 @@ def test_context_destroy_with_queued_messages_to_dead_peer(case: str, peer_kind:
         {DESTROY_CASES[case]}
         print("done %.3f s, %d messages were queued" % (time.monotonic() - t0, queued), flush=True)
     """
-    child = subprocess.Popen([sys.executable, "-c", textwrap.dedent(code)], stdin=subprocess.PIPE,
-                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                             env=child_env(), cwd=str(ROOT))
+    child = subprocess.Popen(
+        [sys.executable, "-c", textwrap.dedent(code)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=child_env(),
+        cwd=str(ROOT),
+    )
     try:
         assert child.stdout is not None and child.stdin is not None
         assert child.stdout.readline().strip() == "connected"
@@ -135,8 +142,9 @@ EXIT_CASES = {
 
 @pytest.mark.parametrize("case", sorted(EXIT_CASES))
 def test_interpreter_exit_with_queued_messages_to_dead_peer(case: str) -> None:
-    code = f"EP = {dead_endpoint()!r}\n" + textwrap.dedent(EXIT_CASES[case]) + \
-        "\nprint('exiting', flush=True)\n"
+    code = (
+        f"EP = {dead_endpoint()!r}\n" + textwrap.dedent(EXIT_CASES[case]) + "\nprint('exiting', flush=True)\n"
+    )
     t0 = time.monotonic()
     proc = run_py(code, timeout=20)  # TimeoutExpired (a hang) fails the test
     elapsed = time.monotonic() - t0
@@ -163,12 +171,27 @@ def test_session_close_with_queued_messages_is_bounded_by_default_linger() -> No
 
 def test_shell_quit_with_queued_messages_returns(tmp_path: Path) -> None:
     ep = dead_endpoint()
-    script = "\n".join(["socket p push", f"connect p {ep}", "socket d dealer", f"connect d {ep}",
-                        *["send p queued", "send d queued"] * 50, "sockets", "quit"]) + "\n"
+    script = (
+        "\n".join(
+            [
+                "socket p push",
+                f"connect p {ep}",
+                "socket d dealer",
+                f"connect d {ep}",
+                *["send p queued", "send d queued"] * 50,
+                "sockets",
+                "quit",
+            ]
+        )
+        + "\n"
+    )
     # -c, a script file and stdin: all three end the same way.
     (tmp_path / "s.zmq").write_text(script, encoding="utf-8")
-    for args, stdin in ((["-c", script.replace("\n", "; ").rstrip("; ")], None),
-                        ([str(tmp_path / "s.zmq")], None), ([], script)):
+    for args, stdin in (
+        (["-c", script.replace("\n", "; ").rstrip("; ")], None),
+        ([str(tmp_path / "s.zmq")], None),
+        ([], script),
+    ):
         t0 = time.monotonic()
         proc = run_shell(args, stdin=stdin, timeout=30, home=tmp_path)
         elapsed = time.monotonic() - t0

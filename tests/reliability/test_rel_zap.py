@@ -44,8 +44,9 @@ class Handler:
     """A ZAP handler in a thread: records each request and answers with the next scripted
     status (the last one repeats); with ``hold`` it answers only once released."""
 
-    def __init__(self, ctx: Context, statuses: list[bytes], wrong_id: bool = False,
-                 hold: bool = False) -> None:
+    def __init__(
+        self, ctx: Context, statuses: list[bytes], wrong_id: bool = False, hold: bool = False
+    ) -> None:
         self.statuses = list(statuses)
         self.wrong_id = wrong_id
         self.requests: queue.Queue[list[bytes]] = queue.Queue()
@@ -101,8 +102,9 @@ class Pair:
         elif mechanism == "CURVE":
             self.server.set("curve_server", True)
             self.server.set("curve_secretkey", secret)
-        self.monitor = self.server.monitor(Event.HANDSHAKE_FAILED_AUTH | Event.HANDSHAKE_FAILED_PROTOCOL
-                                           | Event.HANDSHAKE_SUCCEEDED)
+        self.monitor = self.server.monitor(
+            Event.HANDSHAKE_FAILED_AUTH | Event.HANDSHAKE_FAILED_PROTOCOL | Event.HANDSHAKE_SUCCEEDED
+        )
         self.endpoint = self.server.bind("tcp://127.0.0.1:*")
         self.client_public = b""
         self.clients: list[Socket] = []  # kept: a collected socket closes (linger 0) at once
@@ -164,8 +166,13 @@ def zap(contexts: tuple[Context, Context]) -> Iterator[list[Handler]]:
         h.stop()
 
 
-def make_pair(contexts: tuple[Context, Context], zap: list[Handler], mechanism: str, statuses: list[bytes],
-          **kwargs: bool) -> tuple[Pair, Handler]:
+def make_pair(
+    contexts: tuple[Context, Context],
+    zap: list[Handler],
+    mechanism: str,
+    statuses: list[bytes],
+    **kwargs: bool,
+) -> tuple[Pair, Handler]:
     server_ctx, client_ctx = contexts
     handler = Handler(server_ctx, statuses, **kwargs)
     zap.append(handler)
@@ -176,25 +183,34 @@ def make_pair(contexts: tuple[Context, Context], zap: list[Handler], mechanism: 
 
 
 @pytest.mark.parametrize("mechanism", MECHANISMS)
-def test_request_frames_and_200(contexts: tuple[Context, Context], zap: list[Handler],
-                                mechanism: str) -> None:
+def test_request_frames_and_200(
+    contexts: tuple[Context, Context], zap: list[Handler], mechanism: str
+) -> None:
     pair, handler = make_pair(contexts, zap, mechanism, [b"200"])
     pair.client(b"let in")
     request = handler.next()
     version, request_id, domain, address, identity, mech, *credentials = request
     assert (version, domain, address, identity, mech) == (
-        b"1.0", b"test-domain", b"127.0.0.1", b"", mechanism.encode())
+        b"1.0",
+        b"test-domain",
+        b"127.0.0.1",
+        b"",
+        mechanism.encode(),
+    )
     assert request_id  # libzmq numbers its requests; the reply must echo it
-    assert credentials == {"NULL": [], "PLAIN": [b"alice", b"pw-alice"],
-                           "CURVE": [pair.client_public]}[mechanism]
+    assert (
+        credentials
+        == {"NULL": [], "PLAIN": [b"alice", b"pw-alice"], "CURVE": [pair.client_public]}[mechanism]
+    )
     assert pair.received() == [b"let in"]
     pair.close()
 
 
 @pytest.mark.parametrize("status", [b"400", b"500"])
 @pytest.mark.parametrize("mechanism", MECHANISMS)
-def test_400_and_500_refuse_with_an_error(contexts: tuple[Context, Context], zap: list[Handler],
-                                          mechanism: str, status: bytes) -> None:
+def test_400_and_500_refuse_with_an_error(
+    contexts: tuple[Context, Context], zap: list[Handler], mechanism: str, status: bytes
+) -> None:
     """The client is told (an ERROR command) and normally stays out for good. When the server's
     close resets the connection before the client has read the ERROR (it had unread data from
     the client), the client sees a reset instead, reconnects and is refused again: nothing is
@@ -210,8 +226,9 @@ def test_400_and_500_refuse_with_an_error(contexts: tuple[Context, Context], zap
 
 
 @pytest.mark.parametrize("mechanism", MECHANISMS)
-def test_300_stalls_the_client_without_an_error_until_it_retries(contexts: tuple[Context, Context],
-                                                                 zap: list[Handler], mechanism: str) -> None:
+def test_300_stalls_the_client_without_an_error_until_it_retries(
+    contexts: tuple[Context, Context], zap: list[Handler], mechanism: str
+) -> None:
     """300 (temporary failure): libzmq 4.3.4 sends no ERROR and leaves the connection silent;
     a handshake timer (handshake_ivl, 30 s by default, 300 ms here) drops it, and the client
     reconnects and asks again."""
@@ -228,8 +245,9 @@ def test_300_stalls_the_client_without_an_error_until_it_retries(contexts: tuple
 
 
 @pytest.mark.parametrize("mechanism", MECHANISMS)
-def test_a_reply_to_another_request_id_is_a_protocol_error(contexts: tuple[Context, Context],
-                                                           zap: list[Handler], mechanism: str) -> None:
+def test_a_reply_to_another_request_id_is_a_protocol_error(
+    contexts: tuple[Context, Context], zap: list[Handler], mechanism: str
+) -> None:
     pair, handler = make_pair(contexts, zap, mechanism, [b"200"], wrong_id=True)
     pair.client(b"must not arrive")
     handler.next()
@@ -239,8 +257,9 @@ def test_a_reply_to_another_request_id_is_a_protocol_error(contexts: tuple[Conte
 
 
 @pytest.mark.parametrize("mechanism", MECHANISMS)
-def test_a_slow_handler_keeps_the_client_waiting(contexts: tuple[Context, Context], zap: list[Handler],
-                                                 mechanism: str) -> None:
+def test_a_slow_handler_keeps_the_client_waiting(
+    contexts: tuple[Context, Context], zap: list[Handler], mechanism: str
+) -> None:
     pair, handler = make_pair(contexts, zap, mechanism, [b"200"], hold=True)
     pair.client(b"after the answer")
     handler.next()  # asked, not answered yet
@@ -251,8 +270,9 @@ def test_a_slow_handler_keeps_the_client_waiting(contexts: tuple[Context, Contex
 
 
 @pytest.mark.parametrize("mechanism", MECHANISMS)
-def test_no_handler_lets_null_and_curve_clients_in_and_refuses_plain(contexts: tuple[Context, Context],
-                                                                     mechanism: str) -> None:
+def test_no_handler_lets_null_and_curve_clients_in_and_refuses_plain(
+    contexts: tuple[Context, Context], mechanism: str
+) -> None:
     """Nothing bound on inproc://zeromq.zap.01: a NULL or CURVE server lets every client in
     (zap_enforce_domain, a draft option in 4.3, is off); a PLAIN server needs ZAP to check a
     password, so it refuses every client."""
@@ -269,8 +289,9 @@ def test_no_handler_lets_null_and_curve_clients_in_and_refuses_plain(contexts: t
 # -- zmqrepl.core.auth's answers -----------------------------------------------------------
 
 
-def request(mechanism: bytes, *credentials: bytes, request_id: bytes = b"7",
-            address: bytes = b"10.1.2.3") -> list[bytes]:
+def request(
+    mechanism: bytes, *credentials: bytes, request_id: bytes = b"7", address: bytes = b"10.1.2.3"
+) -> list[bytes]:
     return [b"1.0", request_id, b"", address, b"", mechanism, *credentials]
 
 
@@ -297,10 +318,17 @@ def test_policy_replies_echo_the_id_and_give_a_user_only_on_200() -> None:
         assert reply[3]  # a status text
 
 
-@pytest.mark.parametrize("credentials", [
-    (b"PLAIN", [b"only-a-user"]), (b"PLAIN", [b"a", b"b", b"c"]),
-    (b"CURVE", [b"\x01" * 31]), (b"CURVE", [b"\x01" * 32, b"\x02" * 32]), (b"CURVE", []),
-], ids=["plain-1", "plain-3", "curve-31-bytes", "curve-2-keys", "curve-none"])
+@pytest.mark.parametrize(
+    "credentials",
+    [
+        (b"PLAIN", [b"only-a-user"]),
+        (b"PLAIN", [b"a", b"b", b"c"]),
+        (b"CURVE", [b"\x01" * 31]),
+        (b"CURVE", [b"\x01" * 32, b"\x02" * 32]),
+        (b"CURVE", []),
+    ],
+    ids=["plain-1", "plain-3", "curve-31-bytes", "curve-2-keys", "curve-none"],
+)
 def test_policy_refuses_malformed_credentials(credentials: tuple[bytes, list[bytes]]) -> None:
     policy = ZapPolicy()
     policy.allow_any_curve()
@@ -310,9 +338,11 @@ def test_policy_refuses_malformed_credentials(credentials: tuple[bytes, list[byt
     assert reply[:3] == [b"1.0", b"m1", b"400"] and b"malformed" in reply[3] and reply[4] == b""
 
 
-@pytest.mark.parametrize("frames", [[], [b"1.0"], [b"1.0", b"r9", b"", b""],
-                                    [b"2.0", b"r9", b"", b"", b"", b"NULL"]],
-                         ids=["empty", "version-only", "short", "version-2.0"])
+@pytest.mark.parametrize(
+    "frames",
+    [[], [b"1.0"], [b"1.0", b"r9", b"", b""], [b"2.0", b"r9", b"", b"", b"", b"NULL"]],
+    ids=["empty", "version-only", "short", "version-2.0"],
+)
 def test_policy_answers_a_malformed_request_with_500(frames: list[bytes]) -> None:
     reply = ZapPolicy().handle(list(frames))
     assert len(reply) == 6 and reply[0] == b"1.0" and reply[2] == b"500"
@@ -353,10 +383,12 @@ def plain_hello(user: bytes, password: bytes, claimed_user_len: int | None = Non
     return command(b"HELLO", bytes([length]) + user + bytes([len(password)]) + password)
 
 
-@pytest.mark.parametrize("hello", ["user_longer_than_the_command", "no_password_length",
-                                   "curve_hello_too_short"])
-def test_malformed_hello_never_reaches_the_authenticator(contexts: tuple[Context, Context],
-                                                         hello: str) -> None:
+@pytest.mark.parametrize(
+    "hello", ["user_longer_than_the_command", "no_password_length", "curve_hello_too_short"]
+)
+def test_malformed_hello_never_reaches_the_authenticator(
+    contexts: tuple[Context, Context], hello: str
+) -> None:
     """A raw ZMTP peer sends a HELLO that libzmq cannot parse: it drops the peer before asking
     ZAP; the Authenticator logs nothing and still serves real clients."""
     server_ctx, client_ctx = contexts
@@ -463,15 +495,20 @@ def test_auth_off_stops_asking(curve_session: CurveServer) -> None:
     assert curve_session.recv(300) is None
 
 
-@pytest.mark.parametrize("line, words", [
-    ("auth curve notakey", ["40 Z85 characters or 32 bytes", "curve keypair"]),
-    ("auth curve '" + "~" * 40 + "'", ["Z85", "curve keypair"]),
-    ("auth plain admin", ["auth plain takes 2 arguments", "help auth"]),
-    ("auth allow", ["auth allow takes 1 argument", "help auth"]),
-    ("auth curve a b", ["auth curve takes 1 argument"]),
-], ids=["short-key", "not-z85", "plain-one-arg", "allow-no-arg", "curve-two-args"])
-def test_auth_bad_keys_and_arguments_are_one_clear_line(session: Session, line: str,
-                                                        words: list[str]) -> None:
+@pytest.mark.parametrize(
+    "line, words",
+    [
+        ("auth curve notakey", ["40 Z85 characters or 32 bytes", "curve keypair"]),
+        ("auth curve '" + "~" * 40 + "'", ["Z85", "curve keypair"]),
+        ("auth plain admin", ["auth plain takes 2 arguments", "help auth"]),
+        ("auth allow", ["auth allow takes 1 argument", "help auth"]),
+        ("auth curve a b", ["auth curve takes 1 argument"]),
+    ],
+    ids=["short-key", "not-z85", "plain-one-arg", "allow-no-arg", "curve-two-args"],
+)
+def test_auth_bad_keys_and_arguments_are_one_clear_line(
+    session: Session, line: str, words: list[str]
+) -> None:
     with pytest.raises(CommandError) as exc:
         session.execute(line)
     text = str(exc.value)
@@ -514,7 +551,6 @@ def test_auth_off_says_plain_servers_refuse_everyone_and_they_do(session: Sessio
         assert executed(session, "recv p --timeout 10000").value == [b"alice is known now"]
         refused.close()
         allowed.close()
-
 
 
 def test_a_closed_handler_leaves_the_zap_endpoint_free_at_once() -> None:

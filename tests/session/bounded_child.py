@@ -34,8 +34,9 @@ def main() -> None:
                 session.run(line)
             except CommandError as exc:
                 error = exc.line
-            print(json.dumps({"line": line, "error": error, "seconds": time.monotonic() - started}),
-                  flush=True)
+            print(
+                json.dumps({"line": line, "error": error, "seconds": time.monotonic() - started}), flush=True
+            )
     finally:
         session.close()
     print(json.dumps({"vmhwm_mb": peak_rss_mb()}), flush=True)

@@ -15,8 +15,9 @@ from zmqrepl.session.render import help_lines
 
 
 def ctx(**sockets: SocketType) -> CompletionContext:
-    return CompletionContext(lambda: list(sockets), lambda: ["tcp://127.0.0.1:5555"],
-                             lambda name: sockets.get(name))
+    return CompletionContext(
+        lambda: list(sockets), lambda: ["tcp://127.0.0.1:5555"], lambda name: sockets.get(name)
+    )
 
 
 def texts(line: str, c: CompletionContext | None = None) -> list[str]:
@@ -71,8 +72,20 @@ def test_socket_names_with_types() -> None:
 
 def test_socket_types() -> None:
     got = texts("socket s ")
-    assert {"pub", "sub", "req", "rep", "dealer", "router", "push", "pull", "pair", "xpub", "xsub",
-            "stream"} <= set(got)
+    assert {
+        "pub",
+        "sub",
+        "req",
+        "rep",
+        "dealer",
+        "router",
+        "push",
+        "pull",
+        "pair",
+        "xpub",
+        "xsub",
+        "stream",
+    } <= set(got)
     assert texts("socket s de") == ["dealer"]
     assert texts("socket ") == []  # the new name is the user's choice
 

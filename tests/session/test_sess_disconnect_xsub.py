@@ -17,7 +17,8 @@ def endpoints(session: Session, name: str) -> str:
 
 
 def test_disconnect_drops_the_connection_and_connect_makes_it_again(
-        session: Session, start_peer: Callable[..., Peer]) -> None:
+    session: Session, start_peer: Callable[..., Peer]
+) -> None:
     peer = start_peer("pull")
     session.run(f"socket s push; set s sndtimeo 200; connect s {peer.endpoint}; send s before")
     assert peer.got() == [b"before"]
@@ -34,12 +35,16 @@ def test_disconnect_drops_the_connection_and_connect_makes_it_again(
     assert endpoints(session, "s") == f"connect {peer.endpoint}"
 
 
-@pytest.mark.parametrize("line, words", [
-    ("disconnect s tcp://127.0.0.1:1", ["not connected to 'tcp://127.0.0.1:1'", "exact endpoint"]),
-    ("disconnect s notanendpoint", ["is not an endpoint", "tcp://HOST:PORT"]),
-    ("disconnect s", ["disconnect needs ENDPOINT", "usage: disconnect NAME ENDPOINT"]),
-    ("disconnect nosuch tcp://127.0.0.1:1", ["no socket named 'nosuch'", "socket nosuch TYPE"]),
-], ids=["never-connected", "not-an-endpoint", "no-endpoint", "no-such-socket"])
+@pytest.mark.parametrize(
+    "line, words",
+    [
+        ("disconnect s tcp://127.0.0.1:1", ["not connected to 'tcp://127.0.0.1:1'", "exact endpoint"]),
+        ("disconnect s notanendpoint", ["is not an endpoint", "tcp://HOST:PORT"]),
+        ("disconnect s", ["disconnect needs ENDPOINT", "usage: disconnect NAME ENDPOINT"]),
+        ("disconnect nosuch tcp://127.0.0.1:1", ["no socket named 'nosuch'", "socket nosuch TYPE"]),
+    ],
+    ids=["never-connected", "not-an-endpoint", "no-endpoint", "no-such-socket"],
+)
 def test_disconnect_errors_are_one_clear_line(session: Session, line: str, words: list[str]) -> None:
     session.execute("socket s push")
     with pytest.raises(CommandError) as exc:
@@ -57,7 +62,8 @@ def test_disconnect_twice_says_it_is_not_connected(session: Session, start_peer:
 
 
 def test_xsub_subscribe_reaches_an_xpub_peer_as_a_subscription_frame(
-        session: Session, start_peer: Callable[..., Peer]) -> None:
+    session: Session, start_peer: Callable[..., Peer]
+) -> None:
     peer = start_peer()
     peer.call("socket", name="pub", type="XPUB")
     endpoint = peer.call("bind", sock="pub", endpoint="tcp://127.0.0.1:*")

@@ -32,8 +32,12 @@ def frames_of(line: str) -> list[bytes]:
 
 
 def test_text_frames() -> None:
-    assert frames_of('hello "two words" \'single\' ünï') == [b"hello", b"two words", b"single",
-                                                            "ünï".encode()]
+    assert frames_of("hello \"two words\" 'single' ünï") == [
+        b"hello",
+        b"two words",
+        b"single",
+        "ünï".encode(),
+    ]
 
 
 def test_escapes() -> None:
@@ -50,7 +54,7 @@ def test_b64_frames() -> None:
 
 def test_json_frames_are_validated_and_compacted() -> None:
     assert frames_of('json:{"a":1}') == [b'{"a":1}']
-    assert frames_of("json:'{\"a\": [1, 2], \"b\": \"x y\"}'") == [b'{"a":[1,2],"b":"x y"}']
+    assert frames_of('json:\'{"a": [1, 2], "b": "x y"}\'') == [b'{"a":[1,2],"b":"x y"}']
     assert frames_of("json:'\"ünï\"'") == ['"ünï"'.encode()]
     assert json.loads(frames_of("json:[1,2,3]")[0]) == [1, 2, 3]
 
@@ -74,12 +78,20 @@ def test_file_frames(tmp_path: Path) -> None:
     assert parse_frame_text("@") == b"@"
 
 
-@pytest.mark.parametrize(("literal", "what"), [
-    ("0xabc", "invalid hex"), ("0xzz", "invalid hex"), ("hex:0g", "invalid hex"),
-    ("b64:@@@", "invalid base64"), ("b64:abc", "invalid base64"),
-    ("json:{bad", "invalid JSON"), ("json:'{\"a\": }'", "invalid JSON"), ("json:", "invalid JSON"),
-    ("@/nonexistent/zmqrepl/file", "cannot read @/nonexistent/zmqrepl/file: No such file"),
-])
+@pytest.mark.parametrize(
+    ("literal", "what"),
+    [
+        ("0xabc", "invalid hex"),
+        ("0xzz", "invalid hex"),
+        ("hex:0g", "invalid hex"),
+        ("b64:@@@", "invalid base64"),
+        ("b64:abc", "invalid base64"),
+        ("json:{bad", "invalid JSON"),
+        ("json:'{\"a\": }'", "invalid JSON"),
+        ("json:", "invalid JSON"),
+        ("@/nonexistent/zmqrepl/file", "cannot read @/nonexistent/zmqrepl/file: No such file"),
+    ],
+)
 def test_invalid_literals(literal: str, what: str) -> None:
     with pytest.raises(CommandError) as info:
         for tok in tokenize(literal):

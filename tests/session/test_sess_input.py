@@ -26,8 +26,13 @@ PEAK_MB = 200  # the child's peak RSS: an interpreter with zmqrepl is ~40 MB
 
 def run_child(lines: list[str], timeout: float = 60.0) -> tuple[list[dict[str, Any]], float]:
     """Each command's outcome, and the child's peak RSS in MB."""
-    proc = subprocess.run([sys.executable, str(CHILD), json.dumps(lines)], capture_output=True,
-                          text=True, timeout=timeout, stdin=subprocess.PIPE)
+    proc = subprocess.run(
+        [sys.executable, str(CHILD), json.dumps(lines)],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        stdin=subprocess.PIPE,
+    )
     assert proc.returncode == 0, proc.stderr
     assert "Traceback" not in proc.stderr
     rows = [json.loads(x) for x in proc.stdout.splitlines()]
@@ -86,8 +91,9 @@ def fed_fifo(tmp_path: Path) -> Iterator[Path]:
         thread.join(5)
 
 
-def test_devices_fifos_and_giants_are_refused_with_bounded_memory(tmp_path: Path, fifo: Path,
-                                                                  fed_fifo: Path) -> None:
+def test_devices_fifos_and_giants_are_refused_with_bounded_memory(
+    tmp_path: Path, fifo: Path, fed_fifo: Path
+) -> None:
     giant = sparse(tmp_path / "giant.bin", 65 * MiB)
     huge_recording = sparse(tmp_path / "huge.jsonl", 300 * MiB)
     long_line = sparse(tmp_path / "longline.jsonl", 100 * MiB)  # 100 MiB of NULs, no newline
@@ -127,12 +133,22 @@ def test_devices_fifos_and_giants_are_refused_with_bounded_memory(tmp_path: Path
 def test_maxmsgsize_caps_file_frames(tmp_path: Path) -> None:
     data = tmp_path / "two-kb.bin"
     data.write_bytes(os.urandom(2000))
-    lines = ["socket a pull", "bind a inproc://frames", "socket s push", "connect s inproc://frames",
-             "set s maxmsgsize 1000", f"send s @{data}",
-             "set s maxmsgsize 2000", f"send s @{data}",
-             "set s maxmsgsize 100", "send s @/proc/self/maps",  # size 0 in stat, more in fact
-             "set s maxmsgsize -1", f"send s @{data}", "send s @/proc/self/status",
-             "recv a --count 3 --timeout 5000"]
+    lines = [
+        "socket a pull",
+        "bind a inproc://frames",
+        "socket s push",
+        "connect s inproc://frames",
+        "set s maxmsgsize 1000",
+        f"send s @{data}",
+        "set s maxmsgsize 2000",
+        f"send s @{data}",
+        "set s maxmsgsize 100",
+        "send s @/proc/self/maps",  # size 0 in stat, more in fact
+        "set s maxmsgsize -1",
+        f"send s @{data}",
+        "send s @/proc/self/status",
+        "recv a --count 3 --timeout 5000",
+    ]
     rows, _ = run_child(lines)
     errors = {r["line"]: r["error"] for r in rows}
     assert errors[f"send s @{data}"] is None  # the last one, with no maxmsgsize

@@ -117,8 +117,10 @@ def test_rep_serves_pyzmq_req(session: Session, start_peer: Callable[..., Peer])
 
 
 def subscribe_to(session: Session, peer: Peer, name: str = "s", watch: bool = True) -> None:
-    session.run(f"socket {name} sub; set {name} rcvhwm 0; connect {name} {peer.endpoint}; "
-                f"subscribe {name}" + (f"; watch {name}" if watch else ""))
+    session.run(
+        f"socket {name} sub; set {name} rcvhwm 0; connect {name} {peer.endpoint}; "
+        f"subscribe {name}" + (f"; watch {name}" if watch else "")
+    )
 
 
 def test_watch_counts_are_exact(start_peer: Callable[..., Peer]) -> None:
@@ -152,7 +154,8 @@ def test_event_log_overflow_keeps_counts_exact(start_peer: Callable[..., Peer]) 
         batch = session.events.take()
         assert batch.dropped == {"s": n + 1 - 100}
         assert [e.frames for e in batch.events if isinstance(e, Message)] == [
-            (b"t", f"msg-{i}".encode()) for i in range(n + 1 - 100, n)] + [END]
+            (b"t", f"msg-{i}".encode()) for i in range(n + 1 - 100, n)
+        ] + [END]
     finally:
         session.close()
 
@@ -243,8 +246,9 @@ def test_poll_and_sleep_and_version(session: Session, start_peer: Callable[..., 
 # -- record / replay ---------------------------------------------------------------------
 
 
-def test_record_then_replay_round_trip(session: Session, start_peer: Callable[..., Peer],
-                                       tmp_path: Path) -> None:
+def test_record_then_replay_round_trip(
+    session: Session, start_peer: Callable[..., Peer], tmp_path: Path
+) -> None:
     path = tmp_path / "feed.jsonl"
     peer = start_peer("pub", "--count", "20")
     subscribe_to(session, peer, watch=False)
@@ -352,8 +356,9 @@ def test_quit_closes_everything_and_stops_the_run(session: Session) -> None:
 
 def test_source_runs_a_file_and_reports_the_line(session: Session, tmp_path: Path) -> None:
     script = tmp_path / "cmds.zmq"
-    script.write_text("# setup\nsocket a pub; bind a inproc://x # comment; not a command\n"
-                      "socket b sub\n", encoding="utf-8")
+    script.write_text(
+        "# setup\nsocket a pub; bind a inproc://x # comment; not a command\nsocket b sub\n", encoding="utf-8"
+    )
     result = one(session, f"source {script}", ScriptRan)
     assert session.socket_names() == ["a", "b"]
     assert len(result.results) == 3

@@ -64,8 +64,10 @@ def test_a_huge_unknown_word_is_cut_in_the_error() -> None:
 
 
 def test_split_commands_keeps_its_rules() -> None:
-    assert split_commands('send s "a;b" c; send s json:\'{"x": ";"}\'') == \
-        ['send s "a;b" c', ' send s json:\'{"x": ";"}\'']
+    assert split_commands('send s "a;b" c; send s json:\'{"x": ";"}\'') == [
+        'send s "a;b" c',
+        ' send s json:\'{"x": ";"}\'',
+    ]
     assert split_commands("send s a\\;b # c; d\nversion") == ["send s a\\;b ", "version"]
     assert split_commands('send s a"b;c"') == ['send s a"b', 'c"']  # mid-word quotes are plain
     assert split_commands('send s "open; still') == ['send s "open; still']
@@ -91,11 +93,14 @@ def test_completion_highlighting_and_hint_give_up_on_long_lines() -> None:
     assert classify("send s hi")[0].kind == "command"
 
 
-@pytest.mark.parametrize(("line", "expected"), [
-    ("send s caf\udce9", "command line column 11: byte 0xe9 is not valid UTF-8"),
-    ('send s "\ud800"', "command line column 9: U+D800 (a lone surrogate) cannot be sent as UTF-8"),
-    ("send s json:'\"\\ud800\"'", "JSON frame at column 8 holds U+D800, a lone surrogate"),
-])
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        ("send s caf\udce9", "command line column 11: byte 0xe9 is not valid UTF-8"),
+        ('send s "\ud800"', "command line column 9: U+D800 (a lone surrogate) cannot be sent as UTF-8"),
+        ("send s json:'\"\\ud800\"'", "JSON frame at column 8 holds U+D800, a lone surrogate"),
+    ],
+)
 def test_lone_surrogates_are_named(session: Session, line: str, expected: str) -> None:
     session.run("socket s push")
     with pytest.raises(CommandError) as info:
@@ -106,14 +111,28 @@ def test_lone_surrogates_are_named(session: Session, line: str, expected: str) -
 def test_tokens_still_carry_offsets() -> None:
     toks = tokenize("send  s 'a b' \"c\\td\" json:'{}' x\\ y")
     assert [(t.text, t.start, t.end, t.quoted) for t in toks] == [
-        ("send", 0, 4, False), ("s", 6, 7, False), ("a b", 8, 13, True), ("c\td", 14, 20, True),
-        ("json:{}", 21, 30, False), ("x y", 31, 35, False)]
+        ("send", 0, 4, False),
+        ("s", 6, 7, False),
+        ("a b", 8, 13, True),
+        ("c\td", 14, 20, True),
+        ("json:{}", 21, 30, False),
+        ("x y", 31, 35, False),
+    ]
 
 
-@pytest.mark.parametrize("line", [
-    "send s 0x{huge}", "send s b64:{huge}!", "socket t {huge}", "set s {huge} 1",
-    "set s linger {huge}", "set s immediate {huge}", "monitor s {huge}", "close {huge}",
-])
+@pytest.mark.parametrize(
+    "line",
+    [
+        "send s 0x{huge}",
+        "send s b64:{huge}!",
+        "socket t {huge}",
+        "set s {huge} 1",
+        "set s linger {huge}",
+        "set s immediate {huge}",
+        "monitor s {huge}",
+        "close {huge}",
+    ],
+)
 def test_no_error_echoes_a_huge_word_whole(session: Session, line: str) -> None:
     session.execute("socket s dealer")
     with pytest.raises(CommandError) as refused:

@@ -29,7 +29,8 @@ def seen_events(session: Session, kind: type) -> list[object]:
 
 
 def test_a_reply_over_maxmsgsize_is_told_and_raising_it_fixes_it(
-        session: Session, start_peer: Callable[..., Peer]) -> None:
+    session: Session, start_peer: Callable[..., Peer]
+) -> None:
     peer = start_peer("rep")
     session.run(f"socket d dealer; set d maxmsgsize 1000; connect d {peer.endpoint}")
     session.run('send d "" small')
@@ -43,7 +44,8 @@ def test_a_reply_over_maxmsgsize_is_told_and_raising_it_fixes_it(
     assert dropped_line(drop) == (
         f"d: peer {peer.endpoint} disconnected: a message exceeded maxmsgsize (1000 B) and libzmq "
         f"will not reconnect (hint: raise it with set d maxmsgsize N, then: disconnect d "
-        f"{peer.endpoint}; connect d {peer.endpoint})")
+        f"{peer.endpoint}; connect d {peer.endpoint})"
+    )
     assert [e for e in session.events.take().events if isinstance(e, PeerDropped)] == [drop]
     assert session.sockets()[0].received == 1  # the big reply never arrived
     # What the line says to do works.
@@ -63,7 +65,8 @@ def test_a_big_publication_is_told_on_a_sub(session: Session, start_peer: Callab
 
 
 def test_a_peer_that_goes_away_is_not_mistaken_for_a_drop(
-        session: Session, start_peer: Callable[..., Peer]) -> None:
+    session: Session, start_peer: Callable[..., Peer]
+) -> None:
     peer = start_peer("rep")
     session.run(f"socket d dealer; set d maxmsgsize 1000; monitor d; connect d {peer.endpoint}")
     session.run('send d "" hi')
@@ -87,13 +90,16 @@ def test_a_peer_that_goes_away_is_not_mistaken_for_a_drop(
 
 def test_without_reconnects_nothing_can_be_told(session: Session, start_peer: Callable[..., Peer]) -> None:
     peer = start_peer("rep")
-    session.run(f"socket d dealer; set d maxmsgsize 1000; set d reconnect_ivl -1; "
-                f"monitor d; connect d {peer.endpoint}")
+    session.run(
+        f"socket d dealer; set d maxmsgsize 1000; set d reconnect_ivl -1; "
+        f"monitor d; connect d {peer.endpoint}"
+    )
     session.run('send d "" hi')
     assert session.execute("recv d --timeout 10000") is not None
     peer.kill()  # an ordinary disconnect, with no reconnect to follow it
-    wait_until(lambda: any(e.event == "disconnected" for e in session.monitor_events("d")),
-               what="the disconnect")
+    wait_until(
+        lambda: any(e.event == "disconnected" for e in session.monitor_events("d")), what="the disconnect"
+    )
     wait_until(lambda: session.drop_checks_done >= 1, what="the drop check")
     assert session.dropped_peers("d") == []
 
@@ -101,11 +107,14 @@ def test_without_reconnects_nothing_can_be_told(session: Session, start_peer: Ca
 def test_a_bound_socket_claims_nothing(session: Session, start_peer: Callable[..., Peer]) -> None:
     """On a bound socket an oversized message and a peer that left look the same to libzmq's
     monitor; the session must not guess."""
-    endpoint = session.run("socket r rep; set r maxmsgsize 1000; monitor r; "
-                           "bind r tcp://127.0.0.1:*")[-1].value
+    endpoint = session.run("socket r rep; set r maxmsgsize 1000; monitor r; bind r tcp://127.0.0.1:*")[
+        -1
+    ].value
     start_peer("req", endpoint, "x" * 2000)
-    wait_until(lambda: any(e.event == "disconnected" for e in session.monitor_events("r")),
-               what="the oversized request to drop the peer")
+    wait_until(
+        lambda: any(e.event == "disconnected" for e in session.monitor_events("r")),
+        what="the oversized request to drop the peer",
+    )
     # The disconnect was seen (in the engine thread, which schedules any check as it reads
     # the event; a command after it is a round trip through that thread): no check was
     # even scheduled for a peer of a bound socket.

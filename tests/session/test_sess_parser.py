@@ -26,10 +26,16 @@ def test_examples_parse(name: str, example: str) -> None:
 
 
 SIMPLE = {
-    "version": "version", "unbind": "unbind s tcp://127.0.0.1:5555",
-    "disconnect": "disconnect s tcp://127.0.0.1:5555", "unsubscribe": "unsubscribe s news",
-    "unwatch": "unwatch", "close": "close s", "sockets": "sockets", "sleep": "sleep 10",
-    "source": "source cmds.zmq", "quit": "quit",
+    "version": "version",
+    "unbind": "unbind s tcp://127.0.0.1:5555",
+    "disconnect": "disconnect s tcp://127.0.0.1:5555",
+    "unsubscribe": "unsubscribe s news",
+    "unwatch": "unwatch",
+    "close": "close s",
+    "sockets": "sockets",
+    "sleep": "sleep 10",
+    "source": "source cmds.zmq",
+    "quit": "quit",
 }
 
 
@@ -90,12 +96,22 @@ def test_unknown_command_suggests() -> None:
     check_error("zzzzzz", "unknown command", "help")
 
 
-@pytest.mark.parametrize(("line", "word"), [
-    ("socket", "needs NAME"), ("socket a", "needs TYPE"), ("socket a pub extra", "one too many"),
-    ("bind s", "needs ENDPOINT"), ("set s linger", "needs VALUE"), ("send s", "needs FRAME"),
-    ("version now", "one too many"), ("close", "needs NAME"), ("sleep", "needs MS"),
-    ("replay f.jsonl", "needs NAME"), ("get s", "needs OPTION"),
-])
+@pytest.mark.parametrize(
+    ("line", "word"),
+    [
+        ("socket", "needs NAME"),
+        ("socket a", "needs TYPE"),
+        ("socket a pub extra", "one too many"),
+        ("bind s", "needs ENDPOINT"),
+        ("set s linger", "needs VALUE"),
+        ("send s", "needs FRAME"),
+        ("version now", "one too many"),
+        ("close", "needs NAME"),
+        ("sleep", "needs MS"),
+        ("replay f.jsonl", "needs NAME"),
+        ("get s", "needs OPTION"),
+    ],
+)
 def test_wrong_argument_counts(line: str, word: str) -> None:
     err = check_error(line, word)
     assert "usage:" in err.hint
@@ -124,9 +140,19 @@ def test_flag_without_value() -> None:
     check_error("recv s --timeout", "needs a value")
 
 
-@pytest.mark.parametrize("line", ["recv s --timeout abc", "recv s --count 1.5", "sleep ten",
-                                  "recv s --timeout -5", "poll s --timeout x", "sleep -1",
-                                  "sleep 99999999999999999999999999", "recv s --count 2147483648"])
+@pytest.mark.parametrize(
+    "line",
+    [
+        "recv s --timeout abc",
+        "recv s --count 1.5",
+        "sleep ten",
+        "recv s --timeout -5",
+        "poll s --timeout x",
+        "sleep -1",
+        "sleep 99999999999999999999999999",
+        "recv s --count 2147483648",
+    ],
+)
 def test_bad_ints(line: str) -> None:
     check_error(line)
 

@@ -48,8 +48,10 @@ def notice(session: Session, part: str, timeout: float = 20.0) -> Notice:
 
 
 def record_file(path: Path, times: list[float], frames: list[list[dict[str, str]]] | None = None) -> Path:
-    lines = [{"t": t, "socket": "s", "frames": (frames[i] if frames else [{"text": f"m{i}"}])}
-             for i, t in enumerate(times)]
+    lines = [
+        {"t": t, "socket": "s", "frames": (frames[i] if frames else [{"text": f"m{i}"}])}
+        for i, t in enumerate(times)
+    ]
     path.write_text("".join(json.dumps(x) + "\n" for x in lines), encoding="utf-8")
     return path
 
@@ -61,12 +63,14 @@ def test_source_that_sources_itself_stops_at_eight(session: Session, tmp_path: P
     loop = tmp_path / "loop.zmq"
     loop.write_text(f"source {loop}\n", encoding="utf-8")
     text = error_of(session, f"source {loop}")
-    assert text == (f"{loop} line 1: source files nest more than 8 deep "
-                    "(hint: check for a file that sources itself)")
+    assert text == (
+        f"{loop} line 1: source files nest more than 8 deep (hint: check for a file that sources itself)"
+    )
 
 
-def test_source_with_bad_utf8_names_line_and_column_and_runs_nothing(session: Session,
-                                                                     tmp_path: Path) -> None:
+def test_source_with_bad_utf8_names_line_and_column_and_runs_nothing(
+    session: Session, tmp_path: Path
+) -> None:
     script = tmp_path / "bad.zmq"
     script.write_bytes(b"socket a pub\nsocket b\xc3\x28 pub\n")
     text = error_of(session, f"source {script}")
@@ -79,36 +83,44 @@ def test_source_with_a_line_too_long(session: Session, tmp_path: Path) -> None:
     script.write_text("version\nsend s " + "x" * MAX_SCRIPT_LINE + "\n", encoding="utf-8")
     assert error_of(session, f"source {script}").startswith(
         f"{script} line 2 is longer than 1 MiB (hint: split it into shorter commands; "
-        "send big frames with @path)")
+        "send big frames with @path)"
+    )
 
 
 def test_source_names_the_line_a_failing_command_starts_on(session: Session, tmp_path: Path) -> None:
     script = tmp_path / "lines.zmq"
     # A comment that holds the failing words, a quote over two lines, a CRLF: still line 5.
-    script.write_text("# bogus\r\nsocket s pub; send s 'one\ntwo'\r\n\x0c\u2028\nbogus\n",
-                      encoding="utf-8", newline="")
+    script.write_text(
+        "# bogus\r\nsocket s pub; send s 'one\ntwo'\r\n\x0c\u2028\nbogus\n", encoding="utf-8", newline=""
+    )
     assert error_of(session, f"source {script}").startswith(f"{script} line 5: unknown command 'bogus'")
 
 
 # -- malformed recordings -------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("content", "expected"), [
-    (b'{"t": 1, "frames": [{"text": "ok"}]}\n{"t": 2, "frames": [{"te', "line 2 is not JSON"),
-    (b'{"t": 1}\n', "line 1 has no frames"),
-    (b'{"t": 1, "frames": []}\n', "line 1 has no frames"),
-    (b'[1, 2]\n', "line 1 has no frames"),
-    (b'{"t": 1, "frames": [{"b64": "@@@"}]}\n', "line 1: a frame's b64 is not valid base64"),
-    (b'{"t": 1, "frames": [{"hex": "00"}]}\n', 'line 1: a frame must be {"text": ...} or {"b64": ...}'),
-    (b'{"t": "soon", "frames": [{"text": "x"}]}\n', "line 1: t must be a number"),
-    (b'{"t": NaN, "frames": [{"text": "x"}]}\n', "line 1: t must be a number"),
-    (b'{"t": 1, "frames": [{"text": "ok"}]}\n\n{"t": 2, "frames": [{"text": "\xff"}]}\n',
-     "line 3 column 31: byte 0xff is not valid UTF-8"),
-    (b'{"t": 1, "frames": [{"text": "\\udcff"}]}\n', "frame text column 1: byte 0xff is not valid UTF-8"),
-    (b"[" * 100_000 + b"]" * 100_000 + b"\n", "line 1 nests too deeply"),
-])
-def test_malformed_recordings_are_refused_before_sending(session: Session, tmp_path: Path,
-                                                         content: bytes, expected: str) -> None:
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        (b'{"t": 1, "frames": [{"text": "ok"}]}\n{"t": 2, "frames": [{"te', "line 2 is not JSON"),
+        (b'{"t": 1}\n', "line 1 has no frames"),
+        (b'{"t": 1, "frames": []}\n', "line 1 has no frames"),
+        (b"[1, 2]\n", "line 1 has no frames"),
+        (b'{"t": 1, "frames": [{"b64": "@@@"}]}\n', "line 1: a frame's b64 is not valid base64"),
+        (b'{"t": 1, "frames": [{"hex": "00"}]}\n', 'line 1: a frame must be {"text": ...} or {"b64": ...}'),
+        (b'{"t": "soon", "frames": [{"text": "x"}]}\n', "line 1: t must be a number"),
+        (b'{"t": NaN, "frames": [{"text": "x"}]}\n', "line 1: t must be a number"),
+        (
+            b'{"t": 1, "frames": [{"text": "ok"}]}\n\n{"t": 2, "frames": [{"text": "\xff"}]}\n',
+            "line 3 column 31: byte 0xff is not valid UTF-8",
+        ),
+        (b'{"t": 1, "frames": [{"text": "\\udcff"}]}\n', "frame text column 1: byte 0xff is not valid UTF-8"),
+        (b"[" * 100_000 + b"]" * 100_000 + b"\n", "line 1 nests too deeply"),
+    ],
+)
+def test_malformed_recordings_are_refused_before_sending(
+    session: Session, tmp_path: Path, content: bytes, expected: str
+) -> None:
     path = tmp_path / "bad.jsonl"
     path.write_bytes(content)
     session.run("socket p push; socket q pull; bind q inproc://bad; connect p inproc://bad")
@@ -137,12 +149,15 @@ def test_record_to_unwritable_targets(session: Session, tmp_path: Path) -> None:
 # -- replay: pace, back-pressure, closed socket ---------------------------------------------
 
 
-def test_replay_at_recorded_pace_to_a_real_peer(session: Session, tmp_path: Path,
-                                                start_peer: Callable[..., Peer]) -> None:
+def test_replay_at_recorded_pace_to_a_real_peer(
+    session: Session, tmp_path: Path, start_peer: Callable[..., Peer]
+) -> None:
     peer = start_peer("pull")
-    path = record_file(tmp_path / "paced.jsonl", [100.0, 100.4, 100.8],
-                       [[{"text": "a"}], [{"b64": base64.b64encode(b"\x00\xff").decode()}],
-                        [{"text": "c"}, {"text": ""}]])
+    path = record_file(
+        tmp_path / "paced.jsonl",
+        [100.0, 100.4, 100.8],
+        [[{"text": "a"}], [{"b64": base64.b64encode(b"\x00\xff").decode()}], [{"text": "c"}, {"text": ""}]],
+    )
     session.run(f"socket p push; connect p {peer.endpoint}")
     started = time.monotonic()
     (result,) = session.run(f"replay {path} p --speed 1")
@@ -159,12 +174,17 @@ def test_replay_at_recorded_pace_to_a_real_peer(session: Session, tmp_path: Path
 
 
 def test_replay_sends_the_file_it_checked_even_if_the_path_is_replaced(
-        session: Session, tmp_path: Path, start_peer: Callable[..., Peer]) -> None:
+    session: Session, tmp_path: Path, start_peer: Callable[..., Peer]
+) -> None:
     peer = start_peer("pull")
-    path = record_file(tmp_path / "orig.jsonl", [1.0, 1.2, 1.4],
-                       [[{"text": "one"}], [{"text": "two"}], [{"text": "three"}]])
-    other = record_file(tmp_path / "other.jsonl", [1.0, 1.0, 1.0, 1.0],
-                        [[{"text": "x"}], [{"text": "y"}], [{"text": "z"}], [{"text": "w"}]])
+    path = record_file(
+        tmp_path / "orig.jsonl", [1.0, 1.2, 1.4], [[{"text": "one"}], [{"text": "two"}], [{"text": "three"}]]
+    )
+    other = record_file(
+        tmp_path / "other.jsonl",
+        [1.0, 1.0, 1.0, 1.0],
+        [[{"text": "x"}], [{"text": "y"}], [{"text": "z"}], [{"text": "w"}]],
+    )
     session.run(f"socket p push; connect p {peer.endpoint}")
     # The engine thread is held until the path names the other file, so the replay's first
     # step (where it starts reading to send) comes after the swap, whatever the machine's pace.
@@ -181,8 +201,7 @@ def test_replay_sends_the_file_it_checked_even_if_the_path_is_replaced(
     assert not notice(session, "done: 3 messages sent").error
 
 
-def test_replay_without_a_peer_gives_up_and_the_session_goes_on(session: Session,
-                                                                tmp_path: Path) -> None:
+def test_replay_without_a_peer_gives_up_and_the_session_goes_on(session: Session, tmp_path: Path) -> None:
     path = record_file(tmp_path / "five.jsonl", [1.0, 1.0, 1.0, 1.0, 1.0])
     session.run("socket p push; set p sndhwm 1; bind p tcp://127.0.0.1:*")
     session.run(f"replay {path} p --speed 0")

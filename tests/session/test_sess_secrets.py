@@ -19,7 +19,7 @@ PASSWORD = "correct-horse-battery-staple"
 
 def leaks(secret: str, text: str) -> list[str]:
     """Every 8-character piece of ``secret`` found in ``text`` (none, when nothing leaked)."""
-    return [secret[i:i + 8] for i in range(len(secret) - 7) if secret[i:i + 8] in text]
+    return [secret[i : i + 8] for i in range(len(secret) - 7) if secret[i : i + 8] in text]
 
 
 def shown(session: Session, line: str) -> str:
@@ -42,12 +42,14 @@ def test_only_credentials_are_secret() -> None:
 
 def test_set_get_and_sockets_show_set(session: Session) -> None:
     public, secret = (k.decode() for k in curve_keypair())
-    out = [shown(session, "socket s router"),
-           shown(session, f"set s curve_secretkey '{secret}'"),
-           shown(session, f"set s curve_publickey '{public}'"),
-           shown(session, "set s curve_server 1"),
-           shown(session, "get s curve_secretkey"),
-           shown(session, "sockets")]
+    out = [
+        shown(session, "socket s router"),
+        shown(session, f"set s curve_secretkey '{secret}'"),
+        shown(session, f"set s curve_publickey '{public}'"),
+        shown(session, "set s curve_server 1"),
+        shown(session, "get s curve_secretkey"),
+        shown(session, "sockets"),
+    ]
     text = "\n".join(out)
     assert not leaks(secret, text)
     assert "s.curve_secretkey = (set)" in out[1]
@@ -63,15 +65,17 @@ def test_set_get_and_sockets_show_set(session: Session) -> None:
 
 
 def test_plain_password_and_auth(session: Session) -> None:
-    out = [shown(session, "socket c dealer"),
-           shown(session, "set c plain_username admin"),
-           shown(session, f"set c plain_password {PASSWORD}"),
-           shown(session, "get c plain_password"),
-           shown(session, "sockets"),
-           shown(session, f"auth plain admin {PASSWORD}"),
-           shown(session, "auth show"),
-           shown(session, "auth plain admin"),  # wrong argument count
-           shown(session, "get c plain_username")]
+    out = [
+        shown(session, "socket c dealer"),
+        shown(session, "set c plain_username admin"),
+        shown(session, f"set c plain_password {PASSWORD}"),
+        shown(session, "get c plain_password"),
+        shown(session, "sockets"),
+        shown(session, f"auth plain admin {PASSWORD}"),
+        shown(session, "auth show"),
+        shown(session, "auth plain admin"),  # wrong argument count
+        shown(session, "get c plain_username"),
+    ]
     text = "\n".join(out)
     assert not leaks(PASSWORD, text)
     assert "plain: admin" in out[6] and "(set)" in out[3] and "plain_password=(set)" in out[4]
@@ -79,14 +83,17 @@ def test_plain_password_and_auth(session: Session) -> None:
     assert not leaks(PASSWORD, repr(session.auth.policy))  # what a notebook shows for it
 
 
-@pytest.mark.parametrize("value", [
-    "0xzz" + "ab" * 20,                                  # not hex: the frame parser would quote it
-    "b64:" + "not-base64-at-all!!" * 2,
-    "'" + "q~~~" * 10 + "'",                              # 40 characters, not Z85: libzmq refuses
-    "q~~~" * 10,
-    "--" + "k" * 37 + "~",                                # looks like a flag
-    "'" + "z" * 41 + "'",                                 # wrong length
-])
+@pytest.mark.parametrize(
+    "value",
+    [
+        "0xzz" + "ab" * 20,  # not hex: the frame parser would quote it
+        "b64:" + "not-base64-at-all!!" * 2,
+        "'" + "q~~~" * 10 + "'",  # 40 characters, not Z85: libzmq refuses
+        "q~~~" * 10,
+        "--" + "k" * 37 + "~",  # looks like a flag
+        "'" + "z" * 41 + "'",  # wrong length
+    ],
+)
 def test_errors_never_echo_a_bad_key(session: Session, value: str) -> None:
     session.execute("socket s router")
     line = shown(session, f"set s curve_secretkey {value}")
@@ -111,8 +118,7 @@ def test_handle_set_shows_set_in_the_table(session: Session) -> None:
     assert "curve_secretkey=(set)" in table and not leaks(secret.decode(), table)
 
 
-def test_recording_holds_no_secret(session: Session, tmp_path: Path,
-                                   start_peer: Callable[..., Peer]) -> None:
+def test_recording_holds_no_secret(session: Session, tmp_path: Path, start_peer: Callable[..., Peer]) -> None:
     _, secret = (k.decode() for k in curve_keypair())
     peer = start_peer("pub", "--count", "5", "--prefix", "rec")
     session.execute("socket k dealer")  # holds the secret (a CURVE socket cannot talk to the peer)

@@ -63,8 +63,9 @@ def test_comment_runs_to_end_of_line() -> None:
     assert texts("send s a#b") == ["send", "s", "a#b"]
 
 
-@pytest.mark.parametrize("line", ['send s "open', "send s 'open", r"send s a\q", "send s x\\",
-                                  r'send s "bad \xZZ"', 'send s "a"b'])
+@pytest.mark.parametrize(
+    "line", ['send s "open', "send s 'open", r"send s a\q", "send s x\\", r'send s "bad \xZZ"', 'send s "a"b']
+)
 def test_bad_lines_raise_one_line_with_hint(line: str) -> None:
     with pytest.raises(CommandError) as info:
         tokenize(line)
@@ -82,13 +83,15 @@ def test_unescape() -> None:
 
 def test_split_on_semicolons_and_newlines() -> None:
     assert [c.strip() for c in split_commands("socket a pub; bind a tcp://*:*\nsockets")] == [
-        "socket a pub", "bind a tcp://*:*", "sockets"]
+        "socket a pub",
+        "bind a tcp://*:*",
+        "sockets",
+    ]
 
 
 def test_split_keeps_quoted_semicolons() -> None:
-    cmds = split_commands("send s \"a;b\" 'c;d'; send s json:'{\"k\": \"x;y\"}'; version")
-    assert [c.strip() for c in cmds] == ["send s \"a;b\" 'c;d'", "send s json:'{\"k\": \"x;y\"}'",
-                                         "version"]
+    cmds = split_commands('send s "a;b" \'c;d\'; send s json:\'{"k": "x;y"}\'; version')
+    assert [c.strip() for c in cmds] == ["send s \"a;b\" 'c;d'", 'send s json:\'{"k": "x;y"}\'', "version"]
 
 
 def test_split_escaped_semicolon() -> None:

@@ -11,13 +11,15 @@ from zmqrepl.session import Session, VersionInfo
 OLD = (4, 3, 2)
 
 
-@pytest.mark.parametrize("version, cves", [
-    ((4, 3, 2), ["CVE-2020-15166", "CVE-2021-20235", "CVE-2021-20236", "CVE-2021-20237"]),
-    ((4, 3, 1), ["CVE-2019-13132", "CVE-2020-15166"]),
-    ((4, 2, 5), ["CVE-2019-6250", "CVE-2019-13132", "CVE-2021-20237"]),
-])
-def test_old_versions_name_their_cves_and_the_fix(version: tuple[int, int, int],
-                                                  cves: list[str]) -> None:
+@pytest.mark.parametrize(
+    "version, cves",
+    [
+        ((4, 3, 2), ["CVE-2020-15166", "CVE-2021-20235", "CVE-2021-20236", "CVE-2021-20237"]),
+        ((4, 3, 1), ["CVE-2019-13132", "CVE-2020-15166"]),
+        ((4, 2, 5), ["CVE-2019-6250", "CVE-2019-13132", "CVE-2021-20237"]),
+    ],
+)
+def test_old_versions_name_their_cves_and_the_fix(version: tuple[int, int, int], cves: list[str]) -> None:
     line = security_warning_for(version)
     assert line is not None and "\n" not in line
     assert ".".join(map(str, version)) in line and "4.3.3 or newer" in line

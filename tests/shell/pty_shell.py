@@ -31,16 +31,28 @@ class Shell:
     def __init__(self, tmp_path: Path, *args: str, module: str = "zmqrepl") -> None:
         """Runs ``python -m module *args``; ``module`` is the zmqrepl program unless a test
         starts it through a module of its own."""
-        env = dict(os.environ, TERM="xterm", XDG_STATE_HOME=str(tmp_path / "state"),
-                   XDG_CONFIG_HOME=str(tmp_path / "config"), COLUMNS=str(COLS), LINES=str(ROWS),
-                   PYTHONPATH=os.pathsep.join(filter(None, [_ROOT, os.environ.get("PYTHONPATH")])))
+        env = dict(
+            os.environ,
+            TERM="xterm",
+            XDG_STATE_HOME=str(tmp_path / "state"),
+            XDG_CONFIG_HOME=str(tmp_path / "config"),
+            COLUMNS=str(COLS),
+            LINES=str(ROWS),
+            PYTHONPATH=os.pathsep.join(filter(None, [_ROOT, os.environ.get("PYTHONPATH")])),
+        )
         for var in ("PROMPT_TOOLKIT_NO_CPR", "ZMQREPL_DEBUG", "NO_COLOR"):
             env.pop(var, None)
         # preexec_fn: a test run started in the background (SIGINT ignored) must still let
         # Ctrl-C reach the shell as a real terminal would.
-        self.child = pexpect.spawn(sys.executable, ["-m", module, *args], env=env,
-                                   dimensions=(ROWS, COLS), cwd=str(tmp_path), timeout=10,
-                                   preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+        self.child = pexpect.spawn(
+            sys.executable,
+            ["-m", module, *args],
+            env=env,
+            dimensions=(ROWS, COLS),
+            cwd=str(tmp_path),
+            timeout=10,
+            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+        )
         self.screen = pyte.Screen(COLS, ROWS)
         self.stream = pyte.ByteStream(self.screen)
         # pyte answers the program's terminal queries through this hook: here, into the pty.
@@ -70,8 +82,10 @@ class Shell:
         deadline = time.monotonic() + timeout
         while not cond():
             if time.monotonic() > deadline or (self.eof and not cond()):
-                raise AssertionError(f"timed out waiting for {what}\n--- screen ---\n{self.text()}\n"
-                                     f"--- output ---\n{self.plain()[-3000:]}")
+                raise AssertionError(
+                    f"timed out waiting for {what}\n--- screen ---\n{self.text()}\n"
+                    f"--- output ---\n{self.plain()[-3000:]}"
+                )
             self.pump(0.05)
 
     def text(self) -> str:

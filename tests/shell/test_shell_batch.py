@@ -16,13 +16,19 @@ from tests.peers import Peer
 ZMQREPL = [sys.executable, "-m", "zmqrepl"]
 
 
-def run(args: list[str], tmp_path: Path, stdin: str | None = "", timeout: float = 30) -> \
-        subprocess.CompletedProcess[str]:
-    env = dict(os.environ, XDG_STATE_HOME=str(tmp_path / "state"),
-               XDG_CONFIG_HOME=str(tmp_path / "config"), TERM="xterm")
+def run(
+    args: list[str], tmp_path: Path, stdin: str | None = "", timeout: float = 30
+) -> subprocess.CompletedProcess[str]:
+    env = dict(
+        os.environ,
+        XDG_STATE_HOME=str(tmp_path / "state"),
+        XDG_CONFIG_HOME=str(tmp_path / "config"),
+        TERM="xterm",
+    )
     env.pop("ZMQREPL_DEBUG", None)
-    return subprocess.run([*ZMQREPL, *args], input=stdin, capture_output=True, text=True,
-                          timeout=timeout, env=env, cwd=tmp_path)
+    return subprocess.run(
+        [*ZMQREPL, *args], input=stdin, capture_output=True, text=True, timeout=timeout, env=env, cwd=tmp_path
+    )
 
 
 def plain(proc: subprocess.CompletedProcess[str]) -> None:
@@ -49,15 +55,19 @@ def test_dash_c_stops_at_first_failure(tmp_path: Path) -> None:
     plain(proc)
     assert proc.returncode != 0
     assert "zmqrepl" in proc.stdout and "b: pub socket" not in proc.stdout
-    assert proc.stderr.strip() == ("error: unknown command 'sokcet' (hint: did you mean socket or "
-                                   "sockets or source?)")
+    assert proc.stderr.strip() == (
+        "error: unknown command 'sokcet' (hint: did you mean socket or sockets or source?)"
+    )
 
 
 def test_script_file(tmp_path: Path, start_peer: Callable[..., Peer]) -> None:
     peer = start_peer("rep")
     script = tmp_path / "exchange.zmq"
-    script.write_text(f"# a request/reply exchange\nsocket r req\nconnect r {peer.endpoint}\n"
-                      "send r hello; recv r --timeout 10000\nquit\nversion\n", encoding="utf-8")
+    script.write_text(
+        f"# a request/reply exchange\nsocket r req\nconnect r {peer.endpoint}\n"
+        "send r hello; recv r --timeout 10000\nquit\nversion\n",
+        encoding="utf-8",
+    )
     proc = run([str(script)], tmp_path)
     plain(proc)
     assert proc.returncode == 0, proc.stderr
@@ -94,8 +104,10 @@ def test_stdin(tmp_path: Path) -> None:
 
 def test_watch_in_batch_prints_plain_messages(tmp_path: Path, start_peer: Callable[..., Peer]) -> None:
     peer = start_peer("pub", "--count", "30", "--prefix", "tick")
-    proc = run(["-c", f"socket s sub; connect s {peer.endpoint}; subscribe s; watch s; sleep 1500; "
-                      "sockets"], tmp_path)
+    proc = run(
+        ["-c", f"socket s sub; connect s {peer.endpoint}; subscribe s; watch s; sleep 1500; sockets"],
+        tmp_path,
+    )
     plain(proc)
     assert proc.returncode == 0, proc.stderr
     assert "tick-0" in proc.stdout and "tick-29" in proc.stdout
@@ -105,24 +117,62 @@ def test_watch_in_batch_prints_plain_messages(tmp_path: Path, start_peer: Callab
 
 
 MALFORMED = [
-    "sokcet a pub", "socket", "socket a", "socket a b c", "socket 1a pub", "socket a pubb",
-    "socket a pub; socket a sub", "bind x tcp://*:1", "socket a pub; bind a foo",
-    "socket a pub; bind a tcp://nohost:1", "socket a sub; set a rcvhwm abc",
-    "socket a sub; set a nosuchopt 1", "socket a sub; set a ipv6 maybe", "socket a sub; get a subscribe",
-    "socket a sub; set a routing_id 0xzz", "socket a pub; send a json:{bad", "socket a pub; send a b64:@@@",
-    'socket a pub; send a "unclosed', "socket a pub; send a \\q", "socket a pub; recv a",
-    "socket a sub; recv a --timeout x", "socket a sub; recv a --bogus 1", "socket a sub; recv a --timeout",
-    "socket a sub; watch a --format weird", "help nosuch", "curve foo", "sleep -1", "sleep abc",
-    "source /nonexistent", "socket a push; replay /etc/hostname a", "socket a sub; monitor a on",
-    "socket a pub; subscribe a", "socket a sub; send a x", "socket a sub; set a linger 99999999999999999999",
-    "socket a sub; set a sndhwm -1", "socket a pub; bind a ipc:///nonexistent/dir/x",
-    "socket a sub; set a curve_secretkey bad", "socket a pub; send a @/nonexistent",
+    "sokcet a pub",
+    "socket",
+    "socket a",
+    "socket a b c",
+    "socket 1a pub",
+    "socket a pubb",
+    "socket a pub; socket a sub",
+    "bind x tcp://*:1",
+    "socket a pub; bind a foo",
+    "socket a pub; bind a tcp://nohost:1",
+    "socket a sub; set a rcvhwm abc",
+    "socket a sub; set a nosuchopt 1",
+    "socket a sub; set a ipv6 maybe",
+    "socket a sub; get a subscribe",
+    "socket a sub; set a routing_id 0xzz",
+    "socket a pub; send a json:{bad",
+    "socket a pub; send a b64:@@@",
+    'socket a pub; send a "unclosed',
+    "socket a pub; send a \\q",
+    "socket a pub; recv a",
+    "socket a sub; recv a --timeout x",
+    "socket a sub; recv a --bogus 1",
+    "socket a sub; recv a --timeout",
+    "socket a sub; watch a --format weird",
+    "help nosuch",
+    "curve foo",
+    "sleep -1",
+    "sleep abc",
+    "source /nonexistent",
+    "socket a push; replay /etc/hostname a",
+    "socket a sub; monitor a on",
+    "socket a pub; subscribe a",
+    "socket a sub; send a x",
+    "socket a sub; set a linger 99999999999999999999",
+    "socket a sub; set a sndhwm -1",
+    "socket a pub; bind a ipc:///nonexistent/dir/x",
+    "socket a sub; set a curve_secretkey bad",
+    "socket a pub; send a @/nonexistent",
     "socket a pub; send a @/",
-    "socket a rep; send a x", "socket a sub; set a maxmsgsize 1e5", "version extra", "'", '"', "\\",
-    "socket a sub; close a; close a", "socket a push; send a --timeout", "json:{", "@", "--help",
-    "socket a sub; unbind a tcp://127.0.0.1:5", "socket a pub; replay /dev/null a --speed nan",
-    "socket a dealer; set a routing_id ''", "socket a sub; set a subscribe b64:=",
-    "socket a push; set a sndtimeo 0; send a x", "sleep 99999999999999999999999999",
+    "socket a rep; send a x",
+    "socket a sub; set a maxmsgsize 1e5",
+    "version extra",
+    "'",
+    '"',
+    "\\",
+    "socket a sub; close a; close a",
+    "socket a push; send a --timeout",
+    "json:{",
+    "@",
+    "--help",
+    "socket a sub; unbind a tcp://127.0.0.1:5",
+    "socket a pub; replay /dev/null a --speed nan",
+    "socket a dealer; set a routing_id ''",
+    "socket a sub; set a subscribe b64:=",
+    "socket a push; set a sndtimeo 0; send a x",
+    "sleep 99999999999999999999999999",
 ]
 
 
@@ -152,14 +202,16 @@ def test_console_script_and_settings(tmp_path: Path) -> None:
     config.mkdir(parents=True)
     (config / "config.ini").write_text("[shell]\nlinger = 5\nmaxmsgsize = 1000\n", encoding="utf-8")
     env = dict(os.environ, XDG_CONFIG_HOME=str(tmp_path / "config"), XDG_STATE_HOME=str(tmp_path / "st"))
-    proc = subprocess.run([str(script), "-c", "socket a pub; get a linger"], capture_output=True,
-                          text=True, timeout=30, env=env)
+    proc = subprocess.run(
+        [str(script), "-c", "socket a pub; get a linger"], capture_output=True, text=True, timeout=30, env=env
+    )
     plain(proc)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.splitlines() == ["a: pub socket (linger 5 ms, maxmsgsize 1000)", "a.linger = 5"]
     (config / "config.ini").write_text("[shell]\nlinger = soon\n", encoding="utf-8")
-    proc = subprocess.run([str(script), "-c", "socket a pub"], capture_output=True, text=True,
-                          timeout=30, env=env)
+    proc = subprocess.run(
+        [str(script), "-c", "socket a pub"], capture_output=True, text=True, timeout=30, env=env
+    )
     plain(proc)
     assert proc.returncode == 0
     assert proc.stderr.startswith("warning: ignoring ") and "hint:" in proc.stderr

@@ -12,10 +12,13 @@ def test_an_old_history_file_with_a_secret_does_not_bring_it_back(tmp_path: Path
     secret = curve_keypair()[1].decode()
     path = tmp_path / "history"
     # As prompt_toolkit's FileHistory wrote it before secrets were kept out.
-    path.write_text(f"\n# 2026-11-30 10:00:00\n+socket s dealer\n"
-                    f"\n# 2026-11-30 10:00:01\n+set s curve_secretkey '{secret}'\n"
-                    f"\n# 2026-11-30 10:00:02\n+auth plain admin hunter2\n"
-                    f"\n# 2026-11-30 10:00:03\n+connect s tcp://127.0.0.1:5555\n", encoding="utf-8")
+    path.write_text(
+        f"\n# 2026-11-30 10:00:00\n+socket s dealer\n"
+        f"\n# 2026-11-30 10:00:01\n+set s curve_secretkey '{secret}'\n"
+        f"\n# 2026-11-30 10:00:02\n+auth plain admin hunter2\n"
+        f"\n# 2026-11-30 10:00:03\n+connect s tcp://127.0.0.1:5555\n",
+        encoding="utf-8",
+    )
     history = ShellHistory(path)
     assert list(history.load_history_strings()) == ["connect s tcp://127.0.0.1:5555", "socket s dealer"]
 

@@ -21,12 +21,23 @@ PASTE_START, PASTE_END = b"\x1b[200~", b"\x1b[201~"
 
 class Screen:
     def __init__(self, tmp_path: Path) -> None:
-        env = dict(os.environ, TERM="xterm", PROMPT_TOOLKIT_NO_CPR="1",
-                   XDG_STATE_HOME=str(tmp_path / "state"), XDG_CONFIG_HOME=str(tmp_path / "config"))
+        env = dict(
+            os.environ,
+            TERM="xterm",
+            PROMPT_TOOLKIT_NO_CPR="1",
+            XDG_STATE_HOME=str(tmp_path / "state"),
+            XDG_CONFIG_HOME=str(tmp_path / "config"),
+        )
         env.pop("ZMQREPL_DEBUG", None)
-        self.child = pexpect.spawn(sys.executable, ["-m", "zmqrepl"], env=env, dimensions=(30, 120),
-                                   cwd=str(tmp_path), timeout=HANG,
-                                   preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+        self.child = pexpect.spawn(
+            sys.executable,
+            ["-m", "zmqrepl"],
+            env=env,
+            dimensions=(30, 120),
+            cwd=str(tmp_path),
+            timeout=HANG,
+            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+        )
         self.out = bytearray()
         self.mark = 0  # output before this was matched already
 
@@ -37,12 +48,11 @@ class Screen:
         began = time.monotonic()
         while (found := self.out.find(until, self.mark)) < 0:
             if time.monotonic() - began > timeout:
-                raise AssertionError(f"no {until!r} within {timeout} s; output "
-                                     f"{bytes(self.out[-500:])!r}")
+                raise AssertionError(f"no {until!r} within {timeout} s; output {bytes(self.out[-500:])!r}")
             writable = [fd] if sent < len(data) else []
             readable, writable, _ = select.select([fd], writable, [], 0.2)
             if writable:
-                sent += os.write(fd, data[sent:sent + 4096])
+                sent += os.write(fd, data[sent : sent + 4096])
             if readable:
                 try:
                     self.out += os.read(fd, 1 << 20)

@@ -16,8 +16,10 @@ def wait_received(session: Session, name: str, n: int) -> None:
 
 
 def test_flood_is_summarised_with_exact_counts(session: Session) -> None:
-    session.run("socket src push; socket dst pull; set dst rcvhwm 0; set src sndhwm 0; "
-                "bind dst inproc://flood; connect src inproc://flood; watch dst")
+    session.run(
+        "socket src push; socket dst pull; set dst rcvhwm 0; set src sndhwm 0; "
+        "bind dst inproc://flood; connect src inproc://flood; watch dst"
+    )
     for i in range(500):
         session.send_frames("src", [f"m{i}".encode()])
     wait_received(session, "dst", 500)
@@ -36,8 +38,7 @@ def test_flood_is_summarised_with_exact_counts(session: Session) -> None:
 
 
 def test_printer_thread_prints_events_and_colours(session: Session) -> None:
-    session.run("socket src push; socket dst pull; bind dst inproc://pt; connect src inproc://pt; "
-                "watch dst")
+    session.run("socket src push; socket dst pull; bind dst inproc://pt; connect src inproc://pt; watch dst")
     out: list[str] = []
     printer = EventPrinter(session, out.append, Colours(True), interval=0.01)
     printer.start()

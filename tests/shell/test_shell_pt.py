@@ -21,13 +21,15 @@ from zmqrepl.shell.style import STYLE
 from zmqrepl.shell.toolbar import toolbar
 
 
-def run_prompt(session: Session, keys: str, pre_run: Callable[[], None] | None = None,
-               **kwargs: Any) -> str:
+def run_prompt(session: Session, keys: str, pre_run: Callable[[], None] | None = None, **kwargs: Any) -> str:
     with create_pipe_input() as inp, create_app_session(input=inp, output=DummyOutput()):
         inp.send_text(keys)
         prompt: PromptSession[str] = PromptSession(
-            completer=SessionCompleter(session), lexer=SessionLexer(session.socket_names),
-            style=STYLE, **kwargs)
+            completer=SessionCompleter(session),
+            lexer=SessionLexer(session.socket_names),
+            style=STYLE,
+            **kwargs,
+        )
         return prompt.prompt("zmq> ", pre_run=pre_run)
 
 
@@ -38,7 +40,8 @@ def tab_complete(session: Session, typed: str, expected: str) -> str:
     Completion runs asynchronously in prompt_toolkit, so each key waits for the one before."""
     with create_pipe_input() as inp, create_app_session(input=inp, output=DummyOutput()):
         prompt: PromptSession[str] = PromptSession(
-            completer=SessionCompleter(session), lexer=SessionLexer(session.socket_names), style=STYLE)
+            completer=SessionCompleter(session), lexer=SessionLexer(session.socket_names), style=STYLE
+        )
 
         def press_enter_when_done() -> None:
             buffer = prompt.app.current_buffer
@@ -104,9 +107,16 @@ def lexed(session: Session, text: str) -> list[tuple[str, str]]:
 def test_lexer(session: Session) -> None:
     session.run("socket s sub")
     assert lexed(session, 'send s "hi there" 0xff --x') == [
-        ("class:command", "send"), ("", " "), ("class:socket", "s"), ("", " "),
-        ("class:string", '"hi there"'), ("", " "), ("class:frame", "0xff"), ("", " "),
-        ("class:error", "--x")]
+        ("class:command", "send"),
+        ("", " "),
+        ("class:socket", "s"),
+        ("", " "),
+        ("class:string", '"hi there"'),
+        ("", " "),
+        ("class:frame", "0xff"),
+        ("", " "),
+        ("class:error", "--x"),
+    ]
     assert lexed(session, "send nosuch x")[2] == ("class:error", "nosuch")
     assert lexed(session, "bogus")[0] == ("class:error", "bogus")
     assert lexed(session, "recv s --timeout 5  ")[-1] == ("", "  ")
@@ -129,8 +139,7 @@ def test_toolbar_without_an_app(session: Session) -> None:
 
 
 def test_toolbar_counters_and_command_hint(session: Session) -> None:
-    session.run("socket src push; socket dst pull; bind dst inproc://tb; connect src inproc://tb; "
-                "watch dst")
+    session.run("socket src push; socket dst pull; bind dst inproc://tb; connect src inproc://tb; watch dst")
     for i in range(7):
         session.run(f"send src m{i}")
     deadline = time.monotonic() + 10

@@ -25,8 +25,9 @@ def ticks(text: str) -> list[int]:
     return [int(n) for n in re.findall(r"tick-(\d+)", text)]
 
 
-def test_messages_arrive_while_a_command_is_half_typed(shell: Callable[..., Shell],
-                                                       start_peer: Callable[..., Peer]) -> None:
+def test_messages_arrive_while_a_command_is_half_typed(
+    shell: Callable[..., Shell], start_peer: Callable[..., Peer]
+) -> None:
     peer = start_peer("pub", "--interval", "0.02", "--prefix", "tick")
     sh = shell()
     subscribe(sh, peer.endpoint)
@@ -34,8 +35,10 @@ def test_messages_arrive_while_a_command_is_half_typed(shell: Callable[..., Shel
     sh.child.send("sockets")  # no Enter
     sh.wait(lambda: sh.typed() == "zmq> sockets", "the partly typed command")
     first = max(ticks(sh.plain()))
-    sh.wait(lambda: max(ticks(sh.text())) > first + 20 and sh.typed() == "zmq> sockets",
-            "newer messages above the intact half-typed line")
+    sh.wait(
+        lambda: max(ticks(sh.text())) > first + 20 and sh.typed() == "zmq> sockets",
+        "newer messages above the intact half-typed line",
+    )
     # The messages scroll above the prompt; the line being typed stays whole and separate.
     lines = sh.screen.display
     assert lines[sh.screen.cursor.y].startswith("zmq> sockets")
@@ -43,8 +46,10 @@ def test_messages_arrive_while_a_command_is_half_typed(shell: Callable[..., Shel
     assert re.search(r"\d\d:\d\d:\d\d\.\d{3} s \[2 parts\]", sh.text())
     before = len(sh.plain())
     sh.child.send("\r")
-    sh.wait(lambda: re.search(r"\ns +sub +connect " + re.escape(peer.endpoint),
-                              sh.plain()[before:]) is not None, "the sockets table")
+    sh.wait(
+        lambda: re.search(r"\ns +sub +connect " + re.escape(peer.endpoint), sh.plain()[before:]) is not None,
+        "the sockets table",
+    )
     assert "name  type" in sh.plain()[before:]
 
 
@@ -114,16 +119,22 @@ def test_quit_exits_zero_and_keeps_history(shell: Callable[..., Shell], tmp_path
     again = shell()
     again.wait_prompt()
     again.child.send("socket a")
-    again.wait(lambda: again.screen.display[again.screen.cursor.y].rstrip() == "zmq> socket a pub",
-               "an auto-suggestion from history")
+    again.wait(
+        lambda: again.screen.display[again.screen.cursor.y].rstrip() == "zmq> socket a pub",
+        "an auto-suggestion from history",
+    )
     assert again.typed() == "zmq> socket a"
 
 
 def test_bad_input_interactive(shell: Callable[..., Shell]) -> None:
     sh = shell()
-    for line, words in [("sokcet a pub", "did you mean socket"), ("socket a", "socket needs TYPE"),
-                        ("send nosuch x", "no socket named 'nosuch'"), ('send a "open', "unclosed"),
-                        ("socket a pubb", "unknown socket type")]:
+    for line, words in [
+        ("sokcet a pub", "did you mean socket"),
+        ("socket a", "socket needs TYPE"),
+        ("send nosuch x", "no socket named 'nosuch'"),
+        ('send a "open', "unclosed"),
+        ("socket a pubb", "unknown socket type"),
+    ]:
         sh.command(line, words)
     assert sh.plain().count("error: ") == 5 and sh.plain().count("hint: ") == 5
     sh.command("version", "zmqrepl 0.1")
@@ -142,8 +153,10 @@ def test_toolbar_counters(shell: Callable[..., Shell], start_peer: Callable[...,
         sh.command(f"send o m{i}", "o: sent 1 part")
     for i in range(3):
         assert pull.expect("GOT") == "GOT " + f"m{i}".encode().hex()
-    sh.wait(lambda: " s sub in 25 (" in sh.toolbar() and " o push in 0 (0/s) out 3 (" in sh.toolbar(),
-            "toolbar counters")
+    sh.wait(
+        lambda: " s sub in 25 (" in sh.toolbar() and " o push in 0 (0/s) out 3 (" in sh.toolbar(),
+        "toolbar counters",
+    )
     assert sh.toolbar().startswith(" s sub in 25 (")
     assert "out 0 (0/s)" in sh.toolbar().split("|")[0]
     # The toolbar also shows the syntax of the command being typed.

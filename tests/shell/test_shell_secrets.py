@@ -25,27 +25,41 @@ PASSWORD = "correct-horse-battery-staple"
 
 def leaks(secret: str, text: str) -> list[str]:
     """Every 8-character piece of ``secret`` in ``text``."""
-    return [secret[i:i + 8] for i in range(len(secret) - 7) if secret[i:i + 8] in text]
+    return [secret[i : i + 8] for i in range(len(secret) - 7) if secret[i : i + 8] in text]
 
 
 def env_for(tmp_path: Path) -> dict[str, str]:
-    env = dict(os.environ, XDG_STATE_HOME=str(tmp_path / "state"),
-               XDG_CONFIG_HOME=str(tmp_path / "config"), TERM="xterm")
+    env = dict(
+        os.environ,
+        XDG_STATE_HOME=str(tmp_path / "state"),
+        XDG_CONFIG_HOME=str(tmp_path / "config"),
+        TERM="xterm",
+    )
     env.pop("ZMQREPL_DEBUG", None)
     return env
 
 
 def run(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "zmqrepl", *args], capture_output=True, text=True,
-                          timeout=30, env=env_for(tmp_path), cwd=tmp_path, stdin=subprocess.DEVNULL)
+    return subprocess.run(
+        [sys.executable, "-m", "zmqrepl", *args],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        env=env_for(tmp_path),
+        cwd=tmp_path,
+        stdin=subprocess.DEVNULL,
+    )
 
 
 def test_batch_output_never_shows_a_secret(tmp_path: Path) -> None:
     _, secret = (k.decode() for k in curve_keypair())
     script = tmp_path / "keys.zmq"
-    script.write_text(f"socket s router\nset s curve_secretkey '{secret}'\nset s curve_server 1\n"
-                      f"set s plain_password {PASSWORD}\nget s curve_secretkey\nget s plain_password\n"
-                      f"auth plain admin {PASSWORD}\nauth show\nsockets\n", encoding="utf-8")
+    script.write_text(
+        f"socket s router\nset s curve_secretkey '{secret}'\nset s curve_server 1\n"
+        f"set s plain_password {PASSWORD}\nget s curve_secretkey\nget s plain_password\n"
+        f"auth plain admin {PASSWORD}\nauth show\nsockets\n",
+        encoding="utf-8",
+    )
     proc = run(tmp_path, str(script))
     assert proc.returncode == 0, proc.stderr
     out = proc.stdout + proc.stderr
@@ -57,17 +71,19 @@ def test_batch_output_never_shows_a_secret(tmp_path: Path) -> None:
     assert proc.returncode == 1 and "the value given" in proc.stderr
     assert not leaks(bad, proc.stdout + proc.stderr)
     # Asked for explicitly, it shows.
-    proc = run(tmp_path, "-c", f"socket s router; set s curve_secretkey '{secret}'; "
-                               "get s curve_secretkey --reveal")
+    proc = run(
+        tmp_path, "-c", f"socket s router; set s curve_secretkey '{secret}'; get s curve_secretkey --reveal"
+    )
     assert proc.returncode == 0 and secret in proc.stdout
 
 
-def test_screen_toolbar_and_history_hold_no_secret(shell: Callable[..., Shell],
-                                                   tmp_path: Path) -> None:
+def test_screen_toolbar_and_history_hold_no_secret(shell: Callable[..., Shell], tmp_path: Path) -> None:
     _, secret = (k.decode() for k in curve_keypair())
-    (tmp_path / "keys.zmq").write_text(f"socket s router\nset s curve_secretkey '{secret}'\n"
-                                       "set s curve_server 1\nbind s tcp://127.0.0.1:*\n",
-                                       encoding="utf-8")
+    (tmp_path / "keys.zmq").write_text(
+        f"socket s router\nset s curve_secretkey '{secret}'\n"
+        "set s curve_server 1\nbind s tcp://127.0.0.1:*\n",
+        encoding="utf-8",
+    )
     sh = shell()
     sh.command("source keys.zmq", "s.curve_server = True")
     sh.command("sockets", "curve_secretkey=(set)")
@@ -94,9 +110,15 @@ class Streaming:
     """``zmqrepl`` reading commands from a pipe: type a line, wait for what it prints."""
 
     def __init__(self, tmp_path: Path) -> None:
-        self.proc = subprocess.Popen([sys.executable, "-m", "zmqrepl"], stdin=subprocess.PIPE,
-                                     stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                                     env=env_for(tmp_path), cwd=tmp_path)
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "zmqrepl"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            env=env_for(tmp_path),
+            cwd=tmp_path,
+        )
         self.lines: queue.Queue[str] = queue.Queue()
         self.seen: list[str] = []
         threading.Thread(target=self._read, daemon=True).start()
@@ -135,8 +157,9 @@ class Streaming:
                 self.proc.kill()
 
 
-def test_batch_tells_of_a_peer_dropped_for_maxmsgsize(tmp_path: Path,
-                                                      start_peer: Callable[..., Peer]) -> None:
+def test_batch_tells_of_a_peer_dropped_for_maxmsgsize(
+    tmp_path: Path, start_peer: Callable[..., Peer]
+) -> None:
     peer = start_peer("rep")
     zr = Streaming(tmp_path)
     try:
@@ -147,9 +170,11 @@ def test_batch_tells_of_a_peer_dropped_for_maxmsgsize(tmp_path: Path,
         zr.send('send d "" 0x' + "ab" * 1500)
         zr.expect("d: sent 2 parts, 1500 bytes")
         line = zr.expect("disconnected")
-        assert line == (f"d: peer {peer.endpoint} disconnected: a message exceeded maxmsgsize "
-                        f"(1000 B) and libzmq will not reconnect (hint: raise it with set d "
-                        f"maxmsgsize N, then: disconnect d {peer.endpoint}; connect d {peer.endpoint})")
+        assert line == (
+            f"d: peer {peer.endpoint} disconnected: a message exceeded maxmsgsize "
+            f"(1000 B) and libzmq will not reconnect (hint: raise it with set d "
+            f"maxmsgsize N, then: disconnect d {peer.endpoint}; connect d {peer.endpoint})"
+        )
         # The hint, followed to the letter, brings the big reply.
         zr.send(f"set d maxmsgsize 100000; disconnect d {peer.endpoint}; connect d {peer.endpoint}")
         zr.expect("connecting to")

@@ -147,8 +147,7 @@ int zr_proxy(zr_socket_t *frontend, zr_socket_t *backend, zr_socket_t *capture, 
 # .o files beside the .c). A build elsewhere passes the root (build_args).
 CSRC = "zmqrepl/core/csrc"
 # Compiled one by one and linked together.
-SOURCE_FILES = ("batch.c", "close.c", "guard.c", "messaging.c", "poll_proxy.c", "socket.c",
-                "zerocopy.c")
+SOURCE_FILES = ("batch.c", "close.c", "guard.c", "messaging.c", "poll_proxy.c", "socket.c", "zerocopy.c")
 # The module cffi generates starts with this: the header, then hot.c, which
 # must come before cffi's wrappers (it redefines macros they use). With cffi
 # 2.1 and gcc 12, -Wall -Wextra find nothing there either.
@@ -164,8 +163,12 @@ def build_args(*include_dirs: str, root: str = "") -> dict[str, list[str]]:
     return {
         "sources": [os.path.join(csrc, name) for name in SOURCE_FILES],
         "include_dirs": [csrc, *include_dirs],
-        "extra_compile_args": ["-Wall", "-Wextra", "-Werror=implicit-function-declaration",
-                               "-Werror=incompatible-pointer-types"],
+        "extra_compile_args": [
+            "-Wall",
+            "-Wextra",
+            "-Werror=implicit-function-declaration",
+            "-Werror=incompatible-pointer-types",
+        ],
         # Not compiled on their own, but a change to them must rebuild every object.
         "depends": [os.path.join(csrc, "zmqrepl.h"), os.path.join(csrc, "hot.c")],
     }
@@ -195,9 +198,7 @@ def _configure(ffi: FFI) -> None:
         # cffi adds pkg-config's flags to these.
         ffi.set_source_pkgconfig("zmqrepl.core._zmq", ["libzmq"], SOURCE, **build_args())
     except PkgConfigError:
-        if not os.path.exists("/usr/include/zmq.h") and not os.path.exists(
-            "/usr/local/include/zmq.h"
-        ):
+        if not os.path.exists("/usr/include/zmq.h") and not os.path.exists("/usr/local/include/zmq.h"):
             sys.exit(MISSING_HEADERS)
         ffi.set_source("zmqrepl.core._zmq", SOURCE, libraries=["zmq"], **build_args())
 

@@ -53,8 +53,10 @@ def encode_value(option: Option, value: Any) -> tuple[Any, int]:
     else:
         raise TypeError(f"option {name} takes bytes or str, not {type(value).__name__}")
     if vt is ValueType.CURVE_KEY and len(data) not in (32, 40):
-        raise ValueError(f"option {name} takes a CURVE key: 32 bytes or 40 Z85 characters, "
-                         f"not {len(data)} bytes (hint: curve_keypair() makes one)")
+        raise ValueError(
+            f"option {name} takes a CURVE key: 32 bytes or 40 Z85 characters, "
+            f"not {len(data)} bytes (hint: curve_keypair() makes one)"
+        )
     if vt is ValueType.CURVE_KEY and len(data) == 40:
         data += b"\0"  # libzmq wants Z85 keys NUL-terminated, 41 bytes
         return ffi.new("char[]", data), 41

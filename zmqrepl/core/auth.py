@@ -72,9 +72,9 @@ class ZapPolicy:
     """Allow/deny by peer address, CURVE public keys, PLAIN users. Thread-safe enough:
     every field is replaced or mutated atomically under the GIL."""
 
-    allowed_addresses: set[str] = field(default_factory=set)   # empty: any address
+    allowed_addresses: set[str] = field(default_factory=set)  # empty: any address
     denied_addresses: set[str] = field(default_factory=set)
-    curve_keys: set[bytes] = field(default_factory=set)        # raw 32-byte keys
+    curve_keys: set[bytes] = field(default_factory=set)  # raw 32-byte keys
     curve_any: bool = False
     plain_users: dict[str, str] = field(default_factory=dict, repr=False)  # passwords: not shown
     log: list[ZapDecision] = field(default_factory=list)
@@ -129,7 +129,7 @@ class ZapPolicy:
         mechanism = request[5].decode("ascii", "replace")
         allowed, reason, user = self._check(address, mechanism, request[6:])
         self.log.append(ZapDecision(address, mechanism, allowed, reason, user))
-        del self.log[:-self.log_limit]
+        del self.log[: -self.log_limit]
         if allowed:
             return [b"1.0", request_id, b"200", b"OK", user.encode("utf-8"), b""]
         return [b"1.0", request_id, b"400", reason.encode("utf-8"), b"", b""]
@@ -169,8 +169,11 @@ class Authenticator:
             sock.set(Option.LINGER, 0)
             sock.bind(ZAP_ENDPOINT)
         except ZMQError as exc:
-            self._error = ZMQError(exc.errno, exc.strerror, "cannot start the ZAP handler: "
-                                   f"{exc.message} (hint: one Authenticator per context)")
+            self._error = ZMQError(
+                exc.errno,
+                exc.strerror,
+                f"cannot start the ZAP handler: {exc.message} (hint: one Authenticator per context)",
+            )
             sock.close()
             self._ready.set()
             return

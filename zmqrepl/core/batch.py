@@ -21,9 +21,9 @@ class MessageBatch(Sequence[list[bytes]]):
     __slots__ = ("data", "ends", "offsets")
 
     def __init__(self, data: bytes, offsets: Sequence[int], ends: Sequence[int]) -> None:
-        self.data = data          # every frame, back to back
-        self.offsets = offsets    # frame i is data[offsets[i]:offsets[i + 1]]
-        self.ends = ends          # message j is frames [ends[j - 1], ends[j])
+        self.data = data  # every frame, back to back
+        self.offsets = offsets  # frame i is data[offsets[i]:offsets[i + 1]]
+        self.ends = ends  # message j is frames [ends[j - 1], ends[j])
 
     def __len__(self) -> int:
         return len(self.ends)
@@ -43,19 +43,19 @@ class MessageBatch(Sequence[list[bytes]]):
             raise IndexError("message index out of range")
         first = self.ends[index - 1] if index else 0
         data, offs = self.data, self.offsets
-        return [data[offs[i]:offs[i + 1]] for i in range(first, self.ends[index])]
+        return [data[offs[i] : offs[i + 1]] for i in range(first, self.ends[index])]
 
     def __iter__(self) -> Iterator[list[bytes]]:
         data, offs = self.data, self.offsets
         first = 0
         for end in self.ends:
-            yield [data[offs[i]:offs[i + 1]] for i in range(first, end)]
+            yield [data[offs[i] : offs[i + 1]] for i in range(first, end)]
             first = end
 
     def frames(self) -> list[bytes]:
         """Every frame of every message, in order (handy for single-frame streams)."""
         data, offs = self.data, self.offsets
-        return [data[offs[i]:offs[i + 1]] for i in range(len(offs) - 1)]
+        return [data[offs[i] : offs[i + 1]] for i in range(len(offs) - 1)]
 
     @property
     def nbytes(self) -> int:

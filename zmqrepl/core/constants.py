@@ -1,11 +1,11 @@
 """Every libzmq constant zmqrepl uses, written once.
 
-    >>> SocketType.from_name("xrep")
-    <SocketType.ROUTER: 6>
-    >>> Option.from_name("identity"), Option.LINGER.value_type
-    (<Option.ROUTING_ID: 5>, <ValueType.INT: 'int'>)
-    >>> Option.CURVE_SECRETKEY.secret
-    True
+>>> SocketType.from_name("xrep")
+<SocketType.ROUTER: 6>
+>>> Option.from_name("identity"), Option.LINGER.value_type
+(<Option.ROUTING_ID: 5>, <ValueType.INT: 'int'>)
+>>> Option.CURVE_SECRETKEY.secret
+True
 """
 
 from __future__ import annotations
@@ -30,11 +30,11 @@ def _normalise(name: str) -> str:
     return name.strip().lower().replace("-", "_")
 
 
-
 def _quoted(name: object, limit: int = 40) -> str:
     """A name for an error line, cut: a pasted megabyte must not come back whole."""
     text = repr(name)
     return text if len(text) <= limit else f"{text[:limit]}… ({len(text)} characters)"
+
 
 class SocketType(enum.IntEnum):
     PAIR = 0
@@ -263,16 +263,40 @@ _OPTION_TYPES: dict[Option, ValueType] = {
 _SECRET = frozenset({Option.CURVE_SECRETKEY, Option.PLAIN_PASSWORD})
 
 _READ_ONLY = frozenset(
-    {Option.RCVMORE, Option.FD, Option.EVENTS, Option.TYPE, Option.LAST_ENDPOINT,
-     Option.MECHANISM, Option.THREAD_SAFE}
+    {
+        Option.RCVMORE,
+        Option.FD,
+        Option.EVENTS,
+        Option.TYPE,
+        Option.LAST_ENDPOINT,
+        Option.MECHANISM,
+        Option.THREAD_SAFE,
+    }
 )
 _WRITE_ONLY = frozenset(
-    {Option.SUBSCRIBE, Option.UNSUBSCRIBE, Option.ROUTER_MANDATORY, Option.XPUB_VERBOSE,
-     Option.XPUB_VERBOSER, Option.ROUTER_RAW, Option.PROBE_ROUTER, Option.REQ_CORRELATE,
-     Option.REQ_RELAXED, Option.ROUTER_HANDOVER, Option.XPUB_NODROP, Option.XPUB_MANUAL,
-     Option.XPUB_WELCOME_MSG, Option.CONNECT_ROUTING_ID, Option.TCP_ACCEPT_FILTER,
-     Option.IPC_FILTER_PID, Option.IPC_FILTER_UID, Option.IPC_FILTER_GID, Option.BLOCKY,
-     Option.CONFLATE, Option.STREAM_NOTIFY}
+    {
+        Option.SUBSCRIBE,
+        Option.UNSUBSCRIBE,
+        Option.ROUTER_MANDATORY,
+        Option.XPUB_VERBOSE,
+        Option.XPUB_VERBOSER,
+        Option.ROUTER_RAW,
+        Option.PROBE_ROUTER,
+        Option.REQ_CORRELATE,
+        Option.REQ_RELAXED,
+        Option.ROUTER_HANDOVER,
+        Option.XPUB_NODROP,
+        Option.XPUB_MANUAL,
+        Option.XPUB_WELCOME_MSG,
+        Option.CONNECT_ROUTING_ID,
+        Option.TCP_ACCEPT_FILTER,
+        Option.IPC_FILTER_PID,
+        Option.IPC_FILTER_UID,
+        Option.IPC_FILTER_GID,
+        Option.BLOCKY,
+        Option.CONFLATE,
+        Option.STREAM_NOTIFY,
+    }
 )
 
 

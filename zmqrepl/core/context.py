@@ -1,9 +1,9 @@
 """Contexts: the default one, ``set_io_threads``, termination that cannot hang.
 
-    >>> with Context() as ctx:
-    ...     s = ctx.socket("pull")
-    ...     ...
-    ... # leaving the block closes s and terminates ctx
+>>> with Context() as ctx:
+...     s = ctx.socket("pull")
+...     ...
+... # leaving the block closes s and terminates ctx
 """
 
 from __future__ import annotations
@@ -60,8 +60,9 @@ def _context_option(option: str | int, writing: bool) -> tuple[int, str]:
         key = key[4:] if key.startswith("zmq_") else key
         entry = CONTEXT_OPTIONS.get(key)
         if entry is None:
-            raise ValueError(f"unknown context option {option!r} "
-                             f"(known: {', '.join(sorted(CONTEXT_OPTIONS))})")
+            raise ValueError(
+                f"unknown context option {option!r} (known: {', '.join(sorted(CONTEXT_OPTIONS))})"
+            )
         number, readable, writable = entry
         if writing and not writable:
             raise ValueError(f"context option {key} is read-only")
@@ -69,8 +70,9 @@ def _context_option(option: str | int, writing: bool) -> tuple[int, str]:
             raise ValueError(f"context option {key} can only be set (libzmq cannot read it back)")
         return number, key
     if isinstance(option, bool) or not isinstance(option, int):
-        raise TypeError(f"a context option is a name such as 'io_threads' or its number, "
-                        f"not {type(option).__name__}")
+        raise TypeError(
+            f"a context option is a name such as 'io_threads' or its number, not {type(option).__name__}"
+        )
     for name, (number, readable, writable) in CONTEXT_OPTIONS.items():
         if number == option and (writable if writing else readable):
             return number, name
@@ -120,16 +122,24 @@ class Context:
     def _new_socket_state(self, kind: SocketType) -> Any:
         with self._lock:
             if self._handle is None:
-                raise ContextTerminated(Errno.ETERM, None, "the context is terminated "
-                               "(hint: make a new Context or use default_context())")
+                raise ContextTerminated(
+                    Errno.ETERM,
+                    None,
+                    "the context is terminated (hint: make a new Context or use default_context())",
+                )
             st = lib.zr_socket_new(self._handle, int(kind))
             if st == ffi.NULL:
                 err = ffi.errno
                 if err == Errno.EMFILE:
                     limit = lib.zmq_ctx_get(self._handle, lib.ZMQ_MAX_SOCKETS)
-                    raise ZMQError(err, None, (
-                        f"this context already has its {limit} sockets (max_sockets) (hint: close "
-                        "unused sockets, or set max_sockets before the first socket)"))
+                    raise ZMQError(
+                        err,
+                        None,
+                        (
+                            f"this context already has its {limit} sockets (max_sockets) (hint: close "
+                            "unused sockets, or set max_sockets before the first socket)"
+                        ),
+                    )
                 raise error_for(err, "create socket", kind)
             self._started = True
             # Closed and freed by C when the last reference goes (zr_socket_free),
@@ -179,12 +189,15 @@ class Context:
             # PAIR socket were already closed.
             deadline = time.monotonic() + _CLOSE_WAIT_S
             for phase in (True, False):
-                asked = [sock for sock in sockets if (sock._monitor is not None) is phase
-                         and sock._close_or_ask(_TERMINATED, linger) == _ASKED]
+                asked = [
+                    sock
+                    for sock in sockets
+                    if (sock._monitor is not None) is phase
+                    and sock._close_or_ask(_TERMINATED, linger) == _ASKED
+                ]
                 while asked and time.monotonic() < deadline:
                     time.sleep(0.001)
-                    asked = [sock for sock in asked
-                             if sock._close_or_ask(_TERMINATED, linger) == _ASKED]
+                    asked = [sock for sock in asked if sock._close_or_ask(_TERMINATED, linger) == _ASKED]
         lib.zmq_ctx_shutdown(handle)
         busy = [sock for sock in sockets if not sock._close_terminated()]
         delay = 0.0005
@@ -215,13 +228,23 @@ class Context:
             raise TypeError(f"context option {name} takes an int, not {type(value).__name__}")
         handle = self._live_handle()
         if name in _AT_START and self._started:
-            raise ZMQError(Errno.EINVAL, None, (
-                f"{name} can only be set before the context's first socket (hint: make a new "
-                f"Context and set it first, or Context(io_threads=n))"))
-        if not -2**31 <= value < 2**31 or lib.zmq_ctx_set(handle, number, value) < 0:
-            raise ZMQError(Errno.EINVAL, None, (
-                f"libzmq refused {value!r} for context option {name} (hint: "
-                f"{_HINTS.get(name, 'check the value and that this libzmq has the option')})"))
+            raise ZMQError(
+                Errno.EINVAL,
+                None,
+                (
+                    f"{name} can only be set before the context's first socket (hint: make a new "
+                    f"Context and set it first, or Context(io_threads=n))"
+                ),
+            )
+        if not -(2**31) <= value < 2**31 or lib.zmq_ctx_set(handle, number, value) < 0:
+            raise ZMQError(
+                Errno.EINVAL,
+                None,
+                (
+                    f"libzmq refused {value!r} for context option {name} (hint: "
+                    f"{_HINTS.get(name, 'check the value and that this libzmq has the option')})"
+                ),
+            )
         if name == "io_threads":
             self._io_threads = value
 
@@ -232,15 +255,17 @@ class Context:
         ffi.errno = 0
         rc = int(lib.zmq_ctx_get(handle, number))
         if rc == -1 and ffi.errno == Errno.EINVAL:  # some options read -1 (a default)
-            raise ZMQError(Errno.EINVAL, None, (
-                f"libzmq cannot read context option {name} (hint: check this libzmq has it)"))
+            raise ZMQError(
+                Errno.EINVAL,
+                None,
+                (f"libzmq cannot read context option {name} (hint: check this libzmq has it)"),
+            )
         return rc
 
     def _live_handle(self) -> Any:
         handle = self._handle
         if handle is None:
-            raise ContextTerminated(Errno.ETERM, None, "the context is terminated "
-                                    "(hint: make a new Context)")
+            raise ContextTerminated(Errno.ETERM, None, "the context is terminated (hint: make a new Context)")
         return handle
 
     def _forget(self) -> None:
@@ -263,8 +288,9 @@ class Context:
     def __enter__(self) -> Context:
         return self
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
         self.term()
 
     def __del__(self) -> None:
@@ -319,9 +345,13 @@ def set_io_threads(n: int) -> None:
         raise ValueError("io_threads must be 0 or more")
     with _default_lock:
         if _default is not None and _default._handle is not None:
-            raise ZMQError(Errno.EINVAL, None, "the default context already exists with "
-                           f"{_default.io_threads} I/O threads (hint: call set_io_threads() "
-                           "before the first socket, or make a Context(io_threads=n))")
+            raise ZMQError(
+                Errno.EINVAL,
+                None,
+                "the default context already exists with "
+                f"{_default.io_threads} I/O threads (hint: call set_io_threads() "
+                "before the first socket, or make a Context(io_threads=n))",
+            )
         _default_io_threads = n
 
 

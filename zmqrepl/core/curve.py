@@ -1,10 +1,10 @@
 """CURVE keys and Z85 text.
 
-    >>> public, secret = curve_keypair()       # two 40-character Z85 bytes
-    >>> curve_public(secret) == public
-    True
-    >>> z85_decode(z85_encode(b"\\x86\\x4f\\xd2\\x6f")) == b"\\x86\\x4f\\xd2\\x6f"
-    True
+>>> public, secret = curve_keypair()       # two 40-character Z85 bytes
+>>> curve_public(secret) == public
+True
+>>> z85_decode(z85_encode(b"\\x86\\x4f\\xd2\\x6f")) == b"\\x86\\x4f\\xd2\\x6f"
+True
 """
 
 from __future__ import annotations
@@ -33,8 +33,12 @@ def curve_keypair() -> tuple[bytes, bytes]:
     public = ffi.new("char[]", 41)
     secret = ffi.new("char[]", 41)
     if lib.zmq_curve_keypair(public, secret) < 0:
-        raise ZMQError(Errno.ENOTSUP, None, "this libzmq was built without CURVE "
-                       "(hint: install a libzmq with libsodium, e.g. Debian's libzmq5)")
+        raise ZMQError(
+            Errno.ENOTSUP,
+            None,
+            "this libzmq was built without CURVE "
+            "(hint: install a libzmq with libsodium, e.g. Debian's libzmq5)",
+        )
     return bytes(ffi.string(public)), bytes(ffi.string(secret))
 
 

@@ -1,10 +1,10 @@
 """ZMQError and its subclasses, with messages that say what to do.
 
-    >>> try:
-    ...     sock.send(b"again")          # a REQ socket that has not had its reply
-    ... except ZMQError as err:
-    ...     print(err)
-    a REQ socket must receive the reply before it sends again (hint: call recv() first, ...)
+>>> try:
+...     sock.send(b"again")          # a REQ socket that has not had its reply
+... except ZMQError as err:
+...     print(err)
+a REQ socket must receive the reply before it sends again (hint: call recv() first, ...)
 """
 
 from __future__ import annotations
@@ -73,8 +73,10 @@ def _explain(errno: int, op: str, kind: SocketType | None, endpoint: str | None)
     ep = repr(endpoint) if endpoint is not None else "the endpoint"
     if errno == Errno.EFSM:
         if kind == SocketType.REQ and op == "send":
-            return ("a REQ socket must receive the reply before it sends again "
-                    "(hint: call recv() first, or set req_relaxed)")
+            return (
+                "a REQ socket must receive the reply before it sends again "
+                "(hint: call recv() first, or set req_relaxed)"
+            )
         if kind == SocketType.REQ:
             return "a REQ socket must send a request before it can receive (hint: send() first)"
         if kind == SocketType.REP and op == "send":
@@ -84,8 +86,10 @@ def _explain(errno: int, op: str, kind: SocketType | None, endpoint: str | None)
         return f"{k} socket is in the wrong state for {op} (request/reply order)"
     if errno == Errno.EAGAIN:
         if op == "send":
-            return (f"{k} socket cannot send now: no peer is ready or the send queue is full "
-                    "(hint: connect a peer, raise sndhwm, or send without nonblocking)")
+            return (
+                f"{k} socket cannot send now: no peer is ready or the send queue is full "
+                "(hint: connect a peer, raise sndhwm, or send without nonblocking)"
+            )
         return f"nothing to receive on {k} socket yet (hint: wait with poll() or use a timeout)"
     if errno == Errno.ETERM:
         return "the socket's context was terminated; the socket is closed (hint: make a new context)"
@@ -97,8 +101,10 @@ def _explain(errno: int, op: str, kind: SocketType | None, endpoint: str | None)
         return f"invalid endpoint {ep} ({_ENDPOINT_HINT})"
     if errno == Errno.ENOENT and op in ("unbind", "disconnect"):
         verb = "bound to" if op == "unbind" else "connected to"
-        return (f"socket is not {verb} {ep} (hint: use the exact endpoint, "
-                "e.g. last_endpoint after binding to port *)")
+        return (
+            f"socket is not {verb} {ep} (hint: use the exact endpoint, "
+            "e.g. last_endpoint after binding to port *)"
+        )
     if errno == Errno.ENOENT and op == "bind":
         return f"cannot bind {ep}: the directory or path does not exist"
     if errno == Errno.EADDRNOTAVAIL:
@@ -108,8 +114,10 @@ def _explain(errno: int, op: str, kind: SocketType | None, endpoint: str | None)
     if errno == Errno.ENOTSUP:
         return f"{k} socket does not support {op} (hint: pick a socket type that can {op})"
     if errno == Errno.EHOSTUNREACH:
-        return ("no connected peer has that routing id (hint: the first frame must be a "
-                "connected peer's routing id)")
+        return (
+            "no connected peer has that routing id (hint: the first frame must be a "
+            "connected peer's routing id)"
+        )
     if errno == Errno.EMTHREAD:
         return "no I/O thread is available (hint: make the context with io_threads >= 1)"
     if errno == Errno.ENOCOMPATPROTO:
@@ -121,8 +129,7 @@ def _explain(errno: int, op: str, kind: SocketType | None, endpoint: str | None)
     return None
 
 
-def error_for(errno: int, op: str, kind: SocketType | None = None,
-              endpoint: str | None = None) -> ZMQError:
+def error_for(errno: int, op: str, kind: SocketType | None = None, endpoint: str | None = None) -> ZMQError:
     """The exception to raise for errno from operation ``op``."""
     cls = _CLASSES.get(errno, ZMQError)
     strerror = _strerror(errno) if errno > 0 else os.strerror(-errno)

@@ -104,8 +104,7 @@ class MessagingMixin:
     def _error(self, rc: int, op: str, endpoint: str | None = None) -> ZMQError:
         raise NotImplementedError
 
-    def _resume(self, call: Callable[[int], int], rc: int, flags: int, op: str,
-                keep: bool = False) -> int:
+    def _resume(self, call: Callable[[int], int], rc: int, flags: int, op: str, keep: bool = False) -> int:
         """Finish a call that came back between wait slices or on a signal. Returns
         its result (>= 0), or -1 when a non-blocking call would block. With keep, the
         caller lets go itself: a ZR_HOLD receive copies the frames out first, then
@@ -157,8 +156,12 @@ class MessagingMixin:
 
     def _send_finish(self, rc: int, data: Any, flags: int) -> None:
         """Wait out a send that came back between wait slices or on a signal."""
-        if self._resume(lambda f: int(_send(self._st, data, len(data), f, self._sndtimeo)),
-                        rc, flags, "send") < 0:
+        if (
+            self._resume(
+                lambda f: int(_send(self._st, data, len(data), f, self._sndtimeo)), rc, flags, "send"
+            )
+            < 0
+        ):
             raise self._error(_ERR, "send")  # non-blocking and would block: Again
 
     def _send_zerocopy(self, msg: bytes, flags: int) -> None:
@@ -217,8 +220,11 @@ class MessagingMixin:
             if done:  # frame indexes are relative to the first frame passed
                 for j in range(done, len(ends)):
                     c_ends[j] = ends[j] - first
-            rc = int(_send_batch(st, data + first, sizes + first, c_ends + done, len(ends) - done,
-                                 f, self._sndtimeo))
+            rc = int(
+                _send_batch(
+                    st, data + first, sizes + first, c_ends + done, len(ends) - done, f, self._sndtimeo
+                )
+            )
             sent[0] += st.progress
             return rc
 
@@ -281,8 +287,9 @@ class MessagingMixin:
         # held for this thread (ZR_HOLD): no other thread can replace the frame first.
         st, flags = self._st, flags | _HOLD
         try:  # from the first call into C on: an exception anywhere must let go
-            n = self._resume(self._recv_again, int(_recv(st, flags, self._rcvtimeo)), flags, "recv",
-                             keep=True)
+            n = self._resume(
+                self._recv_again, int(_recv(st, flags, self._rcvtimeo)), flags, "recv", keep=True
+            )
             if n < 0:
                 return None
             if as_ is memoryview and n < _ZC_MIN:
@@ -304,8 +311,7 @@ class MessagingMixin:
             raise self._error(rc, "recv")
         # The frame lives in `keep`, closed only when the last view on it is gone,
         # so a view a converter kept can never read freed memory.
-        data = ffi.gc(ffi.cast("char *", lib.zmq_msg_data(keep)),
-                      lambda _ptr: lib.zmq_msg_close(keep))
+        data = ffi.gc(ffi.cast("char *", lib.zmq_msg_data(keep)), lambda _ptr: lib.zmq_msg_close(keep))
         return memoryview(ffi.buffer(data, size)).toreadonly()
 
     # Only a non-blocking receive returns None (nothing queued); a blocking one raises.
@@ -338,8 +344,9 @@ class MessagingMixin:
             _abandon(st)
         return [_apply(as_, view, view.nbytes) for view in views]
 
-    def recv_many(self, max_messages: int = 1000, *, nonblocking: bool = False,
-                  max_bytes: int = 16 * 1024 * 1024) -> MessageBatch:
+    def recv_many(
+        self, max_messages: int = 1000, *, nonblocking: bool = False, max_bytes: int = 16 * 1024 * 1024
+    ) -> MessageBatch:
         """Up to ``max_messages`` ready messages in one call into C (waits for the
         first unless ``nonblocking``; then it is empty when nothing is queued)."""
         if type(max_messages) is not int or type(max_bytes) is not int:
@@ -353,14 +360,20 @@ class MessagingMixin:
         try:  # from the first call into C until the batch is copied out: then let go
             n = _recv_batch(st, max_messages, max_bytes, flags, self._rcvtimeo)
             if n < 0:
-                n = self._resume(lambda f: int(_recv_batch(st, max_messages, max_bytes, f, self._rcvtimeo)),
-                                 n, flags, "recv", keep=True)
+                n = self._resume(
+                    lambda f: int(_recv_batch(st, max_messages, max_bytes, f, self._rcvtimeo)),
+                    n,
+                    flags,
+                    "recv",
+                    keep=True,
+                )
             if n <= 0:
                 return _EMPTY_BATCH
             # Three objects per batch, whatever its size: the data, and the offsets and
             # message ends as compact arrays that make ints only when read.
             offsets = memoryview(_buffer(st.batch_offs, (st.batch_nframes + 1) * _SIZE_T)[:]).cast(
-                _SIZE_T_FORMAT)
+                _SIZE_T_FORMAT
+            )
             ends = memoryview(_buffer(st.batch_ends, n * _INT)[:]).cast("i")
             data = _buffer(st.batch, st.batch_used)[:]
         finally:

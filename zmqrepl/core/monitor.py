@@ -42,7 +42,10 @@ class MonitorEvent:
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, MonitorEvent) and (self.event, self.value, self.endpoint) == (
-            other.event, other.value, other.endpoint)
+            other.event,
+            other.value,
+            other.endpoint,
+        )
 
     def __hash__(self) -> int:
         return hash((self.event, self.value, self.endpoint))

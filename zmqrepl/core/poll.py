@@ -1,11 +1,11 @@
 """Poll items over sockets or plain file descriptors, and ``poll``.
 
-    >>> r, w = os.pipe()
-    >>> items = [PollItem(sock, in_=True), PollItem(r, in_=True)]
-    >>> poll(items, timeout=1000)      # milliseconds; None waits for ever
-    1
-    >>> items[1].readable
-    True
+>>> r, w = os.pipe()
+>>> items = [PollItem(sock, in_=True), PollItem(r, in_=True)]
+>>> poll(items, timeout=1000)      # milliseconds; None waits for ever
+1
+>>> items[1].readable
+True
 """
 
 from __future__ import annotations
@@ -32,8 +32,7 @@ class PollItem:
 
     __slots__ = ("events", "fd", "revents", "socket")
 
-    def __init__(self, source: Union[Socket, int, HasFileno], in_: bool = False,
-                 out: bool = False) -> None:
+    def __init__(self, source: Union[Socket, int, HasFileno], in_: bool = False, out: bool = False) -> None:
         if not (in_ or out):
             raise ValueError("a poll item needs in_=True, out=True or both")
         self.socket: Socket | None = None
@@ -47,8 +46,9 @@ class PollItem:
         elif hasattr(source, "fileno"):
             self.fd = int(source.fileno())
         else:
-            raise TypeError(f"poll item needs a Socket, an int fd or an object with fileno(), "
-                            f"not {type(source).__name__}")
+            raise TypeError(
+                f"poll item needs a Socket, an int fd or an object with fileno(), not {type(source).__name__}"
+            )
         self.events = PollFlag((PollFlag.POLLIN if in_ else 0) | (PollFlag.POLLOUT if out else 0))
         self.revents = PollFlag(0)
 

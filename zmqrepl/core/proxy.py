@@ -1,6 +1,6 @@
 """The built-in proxy: forward between two sockets until the context ends.
 
-    >>> proxy(Socket("router"), Socket("dealer"))   # after binding both
+>>> proxy(Socket("router"), Socket("dealer"))   # after binding both
 """
 
 from __future__ import annotations

@@ -52,8 +52,12 @@ _EAGAIN = Errno.EAGAIN
 _ETERM = Errno.ETERM
 
 _PEER_ID_KINDS = (SocketType.ROUTER, SocketType.STREAM)
-_ENDPOINT_OPS = {"bind": lib.ZR_BIND, "connect": lib.ZR_CONNECT, "unbind": lib.ZR_UNBIND,
-                 "disconnect": lib.ZR_DISCONNECT}
+_ENDPOINT_OPS = {
+    "bind": lib.ZR_BIND,
+    "connect": lib.ZR_CONNECT,
+    "unbind": lib.ZR_UNBIND,
+    "disconnect": lib.ZR_DISCONNECT,
+}
 
 
 def _socket_type(value: str | SocketType | int) -> SocketType:
@@ -66,8 +70,7 @@ def _socket_type(value: str | SocketType | int) -> SocketType:
             return SocketType(value)
         except ValueError:
             raise ValueError(f"unknown socket type number {value}") from None
-    raise TypeError(f"socket type must be a name such as 'pub' or a SocketType, "
-                    f"not {type(value).__name__}")
+    raise TypeError(f"socket type must be a name such as 'pub' or a SocketType, not {type(value).__name__}")
 
 
 class Socket(MessagingMixin):
@@ -158,10 +161,15 @@ class Socket(MessagingMixin):
     # -- errors -------------------------------------------------------------
 
     def _busy_error(self) -> SocketBusy:
-        return SocketBusy(Errno.EBUSY, "socket in use", (
-            f"{self._kind.name} socket is in use by another thread right now; libzmq "
-            "sockets are not thread-safe (hint: use each socket from one thread, or "
-            "terminate its context to wake a blocked call)"))
+        return SocketBusy(
+            Errno.EBUSY,
+            "socket in use",
+            (
+                f"{self._kind.name} socket is in use by another thread right now; libzmq "
+                "sockets are not thread-safe (hint: use each socket from one thread, or "
+                "terminate its context to wake a blocked call)"
+            ),
+        )
 
     def _error(self, rc: int, op: str, endpoint: str | None = None) -> ZMQError:
         if rc == _BUSY:
@@ -178,17 +186,25 @@ class Socket(MessagingMixin):
                 # term() closed it between two wait slices of this very call.
                 return error_for(_ETERM, op, self._kind)
             why = f" ({reason})" if reason not in ("", "closed") else ""
-            return SocketClosed(Errno.ENOTSOCK, "socket closed", (
-                f"{self._kind.name} socket is closed{why}; make a new socket"))
+            return SocketClosed(
+                Errno.ENOTSOCK,
+                "socket closed",
+                (f"{self._kind.name} socket is closed{why}; make a new socket"),
+            )
         errno = ffi.errno
         if errno == _EAGAIN and op in ("recv", "send"):
             timeout = self._rcvtimeo if op == "recv" else self._sndtimeo
             if timeout > 0:
                 option = "rcvtimeo" if op == "recv" else "sndtimeo"
-                return Again(errno, None, (
-                    f"{op} on {self._kind.name} socket timed out after {timeout} ms "
-                    f"({option}); no peer {'sent anything' if op == 'recv' else 'took the message'}"
-                    f" (hint: check the peer is connected, or raise {option})"))
+                return Again(
+                    errno,
+                    None,
+                    (
+                        f"{op} on {self._kind.name} socket timed out after {timeout} ms "
+                        f"({option}); no peer {'sent anything' if op == 'recv' else 'took the message'}"
+                        f" (hint: check the peer is connected, or raise {option})"
+                    ),
+                )
         if errno == _ETERM:
             self._close_terminated()
         return error_for(errno, op, self._kind, endpoint)
@@ -312,8 +328,9 @@ class Socket(MessagingMixin):
 
     def _endpoint(self, op: str, endpoint: str) -> None:
         if not isinstance(endpoint, str):
-            raise TypeError(f"endpoint must be a str such as 'tcp://127.0.0.1:5555', "
-                            f"not {type(endpoint).__name__}")
+            raise TypeError(
+                f"endpoint must be a str such as 'tcp://127.0.0.1:5555', not {type(endpoint).__name__}"
+            )
         if "\0" in endpoint:
             raise ValueError("endpoint must not contain NUL characters")
         rc = lib.zr_endpoint(self._st, _ENDPOINT_OPS[op], endpoint.encode("utf-8"))
@@ -364,10 +381,15 @@ class Socket(MessagingMixin):
         if rc:
             if rc == _ERR and ffi.errno == Errno.EINVAL:
                 shown = "the value given" if opt.secret else repr(value)
-                raise ZMQError(Errno.EINVAL, None, (
-                    f"libzmq refused {shown} for option {opt.name.lower()} on a "
-                    f"{self._kind.name} socket (hint: check the value's range and that "
-                    "this socket type has the option)"))
+                raise ZMQError(
+                    Errno.EINVAL,
+                    None,
+                    (
+                        f"libzmq refused {shown} for option {opt.name.lower()} on a "
+                        f"{self._kind.name} socket (hint: check the value's range and that "
+                        "this socket type has the option)"
+                    ),
+                )
             raise self._error(rc, "set " + opt.name.lower())
         if opt is Option.RCVTIMEO:
             self._rcvtimeo = int(value)
@@ -385,10 +407,15 @@ class Socket(MessagingMixin):
         rid = bytes(ffi.buffer(buf, size))
         claim = object()
         if rid[:1] == b"\0" or self._connect_rids.setdefault(rid, claim) is not claim:
-            raise ZMQError(Errno.EINVAL, None, (
-                f"connect_routing_id {rid!r} on a {self._kind.name} socket must be new to the socket and "
-                "must not start with a zero byte: libzmq aborts on a duplicate peer id "
-                "(hint: use a fresh id for each connect)"))
+            raise ZMQError(
+                Errno.EINVAL,
+                None,
+                (
+                    f"connect_routing_id {rid!r} on a {self._kind.name} socket must be new to the socket and "
+                    "must not start with a zero byte: libzmq aborts on a duplicate peer id "
+                    "(hint: use a fresh id for each connect)"
+                ),
+            )
         return rid
 
     def get(self, option: str | Option | int) -> OptionValue:
@@ -437,8 +464,11 @@ class Socket(MessagingMixin):
         from .monitor import Monitor
 
         if self._monitor is not None:
-            raise ZMQError(Errno.EINVAL, None, "this socket already has a monitor "
-                           "(hint: close it first with monitor.close())")
+            raise ZMQError(
+                Errno.EINVAL,
+                None,
+                "this socket already has a monitor (hint: close it first with monitor.close())",
+            )
         mon = Monitor(self, Event(events))
         self._monitor = mon
         return mon
@@ -451,4 +481,3 @@ class Socket(MessagingMixin):
     def _monitor_closed(self, mon: Monitor) -> None:
         if self._monitor is mon:
             self._monitor = None
-

@@ -1,12 +1,12 @@
 """The libzmq in use, and whether it has known security flaws.
 
-    >>> zmq_version()
-    (4, 3, 4)
-    >>> print(security_warning_for((4, 3, 2)))   # one line, wrapped here
-    libzmq 4.3.2 has known security flaws: CVE-2020-15166, CVE-2021-20235,
-    CVE-2021-20236, CVE-2021-20237 (hint: install libzmq 4.3.3 or newer)
-    >>> libzmq_security_warning() is None     # on 4.3.3 and newer
-    True
+>>> zmq_version()
+(4, 3, 4)
+>>> print(security_warning_for((4, 3, 2)))   # one line, wrapped here
+libzmq 4.3.2 has known security flaws: CVE-2020-15166, CVE-2021-20235,
+CVE-2021-20236, CVE-2021-20237 (hint: install libzmq 4.3.3 or newer)
+>>> libzmq_security_warning() is None     # on 4.3.3 and newer
+True
 """
 
 from __future__ import annotations
@@ -46,15 +46,20 @@ def zmq_version() -> tuple[int, int, int]:
 def security_warning_for(version: tuple[int, int, int]) -> str | None:
     """One line naming the known flaws of libzmq ``version`` and what to install,
     or None when it has none of them. A pure function of the tuple."""
-    if (not isinstance(version, tuple) or len(version) != 3
-            or not all(isinstance(p, int) and not isinstance(p, bool) and p >= 0 for p in version)):
+    if (
+        not isinstance(version, tuple)
+        or len(version) != 3
+        or not all(isinstance(p, int) and not isinstance(p, bool) and p >= 0 for p in version)
+    ):
         raise TypeError(f"version must be a (major, minor, patch) tuple of ints, not {version!r}")
     flaws = [cve for cve, fixed in FIXED_IN.items() if version < fixed]
     if not flaws:
         return None
     safe = ".".join(map(str, SAFE_VERSION))
-    return (f"libzmq {'.'.join(map(str, version))} has known security flaws: {', '.join(flaws)} "
-            f"(hint: install libzmq {safe} or newer)")
+    return (
+        f"libzmq {'.'.join(map(str, version))} has known security flaws: {', '.join(flaws)} "
+        f"(hint: install libzmq {safe} or newer)"
+    )
 
 
 LIBZMQ_VERSION = zmq_version()  # read once, at import

@@ -25,7 +25,8 @@ def load_ipython_extension(ip: Any) -> None:
     ip.Completer.custom_matchers.append(matcher)
     _loaded[id(ip)] = (magics, matcher)
     ip.events.register("shutdown_kernel", magics.close) if "shutdown_kernel" in getattr(
-        ip.events, "callbacks", {}) else None
+        ip.events, "callbacks", {}
+    ) else None
     import atexit
 
     atexit.register(magics.close)

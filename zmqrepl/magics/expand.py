@@ -37,15 +37,19 @@ def literal(value: Any) -> str:
     if isinstance(value, (dict, list, tuple)):
         text = json.dumps(value, separators=(",", ":"), ensure_ascii=False)
         return "json:'" + text.replace("'", "\\u0027") + "'"
-    raise CommandError(f"cannot send a {type(value).__name__} as a frame",
-                       "use bytes, str, a number, or a dict/list (sent as JSON)")
+    raise CommandError(
+        f"cannot send a {type(value).__name__} as a frame",
+        "use bytes, str, a number, or a dict/list (sent as JSON)",
+    )
 
 
 def _lookup(path: str, namespace: Mapping[str, Any]) -> Any:
     head, *rest = path.split(".")
     if head not in namespace:
-        raise CommandError(f"{{{path}}}: no variable {head!r} in the notebook",
-                           "define it first, or write {{ to send a literal brace")
+        raise CommandError(
+            f"{{{path}}}: no variable {head!r} in the notebook",
+            "define it first, or write {{ to send a literal brace",
+        )
     value = namespace[head]
     for attr in rest:
         try:

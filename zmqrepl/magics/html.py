@@ -9,9 +9,11 @@ from ..session import Message, SocketInfo, format_size, format_time, render_fram
 
 __all__ = ["messages_html", "notes_html", "sockets_html", "sparkline", "watch_html"]
 
-_CSS = ("<style>.zmqrepl td,.zmqrepl th{text-align:left;padding:1px 8px;font-family:monospace;"
-        "vertical-align:top}.zmqrepl .dim{color:#888}.zmqrepl .k-hex{color:#a60}"
-        ".zmqrepl .k-json{color:#070}</style>")
+_CSS = (
+    "<style>.zmqrepl td,.zmqrepl th{text-align:left;padding:1px 8px;font-family:monospace;"
+    "vertical-align:top}.zmqrepl .dim{color:#888}.zmqrepl .k-hex{color:#a60}"
+    ".zmqrepl .k-json{color:#070}</style>"
+)
 _BARS = "▁▂▃▄▅▆▇█"
 
 
@@ -27,23 +29,29 @@ def _frames_cell(msg: Message, width: int) -> str:
     for data, size in zip(msg.frames, msg.sizes):
         shown = render_frame(data, size, msg.fmt, width)
         text = html.escape(shown.text) if shown.kind != "empty" else "<i class='dim'>(empty)</i>"
-        rows.append(f"<span class='dim'>{format_size(size)}</span> "
-                    f"<span class='k-{shown.kind}'>{text}</span>")
+        rows.append(
+            f"<span class='dim'>{format_size(size)}</span> <span class='k-{shown.kind}'>{text}</span>"
+        )
     return "<br>".join(rows)
 
 
 def messages_html(messages: Sequence[Message], width: int = 100) -> str:
     body = "".join(
         f"<tr><td class='dim'>{format_time(m.time)}</td><td>{html.escape(m.socket)}</td>"
-        f"<td>{len(m.frames)}</td><td>{_frames_cell(m, width)}</td></tr>" for m in messages)
-    return (f"{_CSS}<table class='zmqrepl'><tr><th>time</th><th>socket</th><th>parts</th>"
-            f"<th>frames</th></tr>{body}</table>")
+        f"<td>{len(m.frames)}</td><td>{_frames_cell(m, width)}</td></tr>"
+        for m in messages
+    )
+    return (
+        f"{_CSS}<table class='zmqrepl'><tr><th>time</th><th>socket</th><th>parts</th>"
+        f"<th>frames</th></tr>{body}</table>"
+    )
 
 
 def sockets_html(infos: Sequence[SocketInfo]) -> str:
     head = "".join(f"<th>{html.escape(c)}</th>" for c in SocketInfo.COLUMNS)
-    rows = "".join("<tr>" + "".join(f"<td>{html.escape(str(v))}</td>" for v in info.row()) + "</tr>"
-                   for info in infos)
+    rows = "".join(
+        "<tr>" + "".join(f"<td>{html.escape(str(v))}</td>" for v in info.row()) + "</tr>" for info in infos
+    )
     return f"{_CSS}<table class='zmqrepl'><tr>{head}</tr>{rows}</table>"
 
 
@@ -52,11 +60,19 @@ def notes_html(lines: Sequence[str]) -> str:
     return "".join(f"<div class='zmqrepl' style='color:#b00'>{html.escape(t)}</div>" for t in lines)
 
 
-def watch_html(names: Sequence[str], messages: Sequence[Message], counts: dict[str, int],
-               rates: Sequence[float], state: str, notes: Sequence[str] = ()) -> str:
+def watch_html(
+    names: Sequence[str],
+    messages: Sequence[Message],
+    counts: dict[str, int],
+    rates: Sequence[float],
+    state: str,
+    notes: Sequence[str] = (),
+) -> str:
     total = " ".join(f"{html.escape(n)}: {counts.get(n, 0)} received" for n in names)
     rate = rates[-1] if rates else 0.0
-    head = (f"<div class='zmqrepl'><b>watch {html.escape(' '.join(names))}</b> "
-            f"<span class='dim'>{state}</span> · {total} · {rate:.0f} msg/s "
-            f"<span title='messages per second, last {len(rates)} s'>{sparkline(rates)}</span></div>")
+    head = (
+        f"<div class='zmqrepl'><b>watch {html.escape(' '.join(names))}</b> "
+        f"<span class='dim'>{state}</span> · {total} · {rate:.0f} msg/s "
+        f"<span title='messages per second, last {len(rates)} s'>{sparkline(rates)}</span></div>"
+    )
     return head + notes_html(notes) + messages_html(messages)

@@ -31,8 +31,7 @@ class LivePane:
         self._handles: list[Any] = []
         self._shown_in: int | None = None
         self.updates = 0
-        self._thread = threading.Thread(target=self._run, name=f"zmqrepl-{type(self).__name__}",
-                                         daemon=True)
+        self._thread = threading.Thread(target=self._run, name=f"zmqrepl-{type(self).__name__}", daemon=True)
 
     # -- for subclasses ---------------------------------------------------------
 

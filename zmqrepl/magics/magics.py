@@ -1,11 +1,11 @@
 """%zmq and %%zmq: the session's command language in IPython.
 
-    %load_ext zmqrepl
-    %zmq socket s sub
-    %zmq connect s tcp://127.0.0.1:5556
-    %zmq subscribe s
-    w = %zmq watch s          # a pane that keeps updating under this cell
-    msg = %zmq recv s         # a list of bytes
+%load_ext zmqrepl
+%zmq socket s sub
+%zmq connect s tcp://127.0.0.1:5556
+%zmq subscribe s
+w = %zmq watch s          # a pane that keeps updating under this cell
+msg = %zmq recv s         # a list of bytes
 """
 
 from __future__ import annotations
@@ -74,8 +74,9 @@ class ZmqMagics(Magics):
     shown_messages = Int(20, help="Messages shown in a watch pane (newest first).").tag(config=True)
     update_interval = Int(100, help="Milliseconds between watch updates (at least 100).").tag(config=True)
     default_format = Unicode("auto", help="Frame format: " + ", ".join(FORMATS) + ".").tag(config=True)
-    linger = Int(DEFAULT_LINGER_MS,
-                 help="Linger (ms) of new sockets: bounds close and shutdown.").tag(config=True)
+    linger = Int(DEFAULT_LINGER_MS, help="Linger (ms) of new sockets: bounds close and shutdown.").tag(
+        config=True
+    )
     maxmsgsize = Int(DEFAULT_MAXMSGSIZE, help="Largest message new sockets accept (bytes).").tag(config=True)
 
     def __init__(self, shell: Any = None, **kwargs: Any) -> None:
@@ -160,7 +161,10 @@ class ZmqMagics(Magics):
             SocketMade: self._socket_made,
             VersionInfo: self._version,
             # Answers to questions: the cell's value, which IPython shows.
-            Bound: _value, OptionValue: _value, KeyPair: _value, PollState: _value,
+            Bound: _value,
+            OptionValue: _value,
+            KeyPair: _value,
+            PollState: _value,
             TextLines: self._text,
         }
         for kind in type(result).__mro__:
@@ -213,8 +217,7 @@ class ZmqMagics(Magics):
             old = self.watches.pop(name, None)
             if old is not None:
                 old.stop()
-        watch = Watch(self.session, names, shown=self.shown_messages,
-                      interval=self.update_interval / 1000)
+        watch = Watch(self.session, names, shown=self.shown_messages, interval=self.update_interval / 1000)
         for name in names:
             self.watches[name] = watch
         watch.start()

@@ -16,10 +16,13 @@ def _command_text(full_text: str, line: int, column: int) -> str | None:
     current = lines[line][:column]
     stripped = current.lstrip()
     if stripped.startswith("%zmq ") and not stripped.startswith("%%"):
-        return stripped[len("%zmq "):]
+        return stripped[len("%zmq ") :]
     if lines[0].lstrip().startswith("%%zmq"):
-        return stripped[len("%%zmq "):] if line == 0 and stripped.startswith("%%zmq ") else (
-            None if line == 0 else current.lstrip())
+        return (
+            stripped[len("%%zmq ") :]
+            if line == 0 and stripped.startswith("%%zmq ")
+            else (None if line == 0 else current.lstrip())
+        )
     return None
 
 
@@ -34,7 +37,7 @@ def make_matcher(session: Any) -> Any:
             return {"completions": [], "suppress": False}
         sess: Session = session()
         candidates = complete(text, sess.completion_context())
-        fragment = text[len(text) + candidates[0].start:] if candidates else ""
+        fragment = text[len(text) + candidates[0].start :] if candidates else ""
         return {
             "completions": [SimpleCompletion(c.text, type=c.meta or "zmq") for c in candidates],
             "matched_fragment": fragment,

@@ -38,14 +38,18 @@ class MonitorPane(LivePane):
         return {e.event for e in self.events}
 
     def _repr_html_(self) -> str:
-        rows = "".join(f"<tr><td>{format_time(e.time)}</td><td>{html.escape(e.event)}</td>"
-                       f"<td>{html.escape(e.endpoint)}</td><td>{e.value}</td></tr>"
-                       for e in self.events[-20:][::-1])
+        rows = "".join(
+            f"<tr><td>{format_time(e.time)}</td><td>{html.escape(e.event)}</td>"
+            f"<td>{html.escape(e.endpoint)}</td><td>{e.value}</td></tr>"
+            for e in self.events[-20:][::-1]
+        )
         state = "live" if self.running else "stopped"
-        return (f"<div><b>monitor {html.escape(self.name)}</b> <i>{state}</i></div>"
-                f"{notes_html([dropped_line(d) for d in self.drops])}"
-                f"<table><tr><th>time</th><th>event</th><th>endpoint</th><th>value</th></tr>"
-                f"{rows}</table>")
+        return (
+            f"<div><b>monitor {html.escape(self.name)}</b> <i>{state}</i></div>"
+            f"{notes_html([dropped_line(d) for d in self.drops])}"
+            f"<table><tr><th>time</th><th>event</th><th>endpoint</th><th>value</th></tr>"
+            f"{rows}</table>"
+        )
 
     def __repr__(self) -> str:
         notes = "".join("\n" + dropped_line(d) for d in self.drops)

@@ -15,8 +15,7 @@ __all__ = ["Watch"]
 class Watch(LivePane):
     """Kept messages (``.messages``), exact totals (``.counts``) and ``.stop()``."""
 
-    def __init__(self, session: Session, names: list[str], *, shown: int = 20,
-                 interval: float = 0.1) -> None:
+    def __init__(self, session: Session, names: list[str], *, shown: int = 20, interval: float = 0.1) -> None:
         super().__init__(interval)
         self._session = session
         self.names = list(names)
@@ -57,10 +56,11 @@ class Watch(LivePane):
         return out
 
     def _repr_html_(self) -> str:
-        shown = self._snapshot()[-self._shown:][::-1]
+        shown = self._snapshot()[-self._shown :][::-1]
         state = "live" if self.running else "stopped"
-        return watch_html(self.names, shown, self.counts, list(self._rates), state,
-                          [dropped_line(d) for d in self.drops])
+        return watch_html(
+            self.names, shown, self.counts, list(self._rates), state, [dropped_line(d) for d in self.drops]
+        )
 
     def __repr__(self) -> str:
         counts = ", ".join(f"{n}={c}" for n, c in self.counts.items())

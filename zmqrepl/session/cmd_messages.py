@@ -46,8 +46,9 @@ def recv(session: Session, p: Parsed) -> Received:
     count: int = p.flags["count"]
     messages = session.receive(entry.name, count, p.flags["timeout"])
     fmt = p.flags["format"]
-    return Received(entry.name, tuple(messages), tuple(Message.capture(entry.name, m, fmt) for m in messages),
-                    count)
+    return Received(
+        entry.name, tuple(messages), tuple(Message.capture(entry.name, m, fmt) for m in messages), count
+    )
 
 
 def watch(session: Session, p: Parsed) -> Watching:
@@ -189,8 +190,9 @@ class _Replay:
                 if self.pending is None:
                     return self.stop(f"done: {self.sent} messages sent", error=False)
             if entry.socket.closed:
-                return self.stop(f"stopped after {self.sent} of {self.count} messages: "
-                                 f"{entry.name} was closed")
+                return self.stop(
+                    f"stopped after {self.sent} of {self.count} messages: {entry.name} was closed"
+                )
             due = self.due(self.pending[0])
             if due > now:
                 break
@@ -200,8 +202,10 @@ class _Replay:
                 # No room now: keep the order and try again shortly, but not for ever (counted
                 # from when this message fell due, or from the last one sent, if later).
                 if now - max(self.progress_at, due) > DEFAULT_SEND_TIMEOUT_MS / 1000:
-                    return self.stop(f"stopped after {self.sent} of {self.count} messages: no "
-                                     f"peer took one for {DEFAULT_SEND_TIMEOUT_MS} ms")
+                    return self.stop(
+                        f"stopped after {self.sent} of {self.count} messages: no "
+                        f"peer took one for {DEFAULT_SEND_TIMEOUT_MS} ms"
+                    )
                 due = now + 0.002
                 break
             entry.sent += 1

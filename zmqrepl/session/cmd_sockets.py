@@ -29,20 +29,31 @@ from .tokens import Token
 if TYPE_CHECKING:
     from .session import Session
 
-__all__ = ["bind", "close", "connect", "disconnect", "get", "make_socket", "set_option", "sockets",
-           "subscribe", "unbind", "unsubscribe"]
+__all__ = [
+    "bind",
+    "close",
+    "connect",
+    "disconnect",
+    "get",
+    "make_socket",
+    "set_option",
+    "sockets",
+    "subscribe",
+    "unbind",
+    "unsubscribe",
+]
 
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off"}
-
 
 
 def make_socket(session: Session, p: Parsed) -> SocketMade:
     name: str = p.args["NAME"]
     kind: SocketType = p.args["TYPE"]
     if name in session.entries:
-        raise CommandError(f"a socket named {clip(name)} exists already",
-                           f"pick another name, or close {name} first")
+        raise CommandError(
+            f"a socket named {clip(name)} exists already", f"pick another name, or close {name} first"
+        )
 
     def create() -> SocketEntry:
         sock = Socket(kind, session.engine.context)
@@ -111,8 +122,9 @@ def set_option(session: Session, p: Parsed) -> OptionSet:
         # A CURVE server is what the listed CVEs attack; say it once per session.
         session.curve_server_warned = True
         warning = session.security_warning
-    return OptionSet(entry.name, option, HIDDEN if secret else value,
-                     HIDDEN if secret else short_value(value), warning)
+    return OptionSet(
+        entry.name, option, HIDDEN if secret else value, HIDDEN if secret else short_value(value), warning
+    )
 
 
 def get(session: Session, p: Parsed) -> OptionValue:
@@ -127,8 +139,9 @@ def get(session: Session, p: Parsed) -> OptionValue:
         if shown == NOT_SET:
             return OptionValue(entry.name, option, shown, shown)
         if not p.flags["reveal"]:
-            return OptionValue(entry.name, option, shown, f"{shown} (a secret: get "
-                                                          f"{entry.name} {option} --reveal shows it)")
+            return OptionValue(
+                entry.name, option, shown, f"{shown} (a secret: get {entry.name} {option} --reveal shows it)"
+            )
         text = value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)
         return OptionValue(entry.name, option, value, f"'{text}'")  # asked for: whole
     shown = short_value(value)
@@ -144,8 +157,10 @@ def _subscription(session: Session, p: Parsed, on: bool) -> Subscription:
     topic: bytes = p.args.get("TOPIC") or b""
     verb = "subscribe" if on else "unsubscribe"
     if entry.kind not in (SocketType.SUB, SocketType.XSUB):
-        raise CommandError(f"{entry.name} is a {entry.kind.name.lower()} socket; only sub and "
-                           f"xsub sockets {verb}", "make one with: socket NAME sub")
+        raise CommandError(
+            f"{entry.name} is a {entry.kind.name.lower()} socket; only sub and xsub sockets {verb}",
+            "make one with: socket NAME sub",
+        )
 
     def act() -> None:
         if entry.kind is SocketType.SUB:
@@ -184,15 +199,17 @@ def _option_value(option: str, token: Token) -> Any:
         try:
             return int(text, 0)
         except ValueError:
-            raise CommandError(f"option {option} takes a whole number, not {clip(text)}",
-                               f"e.g. set NAME {option} 1000") from None
+            raise CommandError(
+                f"option {option} takes a whole number, not {clip(text)}", f"e.g. set NAME {option} 1000"
+            ) from None
     if vt is ValueType.BOOL:
         if text.lower() in _TRUE:
             return True
         if text.lower() in _FALSE:
             return False
-        raise CommandError(f"option {option} takes true or false, not {clip(text)}",
-                           f"e.g. set NAME {option} true")
+        raise CommandError(
+            f"option {option} takes true or false, not {clip(text)}", f"e.g. set NAME {option} true"
+        )
     if vt is ValueType.STR:
         return text
     if vt is ValueType.CURVE_KEY and not token.quoted and len(text) == 40:
@@ -203,5 +220,7 @@ def _option_value(option: str, token: Token) -> Any:
         return parse_frame(token)
     except CommandError:
         # The frame parser quotes what it could not read: here that is a secret.
-        raise CommandError(f"option {option}: the value given is not a valid frame literal",
-                           "give the 40-character Z85 key that curve keypair prints") from None
+        raise CommandError(
+            f"option {option}: the value given is not a valid frame literal",
+            "give the 40-character Z85 key that curve keypair prints",
+        ) from None

@@ -36,8 +36,12 @@ def help_text(session: Session, p: Parsed) -> TextLines:
 
 
 def version(session: Session, p: Parsed) -> VersionInfo:
-    return VersionInfo(__version__, ".".join(map(str, session.libzmq_version)), platform.python_version(),
-                       session.security_warning)
+    return VersionInfo(
+        __version__,
+        ".".join(map(str, session.libzmq_version)),
+        platform.python_version(),
+        session.security_warning,
+    )
 
 
 def curve(session: Session, p: Parsed) -> KeyPair:
@@ -62,8 +66,9 @@ def sleep(session: Session, p: Parsed) -> TextLines:
 def source(session: Session, p: Parsed) -> ScriptRan:
     path: str = p.args["FILE"]
     if session.source_depth >= MAX_SOURCE_DEPTH:
-        raise CommandError(f"source files nest more than {MAX_SOURCE_DEPTH} deep",
-                           "check for a file that sources itself")
+        raise CommandError(
+            f"source files nest more than {MAX_SOURCE_DEPTH} deep", "check for a file that sources itself"
+        )
     commands = read_script(path, f"source file {path}", "source FILE")
     results: list[Result] = []
     session.source_depth += 1

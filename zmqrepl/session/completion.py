@@ -20,13 +20,21 @@ from .frames import FORMATS
 from .syntax import Arg, ArgKind, Command
 from .tokens import Token, last_command, tokenize
 
-__all__ = ["LONG_COMPLETION", "LONG_LINE", "Candidate", "CompletionContext", "Span", "classify", "complete",
-           "current_command"]
+__all__ = [
+    "LONG_COMPLETION",
+    "LONG_LINE",
+    "Candidate",
+    "CompletionContext",
+    "Span",
+    "classify",
+    "complete",
+    "current_command",
+]
 
 # Completion runs on every key press and highlighting on every redraw, each over the
 # whole line: past these sizes (a paste, not typing) they give up, so a long line costs
 # one look at its length, and typing a long line stays linear.
-LONG_LINE = 4096      # highlighting; the toolbar's hint reads only this much
+LONG_LINE = 4096  # highlighting; the toolbar's hint reads only this much
 LONG_COMPLETION = 1024  # text before the cursor that completion reads
 
 ENDPOINT_TEMPLATES = ("tcp://127.0.0.1:", "tcp://*:", "ipc:///tmp/", "inproc://")
@@ -36,9 +44,9 @@ OPTION_NAMES = sorted([o.name.lower() for o in Option] + ["hwm", "identity"])
 
 @dataclass(frozen=True)
 class Candidate:
-    text: str          # replaces the word being typed
-    start: int         # negative offset from the cursor where the word starts
-    meta: str = ""     # a short description
+    text: str  # replaces the word being typed
+    start: int  # negative offset from the cursor where the word starts
+    meta: str = ""  # a short description
 
 
 @dataclass
@@ -108,13 +116,14 @@ def _paths(prefix: str) -> list[str]:
     expanded = os.path.expanduser(prefix)
     out = []
     for path in sorted(glob.glob(glob.escape(expanded) + "*"))[:200]:
-        shown = path if prefix.startswith("~") is False else prefix + path[len(expanded):]
+        shown = path if prefix.startswith("~") is False else prefix + path[len(expanded) :]
         out.append(shown + ("/" if os.path.isdir(path) else ""))
     return out
 
 
-def _choices(kind: ArgKind, word: str, words: list[Token], ctx: CompletionContext,
-             arg: Arg | None) -> list[tuple[str, str]]:
+def _choices(
+    kind: ArgKind, word: str, words: list[Token], ctx: CompletionContext, arg: Arg | None
+) -> list[tuple[str, str]]:
     if kind is ArgKind.SOCKET:
         names = ctx.socket_names()
         return [(n, _type_label(ctx.socket_type(n))) for n in names]
@@ -155,14 +164,18 @@ def complete(text: str, ctx: CompletionContext) -> list[Candidate]:
     start = -len(word)
     if not words:
         names = list(COMMANDS) + list(ALIASES)
-        return [Candidate(n, start, COMMANDS[ALIASES.get(n, n)].summary)
-                for n in names if n.startswith(word.lower())]
+        return [
+            Candidate(n, start, COMMANDS[ALIASES.get(n, n)].summary)
+            for n in names
+            if n.startswith(word.lower())
+        ]
     command = lookup(words[0].text)
     if command is None:
         return []
     if word.startswith("--"):
-        return [Candidate("--" + f.name, start, f.help) for f in command.flags
-                if ("--" + f.name).startswith(word)]
+        return [
+            Candidate("--" + f.name, start, f.help) for f in command.flags if ("--" + f.name).startswith(word)
+        ]
     arg, flag_name = _arg_for(command, words[1:])
     if flag_name is not None:
         kind = next(f.kind for f in command.flags if f.name == flag_name)
@@ -212,11 +225,21 @@ def classify(line: str, known_sockets: set[str] | None = None) -> list[Span]:
         if arg is None:
             spans.append(Span(tok.start, tok.end, "error"))
             continue
-        kind = {ArgKind.SOCKET: "socket", ArgKind.NEW_SOCKET: "socket", ArgKind.SOCKET_TYPE: "type",
-                ArgKind.OPTION: "option", ArgKind.ENDPOINT: "endpoint", ArgKind.FRAME: "frame",
-                ArgKind.COMMAND: "command"}.get(arg.kind, "value")
-        if kind == "socket" and known_sockets is not None and arg.kind is ArgKind.SOCKET \
-                and tok.text not in known_sockets:
+        kind = {
+            ArgKind.SOCKET: "socket",
+            ArgKind.NEW_SOCKET: "socket",
+            ArgKind.SOCKET_TYPE: "type",
+            ArgKind.OPTION: "option",
+            ArgKind.ENDPOINT: "endpoint",
+            ArgKind.FRAME: "frame",
+            ArgKind.COMMAND: "command",
+        }.get(arg.kind, "value")
+        if (
+            kind == "socket"
+            and known_sockets is not None
+            and arg.kind is ArgKind.SOCKET
+            and tok.text not in known_sockets
+        ):
             kind = "error"
         if kind == "frame" and tok.quoted:
             kind = "string"

@@ -26,12 +26,12 @@ class SocketEntry:
     sent: int = 0
     bytes_in: int = 0
     bytes_out: int = 0
-    rate_in: float = 0.0      # messages per second over the last second
+    rate_in: float = 0.0  # messages per second over the last second
     rate_out: float = 0.0
     watching: bool = False
     fmt: str = "auto"
-    monitor: Monitor | None = None   # the session's, from creation to close (see links.py)
-    monitoring: bool = False         # the user's `monitor NAME`: show its events
+    monitor: Monitor | None = None  # the session's, from creation to close (see links.py)
+    monitoring: bool = False  # the user's `monitor NAME`: show its events
     links: DropDetector = field(default_factory=DropDetector)
     drops: deque[PeerDropped] = field(default_factory=lambda: deque(maxlen=20))
     record_file: IO[str] | None = None
@@ -66,6 +66,13 @@ class SocketEntry:
 
     @property
     def flags_text(self) -> str:
-        flags = [f for f, on in (("watch", self.watching), ("monitor", self.monitoring),
-                                 ("record", self.record_file is not None)) if on]
+        flags = [
+            f
+            for f, on in (
+                ("watch", self.watching),
+                ("monitor", self.monitoring),
+                ("record", self.record_file is not None),
+            )
+            if on
+        ]
         return ",".join(flags) or "-"

@@ -34,22 +34,22 @@ DISPLAY_PREFIX = 16 * 1024
 class Message:
     socket: str
     time: float
-    frames: tuple[bytes, ...]   # possibly shortened to DISPLAY_PREFIX bytes each
-    sizes: tuple[int, ...]      # true frame sizes
+    frames: tuple[bytes, ...]  # possibly shortened to DISPLAY_PREFIX bytes each
+    sizes: tuple[int, ...]  # true frame sizes
     fmt: str = "auto"
 
     @classmethod
-    def capture(cls, socket: str, frames: list[bytes], fmt: str = "auto",
-                prefix: int = DISPLAY_PREFIX) -> Message:
-        return cls(socket, time.time(), tuple(f[:prefix] for f in frames),
-                   tuple(len(f) for f in frames), fmt)
+    def capture(
+        cls, socket: str, frames: list[bytes], fmt: str = "auto", prefix: int = DISPLAY_PREFIX
+    ) -> Message:
+        return cls(socket, time.time(), tuple(f[:prefix] for f in frames), tuple(len(f) for f in frames), fmt)
 
 
 @dataclass(frozen=True)
 class MonitorNotice:
     socket: str
     time: float
-    event: str       # connected, disconnected, handshake_failed_auth, ...
+    event: str  # connected, disconnected, handshake_failed_auth, ...
     endpoint: str
     value: int
 

@@ -26,9 +26,13 @@ from .errors import CommandError
 
 __all__ = ["BoundedLines", "human_size", "open_append", "open_regular", "read_bounded", "read_tail"]
 
-_KINDS = ((stat.S_ISDIR, "a directory"), (stat.S_ISCHR, "a character device"),
-          (stat.S_ISBLK, "a block device"), (stat.S_ISFIFO, "a FIFO"),
-          (stat.S_ISSOCK, "a socket"))
+_KINDS = (
+    (stat.S_ISDIR, "a directory"),
+    (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"),
+    (stat.S_ISFIFO, "a FIFO"),
+    (stat.S_ISSOCK, "a socket"),
+)
 _CHUNK = 1024 * 1024
 _ODD_HINT = "only regular files are read (a device or a pipe may never end); copy what you need into a file"
 
@@ -101,17 +105,22 @@ def open_append(path: str, what: str, hint: str) -> IO[str]:
             pass
         else:
             if not stat.S_ISREG(before.st_mode):
-                raise CommandError(f"{what} is not a regular file (it is {_kind(before.st_mode)})",
-                                   "write to a regular file (a new path makes one)")
-        fd = os.open(real, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_NONBLOCK | os.O_CLOEXEC
-                     | os.O_NOCTTY, 0o666)
+                raise CommandError(
+                    f"{what} is not a regular file (it is {_kind(before.st_mode)})",
+                    "write to a regular file (a new path makes one)",
+                )
+        fd = os.open(
+            real, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_NONBLOCK | os.O_CLOEXEC | os.O_NOCTTY, 0o666
+        )
     except OSError as exc:
         raise CommandError(f"cannot write {what}: {exc.strerror}", hint) from None
     try:
         st = os.fstat(fd)
         if not stat.S_ISREG(st.st_mode):
-            raise CommandError(f"{what} is not a regular file (it is {_kind(st.st_mode)})",
-                               "write to a regular file (a new path makes one)")
+            raise CommandError(
+                f"{what} is not a regular file (it is {_kind(st.st_mode)})",
+                "write to a regular file (a new path makes one)",
+            )
         os.set_blocking(fd, True)
         return open(fd, "a", encoding="utf-8")
     except OSError as exc:  # e.g. /proc files: regular, but they refuse to seek or append
@@ -128,8 +137,9 @@ def _too_big(what: str, size: int | None, limit: str, hint: str) -> CommandError
     return CommandError(f"{what} is {human_size(size)}, larger than {limit}", hint)
 
 
-def read_bounded(path: str, cap: int, what: str, limit: str, hint: str, *,
-                 big_hint: str | None = None) -> bytes:
+def read_bounded(
+    path: str, cap: int, what: str, limit: str, hint: str, *, big_hint: str | None = None
+) -> bytes:
     """The whole content of regular file ``path`` if it holds at most ``cap`` bytes.
 
     ``what`` names the input in messages ("@big.bin", "source file x.zmq"), ``limit``
@@ -239,5 +249,6 @@ class BoundedLines:
                 return
 
     def _long_line(self, number: int) -> CommandError:
-        return CommandError(f"{self.what} line {number} is longer than {human_size(self.line_cap)}",
-                            self.hint)
+        return CommandError(
+            f"{self.what} line {number} is longer than {human_size(self.line_cap)}", self.hint
+        )

@@ -20,8 +20,16 @@ from .files import human_size, read_bounded
 from .tokens import Token
 from .utf8 import encode_utf8
 
-__all__ = ["FORMATS", "MAX_FILE_FRAME", "FileLimit", "RenderedFrame", "hexdump", "parse_frame",
-           "parse_frame_text", "render_frame"]
+__all__ = [
+    "FORMATS",
+    "MAX_FILE_FRAME",
+    "FileLimit",
+    "RenderedFrame",
+    "hexdump",
+    "parse_frame",
+    "parse_frame_text",
+    "render_frame",
+]
 
 FORMATS = ("auto", "text", "hex", "json", "msgpack")
 MAX_FILE_FRAME = 64 * 1024 * 1024
@@ -39,8 +47,11 @@ class FileLimit:
     def for_socket(cls, name: str, maxmsgsize: object) -> FileLimit:
         """A socket's maxmsgsize when set (above 0), else the default limit."""
         if isinstance(maxmsgsize, int) and not isinstance(maxmsgsize, bool) and maxmsgsize > 0:
-            return cls(maxmsgsize, f"maxmsgsize {human_size(maxmsgsize)}",
-                       f"send a smaller file, or raise it: set {name} maxmsgsize N")
+            return cls(
+                maxmsgsize,
+                f"maxmsgsize {human_size(maxmsgsize)}",
+                f"send a smaller file, or raise it: set {name} maxmsgsize N",
+            )
         return cls()
 
 
@@ -65,8 +76,10 @@ def parse_frame_text(text: str, limit: FileLimit | None = None, offset: int = 0)
         try:
             return bytes.fromhex(digits)
         except ValueError:
-            raise CommandError(f"invalid hex frame {clip(text)}",
-                               "use an even number of hex digits, e.g. 0x0aff or hex:0a:ff") from None
+            raise CommandError(
+                f"invalid hex frame {clip(text)}",
+                "use an even number of hex digits, e.g. 0x0aff or hex:0a:ff",
+            ) from None
     if lower.startswith("b64:"):
         try:
             return base64.b64decode(text[4:], validate=True)
@@ -76,17 +89,21 @@ def parse_frame_text(text: str, limit: FileLimit | None = None, offset: int = 0)
         try:
             value = json.loads(text[5:])
         except json.JSONDecodeError as exc:
-            raise CommandError(f"invalid JSON frame: {exc.msg} at column {exc.colno}",
-                               "quote the whole literal: 'json:{\"a\": 1}'") from None
+            raise CommandError(
+                f"invalid JSON frame: {exc.msg} at column {exc.colno}",
+                "quote the whole literal: 'json:{\"a\": 1}'",
+            ) from None
         # ensure_ascii=False keeps text readable, but a "\ud800" escape decodes to a lone
         # surrogate that UTF-8 cannot hold.
         compact = json.dumps(value, separators=(",", ":"), ensure_ascii=False)
         try:
             return compact.encode("utf-8")
         except UnicodeEncodeError as exc:
-            raise CommandError(f"JSON frame at column {offset + 1} holds U+{ord(compact[exc.start]):04X}, "
-                               "a lone surrogate, which UTF-8 cannot carry",
-                               "escape surrogates only in pairs, e.g. \\ud83d\\ude00") from None
+            raise CommandError(
+                f"JSON frame at column {offset + 1} holds U+{ord(compact[exc.start]):04X}, "
+                "a lone surrogate, which UTF-8 cannot carry",
+                "escape surrogates only in pairs, e.g. \\ud83d\\ude00",
+            ) from None
     if text.startswith("@") and len(text) > 1:
         return _read_file(text, limit or FileLimit())
     return encode_utf8(text, "frame at", _UTF8_HINT, offset)
@@ -95,15 +112,21 @@ def parse_frame_text(text: str, limit: FileLimit | None = None, offset: int = 0)
 def _read_file(word: str, limit: FileLimit) -> bytes:
     """The contents of the file an ``@path`` word names, at most ``limit.size`` bytes."""
     shown = word if len(word) <= 80 else word[:79] + "…"
-    return read_bounded(word[1:], limit.size, shown, limit.text,
-                        "@path sends a file's contents; check the path", big_hint=limit.hint)
+    return read_bounded(
+        word[1:],
+        limit.size,
+        shown,
+        limit.text,
+        "@path sends a file's contents; check the path",
+        big_hint=limit.hint,
+    )
 
 
 @dataclass(frozen=True)
 class RenderedFrame:
-    kind: str        # "text", "json", "msgpack", "hex" or "empty"
-    text: str        # one line, possibly shortened
-    size: int        # the frame's true size in bytes
+    kind: str  # "text", "json", "msgpack", "hex" or "empty"
+    text: str  # one line, possibly shortened
+    size: int  # the frame's true size in bytes
     truncated: bool
 
 

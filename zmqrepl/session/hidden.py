@@ -47,7 +47,8 @@ _HEX = frozenset("0123456789abcdefABCDEF")
 def _looks_like_key(word: str) -> bool:
     """A CURVE key written as Z85 (40 characters) or hex (64 digits)."""
     return (len(word) == 40 and all(c in _Z85 for c in word)) or (
-        len(word) == 64 and all(c in _HEX for c in word))
+        len(word) == 64 and all(c in _HEX for c in word)
+    )
 
 
 def _secret_in(tokens: list[Token]) -> bool:

@@ -1,8 +1,8 @@
 """From a line of text to a checked command, driven by the command table.
 
-    >>> parsed = parse('send s hello 0x00ff')
-    >>> parsed.command.name, parsed.args["FRAME"]
-    ('send', [b'hello', b'\\x00\\xff'])
+>>> parsed = parse('send s hello 0x00ff')
+>>> parsed.command.name, parsed.args["FRAME"]
+('send', [b'hello', b'\\x00\\xff'])
 """
 
 from __future__ import annotations
@@ -28,8 +28,10 @@ _ENDPOINT = re.compile(r"^(tcp|ipc|inproc|pgm|epgm|vmci|ws|wss|tipc)://.+$")
 
 def check_socket_name(name: str) -> str:
     if not NAME_PATTERN.match(name):
-        raise CommandError(f"{clip(name)} is not a valid socket name",
-                           "use letters, digits, _ . - and start with a letter, e.g. s1")
+        raise CommandError(
+            f"{clip(name)} is not a valid socket name",
+            "use letters, digits, _ . - and start with a letter, e.g. s1",
+        )
     return name
 
 
@@ -53,8 +55,9 @@ def _convert(arg: Arg | Flag, token: Token, command: Command, limit: FileLimit |
         return text.lower().replace("-", "_")
     if kind is ArgKind.ENDPOINT:
         if not _ENDPOINT.match(text):
-            raise CommandError(f"{clip(text)} is not an endpoint",
-                               "use tcp://HOST:PORT, ipc:///PATH or inproc://NAME")
+            raise CommandError(
+                f"{clip(text)} is not an endpoint", "use tcp://HOST:PORT, ipc:///PATH or inproc://NAME"
+            )
         return text
     if kind is ArgKind.FRAME:
         return parse_frame(token, limit)
@@ -62,8 +65,9 @@ def _convert(arg: Arg | Flag, token: Token, command: Command, limit: FileLimit |
         try:
             value = int(text, 0)
         except ValueError:
-            raise CommandError(f"{label} takes a whole number, not {clip(text)}",
-                               f"usage: {command.usage}") from None
+            raise CommandError(
+                f"{label} takes a whole number, not {clip(text)}", f"usage: {command.usage}"
+            ) from None
         if value < 0:
             raise CommandError(f"{label} must be 0 or more, not {value}", f"usage: {command.usage}")
         if value > _MAX_INT:  # e.g. sleep: time.sleep overflows on huge values
@@ -73,8 +77,9 @@ def _convert(arg: Arg | Flag, token: Token, command: Command, limit: FileLimit |
         try:
             number = float(text)
         except ValueError:
-            raise CommandError(f"{label} takes a number, not {clip(text)}",
-                               f"usage: {command.usage}") from None
+            raise CommandError(
+                f"{label} takes a number, not {clip(text)}", f"usage: {command.usage}"
+            ) from None
         if number < 0 or number != number:
             raise CommandError(f"{label} must be 0 or more", f"usage: {command.usage}")
         return number
@@ -88,8 +93,10 @@ def _convert(arg: Arg | Flag, token: Token, command: Command, limit: FileLimit |
             raise CommandError(f"no command {clip(text)}", "type help for the list")
         return found.name
     if kind is ArgKind.WORD and isinstance(arg, Arg) and arg.choices and text.lower() not in arg.choices:
-        raise CommandError(f"{command.name} takes {' or '.join(arg.choices)} here, not {clip(text)}",
-                           f"usage: {command.usage}")
+        raise CommandError(
+            f"{command.name} takes {' or '.join(arg.choices)} here, not {clip(text)}",
+            f"usage: {command.usage}",
+        )
     return token if kind is ArgKind.VALUE else text
 
 
@@ -111,8 +118,9 @@ def _split_flags(command: Command, tokens: list[Token]) -> tuple[list[Token], di
         flag = known.get(name)
         if flag is None:
             choices = ", ".join("--" + f for f in known) or "none"
-            raise CommandError(f"{command.name} has no option {clip('--' + name, quoted=False)}",
-                               f"its options: {choices}")
+            raise CommandError(
+                f"{command.name} has no option {clip('--' + name, quoted=False)}", f"its options: {choices}"
+            )
         if flag.kind is ArgKind.SWITCH:
             flags[name] = True
             i += 1
@@ -157,9 +165,11 @@ def parse(line: str, *, file_limit: Callable[[str], FileLimit] | None = None) ->
         extra = clip(words[len(command.args)].raw)
         if command.name == "set" and _names_secret(words[1].text):
             extra = "a word"  # likely the rest of an unquoted password: not echoed
-        raise CommandError(f"{command.name} takes {len(command.args)} argument"
-                           f"{'s' if len(command.args) != 1 else ''}; {extra} is one too many",
-                           f"usage: {command.usage}")
+        raise CommandError(
+            f"{command.name} takes {len(command.args)} argument"
+            f"{'s' if len(command.args) != 1 else ''}; {extra} is one too many",
+            f"usage: {command.usage}",
+        )
     for i, arg in enumerate(command.args):
         limit = None
         if arg.kind is ArgKind.FRAME and file_limit is not None and parsed.args.get("NAME"):

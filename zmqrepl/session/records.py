@@ -27,8 +27,12 @@ def _frame(data: bytes) -> dict[str, str]:
 
 
 def record_line(t: float, socket: str, frames: list[bytes]) -> str:
-    return json.dumps({"t": round(t, 6), "socket": socket, "frames": [_frame(f) for f in frames]},
-                      ensure_ascii=False) + "\n"
+    return (
+        json.dumps(
+            {"t": round(t, 6), "socket": socket, "frames": [_frame(f) for f in frames]}, ensure_ascii=False
+        )
+        + "\n"
+    )
 
 
 _HINT = "replay reads files written by record"
@@ -46,7 +50,7 @@ def _decode_frame(obj: object, where: str) -> bytes:
                 return base64.b64decode(str(obj["b64"]), validate=True)
             except ValueError:
                 raise CommandError(f"{where}: a frame's b64 is not valid base64", _HINT) from None
-    raise CommandError(f"{where}: a frame must be {{\"text\": ...}} or {{\"b64\": ...}}", _HINT)
+    raise CommandError(f'{where}: a frame must be {{"text": ...}} or {{"b64": ...}}', _HINT)
 
 
 def parse_record(line: str, where: str) -> tuple[float, list[bytes]]:
@@ -74,8 +78,14 @@ def _records(path: str, lines: BoundedLines) -> Iterator[tuple[float, list[bytes
 
 
 def _open(path: str) -> BoundedLines:
-    return BoundedLines(path, path, _HINT, cap=MAX_RECORDING, line_cap=MAX_RECORD_LINE,
-                        cap_text=f"the {human_size(MAX_RECORDING)} limit for recordings")
+    return BoundedLines(
+        path,
+        path,
+        _HINT,
+        cap=MAX_RECORDING,
+        line_cap=MAX_RECORD_LINE,
+        cap_text=f"the {human_size(MAX_RECORDING)} limit for recordings",
+    )
 
 
 def iter_records(path: str) -> Iterator[tuple[float, list[bytes]]]:

@@ -70,11 +70,15 @@ def dropped_line(ev: PeerDropped) -> str:
     # second connect to it), so the way back is disconnect, then connect.
     again = f"disconnect {ev.socket} {ev.endpoint}; connect {ev.socket} {ev.endpoint}"
     if ev.maxmsgsize < 0:
-        return (f"{ev.socket}: peer {ev.endpoint} disconnected: it broke the ZMTP protocol and "
-                f"libzmq will not reconnect (hint: check the peer, then: {again})")
-    return (f"{ev.socket}: peer {ev.endpoint} disconnected: a message exceeded maxmsgsize "
-            f"({format_size(ev.maxmsgsize)}) and libzmq will not reconnect (hint: raise it with "
-            f"set {ev.socket} maxmsgsize N, then: {again})")
+        return (
+            f"{ev.socket}: peer {ev.endpoint} disconnected: it broke the ZMTP protocol and "
+            f"libzmq will not reconnect (hint: check the peer, then: {again})"
+        )
+    return (
+        f"{ev.socket}: peer {ev.endpoint} disconnected: a message exceeded maxmsgsize "
+        f"({format_size(ev.maxmsgsize)}) and libzmq will not reconnect (hint: raise it with "
+        f"set {ev.socket} maxmsgsize N, then: {again})"
+    )
 
 
 def notice_line(ev: Notice) -> str:
@@ -99,8 +103,10 @@ def help_lines(table: Mapping[str, Command], command: Command | None = None) -> 
         width = max(len(c.name) for c in table.values())
         lines = ["Commands (help CMD for details):"]
         lines += [f"  {c.name.ljust(width)}  {c.summary}" for c in table.values()]
-        lines += ["Frames: word, \"quoted text\", 0xHEX, b64:..., json:..., @file, \"\" (empty).",
-                  "Example: socket s sub; connect s tcp://127.0.0.1:5556; subscribe s; watch s"]
+        lines += [
+            'Frames: word, "quoted text", 0xHEX, b64:..., json:..., @file, "" (empty).',
+            "Example: socket s sub; connect s tcp://127.0.0.1:5556; subscribe s; watch s",
+        ]
         return lines
     lines = [f"usage: {command.usage}", f"  {command.summary}"]
     if command.aliases:

@@ -97,8 +97,12 @@ class EndpointChanged(Result):
     endpoint: str
     action: str  # connect, unbind or disconnect
 
-    _PAST: ClassVar[dict[str, str]] = {"bind": "bound to", "connect": "connecting to",
-                                       "unbind": "unbound from", "disconnect": "disconnected from"}
+    _PAST: ClassVar[dict[str, str]] = {
+        "bind": "bound to",
+        "connect": "connecting to",
+        "unbind": "unbound from",
+        "disconnect": "disconnected from",
+    }
 
     @property
     def lines(self) -> list[str]:
@@ -200,8 +204,17 @@ class SocketInfo:
     COLUMNS = ("name", "type", "endpoints", "options", "in", "out", "in/s", "out/s", "live")
 
     def row(self) -> tuple[object, ...]:
-        return (self.name, self.type, self.endpoints, self.options, self.received, self.sent,
-                f"{self.rate_in:.0f}", f"{self.rate_out:.0f}", self.flags)
+        return (
+            self.name,
+            self.type,
+            self.endpoints,
+            self.options,
+            self.received,
+            self.sent,
+            f"{self.rate_in:.0f}",
+            f"{self.rate_out:.0f}",
+            self.flags,
+        )
 
 
 @dataclass(frozen=True)
@@ -335,8 +348,9 @@ class ReplayStarted(Result):
     def lines(self) -> list[str]:
         if not self.count:
             return [f"{self.path} holds no messages"]
-        return [f"replaying {self.count} messages from {self.path} to {self.socket} "
-                f"over {self.seconds:.1f} s"]
+        return [
+            f"replaying {self.count} messages from {self.path} to {self.socket} over {self.seconds:.1f} s"
+        ]
 
     @property
     def value(self) -> int:
@@ -389,8 +403,12 @@ class VersionInfo(Result):
 
     @property
     def value(self) -> dict[str, str | None]:
-        return {"zmqrepl": self.zmqrepl, "libzmq": self.libzmq, "python": self.python,
-                "warning": self.warning}
+        return {
+            "zmqrepl": self.zmqrepl,
+            "libzmq": self.libzmq,
+            "python": self.python,
+            "warning": self.warning,
+        }
 
 
 @dataclass(frozen=True)

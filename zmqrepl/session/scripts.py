@@ -19,11 +19,10 @@ from .files import human_size, read_bounded
 from .tokens import split_commands
 from .utf8 import decode_utf8
 
-__all__ = ["LINE_HINT", "MAX_SCRIPT", "MAX_SCRIPT_LINE", "long_line_error", "read_script",
-           "script_commands"]
+__all__ = ["LINE_HINT", "MAX_SCRIPT", "MAX_SCRIPT_LINE", "long_line_error", "read_script", "script_commands"]
 
-MAX_SCRIPT = 4 * 1024 * 1024    # a script is commands typed ahead, not data
-MAX_SCRIPT_LINE = 1024 * 1024   # bytes; a longer frame belongs in an @file
+MAX_SCRIPT = 4 * 1024 * 1024  # a script is commands typed ahead, not data
+MAX_SCRIPT_LINE = 1024 * 1024  # bytes; a longer frame belongs in an @file
 LINE_HINT = "split it into shorter commands; send big frames with @path"
 
 

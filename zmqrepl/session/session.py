@@ -27,6 +27,7 @@ from .tokens import split_commands
 
 __all__ = ["Session"]
 
+
 class Session(SessionState):
     commands: Mapping[str, Command] = COMMANDS
 
@@ -43,8 +44,9 @@ class Session(SessionState):
         except ZMQError as exc:
             raise core_error(exc.message, f"see: help {command.name}") from None
         except FutureTimeout:
-            raise CommandError(f"{command.name} did not finish",
-                               "the session engine is busy; try again") from None
+            raise CommandError(
+                f"{command.name} did not finish", "the session engine is busy; try again"
+            ) from None
 
     def run(self, text: str) -> list[Result]:
         """Run commands separated by ';' or newlines; stops at the first error."""

@@ -35,9 +35,14 @@ READ_BATCH = 1000  # messages taken from one socket before the engine looks at t
 
 
 class SessionState:
-    def __init__(self, *, linger: int = DEFAULT_LINGER_MS, maxmsgsize: int = DEFAULT_MAXMSGSIZE,
-                 event_capacity: int = 500,
-                 libzmq_version: tuple[int, int, int] | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        linger: int = DEFAULT_LINGER_MS,
+        maxmsgsize: int = DEFAULT_MAXMSGSIZE,
+        event_capacity: int = 500,
+        libzmq_version: tuple[int, int, int] | None = None,
+    ) -> None:
         """``libzmq_version``: the version the session reports and judges for security
         warnings; by default the one loaded (another lets tests see an old one's warning)."""
         self.libzmq_version = libzmq_version or zmq_version()
@@ -64,10 +69,20 @@ class SessionState:
         """A snapshot of every socket and its counters (safe from any thread)."""
         out = []
         for e in list(self.entries.values()):
-            opts = ", ".join(f"{_option_label(k)}={option_text(k, v)}"
-                             for k, v in e.changed.items()) or "-"
-            out.append(SocketInfo(e.name, e.kind.name.lower(), e.endpoint_text, opts, e.received,
-                                  e.sent, e.rate_in, e.rate_out, e.flags_text))
+            opts = ", ".join(f"{_option_label(k)}={option_text(k, v)}" for k, v in e.changed.items()) or "-"
+            out.append(
+                SocketInfo(
+                    e.name,
+                    e.kind.name.lower(),
+                    e.endpoint_text,
+                    opts,
+                    e.received,
+                    e.sent,
+                    e.rate_in,
+                    e.rate_out,
+                    e.flags_text,
+                )
+            )
         return out
 
     def close(self) -> None:
@@ -89,8 +104,9 @@ class SessionState:
         entry = self.entries.get(name)
         if entry is None:
             names = ", ".join(self.entries) or "none yet"
-            raise CommandError(f"no socket named {clip(name)} (open: {names})",
-                               f"make one with: socket {name} TYPE")
+            raise CommandError(
+                f"no socket named {clip(name)} (open: {names})", f"make one with: socket {name} TYPE"
+            )
         return entry
 
     def file_limit(self, name: str) -> FileLimit:
@@ -138,7 +154,7 @@ class SessionState:
             shown = min(count, self.events.capacity)
             if count > shown:
                 self.events.count_dropped(entry.name, count - shown)
-            for frames in batch[count - shown:]:
+            for frames in batch[count - shown :]:
                 msg = Message.capture(entry.name, frames, entry.fmt)
                 entry.buffer.add(msg)
                 self.events.push(msg)
@@ -242,8 +258,7 @@ class SessionState:
             entry.record_file = None
             self.update_reader(entry)
 
-    def send_frames(self, name: str, frames: list[bytes],
-                    timeout_ms: int = DEFAULT_SEND_TIMEOUT_MS) -> None:
+    def send_frames(self, name: str, frames: list[bytes], timeout_ms: int = DEFAULT_SEND_TIMEOUT_MS) -> None:
         """Send one message; waits (without blocking the engine) up to ``timeout_ms``."""
         entry = self.entry(name)
         done: Future[None] = Future()
@@ -258,9 +273,13 @@ class SessionState:
                 if time.monotonic() < deadline:
                     self.engine.call_later(0.005, attempt)
                 else:
-                    done.set_exception(CommandError(
-                        f"{entry.name} could not send within {timeout_ms} ms: no peer is ready "
-                        "to take the message", "connect or bind a peer first; sockets shows endpoints"))
+                    done.set_exception(
+                        CommandError(
+                            f"{entry.name} could not send within {timeout_ms} ms: no peer is ready "
+                            "to take the message",
+                            "connect or bind a peer first; sockets shows endpoints",
+                        )
+                    )
                 return
             except BaseException as exc:  # noqa: BLE001 - handed to the waiting thread
                 done.set_exception(exc)
@@ -280,8 +299,10 @@ class SessionState:
         """Wait for ``count`` messages; Ctrl-C (KeyboardInterrupt) cancels and re-raises."""
         entry = self.entry(name)
         if entry.kind in (SocketType.PUB, SocketType.PUSH):
-            raise CommandError(f"{entry.name} is a {entry.kind.name.lower()} socket and cannot receive",
-                               "receive on a sub, pull, rep, req, dealer, router or pair socket")
+            raise CommandError(
+                f"{entry.name} is a {entry.kind.name.lower()} socket and cannot receive",
+                "receive on a sub, pull, rep, req, dealer, router or pair socket",
+            )
         waiter = Waiter(count)
 
         def register() -> None:
@@ -300,8 +321,10 @@ class SessionState:
             self.engine.call(unregister)
             if waiter.messages:
                 return list(waiter.messages)
-            raise CommandError(f"no message on {entry.name} within {timeout_ms} ms",
-                               "check that a peer is sending; sockets shows the counters") from None
+            raise CommandError(
+                f"no message on {entry.name} within {timeout_ms} ms",
+                "check that a peer is sending; sockets shows the counters",
+            ) from None
         except KeyboardInterrupt:
             self.engine.call(unregister)
             raise

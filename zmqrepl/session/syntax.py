@@ -21,7 +21,7 @@ __all__ = ["Arg", "ArgKind", "Command", "Flag", "Handler", "Parsed"]
 
 
 class ArgKind(enum.Enum):
-    SOCKET = "socket name"          # an existing socket
+    SOCKET = "socket name"  # an existing socket
     NEW_SOCKET = "new socket name"  # a name not used yet
     SOCKET_TYPE = "socket type"
     OPTION = "socket option"
@@ -67,8 +67,12 @@ class Flag:
         return f"[--{self.name} {_FLAG_METAVARS[self.kind]}]"
 
 
-_FLAG_METAVARS = {ArgKind.INT: "N", ArgKind.NUMBER: "X", ArgKind.FORMAT: "|".join(FORMATS),
-                  ArgKind.WORD: "WORD"}
+_FLAG_METAVARS = {
+    ArgKind.INT: "N",
+    ArgKind.NUMBER: "X",
+    ArgKind.FORMAT: "|".join(FORMATS),
+    ArgKind.WORD: "WORD",
+}
 
 
 @dataclass

@@ -20,16 +20,30 @@ __all__ = ["MAX_WORDS", "Token", "last_command", "split_commands", "tokenize", "
 
 MAX_WORDS = 100_000  # words in one command (a message of 100000 parts is already far-fetched)
 
-_ESCAPES = {"n": "\n", "t": "\t", "r": "\r", "0": "\0", "\\": "\\", '"': '"', "'": "'", " ": " ",
-            "a": "\a", "b": "\b", "f": "\f", "v": "\v", ";": ";", "#": "#"}
+_ESCAPES = {
+    "n": "\n",
+    "t": "\t",
+    "r": "\r",
+    "0": "\0",
+    "\\": "\\",
+    '"': '"',
+    "'": "'",
+    " ": " ",
+    "a": "\a",
+    "b": "\b",
+    "f": "\f",
+    "v": "\v",
+    ";": ";",
+    "#": "#",
+}
 
 
 class Token(NamedTuple):
     """One word. A NamedTuple: a pasted line can hold hundreds of thousands of them."""
 
-    text: str     # the word with quotes removed and escapes applied
-    raw: str      # the word as typed
-    start: int    # offsets in the line
+    text: str  # the word with quotes removed and escapes applied
+    raw: str  # the word as typed
+    start: int  # offsets in the line
     end: int
     quoted: bool  # written in quotes: always text, never hex/b64/json/@file
 
@@ -44,22 +58,26 @@ def unescape(text: str, where: int = 0) -> str:
     out: list[str] = []
     pos = 0
     for m in _ESCAPE.finditer(text):
-        out.append(text[pos:m.start()])
+        out.append(text[pos : m.start()])
         code = m.group(1)
         column = where + m.start() + 1
         if not code:
-            raise CommandError(f"a lone backslash ends the word at column {column}",
-                               "write \\\\ for a backslash")
+            raise CommandError(
+                f"a lone backslash ends the word at column {column}", "write \\\\ for a backslash"
+            )
         if code[0] == "x":
             if len(code) != 3:
-                raise CommandError(f"bad escape \\{text[m.start() + 1:m.start() + 4]} at column {column}",
-                                   "\\x takes two hex digits, e.g. \\x0a")
+                raise CommandError(
+                    f"bad escape \\{text[m.start() + 1 : m.start() + 4]} at column {column}",
+                    "\\x takes two hex digits, e.g. \\x0a",
+                )
             out.append(chr(int(code[1:], 16)))
         elif code in _ESCAPES:
             out.append(_ESCAPES[code])
         else:
-            raise CommandError(f"unknown escape \\{code} at column {column}",
-                               "use \\n \\t \\r \\0 \\xNN \\\\ or \\\"")
+            raise CommandError(
+                f"unknown escape \\{code} at column {column}", 'use \\n \\t \\r \\0 \\xNN \\\\ or \\"'
+            )
         pos = m.end()
     out.append(text[pos:])
     return "".join(out)
@@ -76,11 +94,14 @@ _QUOTE_RUN = re.compile(r"[\"']+")
 
 # One word: a comment's start, a quoted word (maybe after a frame prefix, maybe with text
 # stuck after it), or a bare word (a backslash takes the next character, even a space).
-_WORD = re.compile(r"""
+_WORD = re.compile(
+    r"""
      (?P<comment>\#)
     |(?P<prefix>(?:json|hex|b64):)?(?:"(?P<dq>[^"\\]*(?:\\[\s\S][^"\\]*)*)"|'(?P<sq>[^']*)')(?P<after>\S*)
     |(?P<bare>(?:[^\s\\]+|\\[\s\S]?)+)
-    """, re.VERBOSE)
+    """,
+    re.VERBOSE,
+)
 
 
 def tokenize(line: str, *, partial: bool = False) -> list[Token]:
@@ -94,8 +115,10 @@ def tokenize(line: str, *, partial: bool = False) -> list[Token]:
     append = tokens.append
     for m in _WORD.finditer(line):
         if len(tokens) >= MAX_WORDS and not partial:
-            raise CommandError(f"a command holds at most {MAX_WORDS} words; this one has more",
-                               "send large data as one frame: \"quoted text\", 0x..., b64:... or @file")
+            raise CommandError(
+                f"a command holds at most {MAX_WORDS} words; this one has more",
+                'send large data as one frame: "quoted text", 0x..., b64:... or @file',
+            )
         bare = m.group("bare")
         start = m.start()
         if bare is not None:
@@ -104,8 +127,9 @@ def tokenize(line: str, *, partial: bool = False) -> list[Token]:
                 if not partial:
                     opened = _PREFIXED.match(bare)
                     q = start + (opened.end() if opened else 0)
-                    raise CommandError(f"unclosed {line[q]} quote starting at column {q + 1}",
-                                       f"end the text with {line[q]}")
+                    raise CommandError(
+                        f"unclosed {line[q]} quote starting at column {q + 1}", f"end the text with {line[q]}"
+                    )
                 append(_open_quote(line, start))
                 break
             try:
@@ -126,8 +150,9 @@ def tokenize(line: str, *, partial: bool = False) -> list[Token]:
             text = m.group("sq")
         if m.group("after") and not partial:
             column = m.start("after") + 1
-            raise CommandError(f"text right after the closing quote at column {column}",
-                               "put a space between words")
+            raise CommandError(
+                f"text right after the closing quote at column {column}", "put a space between words"
+            )
         append(Token(prefix + text, m.group(), start, m.end(), not prefix))
     return tokens
 
@@ -136,7 +161,7 @@ def _open_quote(line: str, start: int) -> Token:
     """The word of an unclosed quote at ``start``, as completion sees it: to the end."""
     m = _PREFIXED.match(line, start)
     prefix = m.group() if m else ""
-    body = line[start + len(prefix) + 1:]
+    body = line[start + len(prefix) + 1 :]
     return Token(prefix + body, line[start:], start, len(line), not prefix)
 
 

@@ -21,14 +21,15 @@ def decode_utf8(data: bytes, where: str, hint: str, line: int | None = None) -> 
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        before = data[:exc.start]
+        before = data[: exc.start]
         if line is None:
             line = before.count(b"\n") + 1
-            before = before[before.rfind(b"\n") + 1:]
+            before = before[before.rfind(b"\n") + 1 :]
         column = len(before.decode("utf-8", "replace")) + 1
         bad = data[exc.start]
-        raise CommandError(f"{where} line {line} column {column}: byte 0x{bad:02x} is not valid UTF-8",
-                           hint) from None
+        raise CommandError(
+            f"{where} line {line} column {column}: byte 0x{bad:02x} is not valid UTF-8", hint
+        ) from None
 
 
 def encode_utf8(text: str, where: str, hint: str, offset: int = 0) -> bytes:
@@ -38,6 +39,9 @@ def encode_utf8(text: str, where: str, hint: str, offset: int = 0) -> bytes:
     except UnicodeEncodeError as exc:
         ch = ord(text[exc.start])
         # surrogateescape keeps an undecodable byte b as U+DC00 + b.
-        what = f"byte 0x{ch - 0xDC00:02x} is not valid UTF-8" if 0xDC80 <= ch <= 0xDCFF \
+        what = (
+            f"byte 0x{ch - 0xDC00:02x} is not valid UTF-8"
+            if 0xDC80 <= ch <= 0xDCFF
             else f"U+{ch:04X} (a lone surrogate) cannot be sent as UTF-8"
+        )
         raise CommandError(f"{where} column {offset + exc.start + 1}: {what}", hint) from None

@@ -49,14 +49,17 @@ class SessionAuth:
         p = self.policy
         need = {"allow": 1, "deny": 1, "curve": 1, "plain": 2}.get(action, 0)
         if len(args) != need:
-            raise CommandError(f"auth {action} takes {need} argument{'s' if need != 1 else ''}",
-                               "see: help auth")
+            raise CommandError(
+                f"auth {action} takes {need} argument{'s' if need != 1 else ''}", "see: help auth"
+            )
         if action == "off":
             self.stop()
             # libzmq 4.3 without a ZAP handler: CURVE lets in any client that knows the server
             # key, but PLAIN cannot check a password without one and refuses every client.
-            return ["auth off: CURVE servers accept any client that knows their key; "
-                    "PLAIN servers refuse every client (auth plain USER PASSWORD lets users in)"]
+            return [
+                "auth off: CURVE servers accept any client that knows their key; "
+                "PLAIN servers refuse every client (auth plain USER PASSWORD lets users in)"
+            ]
         if action in ("allow", "deny", "curve", "plain", "on"):
             self.start()
         if action == "allow":
@@ -79,9 +82,9 @@ class SessionAuth:
         if not self.running:
             return ["auth is off (auth on, or any auth rule, turns it on)"]
         lines = [
-            "auth on: " + (f"allow {', '.join(sorted(p.allowed_addresses))}" if p.allowed_addresses
-                           else "any address") + (f"; deny {', '.join(sorted(p.denied_addresses))}"
-                                                  if p.denied_addresses else ""),
+            "auth on: "
+            + (f"allow {', '.join(sorted(p.allowed_addresses))}" if p.allowed_addresses else "any address")
+            + (f"; deny {', '.join(sorted(p.denied_addresses))}" if p.denied_addresses else ""),
             "  curve: " + ("any key" if p.curve_any else f"{len(p.curve_keys)} allowed key(s)"),
             "  plain: " + (", ".join(sorted(p.plain_users)) or "no users"),
         ]

@@ -1,10 +1,10 @@
 """The ``zmqrepl`` program: an interactive shell, or a runner for scripts.
 
-    zmqrepl                      interactive shell
-    zmqrepl --demo               shell watching a built-in publisher
-    zmqrepl -c "cmd; cmd"        run commands and exit
-    zmqrepl script.zmq           run a file of commands
-    echo "version" | zmqrepl     run commands from stdin
+zmqrepl                      interactive shell
+zmqrepl --demo               shell watching a built-in publisher
+zmqrepl -c "cmd; cmd"        run commands and exit
+zmqrepl script.zmq           run a file of commands
+echo "version" | zmqrepl     run commands from stdin
 """
 
 from __future__ import annotations
@@ -91,9 +91,15 @@ def run_demo_batch(session: Session, colour: Colours, settings: Settings, second
     """``--demo`` without a terminal (CI, a pipe): show the live demo briefly, then exit."""
     publisher = DemoPublisher().start()
     try:
-        return run_batch(session, [f"socket demo sub; connect demo {publisher.endpoint}; "
-                                   f"subscribe demo; watch demo; sleep {int(seconds * 1000)}; sockets"],
-                         colour, settings)
+        return run_batch(
+            session,
+            [
+                f"socket demo sub; connect demo {publisher.endpoint}; "
+                f"subscribe demo; watch demo; sleep {int(seconds * 1000)}; sockets"
+            ],
+            colour,
+            settings,
+        )
     finally:
         publisher.stop()
 

@@ -53,8 +53,13 @@ def load_settings() -> tuple[Settings, str | None]:
         return settings, None
     parser = configparser.ConfigParser()
     try:
-        data = read_bounded(str(path), MAX_CONFIG, str(path), f"the {human_size(MAX_CONFIG)} limit for "
-                            "settings", "the settings file is a small text file")
+        data = read_bounded(
+            str(path),
+            MAX_CONFIG,
+            str(path),
+            f"the {human_size(MAX_CONFIG)} limit for settings",
+            "the settings file is a small text file",
+        )
         text = decode_utf8(data, str(path), "save it as UTF-8")
     except CommandError as exc:
         return Settings(), f"ignoring {exc.line}"

@@ -47,7 +47,7 @@ class ShellHistory(History):
             return []  # no history is better than no shell
         text = data.decode("utf-8", "replace")
         if len(data) == MAX_HISTORY:  # started mid-file: drop the cut entry
-            text = text[text.find("\n#") + 1:] if "\n#" in text else ""
+            text = text[text.find("\n#") + 1 :] if "\n#" in text else ""
         entries: list[str] = []
         lines: list[str] = []
         for line in text.split("\n"):

@@ -21,8 +21,10 @@ from .toolbar import toolbar
 
 __all__ = ["interactive"]
 
-DEMO_HINT = ("Watching the demo publisher. Try: help | sockets | socket r req | "
-             "watch demo --format hex | unwatch | Ctrl-D quits")
+DEMO_HINT = (
+    "Watching the demo publisher. Try: help | sockets | socket r req | "
+    "watch demo --format hex | unwatch | Ctrl-D quits"
+)
 
 
 def _history() -> History:
@@ -49,16 +51,18 @@ def interactive(session: Session, settings: Settings, *, demo: bool = False, col
     )
     publisher = None
     with patch_stdout(raw=True):
-        printer = EventPrinter(session, lambda text: print(text, end="", flush=True), colours,
-                               max_messages=settings.max_messages)
+        printer = EventPrinter(
+            session, lambda text: print(text, end="", flush=True), colours, max_messages=settings.max_messages
+        )
         printer.start()
         try:
             print("zmqrepl — type help for commands, Tab to complete, Ctrl-D to quit")
             if demo:
                 publisher = DemoPublisher().start()
                 try:
-                    session.run(f"socket demo sub; connect demo {publisher.endpoint}; "
-                                "subscribe demo; watch demo")
+                    session.run(
+                        f"socket demo sub; connect demo {publisher.endpoint}; subscribe demo; watch demo"
+                    )
                     print(DEMO_HINT)
                 except CommandError as exc:
                     print("error: " + exc.line)

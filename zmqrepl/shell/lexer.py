@@ -26,8 +26,8 @@ class SessionLexer(Lexer):
             pos = 0
             for span in classify(text, known):
                 if span.start > pos:
-                    out.append(("", text[pos:span.start]))
-                out.append(("class:" + span.kind, text[span.start:span.end]))
+                    out.append(("", text[pos : span.start]))
+                out.append(("class:" + span.kind, text[span.start : span.end]))
                 pos = span.end
             if pos < len(text):
                 out.append(("", text[pos:]))

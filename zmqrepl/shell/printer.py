@@ -40,8 +40,14 @@ class Colours:
 
 
 class EventPrinter:
-    def __init__(self, session: Session, write: Callable[[str], None], colour: Colours,
-                 interval: float = 0.1, max_messages: int = 40) -> None:
+    def __init__(
+        self,
+        session: Session,
+        write: Callable[[str], None],
+        colour: Colours,
+        interval: float = 0.1,
+        max_messages: int = 40,
+    ) -> None:
         self._session = session
         self._write = write
         self._colour = colour

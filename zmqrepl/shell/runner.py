@@ -31,9 +31,11 @@ def error_line(exc: BaseException) -> str:
     return f"error: internal error {exc!r} (hint: please report it; ZMQREPL_DEBUG=1 shows details)"
 
 
-def run_line(session: Session, line: str, out: TextIO, err: TextIO, colour: Colours,
-             printer: EventPrinter) -> tuple[bool, bool]:
+def run_line(
+    session: Session, line: str, out: TextIO, err: TextIO, colour: Colours, printer: EventPrinter
+) -> tuple[bool, bool]:
     """Run one command line; returns (ok, quit)."""
+
     def write(text: str) -> None:
         with printer.lock:
             out.write(text)

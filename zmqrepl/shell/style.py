@@ -6,25 +6,27 @@ from prompt_toolkit.styles import Style
 
 __all__ = ["STYLE"]
 
-STYLE = Style.from_dict({
-    "command": "bold ansiblue",
-    "socket": "ansicyan",
-    "type": "ansimagenta",
-    "option": "ansiyellow",
-    "endpoint": "ansigreen",
-    "frame": "",
-    "string": "ansibrightgreen",
-    "flag": "ansibrightblack",
-    "value": "ansiyellow",
-    "error": "ansired underline",
-    "time": "ansibrightblack",
-    "size": "ansibrightblack",
-    "event": "ansimagenta",
-    "notice": "ansiyellow",
-    "bad": "ansired",
-    "summary": "ansibrightblack italic",
-    "bottom-toolbar": "noreverse bg:#222222 #cccccc",
-    "toolbar.socket": "bold #88ccff",
-    "toolbar.hint": "#aaaaaa",
-    "prompt": "bold",
-})
+STYLE = Style.from_dict(
+    {
+        "command": "bold ansiblue",
+        "socket": "ansicyan",
+        "type": "ansimagenta",
+        "option": "ansiyellow",
+        "endpoint": "ansigreen",
+        "frame": "",
+        "string": "ansibrightgreen",
+        "flag": "ansibrightblack",
+        "value": "ansiyellow",
+        "error": "ansired underline",
+        "time": "ansibrightblack",
+        "size": "ansibrightblack",
+        "event": "ansimagenta",
+        "notice": "ansiyellow",
+        "bad": "ansired",
+        "summary": "ansibrightblack italic",
+        "bottom-toolbar": "noreverse bg:#222222 #cccccc",
+        "toolbar.socket": "bold #88ccff",
+        "toolbar.hint": "#aaaaaa",
+        "prompt": "bold",
+    }
+)

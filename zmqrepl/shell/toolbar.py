@@ -14,8 +14,13 @@ def toolbar(session: Session) -> StyleAndTextTuples:
     out: StyleAndTextTuples = []
     for info in session.sockets()[:8]:
         out.append(("class:toolbar.socket", f" {info.name}"))
-        out.append(("", f" {info.type} in {info.received} ({info.rate_in:.0f}/s)"
-                        f" out {info.sent} ({info.rate_out:.0f}/s) |"))
+        out.append(
+            (
+                "",
+                f" {info.type} in {info.received} ({info.rate_in:.0f}/s)"
+                f" out {info.sent} ({info.rate_out:.0f}/s) |",
+            )
+        )
     if not out:
         out.append(("", " no sockets | "))
     app = get_app_or_none()
