@@ -18,6 +18,7 @@ from IPython.display import HTML, display
 from traitlets import Int, Unicode
 
 from ..session import (
+    COMMANDS,
     DEFAULT_LINGER_MS,
     DEFAULT_MAXMSGSIZE,
     FORMATS,
@@ -40,7 +41,6 @@ from ..session import (
     VersionInfo,
     Watching,
     dropped_line,
-    lookup,
     split_commands,
 )
 from .expand import expand
@@ -73,7 +73,9 @@ class Messages(list):  # type: ignore[type-arg]
 class ZmqMagics(Magics):
     shown_messages = Int(20, help="Messages shown in a watch pane (newest first).").tag(config=True)
     update_interval = Int(100, help="Milliseconds between watch updates (at least 100).").tag(config=True)
-    default_format = Unicode("auto", help="Frame format: " + ", ".join(FORMATS) + ".").tag(config=True)
+    default_format = Unicode("auto", help=f"Frame format: {', '.join(FORMATS[:-1])} or {FORMATS[-1]}.").tag(
+        config=True
+    )
     linger = Int(DEFAULT_LINGER_MS, help="Linger (ms) of new sockets: bounds close and shutdown.").tag(
         config=True
     )
@@ -234,7 +236,8 @@ def _value(result: Result) -> object:
 
 
 def _takes_format(line: str) -> bool:
-    """Whether the command on ``line`` has a --format flag (watch, recv)."""
+    """Whether the command on ``line`` has a --format flag (watch, recv). The name must be
+    written as the table has it: a default format is never added to ``RECV s``."""
     words = line.split()
-    command = lookup(words[0]) if words else None
+    command = COMMANDS.get(words[0]) if words else None
     return command is not None and any(f.kind is ArgKind.FORMAT for f in command.flags)

@@ -53,9 +53,8 @@ class SocketEntry:
             self.rate_out = (self.sent - self._last_out) / seconds
         self._last_in, self._last_out = self.received, self.sent
 
-    @property
-    def connected(self) -> list[str]:
-        """Endpoints connected to: the core socket keeps the record."""
+    def connected_endpoints(self) -> list[str]:
+        """A copy of the endpoints connected to: the core socket keeps the record."""
         return self.socket.endpoints[1]
 
     @property

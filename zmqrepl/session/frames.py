@@ -15,6 +15,7 @@ import binascii
 import json
 from dataclasses import dataclass
 
+from .defaults import DEFAULT_MAXMSGSIZE
 from .errors import CommandError, clip
 from .files import human_size, read_bounded
 from .tokens import Token
@@ -32,7 +33,9 @@ __all__ = [
 ]
 
 FORMATS = ("auto", "text", "hex", "json", "msgpack")
-MAX_FILE_FRAME = 64 * 1024 * 1024
+# The most an @path frame holds when its socket's maxmsgsize is -1 (no limit): what a
+# new socket accepts by default.
+MAX_FILE_FRAME = DEFAULT_MAXMSGSIZE
 
 
 @dataclass(frozen=True)

@@ -75,7 +75,8 @@ class SocketHandle:
 
     def bind(self, endpoint: str) -> str:
         result = self._session.execute(f"bind {self.name} {endpoint}")
-        assert isinstance(result, Bound)  # what bind returns
+        if not isinstance(result, Bound):  # a bind line always gives a Bound, or raises
+            raise TypeError(f"bind gave {result!r}")
         return result.endpoint
 
     def connect(self, endpoint: str) -> None:

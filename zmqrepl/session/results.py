@@ -95,7 +95,7 @@ class EndpointChanged(Result):
 
     socket: str
     endpoint: str
-    action: str  # connect, unbind or disconnect
+    action: str  # bind (a Bound), connect, unbind or disconnect
 
     _PAST: ClassVar[dict[str, str]] = {
         "bind": "bound to",
@@ -125,12 +125,12 @@ class OptionSet(Result):
     socket: str
     option: str
     value_set: object  # the secret's placeholder (set) for a secret
-    shown: str
+    text: str  # how the value reads in a line: (set) for a secret
     warning: str | None = None  # said once per session (a CURVE server on an old libzmq)
 
     @property
     def lines(self) -> list[str]:
-        lines = [f"{self.socket}.{self.option} = {self.shown}"]
+        lines = [f"{self.socket}.{self.option} = {self.text}"]
         if self.warning:
             lines.append("warning: " + self.warning)
         return lines
@@ -145,11 +145,11 @@ class OptionValue(Result):
     socket: str
     option: str
     option_value: object  # a hidden secret's placeholder, unless revealed
-    shown: str  # how the value reads in a line
+    text: str  # how the value reads in a line
 
     @property
     def lines(self) -> list[str]:
-        return [f"{self.socket}.{self.option} = {self.shown}"]
+        return [f"{self.socket}.{self.option} = {self.text}"]
 
     @property
     def value(self) -> object:

@@ -29,6 +29,8 @@ __all__ = ["Session"]
 
 
 class Session(SessionState):
+    # The command table, for `help` (whose handler cannot import the table that names it).
+    # Not a setting: the parser and completion read the same table from commands.py.
     commands: Mapping[str, Command] = COMMANDS
 
     def execute(self, line: str) -> Result | None:

@@ -1,9 +1,9 @@
 """The session's state and machinery: the engine, named sockets, reading, waiting.
 
-``SessionState`` holds what every command works on. Its public methods are for the
-command handlers (cmd_sockets.py, cmd_messages.py, cmd_tools.py), which the table in
-commands.py names; ``Session`` (session.py) adds running commands and the queries front
-ends use.
+``SessionState`` holds what every command works on. Most of its public methods are for
+the command handlers (cmd_sockets.py, cmd_messages.py, cmd_tools.py), which the table in
+commands.py names; front ends use ``sockets()``, ``close()`` and ``closed``, and
+``Session`` (session.py) adds running commands and the rest of what front ends ask.
 """
 
 from __future__ import annotations
@@ -224,7 +224,7 @@ class SessionState:
                 notice = MonitorNotice(entry.name, time.time(), name, ev.endpoint, ev.value)
                 entry.monitor_events.append(notice)
                 self.events.push(notice)
-            token = entry.links.observe(ev.event, ev.endpoint, entry.connected)
+            token = entry.links.observe(ev.event, ev.endpoint, entry.connected_endpoints())
             if token is not None:
                 self.drop_checks_scheduled += 1
                 self.engine.call_later(GRACE, partial(self._check_drop, entry, ev.endpoint, token))
@@ -238,7 +238,7 @@ class SessionState:
     def _confirm_drop(self, entry: SocketEntry, endpoint: str, token: int) -> None:
         if entry.socket.closed or not entry.links.confirm(endpoint, token):
             return
-        if endpoint not in entry.connected or int(entry.socket.get(Option.RECONNECT_IVL)) <= 0:
+        if endpoint not in entry.connected_endpoints() or int(entry.socket.get(Option.RECONNECT_IVL)) <= 0:
             return  # disconnected by the user, or libzmq was never going to reconnect
         drop = PeerDropped(entry.name, endpoint, int(entry.socket.get(Option.MAXMSGSIZE)))
         entry.drops.append(drop)
