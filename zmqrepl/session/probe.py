@@ -187,10 +187,22 @@ def _read(
             chunk = sock.recv(min(max(wanted(data), GREETING_SIZE) - len(data), _READ_CAP))
         except (socket.timeout, TimeoutError):
             return data, "timeout"
+        except ConnectionResetError:
+            return data, "closed"
         if not chunk:
             return data, "closed"
         data += chunk
     return data, ""
+
+
+def _send(sock: socket.socket, data: bytes, deadline: float) -> bool:
+    """Whether ``data`` went out: False when the peer has closed (or reset) meanwhile."""
+    sock.settimeout(max(deadline - time.monotonic(), 0.001))
+    try:
+        sock.sendall(data)
+    except OSError:
+        return False
+    return True
 
 
 def _converse(sock: socket.socket, deadline: float, report: _Report) -> None:
@@ -238,7 +250,9 @@ def _converse(sock: socket.socket, deadline: float, report: _Report) -> None:
 
 def _null_ready(sock: socket.socket, deadline: float, report: _Report) -> None:
     """The rest of a NULL client greeting, then the peer's READY (or ERROR)."""
-    sock.sendall(greeting_rest("NULL", as_server=False))
+    if not _send(sock, greeting_rest("NULL", as_server=False), deadline):
+        report.note = "socket type unknown: it closed the connection after its greeting"
+        return
     frame, stop = _read(sock, b"", command_wanted, deadline)
     command = parse_command(frame)
     if stop and not command.name:
@@ -246,7 +260,7 @@ def _null_ready(sock: socket.socket, deadline: float, report: _Report) -> None:
         report.note = f"socket type unknown: {why} after its greeting"
         return
     if command.name == "ERROR":
-        report.note = f"it refused the handshake: {shown_text(command.reason, 64)}"
+        report.note = f"it refused the handshake with ERROR {shown_text(command.reason, 64)}"
         report.hint = "a ZAP handler turned this address away"
     elif command.name != "READY":
         report.note = (
@@ -262,14 +276,16 @@ def _which_side(sock: socket.socket, deadline: float, round_trip: float, report:
     PLAIN and CURVE speaks first: it sends HELLO as soon as it has the rest of a greeting.
     We send one that claims the server side and wait a few round trips; a server says
     nothing (it waits for a HELLO that never comes), a client sends HELLO."""
-    sock.sendall(greeting_rest(report.greeting.mechanism or "", as_server=True))
+    if not _send(sock, greeting_rest(report.greeting.mechanism or "", as_server=True), deadline):
+        report.note = "side unknown: it closed the connection after its greeting"
+        return
     window = min(deadline, time.monotonic() + max(_SIDE_WAIT_MIN, 4 * round_trip))
     frame, stop = _read(sock, b"", command_wanted, window)
     command = parse_command(frame)
     if command.name == "HELLO":
         report.as_server = False
     elif command.name == "ERROR":
-        report.note = f"it refused the handshake: {shown_text(command.reason, 64)}"
+        report.note = f"it refused the handshake with ERROR {shown_text(command.reason, 64)}"
     elif not frame and stop == "timeout":
         report.as_server = True
     else:
