@@ -164,6 +164,7 @@ def test_the_probe_is_no_peer_the_handshake_never_completes(session: Session, st
     events = peer.call("events", sock="rep", timeout=5000, until="EVENT_DISCONNECTED")
     names = [name for name, _ in events]
     assert "EVENT_ACCEPTED" in names and "EVENT_DISCONNECTED" in names
+    assert "EVENT_HANDSHAKE_FAILED_NO_DETAIL" in names  # what "help probe" says the peer sees
     assert "EVENT_HANDSHAKE_SUCCEEDED" not in names  # no READY from us: no pipe on the peer
 
 

@@ -206,15 +206,15 @@ def _send(sock: socket.socket, data: bytes, deadline: float) -> bool:
 
 
 def _converse(sock: socket.socket, deadline: float, report: _Report) -> None:
-    sock.settimeout(max(deadline - time.monotonic(), 0.001))
     started = time.monotonic()
-    sock.sendall(CLIENT_SIGNATURE)
+    if not _send(sock, CLIENT_SIGNATURE, deadline):
+        report.note = "it accepted the connection and closed it at once"
+        return
     # A ZeroMQ peer greets at once; a line-based server (HTTP, say) waits for a line. Half
     # the time for a greeting, then an empty line so those answer something to show.
     half = time.monotonic() + (deadline - time.monotonic()) / 2
     data, stop = _read(sock, b"", greeting_wanted, half)
-    if not data and stop == "timeout":
-        sock.sendall(b"\r\n\r\n")
+    if not data and stop == "timeout" and _send(sock, b"\r\n\r\n", deadline):
         data, stop = _read(sock, b"", greeting_wanted, deadline)
     greeting = parse_greeting(data, ended=bool(stop))
     report.greeting = greeting
@@ -236,7 +236,7 @@ def _converse(sock: socket.socket, deadline: float, report: _Report) -> None:
         return
     if greeting.kind == "partial":
         report.outcome = "timeout" if stop == "timeout" else "closed"
-        why = f"went quiet for {silence}" if stop == "timeout" else "closed the connection"
+        why = "went quiet" if stop == "timeout" else "closed the connection"
         report.note = f"it began a ZMTP greeting, then {why} after {len(data)} bytes"
         return
     report.outcome = "zeromq"
