@@ -1,4 +1,4 @@
-"""The other commands: help, version, curve, auth, sleep, source, quit.
+"""The other commands: help, version, curve, auth, probe, sleep, source, quit.
 
 Each public function is a handler named by the command table (commands.py).
 """
@@ -12,15 +12,26 @@ from typing import TYPE_CHECKING
 from .. import __version__
 from ..core import curve_keypair
 from .errors import CommandError
+from .probe import probe_endpoint
 from .render import help_lines
-from .results import AuthState, KeyPair, Quit, Result, ScriptRan, TextLines, VersionInfo
+from .results import AuthState, KeyPair, ProbeReport, Quit, Result, ScriptRan, TextLines, VersionInfo
 from .scripts import read_script
 from .syntax import Parsed
 
 if TYPE_CHECKING:
     from .session import Session
 
-__all__ = ["MAX_SOURCE_DEPTH", "auth", "curve", "help_text", "quit_session", "sleep", "source", "version"]
+__all__ = [
+    "MAX_SOURCE_DEPTH",
+    "auth",
+    "curve",
+    "help_text",
+    "probe",
+    "quit_session",
+    "sleep",
+    "source",
+    "version",
+]
 
 MAX_SOURCE_DEPTH = 8
 
@@ -56,6 +67,15 @@ def auth(session: Session, p: Parsed) -> AuthState:
     args: list[str] = p.args.get("ARGS") or []
     lines = session.engine.call(lambda: session.auth.apply(action, args))
     return AuthState(session.auth.running, tuple(lines))
+
+
+def probe(session: Session, p: Parsed) -> ProbeReport:
+    # A plain TCP connection, no libzmq socket: it runs here, not on the engine thread,
+    # and messages keep showing meanwhile.
+    timeout: int = p.flags["timeout"]
+    if timeout < 1:
+        raise CommandError("--timeout must be at least 1 ms", "e.g. probe tcp://127.0.0.1:5555 --timeout 500")
+    return probe_endpoint(p.args["ENDPOINT"], timeout)
 
 
 def sleep(session: Session, p: Parsed) -> TextLines:

@@ -15,7 +15,7 @@ from ..core.constants import Option
 from . import cmd_messages as messages
 from . import cmd_sockets as sockets
 from . import cmd_tools as tools
-from .defaults import DEFAULT_LINGER_MS, DEFAULT_MAXMSGSIZE
+from .defaults import DEFAULT_LINGER_MS, DEFAULT_MAXMSGSIZE, DEFAULT_PROBE_TIMEOUT_MS
 from .files import human_size
 from .frames import FORMATS
 from .syntax import Arg, ArgKind, Command, Flag, Handler
@@ -219,6 +219,21 @@ _TABLE = [
         Arg("NAME", S),
         flags=(Flag("speed", ArgKind.NUMBER, "1 = recorded pace, 2 = twice as fast, 0 = at once", 1.0),),
         examples=("replay feed.jsonl p --speed 0",),
+    ),
+    _cmd(
+        "probe",
+        tools.probe,
+        "show what listens on a tcp endpoint: ZeroMQ or not, ZMTP version, security, socket type",
+        Arg("ENDPOINT", ArgKind.ENDPOINT),
+        flags=(
+            Flag("timeout", ArgKind.INT, "give up after this many milliseconds", DEFAULT_PROBE_TIMEOUT_MS),
+        ),
+        details="A plain TCP connection, not a ZeroMQ peer: it reads the peer's greeting (and "
+        "a NULL peer's READY: socket type, identity) and leaves before the handshake ends, "
+        "so the peer makes no pipe for it (its monitor shows a failed handshake). It also "
+        "tells a non-ZeroMQ server (showing the bytes it sent), a closed port and silence "
+        f"apart. --timeout bounds it all (default {DEFAULT_PROBE_TIMEOUT_MS} ms); Ctrl-C stops it.",
+        examples=("probe tcp://127.0.0.1:5555", "probe tcp://example.com:80 --timeout 500"),
     ),
     _cmd("sleep", tools.sleep, "wait some milliseconds (messages keep showing)", Arg("MS", ArgKind.INT)),
     _cmd("source", tools.source, "run the commands of a file", Arg("FILE", ArgKind.FILE)),

@@ -6,7 +6,7 @@ them, and ``help socket`` quotes them.
 
 from __future__ import annotations
 
-__all__ = ["DEFAULT_LINGER_MS", "DEFAULT_MAXMSGSIZE", "DEFAULT_SEND_TIMEOUT_MS"]
+__all__ = ["DEFAULT_LINGER_MS", "DEFAULT_MAXMSGSIZE", "DEFAULT_PROBE_TIMEOUT_MS", "DEFAULT_SEND_TIMEOUT_MS"]
 
 # libzmq's own linger is -1 (wait for ever): a closed socket with queued messages and no
 # peer would hang close and shutdown. A second bounds both.
@@ -15,3 +15,5 @@ DEFAULT_LINGER_MS = 1000
 DEFAULT_MAXMSGSIZE = 64 * 1024 * 1024
 # How long `send` (and a handle's send) waits for a peer to take a message.
 DEFAULT_SEND_TIMEOUT_MS = 2000
+# How long `probe` may take in all: a name lookup, a connect and two reads on a network.
+DEFAULT_PROBE_TIMEOUT_MS = 2000

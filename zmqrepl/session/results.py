@@ -17,6 +17,7 @@ from typing import ClassVar
 
 from .events import Message
 from .render import table_lines
+from .wire import shown_bytes, shown_text
 
 __all__ = [
     "AuthState",
@@ -27,6 +28,7 @@ __all__ = [
     "OptionSet",
     "OptionValue",
     "PollState",
+    "ProbeReport",
     "Quit",
     "Received",
     "RecordSwitched",
@@ -408,6 +410,63 @@ class VersionInfo(Result):
             "libzmq": self.libzmq,
             "python": self.python,
             "warning": self.warning,
+        }
+
+
+@dataclass(frozen=True)
+class ProbeReport(Result):
+    """What ``probe`` found at a tcp endpoint. ``outcome``: zeromq, not-zeromq, malformed
+    (a ZMTP signature, then nonsense), refused, timeout, closed or unreachable. The fields
+    after it are what the peer told (None: it did not say)."""
+
+    endpoint: str
+    outcome: str
+    version: str | None = None  # "3.1", "3.0", "2.0", "1.0"
+    mechanism: str | None = None  # NULL, PLAIN, CURVE, GSSAPI: as the peer spelt it
+    as_server: bool | None = None
+    socket_type: str | None = None  # told by NULL (READY) and ZMTP 2.0 peers
+    identity: bytes | None = None
+    properties: tuple[tuple[str, bytes], ...] = ()  # a NULL peer's READY, in its order
+    first_bytes: bytes = b""  # the first of what it sent (at most 64)
+    note: str = ""  # what went wrong, or what is missing, in words
+    hint: str = ""
+
+    @property
+    def lines(self) -> list[str]:
+        if self.outcome == "zeromq":
+            text = self._zeromq()
+        elif self.outcome == "not-zeromq":
+            text = f"not ZeroMQ: it sent {shown_bytes(self.first_bytes)}"
+        else:
+            text = self.note + (f"; it sent {shown_bytes(self.first_bytes)}" if self.first_bytes else "")
+        return [f"{self.endpoint}: {text}" + (f" (hint: {self.hint})" if self.hint else "")]
+
+    def _zeromq(self) -> str:
+        parts = [f"ZeroMQ (ZMTP {self.version})"]
+        if self.mechanism is not None:
+            side = {True: ", server side", False: ", client side", None: ""}[self.as_server]
+            parts.append(
+                f"{shown_text(self.mechanism)} security" + ("" if self.mechanism == "NULL" else side)
+            )
+        if self.socket_type is not None:
+            parts.append(f"a {shown_text(self.socket_type)} socket")
+        if self.identity:
+            parts.append(f"identity {shown_bytes(self.identity)}")
+        return ", ".join(parts) + (f"; {self.note}" if self.note else "")
+
+    @property
+    def value(self) -> dict[str, object]:
+        return {
+            "endpoint": self.endpoint,
+            "outcome": self.outcome,
+            "version": self.version,
+            "mechanism": self.mechanism,
+            "as_server": self.as_server,
+            "socket_type": self.socket_type,
+            "identity": self.identity,
+            "properties": dict(self.properties),
+            "first_bytes": self.first_bytes,
+            "note": self.note,
         }
 
 
