@@ -22,6 +22,7 @@ from .curve import curve_keypair, curve_public, z85_decode, z85_encode
 from .errors import Again, ContextTerminated, SocketBusy, SocketClosed, ZMQError
 from .monitor import Monitor, MonitorEvent
 from .poll import PollItem, poll
+from .properties import MessageProperties
 from .proxy import proxy
 from .socket import Frame, Socket
 from .version import LIBZMQ_VERSION, libzmq_security_warning, security_warning_for, zmq_version
@@ -39,6 +40,7 @@ __all__ = [
     "Event",
     "Frame",
     "MessageBatch",
+    "MessageProperties",
     "Monitor",
     "MonitorEvent",
     "Option",

@@ -37,7 +37,13 @@ from typing import Any, Collection, Iterator, Mapping, Union
 
 from ._lib import ffi, lib
 
-__all__ = ["MAX_PROPERTY_NAMES", "STANDARD_PROPERTIES", "MessageProperties", "PropertiesArg"]
+__all__ = [
+    "MAX_PROPERTY_NAMES",
+    "STANDARD_PROPERTIES",
+    "MessageProperties",
+    "PropertiesArg",
+    "is_property_name",
+]
 
 STANDARD_PROPERTIES = ("Socket-Type", "Routing-Id", "Identity", "Peer-Address", "User-Id")
 MAX_PROPERTY_NAMES = 16  # names of one's own per receive, besides the standard ones
@@ -48,6 +54,10 @@ PropertiesArg = Union[bool, Collection[str]]
 # How the arguments given most lately become C strings (bounded: cleared when full).
 _names_cache: dict[tuple[str, ...], tuple[tuple[str, ...], Any, list[Any]]] = {}
 _NAMES_CACHE_MAX = 64
+
+
+def is_property_name(name: str) -> bool:
+    return _NAME.match(name) is not None
 
 
 def _c_names(names: tuple[str, ...]) -> tuple[tuple[str, ...], Any, list[Any]]:
@@ -77,7 +87,7 @@ def property_names(properties: object) -> tuple[tuple[str, ...], Any, list[Any]]
     for name in key:
         if not isinstance(name, str):
             raise TypeError(f"a property name must be a str, not {type(name).__name__}")
-        if not _NAME.match(name):
+        if not is_property_name(name):
             raise ValueError(f"{name!r} is not a property name (1-255 letters, digits or .+_-)")
         if name not in STANDARD_PROPERTIES and name not in extra:
             extra.append(name)
