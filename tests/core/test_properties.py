@@ -111,6 +111,32 @@ def test_a_dealer_and_a_pull_see_their_router_and_push_peers(
     assert "Routing-Id" not in props and props.routing_id is None
 
 
+def test_a_peers_own_metadata_shows_when_asked_for_and_long_values_are_cut(
+    ctx: Context, bind_at: Callable[[str], str], transport: str, start_peer: Callable[..., Peer]
+) -> None:
+    """ZMQ_METADATA on the peer's socket (its pyzmq's libzmq takes it) travels in the
+    handshake; values are cut to 1 KiB in both receive paths."""
+    pull, endpoint = _server(ctx, "pull", bind_at("metadata"))
+    peer = start_peer()
+    options = [["METADATA", "X-App:demo"], ["METADATA", "X-Big:" + "b" * 3000]]
+    peer.call("socket", name="p", type="PUSH", options=options)
+    peer.call("connect", sock="p", endpoint=endpoint)
+    peer.call("send_many", sock="p", messages=[["01"], ["02"]])
+    frames, props = pull.recv_multipart(properties=True)
+    assert frames == [b"\x01"] and "X-App" not in props
+    messages, found, _ = _collect(pull, 1, properties=("X-App", "X-Big"))
+    assert messages == [[b"\x02"]]
+    assert dict(found[0]) == {
+        "Socket-Type": "PUSH",
+        "Peer-Address": _expected_address(transport, peer),
+        "X-App": "demo",
+        "X-Big": "b" * 1024,
+    }
+    peer.call("send", sock="p", frames=["03"])
+    frames, props = pull.recv_multipart(properties=["X-Big"])
+    assert frames == [b"\x03"] and props["X-Big"] == "b" * 1024
+
+
 def test_inproc_messages_have_no_properties(ctx: Context) -> None:
     pull, endpoint = _server(ctx, "pull", "inproc://props-inproc")
     push = ctx.socket("push")

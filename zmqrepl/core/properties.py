@@ -21,7 +21,8 @@ What libzmq 4.3 gives over tcp and ipc (inproc messages have no properties):
 - ``User-Id``: only on a socket with a ZAP handler: the user id its reply gave
   ("" when it gave none).
 - Any name asked for, ``properties=("X-Tenant",)``: metadata a ZAP handler's
-  reply attached to the connection (see ``ZapPolicy.metadata``).
+  reply attached to the connection (see ``ZapPolicy.metadata``), or that the peer
+  set on its socket with ZMQ_METADATA ("X-" names; a draft option in libzmq 4.3).
 
 A property the message does not have is absent from the mapping (``props.get``
 gives None), never an empty string. Values are decoded as UTF-8 with
