@@ -6,6 +6,13 @@
     >>> req.send("ping"); rep.recv(as_=str)
     'ping'
 
+Message properties: ``frames, props = sock.recv_multipart(properties=True)`` (and
+``recv_many(n, properties=True)``, one per message in ``batch.properties``) also give
+what libzmq knows of the sending connection, as a read-only ``MessageProperties``
+mapping: "Socket-Type", "Routing-Id", "Peer-Address", "User-Id" (with ZAP), and any
+metadata asked for by name (from ZAP or the peer), ``properties=("X-Tenant",)``. A property the message
+lacks is absent, never ""; calls that do not ask pay nothing (see properties.py).
+
 Importable on its own; it has no UI, and no threads of its own (an ``Authenticator``,
 for ZAP, runs one only once a library user starts it).
 """
@@ -22,6 +29,7 @@ from .curve import curve_keypair, curve_public, z85_decode, z85_encode
 from .errors import Again, ContextTerminated, SocketBusy, SocketClosed, ZMQError
 from .monitor import Monitor, MonitorEvent
 from .poll import PollItem, poll
+from .properties import MessageProperties
 from .proxy import proxy
 from .socket import Frame, Socket
 from .version import LIBZMQ_VERSION, libzmq_security_warning, security_warning_for, zmq_version
@@ -39,6 +47,7 @@ __all__ = [
     "Event",
     "Frame",
     "MessageBatch",
+    "MessageProperties",
     "Monitor",
     "MonitorEvent",
     "Option",

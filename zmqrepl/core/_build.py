@@ -47,6 +47,9 @@ typedef struct {
     size_t *batch_offs;
     int *batch_ends;
     int batch_nframes;
+    char *props;
+    size_t props_used;
+    int *prop_lens;
     int progress;
     uintptr_t box;
     int busy;
@@ -108,6 +111,10 @@ int zmq_poll(zmq_pollitem_t *items, int nitems, long timeout);
 #define ZR_RESUME ...
 #define ZR_HOLD ...
 #define ZR_SLICE_MS ...
+#define ZR_PROP_MAX ...
+#define ZR_PROP_NAMES ...
+#define ZR_PROP_ABSENT ...
+#define ZR_PROP_SAME ...
 zr_socket_t *zr_socket_new(void *context, int type);
 void zr_socket_free(zr_socket_t *st);
 void zr_socket_forget(zr_socket_t *st);
@@ -126,6 +133,8 @@ long long zr_hot_recv_nowait(uintptr_t addr);
 long long zr_hot_recv_resume(uintptr_t addr);
 int zr_hot_send(uintptr_t addr, const void *data, size_t size);
 int zr_recv_batch(zr_socket_t *st, int max_msgs, size_t max_bytes, int flags, int timeout);
+int zr_recv_batch_props(zr_socket_t *st, int max_msgs, size_t max_bytes, int flags, int timeout,
+                        const char **names, int nnames);
 int zr_send_batch(zr_socket_t *st, void **data, size_t *sizes, int *ends, int nmsgs, int flags,
                   int timeout);
 int zr_send_zerocopy(zr_socket_t *st, void *data, size_t size, long long token, int flags,
@@ -134,6 +143,7 @@ int zr_released(long long *tokens, int max);
 void zr_abandon(zr_socket_t *st);
 int zr_recv_parts(zr_socket_t *st, int flags, int timeout);
 int zr_take_part(zr_socket_t *st, int index, zmq_msg_t *dest);
+int zr_part_props(zr_socket_t *st, const char **names, int n, const char **values);
 int zr_send(zr_socket_t *st, const void *data, size_t size, int flags, int timeout);
 int zr_send_parts(zr_socket_t *st, void **data, size_t *sizes, int n, int flags, int timeout);
 int zr_poll(zr_socket_t **states, zmq_pollitem_t *items, int n, long timeout, int *failed);

@@ -12,6 +12,7 @@ engine instead (zmqrepl/session/zap.py).
     >>> auth.policy.allow_curve(client_public_key)     # or allow_any_curve()
     >>> auth.policy.plain_users["admin"] = "secret"
     >>> auth.policy.deny("10.0.0.7")
+    >>> auth.policy.metadata["admin"] = {"X-Role": "ops"}  # read with recv_multipart(properties=...)
     ... # server sockets of ctx with curve_server / plain_server now ask the policy
     >>> auth.stop()
 """
@@ -26,6 +27,7 @@ from .context import Context
 from .curve import z85_decode, z85_encode
 from .errors import ZMQError
 from .poll import PollItem, poll
+from .properties import is_property_name
 from .socket import Socket
 
 __all__ = ["ZAP_ENDPOINT", "Authenticator", "ZapDecision", "ZapPolicy", "close_zap_handler"]
@@ -67,6 +69,18 @@ def _key_bytes(key: bytes | str) -> bytes:
     raise ValueError("a CURVE public key is 40 Z85 characters or 32 bytes (hint: curve keypair)")
 
 
+def _zap_metadata(properties: dict[str, str]) -> bytes | None:
+    """Properties as ZMTP metadata (for each: name length in one byte, name, value
+    length in four, value), or None if a name is not a property name."""
+    out = bytearray()
+    for name, value in properties.items():
+        if not isinstance(name, str) or not isinstance(value, str) or not is_property_name(name):
+            return None
+        raw = value.encode("utf-8", "surrogateescape")
+        out += bytes([len(name)]) + name.encode("ascii") + len(raw).to_bytes(4, "big") + raw
+    return bytes(out)
+
+
 @dataclass
 class ZapPolicy:
     """Allow/deny by peer address, CURVE public keys, PLAIN users. Thread-safe enough:
@@ -79,6 +93,10 @@ class ZapPolicy:
     plain_users: dict[str, str] = field(default_factory=dict, repr=False)  # passwords: not shown
     log: list[ZapDecision] = field(default_factory=list)
     log_limit: int = 1000
+    # user -> properties the reply attaches to its connections, which the server reads
+    # with recv_multipart(properties=(name, ...)). The user is the one a decision names:
+    # the PLAIN user name, the CURVE key in Z85, "" for NULL.
+    metadata: dict[str, dict[str, str]] = field(default_factory=dict)
 
     def allow(self, address: str) -> None:
         self.allowed_addresses.add(address)
@@ -131,7 +149,10 @@ class ZapPolicy:
         self.log.append(ZapDecision(address, mechanism, allowed, reason, user))
         del self.log[: -self.log_limit]
         if allowed:
-            return [b"1.0", request_id, b"200", b"OK", user.encode("utf-8"), b""]
+            extra = _zap_metadata(self.metadata.get(user, {}))
+            if extra is None:
+                return [b"1.0", request_id, b"500", b"bad metadata for this user", b"", b""]
+            return [b"1.0", request_id, b"200", b"OK", user.encode("utf-8"), extra]
         return [b"1.0", request_id, b"400", reason.encode("utf-8"), b"", b""]
 
 

@@ -8,22 +8,36 @@ or iterate.
     >>> batch = pull.recv_many(1000)
     >>> len(batch), batch[0]            # messages, and the first one's frames
     (1000, [b'hello'])
+
+``recv_many(n, properties=True)`` also gives each message's properties (see
+properties.py): ``batch.properties[j]`` is message j's; it is empty otherwise.
 """
 
 from __future__ import annotations
 
-from typing import Iterator, Sequence, overload
+from typing import TYPE_CHECKING, Iterator, Sequence, overload
+
+if TYPE_CHECKING:
+    from .properties import MessageProperties
 
 __all__ = ["MessageBatch"]
 
 
 class MessageBatch(Sequence[list[bytes]]):
-    __slots__ = ("data", "ends", "offsets")
+    __slots__ = ("data", "ends", "offsets", "properties")
 
-    def __init__(self, data: bytes, offsets: Sequence[int], ends: Sequence[int]) -> None:
+    def __init__(
+        self,
+        data: bytes,
+        offsets: Sequence[int],
+        ends: Sequence[int],
+        properties: Sequence[MessageProperties] = (),
+    ) -> None:
         self.data = data  # every frame, back to back
         self.offsets = offsets  # frame i is data[offsets[i]:offsets[i + 1]]
         self.ends = ends  # message j is frames [ends[j - 1], ends[j])
+        # Message j's properties, when recv_many was asked for them (else empty).
+        self.properties = properties
 
     def __len__(self) -> int:
         return len(self.ends)

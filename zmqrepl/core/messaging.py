@@ -11,12 +11,13 @@ the waiting thread across slices.
 
 from __future__ import annotations
 
-from typing import Any, Callable, Iterable, Literal, TypeVar, Union, overload
+from typing import Any, Callable, Collection, Iterable, Literal, TypeVar, Union, overload
 
 from ._lib import ffi, lib
 from .batch import MessageBatch
 from .constants import Errno
 from .errors import ZMQError
+from .properties import MessageProperties, PropertiesArg, batch_properties, part_properties, property_names
 from .zerocopy import ZEROCOPY_THRESHOLD, collect, hold
 
 __all__ = ["Frame", "MessagingMixin"]
@@ -91,6 +92,15 @@ def _apply(as_: Callable[[memoryview, int], T], view: memoryview, size: int) -> 
             view.release()
         except BufferError:
             pass  # the converter exported it further; the frame stays alive for it
+
+
+def _check_batch_limits(max_messages: object, max_bytes: object) -> None:
+    if type(max_messages) is not int or type(max_bytes) is not int:
+        raise TypeError("max_messages and max_bytes must be ints")
+    if not 1 <= max_messages < 2**31:
+        raise ValueError("max_messages must be between 1 and 2**31 - 1")
+    if not 0 <= max_bytes < 2**63:
+        raise ValueError("max_bytes must be 0 or more (and below 2**63)")
 
 
 class MessagingMixin:
@@ -315,15 +325,43 @@ class MessagingMixin:
         return memoryview(ffi.buffer(data, size)).toreadonly()
 
     # Only a non-blocking receive returns None (nothing queued); a blocking one raises.
+    # With properties (True or a collection of names): the frames and their properties.
     @overload
-    def recv_multipart(self, *, nonblocking: Literal[False] = ..., as_: Any = ...) -> list[Any]: ...
+    def recv_multipart(
+        self, *, nonblocking: Literal[False] = ..., as_: Any = ..., properties: Literal[False] = ...
+    ) -> list[Any]: ...
     @overload
-    def recv_multipart(self, *, nonblocking: bool, as_: Any = ...) -> list[Any] | None: ...
+    def recv_multipart(
+        self, *, nonblocking: bool, as_: Any = ..., properties: Literal[False] = ...
+    ) -> list[Any] | None: ...
+    @overload
+    def recv_multipart(
+        self,
+        *,
+        nonblocking: Literal[False] = ...,
+        as_: Any = ...,
+        properties: Literal[True] | Collection[str],
+    ) -> tuple[list[Any], MessageProperties]: ...
+    @overload
+    def recv_multipart(
+        self, *, nonblocking: bool, as_: Any = ..., properties: Literal[True] | Collection[str]
+    ) -> tuple[list[Any], MessageProperties] | None: ...
+    @overload
+    def recv_multipart(
+        self, *, nonblocking: bool = ..., as_: Any = ..., properties: PropertiesArg
+    ) -> list[Any] | tuple[list[Any], MessageProperties] | None: ...
 
-    def recv_multipart(self, *, nonblocking: bool = False, as_: Any = bytes) -> list[Any] | None:
-        """Receive every frame of the next message (all or nothing)."""
+    def recv_multipart(
+        self, *, nonblocking: bool = False, as_: Any = bytes, properties: PropertiesArg = False
+    ) -> list[Any] | tuple[list[Any], MessageProperties] | None:
+        """Receive every frame of the next message (all or nothing).
+
+        ``properties=True`` (or a collection of extra names, such as ZAP metadata)
+        returns ``(frames, MessageProperties)`` instead: see properties.py."""
         if as_ is not bytes and as_ is not str and not callable(as_):
             raise TypeError("as_ must be bytes, str, memoryview or a callable(view, size)")
+        names = None if properties is False else property_names(properties)
+        props: MessageProperties | None = None
         flags = (_DONTWAIT if nonblocking else 0) | _HOLD
         st = self._st
 
@@ -334,27 +372,40 @@ class MessagingMixin:
             n = self._resume(attempt, attempt(flags), flags, "recv", keep=True)
             if n < 0:
                 return None
+            if names is not None:  # before _take_view moves frames out of the socket
+                got = part_properties(st, names[0], names[1])
+                if not isinstance(got, MessageProperties):
+                    raise self._error(got, "recv")
+                props = got
             data, sizes = st.part_data, st.part_size
             if as_ is bytes:
-                return [_unpack(data[i], sizes[i]) for i in range(n)]
-            if as_ is str:
-                return [_unpack(data[i], sizes[i]).decode("utf-8") for i in range(n)]
-            views = [self._take_view(i, sizes[i]) for i in range(n)]
+                frames: list[Any] = [_unpack(data[i], sizes[i]) for i in range(n)]
+            elif as_ is str:
+                frames = [_unpack(data[i], sizes[i]).decode("utf-8") for i in range(n)]
+            else:
+                views = [self._take_view(i, sizes[i]) for i in range(n)]
         finally:
             _abandon(st)
-        return [_apply(as_, view, view.nbytes) for view in views]
+        if as_ is not bytes and as_ is not str:
+            convert = _keep_view if as_ is memoryview else as_
+            frames = [_apply(convert, view, view.nbytes) for view in views]
+        return frames if props is None else (frames, props)
 
     def recv_many(
-        self, max_messages: int = 1000, *, nonblocking: bool = False, max_bytes: int = 16 * 1024 * 1024
+        self,
+        max_messages: int = 1000,
+        *,
+        nonblocking: bool = False,
+        max_bytes: int = 16 * 1024 * 1024,
+        properties: PropertiesArg = False,
     ) -> MessageBatch:
         """Up to ``max_messages`` ready messages in one call into C (waits for the
-        first unless ``nonblocking``; then it is empty when nothing is queued)."""
-        if type(max_messages) is not int or type(max_bytes) is not int:
-            raise TypeError("max_messages and max_bytes must be ints")
-        if not 1 <= max_messages < 2**31:
-            raise ValueError("max_messages must be between 1 and 2**31 - 1")
-        if not 0 <= max_bytes < 2**63:
-            raise ValueError("max_bytes must be 0 or more (and below 2**63)")
+        first unless ``nonblocking``; then it is empty when nothing is queued).
+
+        ``properties`` (as for recv_multipart) fills ``batch.properties``."""
+        if properties is not False:
+            return self._recv_many_props(max_messages, nonblocking, max_bytes, property_names(properties))
+        _check_batch_limits(max_messages, max_bytes)
         flags = (_DONTWAIT if nonblocking else 0) | _HOLD
         st = self._st
         try:  # from the first call into C until the batch is copied out: then let go
@@ -379,3 +430,33 @@ class MessagingMixin:
         finally:
             _abandon(st)
         return MessageBatch(data, offsets, ends)
+
+    def _recv_many_props(
+        self,
+        max_messages: int,
+        nonblocking: bool,
+        max_bytes: int,
+        names: tuple[tuple[str, ...], Any, list[Any]],
+    ) -> MessageBatch:
+        """recv_many through zr_recv_batch_props: the plain path stays as it was."""
+        _check_batch_limits(max_messages, max_bytes)
+        flags = (_DONTWAIT if nonblocking else 0) | _HOLD
+        st = self._st
+        c_names, k = names[1], len(names[0])
+
+        def attempt(f: int) -> int:
+            return int(lib.zr_recv_batch_props(st, max_messages, max_bytes, f, self._rcvtimeo, c_names, k))
+
+        try:  # from the first call into C until the batch is copied out: then let go
+            n = self._resume(attempt, attempt(flags), flags, "recv", keep=True)
+            if n <= 0:
+                return _EMPTY_BATCH
+            offsets = memoryview(_buffer(st.batch_offs, (st.batch_nframes + 1) * _SIZE_T)[:]).cast(
+                _SIZE_T_FORMAT
+            )
+            ends = memoryview(_buffer(st.batch_ends, n * _INT)[:]).cast("i")
+            data = _buffer(st.batch, st.batch_used)[:]
+            props = batch_properties(st, names[0], n)
+        finally:
+            _abandon(st)
+        return MessageBatch(data, offsets, ends, props)

@@ -139,6 +139,32 @@ int zr_take_part(zr_socket_t *st, int index, zmq_msg_t *dest)
     return rc < 0 ? ZR_ERR : 0;
 }
 
+/* The properties of the last multipart message received (zr_recv_parts), read
+   from its last frame: every frame of a message comes over one connection, and
+   the last is always the peer's own (a ROUTER makes the first, the routing id,
+   itself). values[i] is names[i]'s value, or NULL when the message has none;
+   the values live as long as that frame, which the caller must copy them out
+   of before the next receive or zr_take_part. Called, like zr_take_part, while
+   holding the socket after a ZR_HOLD receive. */
+int zr_part_props(zr_socket_t *st, const char **names, int n, const char **values)
+{
+    int mine = zr_held_by_me(st);
+    int rc = mine ? 0 : zr_enter(st);
+    if (rc)
+        return rc;
+    if (st->nparts == 0 || n < 0 || n > ZR_PROP_NAMES) {
+        errno = EINVAL;
+        rc = ZR_ERR;
+    } else {
+        zmq_msg_t *last = &st->parts[st->nparts - 1];
+        for (int i = 0; i < n; i++)
+            values[i] = zmq_msg_gets(last, names[i]);
+    }
+    if (!mine)
+        zr_leave(st);
+    return rc;
+}
+
 int zr_send(zr_socket_t *st, const void *data, size_t size, int flags, int timeout)
 {
     int rc = zr_enter(st);

@@ -50,6 +50,12 @@ static void zr_free_buffers(zr_socket_t *st)
     st->batch_cap = 0;
     st->batch_fcap = 0;
     st->batch_mcap = 0;
+    free(st->props);
+    free(st->prop_lens);
+    st->props = NULL;
+    st->prop_lens = NULL;
+    st->props_cap = 0;
+    st->prop_lcap = 0;
     free(st->parts);
     free(st->part_data);
     free(st->part_size);

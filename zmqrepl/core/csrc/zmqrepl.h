@@ -46,6 +46,13 @@
 #define ZR_LINGER_CAP 2   /* at most this many ms */
 #define ZR_NO_LINGER -2   /* close_linger: no close asked for a linger */
 #define ZR_STOP_MONITOR 0x10  /* flag to zr_close: stop the socket's monitor first (see there) */
+/* Message properties (zmq_msg_gets). libzmq's own values are short (a socket
+   type, an address, a routing id of at most 255 bytes); a ZAP handler can
+   attach any length, so values are cut to this many bytes. */
+#define ZR_PROP_MAX 1024
+#define ZR_PROP_NAMES 32   /* most property names one receive may ask for */
+#define ZR_PROP_ABSENT -1  /* zr_recv_batch_props: the message has no such property */
+#define ZR_PROP_SAME -2    /* first length of a message's row: same values as the message before */
 
 typedef struct {
     void *handle;
@@ -73,6 +80,11 @@ typedef struct {
     int batch_nframes;
     size_t batch_fcap;   /* capacities of batch_offs and batch_ends, in bytes */
     size_t batch_mcap;
+    char *props;       /* property values of the last zr_recv_batch_props, back to back */
+    size_t props_used;
+    size_t props_cap;
+    int *prop_lens;    /* per message, per name asked: value length, ZR_PROP_ABSENT or _SAME */
+    size_t prop_lcap;  /* capacity of prop_lens, in bytes */
     int progress;      /* messages sent by the last zr_send_batch */
     int held;          /* a blocking call returned between wait slices, keeping the socket */
     pthread_t owner;   /* the thread that keeps it */
@@ -129,11 +141,14 @@ ZR_INTERNAL int zr_send_message(zr_socket_t *st, void **data, size_t *sizes, int
 long long zr_recv(zr_socket_t *st, int flags, int timeout);
 int zr_recv_parts(zr_socket_t *st, int flags, int timeout);
 int zr_take_part(zr_socket_t *st, int index, zmq_msg_t *dest);
+int zr_part_props(zr_socket_t *st, const char **names, int n, const char **values);
 int zr_send(zr_socket_t *st, const void *data, size_t size, int flags, int timeout);
 int zr_send_parts(zr_socket_t *st, void **data, size_t *sizes, int n, int flags, int timeout);
 
 /* batch.c */
 int zr_recv_batch(zr_socket_t *st, int max_msgs, size_t max_bytes, int flags, int timeout);
+int zr_recv_batch_props(zr_socket_t *st, int max_msgs, size_t max_bytes, int flags, int timeout,
+                        const char **names, int nnames);
 int zr_send_batch(zr_socket_t *st, void **data, size_t *sizes, int *ends, int nmsgs, int flags,
                   int timeout);
 
