@@ -15,9 +15,15 @@ from ..core.constants import Option
 from . import cmd_messages as messages
 from . import cmd_sockets as sockets
 from . import cmd_tools as tools
-from .defaults import DEFAULT_LINGER_MS, DEFAULT_MAXMSGSIZE
+from .defaults import (
+    DEFAULT_HEARTBEAT_IVL_MS,
+    DEFAULT_HEARTBEAT_TIMEOUT_MS,
+    DEFAULT_LINGER_MS,
+    DEFAULT_MAXMSGSIZE,
+)
 from .files import human_size
 from .frames import FORMATS
+from .peerbook import PEER_LIMIT
 from .syntax import Arg, ArgKind, Command, Flag, Handler
 
 __all__ = ["ALIASES", "COMMANDS", "lookup"]
@@ -61,8 +67,10 @@ _TABLE = [
         Arg("NAME", ArgKind.NEW_SOCKET),
         Arg("TYPE", ArgKind.SOCKET_TYPE),
         details="TYPE is pub, sub, req, rep, dealer, router, push, pull, pair, xpub, xsub or "
-        f"stream. New sockets get linger {DEFAULT_LINGER_MS} ms and maxmsgsize "
-        f"{human_size(DEFAULT_MAXMSGSIZE)}.",
+        f"stream. New sockets get linger {DEFAULT_LINGER_MS} ms, maxmsgsize "
+        f"{human_size(DEFAULT_MAXMSGSIZE)} and ZMTP heartbeats: a ping every "
+        f"{DEFAULT_HEARTBEAT_IVL_MS} ms, a peer silent for {DEFAULT_HEARTBEAT_TIMEOUT_MS} ms is "
+        "disconnected (set NAME heartbeat_ivl 0 turns them off; changes apply to new connections).",
         examples=("socket s sub", "socket r req"),
     ),
     _cmd(
@@ -183,6 +191,17 @@ _TABLE = [
         sockets.sockets,
         "list sockets: type, endpoints, changed options, counters, rates",
         aliases=("ls",),
+    ),
+    _cmd(
+        "peers",
+        sockets.peers,
+        "list a socket's peers: routing id, connection, messages in, first/last seen, state",
+        Arg("NAME", S),
+        details="State comes from the socket's monitor: connected, disconnected (when), handshake "
+        "failed (why, in words). A ROUTER's messages are counted per routing id from the first "
+        "peers NAME on, of those the session reads (watch, recv, record). The newest "
+        f"{PEER_LIMIT} peers are kept. On a bound socket a routing id is matched to the connection by order.",
+        examples=("peers r",),
     ),
     _cmd(
         "curve",

@@ -6,7 +6,13 @@ them, and ``help socket`` quotes them.
 
 from __future__ import annotations
 
-__all__ = ["DEFAULT_LINGER_MS", "DEFAULT_MAXMSGSIZE", "DEFAULT_SEND_TIMEOUT_MS"]
+__all__ = [
+    "DEFAULT_HEARTBEAT_IVL_MS",
+    "DEFAULT_HEARTBEAT_TIMEOUT_MS",
+    "DEFAULT_LINGER_MS",
+    "DEFAULT_MAXMSGSIZE",
+    "DEFAULT_SEND_TIMEOUT_MS",
+]
 
 # libzmq's own linger is -1 (wait for ever): a closed socket with queued messages and no
 # peer would hang close and shutdown. A second bounds both.
@@ -15,3 +21,9 @@ DEFAULT_LINGER_MS = 1000
 DEFAULT_MAXMSGSIZE = 64 * 1024 * 1024
 # How long `send` (and a handle's send) waits for a peer to take a message.
 DEFAULT_SEND_TIMEOUT_MS = 2000
+# libzmq sends no ZMTP heartbeats by default, so a peer that stops (SIGSTOP, a frozen host,
+# a cable pulled) stays "connected" until TCP gives up, which can take hours. With these, a
+# session socket PINGs each peer every 5 s and drops a connection silent for 15 s; 0 turns
+# them off. libzmq reads them when a connection starts: a change applies to new ones.
+DEFAULT_HEARTBEAT_IVL_MS = 5000
+DEFAULT_HEARTBEAT_TIMEOUT_MS = 15000
