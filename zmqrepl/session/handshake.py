@@ -21,11 +21,18 @@ from __future__ import annotations
 import errno
 import os
 
-__all__ = ["HANDSHAKE_FAILURES", "MECHANISMS", "explain", "is_handshake_failure"]
+__all__ = ["ENDED_IN_HANDSHAKE", "HANDSHAKE_FAILURES", "MECHANISMS", "explain", "is_handshake_failure"]
 
 HANDSHAKE_FAILURES = ("handshake_failed_protocol", "handshake_failed_auth", "handshake_failed_no_detail")
 MECHANISMS = {0: "NULL", 1: "PLAIN", 2: "CURVE"}  # ZMQ_MECHANISM's values (ZMQ_NULL, ...)
 
+# libzmq 4.3.4 reports some failures with no handshake event at all, only DISCONNECTED
+# (measured: a push connecting to a push; libzmq checks the socket types in the READY and
+# drops the connection without a word). The peer book (peerbook.py) says this of them.
+ENDED_IN_HANDSHAKE = (
+    "the connection ended during the handshake and libzmq gave no reason (socket types "
+    "that cannot talk, like push and push, or the peer left at once)"
+)
 _MALFORMED = "the peer sent a malformed {} command"
 # ZMQ_PROTOCOL_ERROR_* of libzmq 4.3's zmq.h: the code, and what it means to a user.
 _PROTOCOL = {
@@ -40,8 +47,7 @@ _PROTOCOL = {
     0x10000015: _MALFORMED.format("ERROR"),
     0x10000016: _MALFORMED.format("READY"),
     0x10000017: _MALFORMED.format("WELCOME"),
-    0x10000018: "the peer's metadata is invalid or unacceptable (e.g. a socket type this "
-    "socket cannot talk to, like push to push)",
+    0x10000018: "the peer's metadata (the properties of its READY or INITIATE) is invalid",
     0x11000001: "CURVE could not open the peer's handshake: wrong CURVE server key, or the "
     "client's key pair is broken",
     0x20000000: "the ZAP handler failed (no detail given)",

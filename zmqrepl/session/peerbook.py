@@ -28,6 +28,8 @@ import itertools
 from collections import OrderedDict, deque
 from dataclasses import dataclass
 
+from .handshake import ENDED_IN_HANDSHAKE
+
 __all__ = ["PEER_LIMIT", "PeerBook", "PeerRecord"]
 
 PEER_LIMIT = 1000  # peers kept per socket: the most recently active ones
@@ -104,9 +106,9 @@ class PeerBook:
             rec.reason = ""
             self._set(rec, "connected", now)
         elif reason:
-            rec.failures = rec.failures + 1 if rec.reason == reason else 1
-            rec.reason = reason
-            self._set(rec, "handshake failed", now)
+            self._fail(rec, reason, now)
+        elif event == "disconnected" and rec.state == "handshaking":
+            self._fail(rec, ENDED_IN_HANDSHAKE, now)
         elif event == "disconnected" and rec.state != "handshake failed":
             self._set(rec, "disconnected", now)
 
@@ -131,6 +133,8 @@ class PeerBook:
             rec = self._by_fd.pop(value)
             if rec in self._handshaking:
                 self._handshaking.remove(rec)
+            if not failure and rec.state == "handshaking":
+                failure = ENDED_IN_HANDSHAKE
             if failure:
                 self._failed(rec, failure, now)
             else:
@@ -144,9 +148,12 @@ class PeerBook:
             self._records.pop(rec.serial)
             self._forget(rec)
             rec = same
-        rec.failures += 1
-        rec.reason = reason
         self._failed_by_reason[reason] = rec
+        self._fail(rec, reason, now)
+
+    def _fail(self, rec: PeerRecord, reason: str, now: float) -> None:
+        rec.failures = rec.failures + 1 if rec.reason == reason else 1
+        rec.reason = reason
         self._set(rec, "handshake failed", now)
 
     # -- the read path -----------------------------------------------------------------
