@@ -195,8 +195,7 @@ class SessionState:
                     self.update_reader(entry)
                     return
 
-    @staticmethod
-    def _count_peers(entry: SocketEntry, messages: Iterable[list[bytes]]) -> None:
+    def _count_peers(self, entry: SocketEntry, messages: Iterable[list[bytes]]) -> None:
         """The one place the read path tells the peer book (peerbook.py) of messages.
 
         Peer-Address plugs in here: once the core's receives take ``properties=True``, read
@@ -204,6 +203,10 @@ class SessionState:
         ``recv_multipart(properties=True)`` in the callers, pass the mappings along, and
         give ``address=props["Peer-Address"]`` (and the routing id from "Routing-Id") below.
         """
+        # A connection's HANDSHAKE_SUCCEEDED is queued on the monitor before its first
+        # message can be read, but the engine may read the message first: the book must
+        # know the connection to give it the message.
+        self._read_monitor(entry)
         book = entry.peers
         now = time.time()
         first = entry.kind in _ROUTING_ID_FIRST
