@@ -212,3 +212,11 @@ def test_peers_in_a_notebook_is_an_html_table(ipython: Any, start_peer: Callable
     html = shown._repr_html_()
     assert "<table" in html and "nb-client" in html and "<th>routing id</th>" in html
     assert "nb-client" in repr(shown)
+
+
+def test_magics_heartbeat_traits_reach_new_sockets(ipython: Any) -> None:
+    ipython.run_line_magic("config", "ZmqMagics.heartbeat_ivl = 250")
+    ipython.run_line_magic("config", "ZmqMagics.heartbeat_timeout = 750")
+    ipython.run_line_magic("zmq", "socket s dealer")
+    assert ipython.run_line_magic("zmq", "get s heartbeat_ivl") == 250
+    assert ipython.run_line_magic("zmq", "get s heartbeat_timeout") == 750
