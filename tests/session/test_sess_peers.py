@@ -220,3 +220,18 @@ def test_magics_heartbeat_traits_reach_new_sockets(ipython: Any) -> None:
     ipython.run_line_magic("zmq", "socket s dealer")
     assert ipython.run_line_magic("zmq", "get s heartbeat_ivl") == 250
     assert ipython.run_line_magic("zmq", "get s heartbeat_timeout") == 750
+
+
+def test_a_routing_id_libzmq_made_shows_in_hex(session: Session, start_peer: Callable[..., Peer]) -> None:
+    session.run("socket r router; peers r")
+    endpoint = executed(session, "bind r tcp://127.0.0.1:*", Bound).endpoint
+    session.execute("watch r")
+    peer = start_peer()
+    peer.call("socket", name="d", type="DEALER")  # no routing id: the ROUTER makes one
+    peer.call("connect", sock="d", endpoint=endpoint)
+    assert peer.send("d", b"anonymous")
+    wait_for(lambda: any(p.messages for p in executed(session, "peers r", PeerTable).peers), 10, "a message")
+    (row,) = executed(session, "peers r", PeerTable).peers
+    # libzmq 4.3: a zero byte, then a 32-bit number
+    assert row.routing_id is not None and len(row.routing_id) == 5 and row.routing_id[0] == 0
+    assert row.routing_id_text == "0x" + row.routing_id.hex() and row.state == "connected"

@@ -175,6 +175,8 @@ _TABLE = [
         "show connection events of a socket live (connected, disconnected...)",
         Arg("NAME", S),
         Arg("off", ArgKind.WORD, True, choices=("off",)),
+        details="A failed handshake is said in words (a security mechanism mismatch, a wrong "
+        "CURVE server key, a client the ZAP handler denied); peers NAME keeps the state per peer.",
         examples=("monitor s", "monitor s off"),
     ),
     _cmd(

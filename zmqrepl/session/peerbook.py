@@ -158,9 +158,18 @@ class PeerBook:
 
     # -- the read path -----------------------------------------------------------------
 
-    def on_message(self, routing_id: bytes | None, size: int, now: float, address: str = "") -> None:
-        """One message read (only while ``counting``). ``address``: its Peer-Address."""
-        rec = self._for_message(routing_id, now)
+    def on_message(
+        self, routing_id: bytes | None, size: int, now: float, address: str = "", fd: int | None = None
+    ) -> None:
+        """One message read (only while ``counting``). ``address``: its Peer-Address;
+        ``fd``: the connection it came on (ZMQ_SRCFD), which makes the match exact."""
+        rec = self._by_fd.get(fd) if fd is not None else None
+        if rec is not None:
+            if routing_id is not None and rec.routing_id != routing_id:
+                rec.routing_id = routing_id
+                self._by_rid[routing_id] = rec
+        else:
+            rec = self._for_message(routing_id, now)
         if rec is None:
             return
         rec.messages += 1
