@@ -64,7 +64,10 @@ def test_new_sockets_get_heartbeats_shown_in_sockets_and_help(session: Session) 
     assert "heartbeat_ivl=5000" in options and "heartbeat_timeout=15000" in options
     assert "linger=0" in options  # beside the other session defaults
     help_text = "\n".join(executed(session, "help socket", TextLines).lines)
-    assert "a ping every 5000 ms, a peer silent for 15000 ms is disconnected" in help_text
+    assert (
+        "a ping every 5000 ms, and a peer that sends nothing within 15000 ms of a ping is disconnected"
+        in help_text
+    )
     assert "set NAME heartbeat_ivl 0 turns them off" in help_text
     session.execute("set s heartbeat_ivl 0")
     assert executed(session, "get s heartbeat_ivl").value == 0

@@ -69,8 +69,9 @@ _TABLE = [
         details="TYPE is pub, sub, req, rep, dealer, router, push, pull, pair, xpub, xsub or "
         f"stream. New sockets get linger {DEFAULT_LINGER_MS} ms, maxmsgsize "
         f"{human_size(DEFAULT_MAXMSGSIZE)} and ZMTP heartbeats: a ping every "
-        f"{DEFAULT_HEARTBEAT_IVL_MS} ms, a peer silent for {DEFAULT_HEARTBEAT_TIMEOUT_MS} ms is "
-        "disconnected (set NAME heartbeat_ivl 0 turns them off; changes apply to new connections).",
+        f"{DEFAULT_HEARTBEAT_IVL_MS} ms, and a peer that sends nothing within "
+        f"{DEFAULT_HEARTBEAT_TIMEOUT_MS} ms of a ping is disconnected (set NAME heartbeat_ivl 0 "
+        "turns them off; changes apply to new connections).",
         examples=("socket s sub", "socket r req"),
     ),
     _cmd(

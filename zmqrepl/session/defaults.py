@@ -21,9 +21,10 @@ DEFAULT_LINGER_MS = 1000
 DEFAULT_MAXMSGSIZE = 64 * 1024 * 1024
 # How long `send` (and a handle's send) waits for a peer to take a message.
 DEFAULT_SEND_TIMEOUT_MS = 2000
-# libzmq sends no ZMTP heartbeats by default, so a peer that stops (SIGSTOP, a frozen host,
-# a cable pulled) stays "connected" until TCP gives up, which can take hours. With these, a
-# session socket PINGs each peer every 5 s and drops a connection silent for 15 s; 0 turns
-# them off. libzmq reads them when a connection starts: a change applies to new ones.
+# libzmq sends no ZMTP heartbeats by default, so a peer that stops stays "connected": for
+# ever if its process is stopped (its kernel still answers TCP), until TCP gives up (minutes
+# to hours) if its host is gone. With these, a session socket PINGs each peer every 5 s and
+# drops a connection from which nothing came within 15 s of a PING; 0 turns them off.
+# libzmq reads them when a connection starts: a change applies to new connections.
 DEFAULT_HEARTBEAT_IVL_MS = 5000
 DEFAULT_HEARTBEAT_TIMEOUT_MS = 15000
