@@ -65,6 +65,16 @@ _ZAP_STATUS = {
     500: "the handler's internal error",
 }
 _HUNG_UP = (errno.EPIPE, errno.ECONNRESET, errno.ECONNABORTED)
+# Why a peer hangs up during a handshake, by this socket's mechanism. Both sides check the
+# mechanisms and the socket types; whichever finds a mismatch first drops the connection,
+# and the other sees only that (measured: either side, from one attempt to the next).
+_HUNG_UP_HINT = {
+    "CURVE": " (with CURVE: a wrong server key, the server refused this client, or the peer "
+    "uses another mechanism)",
+    "PLAIN": " (it may use another mechanism than PLAIN, or not accept this socket type)",
+    "NULL": " (it may use CURVE or PLAIN, or not accept this socket type, like push and push)",
+    "": " (another security mechanism, a socket type it does not accept, or a refusal)",
+}
 
 
 def is_handshake_failure(event: str) -> bool:
@@ -94,8 +104,7 @@ def explain(event: str, value: int, mechanism: str = "", zap_reason: str = "") -
         return f"{text}: {zap_reason}" if zap_reason else text
     if event == "handshake_failed_no_detail":
         if value in _HUNG_UP:
-            hint = " (with CURVE: a wrong server key, or the server refused this client)"
-            return "the peer hung up during the handshake" + (hint if mechanism in ("", "CURVE") else "")
+            return "the peer hung up during the handshake" + _HUNG_UP_HINT.get(mechanism, _HUNG_UP_HINT[""])
         if value == errno.EAGAIN or value == 0:
             return "the handshake did not finish in time (handshake_ivl) or broke off"
         return f"the handshake broke off: {os.strerror(value)}"
