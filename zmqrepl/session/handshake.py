@@ -10,7 +10,7 @@ libzmq 4.3 reports a failed handshake with one of three monitor events, each wit
   (a CURVE client with a wrong server key sees only this: the server hangs up on it).
 
     >>> explain("handshake_failed_protocol", 0x11000002, "NULL")
-    'security mechanism mismatch: this socket uses NULL, the peer another (CURVE or PLAIN)'
+    'security mechanism mismatch: this socket uses NULL, the peer another (PLAIN or CURVE)'
 
 Only the event's own number is known here; what this socket uses (``mechanism``) comes
 from the caller, who can read it from the socket.
