@@ -207,7 +207,25 @@ def test_console_script_and_settings(tmp_path: Path) -> None:
     )
     plain(proc)
     assert proc.returncode == 0, proc.stderr
-    assert proc.stdout.splitlines() == ["a: pub socket (linger 5 ms, maxmsgsize 1000)", "a.linger = 5"]
+    assert proc.stdout.splitlines() == [
+        "a: pub socket (linger 5 ms, maxmsgsize 1000, heartbeat every 5000 ms, timeout 15000 ms)",
+        "a.linger = 5",
+    ]
+    (config / "config.ini").write_text(
+        "[shell]\nheartbeat_ivl = 300\nheartbeat_timeout = 900\n", encoding="utf-8"
+    )
+    proc = subprocess.run(
+        [str(script), "-c", "socket a pub; get a heartbeat_timeout"],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        env=env,
+    )
+    plain(proc)
+    assert proc.stdout.splitlines() == [
+        "a: pub socket (linger 1000 ms, maxmsgsize 67108864, heartbeat every 300 ms, timeout 900 ms)",
+        "a.heartbeat_timeout = 900",
+    ], proc.stderr
     (config / "config.ini").write_text("[shell]\nlinger = soon\n", encoding="utf-8")
     proc = subprocess.run(
         [str(script), "-c", "socket a pub"], capture_output=True, text=True, timeout=30, env=env

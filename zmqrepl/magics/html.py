@@ -5,9 +5,9 @@ from __future__ import annotations
 import html
 from typing import Sequence
 
-from ..session import Message, SocketInfo, format_size, format_time, render_frame
+from ..session import Message, PeerTable, SocketInfo, format_size, format_time, render_frame
 
-__all__ = ["messages_html", "notes_html", "sockets_html", "sparkline", "watch_html"]
+__all__ = ["messages_html", "notes_html", "peers_html", "sockets_html", "sparkline", "watch_html"]
 
 _CSS = (
     "<style>.zmqrepl td,.zmqrepl th{text-align:left;padding:1px 8px;font-family:monospace;"
@@ -53,6 +53,20 @@ def sockets_html(infos: Sequence[SocketInfo]) -> str:
         "<tr>" + "".join(f"<td>{html.escape(str(v))}</td>" for v in info.row()) + "</tr>" for info in infos
     )
     return f"{_CSS}<table class='zmqrepl'><tr>{head}</tr>{rows}</table>"
+
+
+def peers_html(table: PeerTable) -> str:
+    """``peers NAME`` as a table: a failed handshake's reason in red, notes below."""
+    head = "".join(f"<th>{html.escape(c)}</th>" for c in table.columns)
+    rows = "".join(
+        f"<tr{' style=color:#b00' if peer.state == 'handshake failed' else ''}>"
+        + "".join(f"<td>{html.escape(str(v))}</td>" for v in row)
+        + "</tr>"
+        for peer, row in zip(table.peers, table.rows)
+    )
+    notes = "".join(f"<div class='zmqrepl dim'>{html.escape(t)}</div>" for t in table.notes)
+    title = f"<div class='zmqrepl'><b>peers {html.escape(table.socket)}</b></div>"
+    return f"{_CSS}{title}<table class='zmqrepl'><tr>{head}</tr>{rows}</table>{notes}"
 
 
 def notes_html(lines: Sequence[str]) -> str:

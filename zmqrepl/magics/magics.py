@@ -19,6 +19,8 @@ from traitlets import Int, Unicode
 
 from ..session import (
     COMMANDS,
+    DEFAULT_HEARTBEAT_IVL_MS,
+    DEFAULT_HEARTBEAT_TIMEOUT_MS,
     DEFAULT_LINGER_MS,
     DEFAULT_MAXMSGSIZE,
     FORMATS,
@@ -29,6 +31,7 @@ from ..session import (
     MonitorSwitched,
     OptionValue,
     PeerDropped,
+    PeerTable,
     PollState,
     Received,
     Result,
@@ -44,11 +47,11 @@ from ..session import (
     split_commands,
 )
 from .expand import expand
-from .html import messages_html, sockets_html
+from .html import messages_html, peers_html, sockets_html
 from .monitor import MonitorPane
 from .watch import Watch
 
-__all__ = ["Messages", "SocketsTable", "ZmqMagics"]
+__all__ = ["Messages", "PeersTable", "SocketsTable", "ZmqMagics"]
 
 
 class SocketsTable(list):  # type: ignore[type-arg]
@@ -56,6 +59,20 @@ class SocketsTable(list):  # type: ignore[type-arg]
 
     def _repr_html_(self) -> str:
         return sockets_html(self)
+
+
+class PeersTable(list):  # type: ignore[type-arg]
+    """The result of ``%zmq peers NAME``: a list of PeerInfo that shows as a table."""
+
+    def __init__(self, table: PeerTable) -> None:
+        super().__init__(table.peers)
+        self.table = table
+
+    def _repr_html_(self) -> str:
+        return peers_html(self.table)
+
+    def __repr__(self) -> str:
+        return "\n".join(self.table.lines)
 
 
 class Messages(list):  # type: ignore[type-arg]
@@ -80,6 +97,12 @@ class ZmqMagics(Magics):
         config=True
     )
     maxmsgsize = Int(DEFAULT_MAXMSGSIZE, help="Largest message new sockets accept (bytes).").tag(config=True)
+    heartbeat_ivl = Int(
+        DEFAULT_HEARTBEAT_IVL_MS, help="Milliseconds between ZMTP pings new sockets send each peer (0: none)."
+    ).tag(config=True)
+    heartbeat_timeout = Int(
+        DEFAULT_HEARTBEAT_TIMEOUT_MS, help="Milliseconds of silence after which new sockets drop a peer."
+    ).tag(config=True)
 
     def __init__(self, shell: Any = None, **kwargs: Any) -> None:
         super().__init__(shell=shell, **kwargs)
@@ -91,7 +114,12 @@ class ZmqMagics(Magics):
     @property
     def session(self) -> Session:
         if self._session is None or self._session.closed:
-            self._session = Session(linger=self.linger, maxmsgsize=self.maxmsgsize)
+            self._session = Session(
+                linger=self.linger,
+                maxmsgsize=self.maxmsgsize,
+                heartbeat_ivl=self.heartbeat_ivl,
+                heartbeat_timeout=self.heartbeat_timeout,
+            )
         return self._session
 
     def close(self) -> None:
@@ -159,6 +187,7 @@ class ZmqMagics(Magics):
             Unwatched: self._unwatched,
             MonitorSwitched: self._monitor,
             SocketTable: lambda r: SocketsTable(r.sockets),
+            PeerTable: PeersTable,
             Received: self._received,
             SocketMade: self._socket_made,
             VersionInfo: self._version,

@@ -9,7 +9,13 @@ from __future__ import annotations
 
 from .commands import COMMANDS, lookup
 from .completion import Candidate, CompletionContext, Span, classify, complete, current_command
-from .defaults import DEFAULT_LINGER_MS, DEFAULT_MAXMSGSIZE, DEFAULT_SEND_TIMEOUT_MS
+from .defaults import (
+    DEFAULT_HEARTBEAT_IVL_MS,
+    DEFAULT_HEARTBEAT_TIMEOUT_MS,
+    DEFAULT_LINGER_MS,
+    DEFAULT_MAXMSGSIZE,
+    DEFAULT_SEND_TIMEOUT_MS,
+)
 from .demo import DemoPublisher
 from .errors import CommandError
 from .events import EventBatch, EventLog, Message, MonitorNotice, Notice, PeerDropped, SessionEvent
@@ -33,6 +39,8 @@ from .results import (
     MonitorSwitched,
     OptionSet,
     OptionValue,
+    PeerInfo,
+    PeerTable,
     PollState,
     ProbeReport,
     Quit,
@@ -70,6 +78,8 @@ __all__ = [  # noqa: RUF022 - grouped by what a front end uses them for, sorted 
     "Parsed",
     "lookup",
     # the session and its defaults
+    "DEFAULT_HEARTBEAT_IVL_MS",
+    "DEFAULT_HEARTBEAT_TIMEOUT_MS",
     "DEFAULT_LINGER_MS",
     "DEFAULT_MAXMSGSIZE",
     "DEFAULT_SEND_TIMEOUT_MS",
@@ -82,6 +92,8 @@ __all__ = [  # noqa: RUF022 - grouped by what a front end uses them for, sorted 
     "MonitorSwitched",
     "OptionSet",
     "OptionValue",
+    "PeerInfo",
+    "PeerTable",
     "PollState",
     "ProbeReport",
     "Quit",

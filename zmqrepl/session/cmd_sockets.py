@@ -5,6 +5,7 @@ Each function is a handler named by the command table (commands.py).
 
 from __future__ import annotations
 
+import time
 from typing import TYPE_CHECKING, Any
 
 from ..core import Option, Socket, SocketType, ValueType
@@ -18,6 +19,8 @@ from .results import (
     EndpointChanged,
     OptionSet,
     OptionValue,
+    PeerInfo,
+    PeerTable,
     SocketClosed,
     SocketMade,
     SocketTable,
@@ -36,6 +39,7 @@ __all__ = [
     "disconnect",
     "get",
     "make_socket",
+    "peers",
     "set_option",
     "sockets",
     "subscribe",
@@ -62,16 +66,34 @@ def make_socket(session: Session, p: Parsed) -> SocketMade:
         entry = SocketEntry(name, kind, sock)
         # Session defaults that differ from libzmq's show in the sockets table.
         entry.changed.update(linger=session.linger, maxmsgsize=session.maxmsgsize)
+        if session.heartbeat_ivl > 0:  # libzmq's default: none (a stopped peer stays connected)
+            sock.set(Option.HEARTBEAT_IVL, session.heartbeat_ivl)
+            sock.set(Option.HEARTBEAT_TIMEOUT, session.heartbeat_timeout)
+            entry.changed.update(
+                heartbeat_ivl=session.heartbeat_ivl, heartbeat_timeout=session.heartbeat_timeout
+            )
         session.entries[name] = entry
         return entry
 
     session.engine.call(create)
-    return SocketMade(name, kind.name.lower(), session.linger, session.maxmsgsize)
+    return SocketMade(
+        name,
+        kind.name.lower(),
+        session.linger,
+        session.maxmsgsize,
+        max(session.heartbeat_ivl, 0),
+        session.heartbeat_timeout,
+    )
 
 
 def bind(session: Session, p: Parsed) -> Bound:
     entry = session.entry(p.args["NAME"])
-    resolved = session.engine.call(lambda: entry.socket.bind(p.args["ENDPOINT"]))
+
+    def act() -> str:
+        session.watch_connections(entry)  # before binding: `peers` sees every connection
+        return entry.socket.bind(p.args["ENDPOINT"])
+
+    resolved = session.engine.call(act)
     session.note_endpoint(resolved)
     return Bound(entry.name, resolved)
 
@@ -189,6 +211,36 @@ def close(session: Session, p: Parsed) -> SocketClosed:
 
 def sockets(session: Session, p: Parsed) -> SocketTable:
     return SocketTable(tuple(session.sockets()))
+
+
+def peers(session: Session, p: Parsed) -> PeerTable:
+    entry = session.entry(p.args["NAME"])
+
+    def snapshot() -> PeerTable:
+        book = entry.peers
+        book.start_counting(time.time())
+        session.watch_connections(entry)  # a socket not bound or connected yet: from now on
+        rows = tuple(
+            PeerInfo(
+                r.routing_id,
+                r.address,
+                r.endpoint,
+                r.fd,
+                r.messages,
+                r.bytes_in,
+                r.first_seen,
+                r.last_seen,
+                r.state,
+                r.state_time,
+                r.reason,
+                r.failures,
+            )
+            for r in book.records()
+        )
+        routing_ids = entry.kind in (SocketType.ROUTER, SocketType.STREAM)
+        return PeerTable(entry.name, rows, book.evicted, routing_ids, book.counting_since)
+
+    return session.engine.call(snapshot)
 
 
 def _option_value(option: str, token: Token) -> Any:

@@ -15,9 +15,16 @@ from ..core.constants import Option
 from . import cmd_messages as messages
 from . import cmd_sockets as sockets
 from . import cmd_tools as tools
-from .defaults import DEFAULT_LINGER_MS, DEFAULT_MAXMSGSIZE, DEFAULT_PROBE_TIMEOUT_MS
+from .defaults import (
+    DEFAULT_HEARTBEAT_IVL_MS,
+    DEFAULT_HEARTBEAT_TIMEOUT_MS,
+    DEFAULT_LINGER_MS,
+    DEFAULT_MAXMSGSIZE,
+    DEFAULT_PROBE_TIMEOUT_MS,
+)
 from .files import human_size
 from .frames import FORMATS
+from .peerbook import PEER_LIMIT
 from .syntax import Arg, ArgKind, Command, Flag, Handler
 
 __all__ = ["ALIASES", "COMMANDS", "lookup"]
@@ -61,8 +68,11 @@ _TABLE = [
         Arg("NAME", ArgKind.NEW_SOCKET),
         Arg("TYPE", ArgKind.SOCKET_TYPE),
         details="TYPE is pub, sub, req, rep, dealer, router, push, pull, pair, xpub, xsub or "
-        f"stream. New sockets get linger {DEFAULT_LINGER_MS} ms and maxmsgsize "
-        f"{human_size(DEFAULT_MAXMSGSIZE)}.",
+        f"stream. New sockets get linger {DEFAULT_LINGER_MS} ms, maxmsgsize "
+        f"{human_size(DEFAULT_MAXMSGSIZE)} and ZMTP heartbeats: a ping every "
+        f"{DEFAULT_HEARTBEAT_IVL_MS} ms, and a peer that sends nothing within "
+        f"{DEFAULT_HEARTBEAT_TIMEOUT_MS} ms of a ping is disconnected (set NAME heartbeat_ivl 0 "
+        "turns them off; changes apply to new connections).",
         examples=("socket s sub", "socket r req"),
     ),
     _cmd(
@@ -167,6 +177,8 @@ _TABLE = [
         "show connection events of a socket live (connected, disconnected...)",
         Arg("NAME", S),
         Arg("off", ArgKind.WORD, True, choices=("off",)),
+        details="A failed handshake is said in words (a security mechanism mismatch, a wrong "
+        "CURVE server key, a client the ZAP handler denied); peers NAME keeps the state per peer.",
         examples=("monitor s", "monitor s off"),
     ),
     _cmd(
@@ -183,6 +195,17 @@ _TABLE = [
         sockets.sockets,
         "list sockets: type, endpoints, changed options, counters, rates",
         aliases=("ls",),
+    ),
+    _cmd(
+        "peers",
+        sockets.peers,
+        "list a socket's peers: routing id, connection, messages in, first/last seen, state",
+        Arg("NAME", S),
+        details="State comes from the socket's monitor: connected, disconnected (when), handshake "
+        "failed (why, in words). A ROUTER's messages are counted per routing id from the first "
+        "peers NAME on, of those the session reads (watch, recv, record). The newest "
+        f"{PEER_LIMIT} peers are kept. On a bound socket a routing id is matched to the connection by order.",
+        examples=("peers r",),
     ),
     _cmd(
         "curve",

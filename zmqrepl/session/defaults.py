@@ -6,7 +6,14 @@ them, and ``help socket`` quotes them.
 
 from __future__ import annotations
 
-__all__ = ["DEFAULT_LINGER_MS", "DEFAULT_MAXMSGSIZE", "DEFAULT_PROBE_TIMEOUT_MS", "DEFAULT_SEND_TIMEOUT_MS"]
+__all__ = [
+    "DEFAULT_HEARTBEAT_IVL_MS",
+    "DEFAULT_HEARTBEAT_TIMEOUT_MS",
+    "DEFAULT_LINGER_MS",
+    "DEFAULT_MAXMSGSIZE",
+    "DEFAULT_PROBE_TIMEOUT_MS",
+    "DEFAULT_SEND_TIMEOUT_MS",
+]
 
 # libzmq's own linger is -1 (wait for ever): a closed socket with queued messages and no
 # peer would hang close and shutdown. A second bounds both.
@@ -17,3 +24,10 @@ DEFAULT_MAXMSGSIZE = 64 * 1024 * 1024
 DEFAULT_SEND_TIMEOUT_MS = 2000
 # How long `probe` may take in all: a name lookup, a connect and two reads on a network.
 DEFAULT_PROBE_TIMEOUT_MS = 2000
+# libzmq sends no ZMTP heartbeats by default, so a peer that stops stays "connected": for
+# ever if its process is stopped (its kernel still answers TCP), until TCP gives up (minutes
+# to hours) if its host is gone. With these, a session socket PINGs each peer every 5 s and
+# drops a connection from which nothing came within 15 s of a PING; 0 turns them off.
+# libzmq reads them when a connection starts: a change applies to new connections.
+DEFAULT_HEARTBEAT_IVL_MS = 5000
+DEFAULT_HEARTBEAT_TIMEOUT_MS = 15000

@@ -9,6 +9,7 @@ from typing import IO, TYPE_CHECKING, Any
 from ..core import Monitor, Option, Socket, SocketType
 from .events import MonitorNotice, PeerDropped, WatchBuffer
 from .links import DropDetector
+from .peerbook import PeerBook
 
 if TYPE_CHECKING:
     from .waiters import Waiter
@@ -39,6 +40,7 @@ class SocketEntry:
     waiters: list[Waiter] = field(default_factory=list)
     buffer: WatchBuffer = field(default_factory=WatchBuffer)
     monitor_events: deque[MonitorNotice] = field(default_factory=lambda: deque(maxlen=200))
+    peers: PeerBook = field(default_factory=PeerBook)
     _last_in: int = 0
     _last_out: int = 0
 

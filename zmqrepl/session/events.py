@@ -52,6 +52,7 @@ class MonitorNotice:
     event: str  # connected, disconnected, handshake_failed_auth, ...
     endpoint: str
     value: int
+    reason: str = ""  # a handshake failure in words (handshake.py); "" for other events
 
 
 @dataclass(frozen=True)

@@ -61,7 +61,8 @@ def message_lines(msg: Message, width: int = 100, fmt: str | None = None) -> lis
 
 
 def monitor_line(ev: MonitorNotice) -> str:
-    return f"{format_time(ev.time)} {ev.socket} event {ev.event} {ev.endpoint} ({ev.value})"
+    head = f"{format_time(ev.time)} {ev.socket} event {ev.event} {ev.endpoint}"
+    return f"{head}: {ev.reason}" if ev.reason else f"{head} ({ev.value})"
 
 
 def dropped_line(ev: PeerDropped) -> str:

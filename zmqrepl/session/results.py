@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 from .events import Message
-from .render import table_lines
+from .render import format_time, table_lines
 from .wire import shown_bytes, shown_text
 
 __all__ = [
@@ -27,6 +27,8 @@ __all__ = [
     "MonitorSwitched",
     "OptionSet",
     "OptionValue",
+    "PeerInfo",
+    "PeerTable",
     "PollState",
     "ProbeReport",
     "Quit",
@@ -81,10 +83,19 @@ class SocketMade(Result):
     kind: str  # pub, sub, ...
     linger: int
     maxmsgsize: int
+    heartbeat_ivl: int = 0  # ms; 0: no heartbeats
+    heartbeat_timeout: int = 0
 
     @property
     def lines(self) -> list[str]:
-        return [f"{self.name}: {self.kind} socket (linger {self.linger} ms, maxmsgsize {self.maxmsgsize})"]
+        beats = (
+            f", heartbeat every {self.heartbeat_ivl} ms, timeout {self.heartbeat_timeout} ms"
+            if self.heartbeat_ivl
+            else ""
+        )
+        return [
+            f"{self.name}: {self.kind} socket (linger {self.linger} ms, maxmsgsize {self.maxmsgsize}{beats})"
+        ]
 
     @property
     def value(self) -> str:
@@ -232,6 +243,104 @@ class SocketTable(Result):
     @property
     def value(self) -> list[SocketInfo]:
         return list(self.sockets)
+
+
+@dataclass(frozen=True)
+class PeerInfo:
+    """One row of ``peers NAME``: one connection, or one routing id the monitor never saw."""
+
+    routing_id: bytes | None
+    address: str  # Peer-Address (from message properties), "" until known
+    endpoint: str  # as the monitor names it; for a bound socket the bind endpoint
+    fd: int | None
+    messages: int
+    bytes_in: int
+    first_seen: float
+    last_seen: float
+    state: str  # connecting, handshaking, connected, disconnected, handshake failed, ""
+    state_time: float
+    reason: str  # why the handshake failed, in words
+    failures: int = 0  # failed handshakes for that reason
+
+    COLUMNS = ("routing id", "address", "connection", "in", "bytes in", "first seen", "last seen", "state")
+
+    @property
+    def routing_id_text(self) -> str:
+        rid = self.routing_id
+        if rid is None:
+            return "-"
+        if rid and all(32 <= b < 127 for b in rid):
+            return rid.decode("ascii")
+        return "0x" + rid.hex()
+
+    @property
+    def state_text(self) -> str:
+        if not self.state:
+            return "- (not seen by the monitor)"
+        if self.state == "disconnected":
+            return f"disconnected {format_time(self.state_time)}"
+        if self.state == "handshake failed":
+            times = f" ({self.failures} times)" if self.failures > 1 else ""
+            return f"handshake failed {format_time(self.state_time)}{times}: {self.reason}"
+        return self.state
+
+    def row(self, routing_ids: bool = True) -> tuple[object, ...]:
+        connection = self.endpoint or "-"
+        if self.fd is not None:
+            connection += f" fd {self.fd}"
+        cells = (
+            self.routing_id_text,
+            self.address or "-",
+            connection,
+            self.messages,
+            self.bytes_in,
+            format_time(self.first_seen),
+            format_time(self.last_seen),
+            self.state_text,
+        )
+        return cells if routing_ids else cells[1:]
+
+
+@dataclass(frozen=True)
+class PeerTable(Result):
+    """``peers NAME``: the socket's peers, most recently active first."""
+
+    socket: str
+    peers: tuple[PeerInfo, ...]
+    more: int  # older peers no longer kept
+    routing_ids: bool  # the socket type receives a routing id with each message
+    counting_since: float  # when per-peer message counts started (the first `peers NAME`)
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        return PeerInfo.COLUMNS if self.routing_ids else PeerInfo.COLUMNS[1:]
+
+    @property
+    def rows(self) -> list[tuple[object, ...]]:
+        return [p.row(self.routing_ids) for p in self.peers]
+
+    @property
+    def notes(self) -> list[str]:
+        out = []
+        if self.more:
+            out.append(f"+{self.more} older peers not kept (the newest {len(self.peers)} are)")
+        out.append(
+            f"messages counted per peer since {format_time(self.counting_since)} (the first "
+            f"peers {self.socket}), of those the session reads (watch, recv, record)"
+        )
+        return out
+
+    @property
+    def lines(self) -> list[str]:
+        if not self.peers:
+            head = [f"{self.socket}: no peers yet (they show once they connect; bind or connect first)"]
+        else:
+            head = table_lines(self.columns, self.rows)
+        return head + self.notes
+
+    @property
+    def value(self) -> list[PeerInfo]:
+        return list(self.peers)
 
 
 @dataclass(frozen=True)

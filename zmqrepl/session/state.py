@@ -13,15 +13,24 @@ from collections import deque
 from concurrent.futures import Future
 from concurrent.futures import TimeoutError as FutureTimeout
 from functools import partial
+from typing import Iterable
 
 from ..core import Again, Event, Option, SocketType, ZMQError, security_warning_for, zmq_version
 from ..core.monitor import parse_monitor_message
-from .defaults import DEFAULT_LINGER_MS, DEFAULT_MAXMSGSIZE, DEFAULT_SEND_TIMEOUT_MS
+from .defaults import (
+    DEFAULT_HEARTBEAT_IVL_MS,
+    DEFAULT_HEARTBEAT_TIMEOUT_MS,
+    DEFAULT_LINGER_MS,
+    DEFAULT_MAXMSGSIZE,
+    DEFAULT_SEND_TIMEOUT_MS,
+)
 from .engine import Engine, wait
 from .entry import SocketEntry
 from .errors import CommandError, clip
 from .events import EventLog, Message, MonitorNotice, Notice, PeerDropped
 from .frames import FileLimit
+from .handshake import MECHANISMS, is_handshake_failure
+from .handshake import explain as explain_handshake
 from .hidden import option_text
 from .links import GRACE
 from .records import record_line
@@ -32,6 +41,8 @@ from .zap import SessionAuth
 __all__ = ["READ_BATCH", "SessionState"]
 
 READ_BATCH = 1000  # messages taken from one socket before the engine looks at the others
+# Socket types whose received messages start with the sender's routing id.
+_ROUTING_ID_FIRST = (SocketType.ROUTER, SocketType.STREAM)
 
 
 class SessionState:
@@ -40,6 +51,8 @@ class SessionState:
         *,
         linger: int = DEFAULT_LINGER_MS,
         maxmsgsize: int = DEFAULT_MAXMSGSIZE,
+        heartbeat_ivl: int = DEFAULT_HEARTBEAT_IVL_MS,
+        heartbeat_timeout: int = DEFAULT_HEARTBEAT_TIMEOUT_MS,
         event_capacity: int = 500,
         libzmq_version: tuple[int, int, int] | None = None,
     ) -> None:
@@ -50,6 +63,8 @@ class SessionState:
         self.curve_server_warned = False
         self.linger = linger
         self.maxmsgsize = maxmsgsize
+        self.heartbeat_ivl = heartbeat_ivl  # 0: new sockets send no heartbeats
+        self.heartbeat_timeout = heartbeat_timeout
         self.events = EventLog(event_capacity)
         self.engine = Engine(on_error=self._background_error)
         self.entries: dict[str, SocketEntry] = {}
@@ -145,6 +160,8 @@ class SessionState:
             return
         entry.received += count
         entry.bytes_in += batch.nbytes
+        if entry.peers.counting:
+            self._count_peers(entry, batch)
         if entry.record_file is not None:
             now = time.time()
             entry.record_file.writelines(record_line(now, entry.name, frames) for frames in batch)
@@ -168,6 +185,8 @@ class SessionState:
                 return
             entry.received += 1
             entry.bytes_in += sum(len(f) for f in frames)
+            if entry.peers.counting:
+                self._count_peers(entry, (frames,))
             if entry.record_file is not None:
                 entry.record_file.write(record_line(time.time(), entry.name, frames))
             if entry.waiters[0].offer(frames):
@@ -175,6 +194,27 @@ class SessionState:
                 if not entry.waiters:
                     self.update_reader(entry)
                     return
+
+    def _count_peers(self, entry: SocketEntry, messages: Iterable[list[bytes]]) -> None:
+        """The one place the read path tells the peer book (peerbook.py) of messages.
+
+        Peer-Address plugs in here: once the core's receives take ``properties=True``, read
+        ``recv_many(..., properties=True)`` (``batch.properties[i]``) or
+        ``recv_multipart(properties=True)`` in the callers, pass the mappings along, and
+        give ``address=props["Peer-Address"]`` (and the routing id from "Routing-Id") below.
+        """
+        # A connection's HANDSHAKE_SUCCEEDED is queued on the monitor before its first
+        # message can be read, but the engine may read the message first: the book must
+        # know the connection to give it the message.
+        self._read_monitor(entry)
+        book = entry.peers
+        now = time.time()
+        first = entry.kind in _ROUTING_ID_FIRST
+        for frames in messages:
+            if first and frames:  # the routing id frame is the socket's, not the peer's bytes
+                book.on_message(frames[0], sum(map(len, frames)) - len(frames[0]), now)
+            else:
+                book.on_message(None, sum(map(len, frames)), now)
 
     def close_entry(self, entry: SocketEntry) -> None:
         self.engine.remove_reader(entry.socket)
@@ -194,8 +234,9 @@ class SessionState:
 
     # -- connection events: one monitor per socket, shared by `monitor` and links.py --------
     # libzmq allows one monitor per socket, so the user's `monitor NAME` only shows what
-    # this one reads. It starts at a socket's first connect (only a connect's drops can be
-    # told, see links.py) or `monitor`, and costs two file descriptors (measured: 3 per
+    # this one reads. It starts at a socket's first bind or connect (the peer book of
+    # `peers` needs both; only a connect's drops can be told, see links.py) or `monitor`,
+    # and costs two file descriptors (measured: 3 per
     # socket instead of 1) and a poll item; it carries connection events only (a few per
     # peer, or 10 a second while a connect retries).
 
@@ -219,15 +260,32 @@ class SessionState:
             if frames is None:
                 return
             ev = parse_monitor_message(frames)
+            now = time.time()
+            name = (ev.event.name or str(int(ev.event))).lower()
+            reason = self._handshake_reason(entry, name, ev.value) if is_handshake_failure(name) else ""
+            connects = entry.connected_endpoints()
+            entry.peers.on_event(name, ev.endpoint, ev.value, ev.endpoint in connects, reason, now)
             if entry.monitoring:
-                name = (ev.event.name or str(int(ev.event))).lower()
-                notice = MonitorNotice(entry.name, time.time(), name, ev.endpoint, ev.value)
+                notice = MonitorNotice(entry.name, now, name, ev.endpoint, ev.value, reason)
                 entry.monitor_events.append(notice)
                 self.events.push(notice)
-            token = entry.links.observe(ev.event, ev.endpoint, entry.connected_endpoints())
+            token = entry.links.observe(ev.event, ev.endpoint, connects)
             if token is not None:
                 self.drop_checks_scheduled += 1
                 self.engine.call_later(GRACE, partial(self._check_drop, entry, ev.endpoint, token))
+
+    def _handshake_reason(self, entry: SocketEntry, event: str, value: int) -> str:
+        """A handshake failure in words, with what this socket and the session's ZAP
+        handler know (rare: read per failure, not per message)."""
+        try:
+            mechanism = MECHANISMS.get(int(entry.socket.get(Option.MECHANISM)), "")
+        except ZMQError:
+            mechanism = ""
+        zap_reason = ""
+        log = self.auth.policy.log
+        if event == "handshake_failed_auth" and self.auth.running and log and not log[-1].allowed:
+            zap_reason = log[-1].reason  # the session's handler said no last: it was asked
+        return explain_handshake(event, value, mechanism, zap_reason)
 
     def _check_drop(self, entry: SocketEntry, endpoint: str, token: int) -> None:
         try:

@@ -119,7 +119,12 @@ def main(argv: list[str] | None = None) -> int:
     settings, warning = load_settings()
     if warning:
         print("warning: " + warning, file=sys.stderr)
-    session = Session(linger=settings.linger, maxmsgsize=settings.maxmsgsize)
+    session = Session(
+        linger=settings.linger,
+        maxmsgsize=settings.maxmsgsize,
+        heartbeat_ivl=settings.heartbeat_ivl,
+        heartbeat_timeout=settings.heartbeat_timeout,
+    )
     try:
         batch_colour = Colours(sys.stdout.isatty() and not args.no_color)
         if args.commands is not None:

@@ -5,6 +5,8 @@ Settings live in ``$XDG_CONFIG_HOME/zmqrepl/config.ini`` (default ~/.config):
     [shell]
     linger = 1000          ; ms given to queued messages when a socket closes
     maxmsgsize = 67108864  ; largest message a socket accepts (bytes)
+    heartbeat_ivl = 5000   ; ms between ZMTP pings to each peer (0: none)
+    heartbeat_timeout = 15000  ; ms of silence after which a peer is disconnected
     max_messages = 40      ; messages shown per 100 ms before summarising
 """
 
@@ -16,6 +18,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..session import (
+    DEFAULT_HEARTBEAT_IVL_MS,
+    DEFAULT_HEARTBEAT_TIMEOUT_MS,
     DEFAULT_LINGER_MS,
     DEFAULT_MAXMSGSIZE,
     CommandError,
@@ -42,6 +46,8 @@ def history_path() -> Path:
 class Settings:
     linger: int = DEFAULT_LINGER_MS
     maxmsgsize: int = DEFAULT_MAXMSGSIZE
+    heartbeat_ivl: int = DEFAULT_HEARTBEAT_IVL_MS
+    heartbeat_timeout: int = DEFAULT_HEARTBEAT_TIMEOUT_MS
     max_messages: int = 40
 
 
@@ -66,7 +72,7 @@ def load_settings() -> tuple[Settings, str | None]:
     try:
         parser.read_string(text, str(path))
         section = parser["shell"] if parser.has_section("shell") else {}
-        for name in ("linger", "maxmsgsize", "max_messages"):
+        for name in ("linger", "maxmsgsize", "heartbeat_ivl", "heartbeat_timeout", "max_messages"):
             if name in section:
                 setattr(settings, name, int(section[name]))
     except (configparser.Error, ValueError) as exc:

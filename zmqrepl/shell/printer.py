@@ -92,7 +92,7 @@ class EventPrinter:
                 lines.append(f"{c('time', head)} {c('socket', sock)} {tail}")
                 lines.extend(rendered[1:])
             elif isinstance(event, MonitorNotice):
-                lines.append(c("event", monitor_line(event)))
+                lines.append(c("bad" if event.reason else "event", monitor_line(event)))
             elif isinstance(event, Notice):
                 lines.append(c("bad" if event.error else "notice", notice_line(event)))
             elif isinstance(event, PeerDropped):
