@@ -111,6 +111,7 @@ def test_router_peers_counted_per_routing_id_and_a_stopped_one_disconnected(
     fds = {p.fd for p in rows.values()}
     assert len(fds) == 3 and None not in fds  # one connection each, from the monitor
     assert all(p.endpoint == endpoint and p.first_seen <= p.last_seen for p in rows.values())
+    assert {p.address for p in rows.values()} == {"127.0.0.1"}  # each message's Peer-Address
 
     os.kill(peers["beta"].proc.pid, signal.SIGSTOP)
     stopped.append(peers["beta"])
@@ -171,6 +172,7 @@ def test_single_connection_of_a_pull_counts_its_messages(
     table = executed(session, "peers s", PeerTable)
     assert not table.routing_ids and "routing id" not in table.lines[0]
     assert (table.peers[0].bytes_in, table.peers[0].state) == (20, "connected")
+    assert table.peers[0].address == "127.0.0.1"
 
 
 def test_peer_book_is_bounded(session: Session, start_peer: Callable[..., Peer]) -> None:

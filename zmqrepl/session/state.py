@@ -13,9 +13,18 @@ from collections import deque
 from concurrent.futures import Future
 from concurrent.futures import TimeoutError as FutureTimeout
 from functools import partial
-from typing import Iterable
+from typing import Sequence
 
-from ..core import Again, Event, Option, SocketType, ZMQError, security_warning_for, zmq_version
+from ..core import (
+    Again,
+    Event,
+    MessageProperties,
+    Option,
+    SocketType,
+    ZMQError,
+    security_warning_for,
+    zmq_version,
+)
 from ..core.monitor import parse_monitor_message
 from .defaults import (
     DEFAULT_HEARTBEAT_IVL_MS,
@@ -153,15 +162,17 @@ class SessionState:
         if entry.waiters:
             self._read_for_waiters(entry)
             return
-        # Watching or recording only: take everything queued in one call into C.
-        batch = entry.socket.recv_many(READ_BATCH, nonblocking=True)
+        # Watching or recording only: take everything queued in one call into C (with each
+        # message's properties only once `peers` counts, since they cost a call per message).
+        counting = entry.peers.counting
+        batch = entry.socket.recv_many(READ_BATCH, nonblocking=True, properties=counting)
         count = len(batch)
         if not count:
             return
         entry.received += count
         entry.bytes_in += batch.nbytes
-        if entry.peers.counting:
-            self._count_peers(entry, batch)
+        if counting:
+            self._count_peers(entry, batch, batch.properties)
         if entry.record_file is not None:
             now = time.time()
             entry.record_file.writelines(record_line(now, entry.name, frames) for frames in batch)
@@ -180,13 +191,18 @@ class SessionState:
         """One message at a time: what no waiter takes must stay queued in libzmq."""
         sock = entry.socket
         for _ in range(READ_BATCH):
-            frames = sock.recv_multipart(nonblocking=True)
+            props: MessageProperties | None = None
+            if entry.peers.counting:
+                got = sock.recv_multipart(nonblocking=True, properties=True)
+                frames, props = got if got is not None else (None, None)
+            else:
+                frames = sock.recv_multipart(nonblocking=True)
             if frames is None:
                 return
             entry.received += 1
             entry.bytes_in += sum(len(f) for f in frames)
-            if entry.peers.counting:
-                self._count_peers(entry, (frames,))
+            if props is not None:
+                self._count_peers(entry, (frames,), (props,))
             if entry.record_file is not None:
                 entry.record_file.write(record_line(time.time(), entry.name, frames))
             if entry.waiters[0].offer(frames):
@@ -195,14 +211,12 @@ class SessionState:
                     self.update_reader(entry)
                     return
 
-    def _count_peers(self, entry: SocketEntry, messages: Iterable[list[bytes]]) -> None:
-        """The one place the read path tells the peer book (peerbook.py) of messages.
-
-        Peer-Address plugs in here: once the core's receives take ``properties=True``, read
-        ``recv_many(..., properties=True)`` (``batch.properties[i]``) or
-        ``recv_multipart(properties=True)`` in the callers, pass the mappings along, and
-        give ``address=props["Peer-Address"]`` (and the routing id from "Routing-Id") below.
-        """
+    def _count_peers(
+        self, entry: SocketEntry, messages: Sequence[list[bytes]], properties: Sequence[MessageProperties]
+    ) -> None:
+        """The one place the read path tells the peer book (peerbook.py) of messages, with
+        each message's properties (the core's, read only while `peers` counts): its
+        Peer-Address fills the address column."""
         # A connection's HANDSHAKE_SUCCEEDED is queued on the monitor before its first
         # message can be read, but the engine may read the message first: the book must
         # know the connection to give it the message.
@@ -210,11 +224,12 @@ class SessionState:
         book = entry.peers
         now = time.time()
         first = entry.kind in _ROUTING_ID_FIRST
-        for frames in messages:
+        for frames, props in zip(messages, properties):
+            address = props.peer_address or ""
             if first and frames:  # the routing id frame is the socket's, not the peer's bytes
-                book.on_message(frames[0], sum(map(len, frames)) - len(frames[0]), now)
+                book.on_message(frames[0], sum(map(len, frames)) - len(frames[0]), now, address)
             else:
-                book.on_message(None, sum(map(len, frames)), now)
+                book.on_message(None, sum(map(len, frames)), now, address)
 
     def close_entry(self, entry: SocketEntry) -> None:
         self.engine.remove_reader(entry.socket)
