@@ -199,11 +199,12 @@ _TABLE = [
     _cmd(
         "peers",
         sockets.peers,
-        "list a socket's peers: routing id, connection, messages in, first/last seen, state",
+        "list a socket's peers: routing id, address, connection, messages in, first/last seen, state",
         Arg("NAME", S),
         details="State comes from the socket's monitor: connected, disconnected (when), handshake "
         "failed (why, in words). A ROUTER's messages are counted per routing id from the first "
-        "peers NAME on, of those the session reads (watch, recv, record). The newest "
+        "peers NAME on, of those the session reads (watch, recv, record), with the address "
+        "each one came from (tcp: the IP; ipc: localhost:uid:gid:pid). The newest "
         f"{PEER_LIMIT} peers are kept. On a bound socket a routing id is matched to the connection by order.",
         examples=("peers r",),
     ),
