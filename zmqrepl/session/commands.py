@@ -14,6 +14,7 @@ from __future__ import annotations
 from ..core.constants import Option
 from . import cmd_messages as messages
 from . import cmd_sockets as sockets
+from . import cmd_tap as taps
 from . import cmd_tools as tools
 from .defaults import DEFAULT_LINGER_MS, DEFAULT_MAXMSGSIZE
 from .files import human_size
@@ -217,8 +218,35 @@ _TABLE = [
         "send the messages of a recorded file through a socket",
         Arg("FILE", ArgKind.FILE),
         Arg("NAME", S),
-        flags=(Flag("speed", ArgKind.NUMBER, "1 = recorded pace, 2 = twice as fast, 0 = at once", 1.0),),
-        examples=("replay feed.jsonl p --speed 0",),
+        flags=(
+            Flag("speed", ArgKind.NUMBER, "1 = recorded pace, 2 = twice as fast, 0 = at once", 1.0),
+            Flag("direction", ArgKind.WORD, "a tap's recording: only what the client or the server sent"),
+        ),
+        examples=("replay feed.jsonl p --speed 0", "replay tap.jsonl d --direction client"),
+    ),
+    _cmd(
+        "tap",
+        taps.tap,
+        "sit between two running programs: forward every message both ways and show it",
+        Arg("NAME", ArgKind.NEW_SOCKET),
+        Arg("LISTEN", ArgKind.ENDPOINT, choices=taps.ACTIONS),
+        Arg("TARGET", ArgKind.ENDPOINT, True),
+        flags=(Flag("pattern", ArgKind.WORD, "reqrep (default), pubsub or pipeline", "reqrep"),),
+        details="The tap binds LISTEN and connects to TARGET, the endpoint the server (or publisher, "
+        "or puller) listens on; point the clients at LISTEN instead of TARGET. Messages pass "
+        "unchanged and in order: reqrep takes REQ/DEALER clients and REP/ROUTER servers (ROUTER "
+        "in front, DEALER behind, envelopes kept); pubsub puts an XPUB in front of the publisher "
+        "and passes subscriptions up; pipeline a PULL in front of the pullers. watch NAME shows "
+        "each message with its direction and client; sockets counts each direction; record "
+        "NAME FILE logs both (replay FILE S --direction client sends one); tap NAME pause "
+        "holds messages in the queues, tap NAME resume lets them go; close NAME ends the tap.",
+        examples=(
+            "tap t tcp://127.0.0.1:5555 tcp://127.0.0.1:5556",
+            "tap feed tcp://*:6000 tcp://10.0.0.5:5556 --pattern pubsub",
+            "watch t",
+            "tap t pause",
+            "close t",
+        ),
     ),
     _cmd("sleep", tools.sleep, "wait some milliseconds (messages keep showing)", Arg("MS", ArgKind.INT)),
     _cmd("source", tools.source, "run the commands of a file", Arg("FILE", ArgKind.FILE)),

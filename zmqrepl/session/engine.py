@@ -37,6 +37,7 @@ class Engine:
         os.set_blocking(self._wake_r, False)
         os.set_blocking(self._wake_w, False)
         self._readers: dict[Socket, Reader] = {}
+        self._writers: dict[Socket, Reader] = {}  # called when a socket can send again
         self._items: list[PollItem] | None = None
         self._timers: list[tuple[float, int, Callable[[], None]]] = []
         self._seq = itertools.count()
@@ -94,6 +95,15 @@ class Engine:
         if self._readers.pop(sock, None) is not None:
             self._items = None
 
+    def add_writer(self, sock: Socket, writer: Reader) -> None:
+        """Call ``writer`` when ``sock`` can send (a forwarder held back by a full queue)."""
+        self._writers[sock] = writer
+        self._items = None
+
+    def remove_writer(self, sock: Socket) -> None:
+        if self._writers.pop(sock, None) is not None:
+            self._items = None
+
     def call_later(self, delay: float, fn: Callable[[], None]) -> None:
         heapq.heappush(self._timers, (time.monotonic() + delay, next(self._seq), fn))
 
@@ -110,7 +120,10 @@ class Engine:
         items = self._items
         if items is None:
             items = [PollItem(self._wake_r, in_=True)]
-            items += [PollItem(s, in_=True) for s in self._readers if not s.closed]
+            socks = [s for s in (*self._readers, *self._writers) if not s.closed]
+            items += [
+                PollItem(s, in_=s in self._readers, out=s in self._writers) for s in dict.fromkeys(socks)
+            ]
             self._items = items
         timeout = _MAX_WAIT_MS
         if self._timers:
@@ -133,7 +146,13 @@ class Engine:
             if future.set_running_or_notify_cancel():
                 _settle(future, fn)
         for item in items[1:]:
-            if item.readable and item.socket is not None:
+            if item.socket is None:
+                continue
+            if item.writable:
+                writer = self._writers.get(item.socket)
+                if writer is not None:
+                    self._guard(writer, item.socket)
+            if item.readable:
                 reader = self._readers.get(item.socket)
                 if reader is not None:
                     self._guard(reader, item.socket)
