@@ -23,6 +23,7 @@ from .render import (
     message_lines,
     monitor_line,
     notice_line,
+    subscription_text,
     summary_line,
 )
 from .results import (
@@ -118,6 +119,7 @@ __all__ = [  # noqa: RUF022 - grouped by what a front end uses them for, sorted 
     "monitor_line",
     "notice_line",
     "render_frame",
+    "subscription_text",
     "summary_line",
     # completion, highlighting and the syntax hint, from the command table
     "Candidate",

@@ -232,14 +232,14 @@ _TABLE = [
         Arg("LISTEN", ArgKind.ENDPOINT, choices=taps.ACTIONS),
         Arg("TARGET", ArgKind.ENDPOINT, True),
         flags=(Flag("pattern", ArgKind.WORD, "reqrep (default), pubsub or pipeline", "reqrep"),),
-        details="The tap binds LISTEN and connects to TARGET, the endpoint the server (or publisher, "
-        "or puller) listens on; point the clients at LISTEN instead of TARGET. Messages pass "
-        "unchanged and in order: reqrep takes REQ/DEALER clients and REP/ROUTER servers (ROUTER "
-        "in front, DEALER behind, envelopes kept); pubsub puts an XPUB in front of the publisher "
-        "and passes subscriptions up; pipeline a PULL in front of the pullers. watch NAME shows "
-        "each message with its direction and client; sockets counts each direction; record "
-        "NAME FILE logs both (replay FILE S --direction client sends one); tap NAME pause "
-        "holds messages in the queues, tap NAME resume lets them go; close NAME ends the tap.",
+        details="Also: tap NAME pause (messages wait in the queues, up to the HWM), tap NAME "
+        "resume. The tap binds LISTEN and connects to TARGET, where the server listens; point "
+        "the clients at LISTEN instead. Messages pass unchanged and in order. reqrep: REQ or "
+        "DEALER clients, REP or ROUTER server (envelopes kept). pubsub: SUB clients, PUB "
+        "server; subscriptions go up and show. pipeline: PUSH clients, PULL server. watch NAME "
+        "shows each message with its direction and client; sockets counts each way; record "
+        "NAME FILE logs both ways (replay FILE S --direction client sends one way); close NAME "
+        "ends the tap.",
         examples=(
             "tap t tcp://127.0.0.1:5555 tcp://127.0.0.1:5556",
             "tap feed tcp://*:6000 tcp://10.0.0.5:5556 --pattern pubsub",
