@@ -266,9 +266,9 @@ class Tap:
         shown = list(batch)
         now = time.time()
         if entry.record_file is not None:
-            entry.record_file.writelines(
-                record_line(now, entry.name, *self._split(flow, m), flow.record_as) for m in shown
-            )
+            for m in shown:
+                frames, peer = self._split(flow, m)
+                entry.record_file.write(record_line(now, entry.name, frames, flow.record_as, peer))
         if entry.watching:
             # As for any socket: only the newest `capacity` messages of a burst are kept.
             keep = min(len(shown), self.events.capacity)
