@@ -23,6 +23,7 @@ from zmqrepl.session import (
     SocketInfo,
     TapStarted,
     TapSwitched,
+    complete,
     message_lines,
 )
 
@@ -309,3 +310,24 @@ def test_old_recordings_still_replay_and_have_no_direction(session: Session, tmp
     session.run("socket p push; bind p tcp://127.0.0.1:*")
     assert executed(session, f"replay {path} p --speed 0", ReplayStarted).count == 1
     assert executed(session, f"replay {path} p --speed 0 --direction client", ReplayStarted).count == 0
+
+
+def test_completion_and_help_tell_a_new_user_how(session: Session) -> None:
+    context = session.completion_context()
+    assert [c.text for c in complete("tap t p", context)] == ["pause"]
+    assert "tcp://127.0.0.1:" in [c.text for c in complete("tap t ", context)]
+    assert [c.text for c in complete("tap t tcp://127.0.0.1:5555 tcp://127.0.0.1:5556 --p", context)] == [
+        "--pattern"
+    ]
+    text = "\n".join(executed(session, "help tap").lines)
+    assert text.startswith("usage: tap NAME LISTEN [TARGET] [--pattern WORD]")
+    for part in (
+        "tap NAME pause",
+        "reqrep",
+        "pubsub",
+        "pipeline",
+        "watch NAME",
+        "--direction client",
+        "close NAME",
+    ):
+        assert part in text
