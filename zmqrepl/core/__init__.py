@@ -21,7 +21,7 @@ from .context import CONTEXT_OPTIONS, Context, default_context, set_io_threads
 from .curve import curve_keypair, curve_public, z85_decode, z85_encode
 from .errors import Again, ContextTerminated, SocketBusy, SocketClosed, ZMQError
 from .monitor import Monitor, MonitorEvent
-from .poll import PollItem, poll
+from .poll import PollItem, PollSet, poll
 from .proxy import proxy
 from .socket import Frame, Socket
 from .version import LIBZMQ_VERSION, libzmq_security_warning, security_warning_for, zmq_version
@@ -44,6 +44,7 @@ __all__ = [
     "Option",
     "PollFlag",
     "PollItem",
+    "PollSet",
     "Socket",
     "SocketBusy",
     "SocketClosed",
