@@ -15,7 +15,7 @@ def toolbar(session: Session) -> StyleAndTextTuples:
     for info in session.sockets()[:8]:
         out.append(("class:toolbar.socket", f" {info.name}"))
         # A tap counts each direction under its own labels ("c→s", "s→c"; "" for one way).
-        into, back = (info.directions + ("", ""))[:2] if info.directions else ("in", "out")
+        into, back = info.directions[:2] if len(info.directions) == 2 else ("in", "out")
         text = f" {info.type} {into} {info.received} ({info.rate_in:.0f}/s)"
         if back:
             text += f" {back} {info.sent} ({info.rate_out:.0f}/s)"
