@@ -7,7 +7,8 @@ The client and the server are pyzmq in processes of their own (bench/tap_peer.py
 this interpreter (pyzmq's wheel, with its own libzmq); the tap is a zmqrepl Session in this
 process, forwarding in its engine thread. Latency: N round trips of 1 byte, after a tenth
 as warm-up, every one timed by the client; p50 and p99, direct (client to server) and
-through the tap; "added" is the difference. Throughput: a PUSH client sends 1-byte
+through the tap, and through libzmq's zmq_proxy (C, in a thread of this process) for
+comparison; "added" is the difference to direct. Throughput: a PUSH client sends 1-byte
 messages to a pipeline tap in front of a PULL server, which times them from the first to
 the last; direct for comparison. Runs alternate direct and tapped; the table shows medians.
 """
@@ -19,9 +20,11 @@ import json
 import statistics
 import subprocess
 import sys
+import threading
 from pathlib import Path
 from typing import Sequence
 
+from zmqrepl.core import Context, Option, Socket, proxy
 from zmqrepl.session import Session, TapStarted
 
 __all__ = ["main"]
@@ -63,18 +66,47 @@ def _percentiles(times_ns: list[int]) -> tuple[float, float]:
     return ordered[len(ordered) // 2] / 1000, ordered[min(len(ordered) - 1, len(ordered) * 99 // 100)] / 1000
 
 
-def latency(round_trips: int, tapped: bool) -> tuple[float, float]:
-    """(p50, p99) in us of a REQ/REP round trip over tcp."""
+class _Proxy:
+    """libzmq's own zmq_proxy (C, ROUTER/DEALER) in a thread: the floor a forwarder in
+    this process can reach, for comparison with the tap."""
+
+    def __init__(self, target: str) -> None:
+        self.ctx = Context()
+        front, back = Socket("router", self.ctx), Socket("dealer", self.ctx)
+        for sock in (front, back):
+            sock.set(Option.LINGER, 0)
+        self.endpoint = front.bind(LOCAL)
+        back.connect(target)
+        # The sockets move to the proxy thread before it starts and never come back.
+        self.thread = threading.Thread(target=proxy, args=(front, back), daemon=True)
+        self.thread.start()
+
+    def stop(self) -> None:
+        self.ctx.term()  # the proxy returns and closes its sockets
+        self.thread.join(timeout=10)
+
+
+def latency(round_trips: int, how: str) -> tuple[float, float]:
+    """(p50, p99) in us of a REQ/REP round trip over tcp: direct, through a tap or through
+    zmq_proxy."""
     server = _start("rep", LOCAL)
     session = Session(linger=0)
+    forwarder = None
     try:
         target = _ready(server)
-        endpoint = _tap(session, target, "reqrep") if tapped else target
+        endpoint = target
+        if how == "tap":
+            endpoint = _tap(session, target, "reqrep")
+        elif how == "proxy":
+            forwarder = _Proxy(target)
+            endpoint = forwarder.endpoint
         times = _result(_start("req", endpoint, str(round_trips)))
         assert isinstance(times, list)
         return _percentiles(times)
     finally:
         session.close()
+        if forwarder is not None:
+            forwarder.stop()
         assert server.stdin is not None
         server.stdin.close()
         server.wait(timeout=10)
@@ -102,26 +134,31 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--messages", type=int, default=500000)
     ap.add_argument("--runs", type=int, default=3)
     args = ap.parse_args(argv)
-    lat: dict[bool, list[tuple[float, float]]] = {False: [], True: []}
+    hows = ("direct", "tap", "proxy")
+    lat: dict[str, list[tuple[float, float]]] = {h: [] for h in hows}
     rate: dict[bool, list[float]] = {False: [], True: []}
     for run in range(args.runs):
+        for how in hows:
+            lat[how].append(latency(args.round_trips, how))
         for tapped in (False, True):
-            lat[tapped].append(latency(args.round_trips, tapped))
             rate[tapped].append(throughput(args.messages, tapped))
         print(f"run {run + 1}: {lat} {rate}", file=sys.stderr, flush=True)
-    p50 = {t: statistics.median(x[0] for x in lat[t]) for t in lat}
-    p99 = {t: statistics.median(x[1] for x in lat[t]) for t in lat}
+    p50 = {h: statistics.median(x[0] for x in lat[h]) for h in hows}
+    p99 = {h: statistics.median(x[1] for x in lat[h]) for h in hows}
     msgs = {t: statistics.median(rate[t]) for t in rate}
     print(
         f"REQ/REP over tcp, 1 B, {args.round_trips} round trips; pipeline {args.messages} x 1 B; "
         f"medians of {args.runs} runs"
     )
     print()
-    print("| | direct | through the tap | added |")
-    print("|---|---:|---:|---:|")
-    print(f"| round trip p50 (us) | {p50[False]:.1f} | {p50[True]:.1f} | {p50[True] - p50[False]:.1f} |")
-    print(f"| round trip p99 (us) | {p99[False]:.1f} | {p99[True]:.1f} | {p99[True] - p99[False]:.1f} |")
-    print(f"| pipeline (msg/s) | {msgs[False]:,.0f} | {msgs[True]:,.0f} | |")
+    print("| | direct | through the tap | added by the tap | through zmq_proxy (C) | added by zmq_proxy |")
+    print("|---|---:|---:|---:|---:|---:|")
+    for label, q in (("round trip p50 (us)", p50), ("round trip p99 (us)", p99)):
+        print(
+            f"| {label} | {q['direct']:.1f} | {q['tap']:.1f} | {q['tap'] - q['direct']:.1f} "
+            f"| {q['proxy']:.1f} | {q['proxy'] - q['direct']:.1f} |"
+        )
+    print(f"| pipeline (msg/s) | {msgs[False]:,.0f} | {msgs[True]:,.0f} | | | |")
     return 0
 
 
