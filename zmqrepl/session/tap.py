@@ -99,7 +99,9 @@ class Flow:
         if self.to_router:
             self._forward(list(batch))
             return
-        sent = self.dst.send_many(batch, nonblocking=True)
+        # Messages of one frame each (a pipeline's, usually) go as bytes: no list apiece.
+        single = batch.ends[n - 1] == n
+        sent = self.dst.send_many(batch.frames() if single else batch, nonblocking=True)
         self.count += sent
         if sent == n:  # the usual case: everything went, in one call into C
             self.nbytes += batch.nbytes
