@@ -281,7 +281,7 @@ def test_record_both_directions_and_replay_one(
     server = start_peer("rep")
     listen = tap(session, server.endpoint)
     path = tmp_path / "tap.jsonl"
-    session.execute(f"record t {path}")
+    assert executed(session, f"record t {path}").lines == [f"t: recording both directions to {path}"]
     client = start_peer("reqs", listen, "--count", "3", "--prefix", "q")
     client.event("done")
     session.execute("record t --stop")

@@ -128,7 +128,7 @@ def record(session: Session, p: Parsed) -> RecordSwitched:
         session.update_reader(entry)
 
     session.engine.call(start)
-    return RecordSwitched(entry.name, path)
+    return RecordSwitched(entry.name, path, entry.tap is not None)
 
 
 def replay(session: Session, p: Parsed) -> ReplayStarted:

@@ -330,11 +330,14 @@ class PollState(Result):
 class RecordSwitched(Result):
     socket: str
     path: str | None  # None: recording stopped
+    both_ways: bool = False  # a tap: both directions, each line saying which
 
     @property
     def lines(self) -> list[str]:
         if self.path is None:
             return [f"{self.socket}: recording stopped"]
+        if self.both_ways:
+            return [f"{self.socket}: recording both directions to {self.path}"]
         return [f"{self.socket}: recording incoming messages to {self.path}"]
 
     @property
