@@ -11,13 +11,15 @@ Roles (bind roles take an optional ENDPOINT, default tcp://127.0.0.1:*):
     rep [ENDPOINT]       answers every request [f...] with [b"reply", f...]
     pull [ENDPOINT]      receives
     req ENDPOINT FRAME.. connects a REQ, sends the frames, reports the reply
+    reqs ENDPOINT        connects a REQ, sends N requests "<prefix>-<i>" one after the other
+                         (each after the last reply), reports each reply, then done
 
 stdout carries one JSON object per line, {"event": NAME, ...}:
     ready       {"endpoint": bound endpoint or null, "pyzmq", "libzmq", "pid"}: always first
     subscribed  {"frame": hex}       pub: a subscriber is connected and subscribed
-    done        {"count": n}         pub: the last message is sent
+    done        {"count": n}         pub: the last message is sent; reqs: the last reply came
     got         {"frames": [hex]}    rep, pull: one message received
-    reply       {"frames": [hex]}    req: the answer
+    reply       {"frames": [hex]}    req, reqs: an answer
     result      {"id", "ok", "result" | "error"}: the answer to one command on stdin
 
 stdin carries commands, one JSON object per line, {"id": n, "op": NAME, ...arguments}, in any
@@ -339,6 +341,16 @@ def role_req(endpoint: str, frames: list[str]) -> None:
     say("reply", frames=_hexes(sock.recv_multipart()))
 
 
+def role_reqs(endpoint: str, args: argparse.Namespace) -> None:
+    sock = CTX.socket(zmq.REQ)
+    sock.setsockopt(zmq.LINGER, 0)
+    sock.connect(endpoint)
+    for i in range(args.count):
+        sock.send(f"{args.prefix}-{i}".encode())
+        say("reply", frames=_hexes(sock.recv_multipart()))
+    say("done", count=args.count)
+
+
 def start_role(args: argparse.Namespace) -> str | None:
     """Start the role's socket and thread; the bound endpoint (bind roles) for ``ready``."""
     rest = args.rest
@@ -355,6 +367,8 @@ def start_role(args: argparse.Namespace) -> str | None:
         )
     elif args.role == "req":
         work = lambda: role_req(rest[0], rest[1:])  # noqa: E731
+    elif args.role == "reqs":
+        work = lambda: role_reqs(rest[0], args)  # noqa: E731
     if work is not None:
         threading.Thread(target=work, name=args.role, daemon=True).start()
     return endpoint
@@ -379,7 +393,7 @@ def serve_commands() -> None:
 
 def main() -> None:
     ap = argparse.ArgumentParser(prog="python -m tests.peers")
-    ap.add_argument("role", choices=["ops", "pub", "rep", "pull", "req"])
+    ap.add_argument("role", choices=["ops", "pub", "rep", "pull", "req", "reqs"])
     ap.add_argument("rest", nargs="*")
     ap.add_argument("--count", type=int, default=0)
     ap.add_argument("--interval", type=float, default=0.0)

@@ -28,7 +28,7 @@ from .context import CONTEXT_OPTIONS, Context, default_context, set_io_threads
 from .curve import curve_keypair, curve_public, z85_decode, z85_encode
 from .errors import Again, ContextTerminated, SocketBusy, SocketClosed, ZMQError
 from .monitor import Monitor, MonitorEvent
-from .poll import PollItem, poll
+from .poll import PollItem, PollSet, poll
 from .properties import MessageProperties
 from .proxy import proxy
 from .socket import Frame, Socket
@@ -53,6 +53,7 @@ __all__ = [
     "Option",
     "PollFlag",
     "PollItem",
+    "PollSet",
     "Socket",
     "SocketBusy",
     "SocketClosed",

@@ -5,7 +5,15 @@ from __future__ import annotations
 import html
 from typing import Sequence
 
-from ..session import Message, PeerTable, SocketInfo, format_size, format_time, render_frame
+from ..session import (
+    Message,
+    PeerTable,
+    SocketInfo,
+    format_size,
+    format_time,
+    render_frame,
+    subscription_text,
+)
 
 __all__ = ["messages_html", "notes_html", "peers_html", "sockets_html", "sparkline", "watch_html"]
 
@@ -36,15 +44,24 @@ def _frames_cell(msg: Message, width: int) -> str:
 
 
 def messages_html(messages: Sequence[Message], width: int = 100) -> str:
+    """A table of messages; a tap's (any with a direction) get direction and peer columns."""
+    tapped = any(m.direction for m in messages)
     body = "".join(
         f"<tr><td class='dim'>{format_time(m.time)}</td><td>{html.escape(m.socket)}</td>"
-        f"<td>{len(m.frames)}</td><td>{_frames_cell(m, width)}</td></tr>"
+        + (f"<td>{html.escape(m.direction)}</td><td>{html.escape(m.peer)}</td>" if tapped else "")
+        + f"<td>{len(m.frames)}</td><td>{_message_cell(m, width)}</td></tr>"
         for m in messages
     )
+    more = "<th>direction</th><th>peer</th>" if tapped else ""
     return (
-        f"{_CSS}<table class='zmqrepl'><tr><th>time</th><th>socket</th><th>parts</th>"
+        f"{_CSS}<table class='zmqrepl'><tr><th>time</th><th>socket</th>{more}<th>parts</th>"
         f"<th>frames</th></tr>{body}</table>"
     )
+
+
+def _message_cell(msg: Message, width: int) -> str:
+    sub = subscription_text(msg)
+    return html.escape(sub) if sub is not None else _frames_cell(msg, width)
 
 
 def sockets_html(infos: Sequence[SocketInfo]) -> str:
@@ -81,8 +98,13 @@ def watch_html(
     rates: Sequence[float],
     state: str,
     notes: Sequence[str] = (),
+    labels: dict[str, str] | None = None,
 ) -> str:
-    total = " ".join(f"{html.escape(n)}: {counts.get(n, 0)} received" for n in names)
+    """``labels``: a name's totals as text, in place of "N received" (a tap's "c→s 4, s→c 4")."""
+    labels = labels or {}
+    total = " ".join(
+        f"{html.escape(n)}: {html.escape(labels.get(n, f'{counts.get(n, 0)} received'))}" for n in names
+    )
     rate = rates[-1] if rates else 0.0
     head = (
         f"<div class='zmqrepl'><b>watch {html.escape(' '.join(names))}</b> "

@@ -39,6 +39,7 @@ from ..session import (
     Session,
     SocketMade,
     SocketTable,
+    TapStarted,
     TextLines,
     Unwatched,
     VersionInfo,
@@ -197,6 +198,7 @@ class ZmqMagics(Magics):
             KeyPair: _value,
             PollState: _value,
             TextLines: self._text,
+            TapStarted: _lines_and_value,  # the port a tcp://*:* LISTEN got, for the clients
         }
         for kind in type(result).__mro__:
             present = presenters.get(kind)
@@ -261,6 +263,11 @@ def _print(lines: list[str]) -> None:
 
 
 def _value(result: Result) -> object:
+    return result.value
+
+
+def _lines_and_value(result: Result) -> object:
+    _print(result.lines)
     return result.value
 
 

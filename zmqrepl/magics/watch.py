@@ -31,8 +31,17 @@ class Watch(LivePane):
 
     @property
     def counts(self) -> dict[str, int]:
-        infos = {i.name: i.received for i in self._session.sockets()}
+        """Messages per watched socket: received, or for a tap passed on both ways."""
+        infos = {i.name: i.received + (i.sent if i.directions else 0) for i in self._session.sockets()}
         return {n: infos.get(n, 0) for n in self.names}
+
+    def _labels(self) -> dict[str, str]:
+        """A tap's totals per direction, as the sockets table shows them."""
+        out = {}
+        for info in self._session.sockets():
+            if info.name in self.names and info.directions:
+                out[info.name] = ", ".join(str(c) for c in info.row()[4:6] if c != "-")
+        return out
 
     def _snapshot(self) -> list[Message]:
         out: list[Message] = []
@@ -59,7 +68,13 @@ class Watch(LivePane):
         shown = self._snapshot()[-self._shown :][::-1]
         state = "live" if self.running else "stopped"
         return watch_html(
-            self.names, shown, self.counts, list(self._rates), state, [dropped_line(d) for d in self.drops]
+            self.names,
+            shown,
+            self.counts,
+            list(self._rates),
+            state,
+            [dropped_line(d) for d in self.drops],
+            self._labels(),
         )
 
     def __repr__(self) -> str:

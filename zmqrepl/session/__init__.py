@@ -29,6 +29,7 @@ from .render import (
     message_lines,
     monitor_line,
     notice_line,
+    subscription_text,
     summary_line,
 )
 from .results import (
@@ -55,6 +56,8 @@ from .results import (
     SocketMade,
     SocketTable,
     Subscription,
+    TapStarted,
+    TapSwitched,
     TextLines,
     Unwatched,
     VersionInfo,
@@ -108,6 +111,8 @@ __all__ = [  # noqa: RUF022 - grouped by what a front end uses them for, sorted 
     "SocketMade",
     "SocketTable",
     "Subscription",
+    "TapStarted",
+    "TapSwitched",
     "TextLines",
     "Unwatched",
     "VersionInfo",
@@ -128,6 +133,7 @@ __all__ = [  # noqa: RUF022 - grouped by what a front end uses them for, sorted 
     "monitor_line",
     "notice_line",
     "render_frame",
+    "subscription_text",
     "summary_line",
     # completion, highlighting and the syntax hint, from the command table
     "Candidate",

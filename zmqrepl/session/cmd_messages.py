@@ -15,7 +15,7 @@ from .entry import SocketEntry
 from .errors import CommandError, clip
 from .events import Message, Notice
 from .files import open_append
-from .records import Recording
+from .records import DIRECTIONS, Recording
 from .results import (
     MonitorSwitched,
     PollState,
@@ -128,17 +128,18 @@ def record(session: Session, p: Parsed) -> RecordSwitched:
         session.update_reader(entry)
 
     session.engine.call(start)
-    return RecordSwitched(entry.name, path)
+    return RecordSwitched(entry.name, path, entry.tap is not None)
 
 
 def replay(session: Session, p: Parsed) -> ReplayStarted:
     entry = session.entry(p.args["NAME"])
     path: str = p.args["FILE"]
     speed: float = p.flags["speed"]
+    direction = _direction(p.flags["direction"])
     # A first pass checks the whole file and measures it; the replay reads it again as
     # it goes, so memory holds one message, not the file. Both passes read one open
     # descriptor: a file replaced at this path after the check is not what is sent.
-    recording = Recording(path)
+    recording = Recording(path, direction)
     try:
         count, first_t, last_t = recording.measure()
         records = recording.records()
@@ -151,6 +152,16 @@ def replay(session: Session, p: Parsed) -> ReplayStarted:
     run = _Replay(session, entry, path, count, records, first_t, speed, recording)
     session.engine.submit(run.step)
     return ReplayStarted(entry.name, path, count, (last_t - first_t) / speed if speed > 0 else 0.0)
+
+
+def _direction(word: str | None) -> str:
+    """The "direction" a replay keeps ("" for every message): client or server."""
+    if word is None:
+        return ""
+    way = DIRECTIONS.get(word.lower())
+    if way is None:
+        raise CommandError(f"--direction takes client or server, not {clip(word)}", "e.g. --direction client")
+    return way
 
 
 @dataclass(eq=False)

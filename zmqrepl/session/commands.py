@@ -14,6 +14,7 @@ from __future__ import annotations
 from ..core.constants import Option
 from . import cmd_messages as messages
 from . import cmd_sockets as sockets
+from . import cmd_tap as taps
 from . import cmd_tools as tools
 from .defaults import (
     DEFAULT_HEARTBEAT_IVL_MS,
@@ -241,8 +242,35 @@ _TABLE = [
         "send the messages of a recorded file through a socket",
         Arg("FILE", ArgKind.FILE),
         Arg("NAME", S),
-        flags=(Flag("speed", ArgKind.NUMBER, "1 = recorded pace, 2 = twice as fast, 0 = at once", 1.0),),
-        examples=("replay feed.jsonl p --speed 0",),
+        flags=(
+            Flag("speed", ArgKind.NUMBER, "1 = recorded pace, 2 = twice as fast, 0 = at once", 1.0),
+            Flag("direction", ArgKind.WORD, "a tap's recording: only what the client or the server sent"),
+        ),
+        examples=("replay feed.jsonl p --speed 0", "replay tap.jsonl d --direction client"),
+    ),
+    _cmd(
+        "tap",
+        taps.tap,
+        "sit between two running programs: forward every message both ways and show it",
+        Arg("NAME", ArgKind.NEW_SOCKET),
+        Arg("LISTEN", ArgKind.ENDPOINT, choices=taps.ACTIONS),
+        Arg("TARGET", ArgKind.ENDPOINT, True),
+        flags=(Flag("pattern", ArgKind.WORD, "reqrep (default), pubsub or pipeline", "reqrep"),),
+        details="Also: tap NAME pause (messages wait in the queues, up to the HWM), tap NAME "
+        "resume. The tap binds LISTEN and connects to TARGET, where the server listens; point "
+        "the clients at LISTEN instead. Messages pass unchanged and in order. reqrep: REQ or "
+        "DEALER clients, REP or ROUTER server (envelopes kept). pubsub: SUB clients, PUB "
+        "server; subscriptions go up and show. pipeline: PUSH clients, PULL server. watch NAME "
+        "shows each message with its direction and client; sockets counts each way; record "
+        "NAME FILE logs both ways (replay FILE S --direction client sends one way); close NAME "
+        "ends the tap.",
+        examples=(
+            "tap t tcp://127.0.0.1:5555 tcp://127.0.0.1:5556",
+            "tap feed tcp://*:6000 tcp://10.0.0.5:5556 --pattern pubsub",
+            "watch t",
+            "tap t pause",
+            "close t",
+        ),
     ),
     _cmd(
         "probe",

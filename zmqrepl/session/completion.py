@@ -139,7 +139,8 @@ def _choices(
         return []
     if kind is ArgKind.ENDPOINT:
         used = [(e, "used before") for e in ctx.endpoints()]
-        return used + [(t, "endpoint") for t in ENDPOINT_TEMPLATES]
+        words_allowed = [(c, "") for c in arg.choices] if arg is not None else []
+        return used + [(t, "endpoint") for t in ENDPOINT_TEMPLATES] + words_allowed
     if kind is ArgKind.FRAME:
         if word.startswith("@"):
             return [("@" + p, "file") for p in _paths(word[1:])]

@@ -18,7 +18,7 @@ from concurrent.futures import Future
 from concurrent.futures import TimeoutError as FutureTimeout
 from typing import Any, Callable, TypeVar
 
-from ..core import Context, PollItem, Socket, poll
+from ..core import Context, PollFlag, PollItem, PollSet, Socket
 
 __all__ = ["Engine"]
 
@@ -26,6 +26,8 @@ T = TypeVar("T")
 Reader = Callable[[Socket], None]
 
 _MAX_WAIT_MS = 100
+_POLLIN = int(PollFlag.POLLIN)  # plain ints: PollSet gives revents as ints
+_POLLOUT = int(PollFlag.POLLOUT)
 
 
 class Engine:
@@ -37,7 +39,8 @@ class Engine:
         os.set_blocking(self._wake_r, False)
         os.set_blocking(self._wake_w, False)
         self._readers: dict[Socket, Reader] = {}
-        self._items: list[PollItem] | None = None
+        self._writers: dict[Socket, Reader] = {}  # called when a socket can send again
+        self._items: tuple[PollSet, list[Socket]] | None = None  # rebuilt when the sockets change
         self._timers: list[tuple[float, int, Callable[[], None]]] = []
         self._seq = itertools.count()
         self._stopping = False
@@ -94,6 +97,15 @@ class Engine:
         if self._readers.pop(sock, None) is not None:
             self._items = None
 
+    def add_writer(self, sock: Socket, writer: Reader) -> None:
+        """Call ``writer`` when ``sock`` can send (a forwarder held back by a full queue)."""
+        self._writers[sock] = writer
+        self._items = None
+
+    def remove_writer(self, sock: Socket) -> None:
+        if self._writers.pop(sock, None) is not None:
+            self._items = None
+
     def call_later(self, delay: float, fn: Callable[[], None]) -> None:
         heapq.heappush(self._timers, (time.monotonic() + delay, next(self._seq), fn))
 
@@ -107,22 +119,24 @@ class Engine:
             os.close(self._wake_w)
 
     def _step(self) -> None:
-        items = self._items
-        if items is None:
+        polled = self._items
+        if polled is None:
+            socks = [s for s in dict.fromkeys((*self._readers, *self._writers)) if not s.closed]
             items = [PollItem(self._wake_r, in_=True)]
-            items += [PollItem(s, in_=True) for s in self._readers if not s.closed]
-            self._items = items
+            items += [PollItem(s, in_=s in self._readers, out=s in self._writers) for s in socks]
+            polled = self._items = (PollSet(items), socks)
+        pollset, socks = polled
         timeout = _MAX_WAIT_MS
         if self._timers:
             timeout = max(0, min(timeout, int((self._timers[0][0] - time.monotonic()) * 1000) + 1))
         if self._calls:
             timeout = 0
         try:
-            poll(items, timeout)
-        except Exception:  # noqa: BLE001 - a socket closed under us: rebuild the list
+            ready = pollset.wait(timeout)
+        except Exception:  # noqa: BLE001 - a socket closed under us: rebuild the set
             self._items = None
-            items = []
-        if items and items[0].readable:
+            ready = [0]
+        if ready[0]:
             try:
                 while os.read(self._wake_r, 4096):
                     pass
@@ -132,15 +146,22 @@ class Engine:
             fn, future = self._calls.popleft()
             if future.set_running_or_notify_cancel():
                 _settle(future, fn)
-        for item in items[1:]:
-            if item.readable and item.socket is not None:
-                reader = self._readers.get(item.socket)
+        for sock, events in zip(socks, ready[1:]):
+            if not events:
+                continue
+            if events & _POLLOUT:
+                writer = self._writers.get(sock)
+                if writer is not None:
+                    self._guard(writer, sock)
+            if events & _POLLIN:
+                reader = self._readers.get(sock)
                 if reader is not None:
-                    self._guard(reader, item.socket)
-        now = time.monotonic()
-        while self._timers and self._timers[0][0] <= now:
-            _, _, fn = heapq.heappop(self._timers)
-            self._guard(fn)
+                    self._guard(reader, sock)
+        if self._timers:
+            now = time.monotonic()
+            while self._timers and self._timers[0][0] <= now:
+                _, _, fn = heapq.heappop(self._timers)
+                self._guard(fn)
 
     def _guard(self, fn: Callable[..., None], *args: Any) -> None:
         """Background work must never kill the engine: report its failure instead."""

@@ -12,6 +12,7 @@ from .links import DropDetector
 from .peerbook import PeerBook
 
 if TYPE_CHECKING:
+    from .tap import Tap
     from .waiters import Waiter
 
 __all__ = ["SocketEntry"]
@@ -41,6 +42,7 @@ class SocketEntry:
     buffer: WatchBuffer = field(default_factory=WatchBuffer)
     monitor_events: deque[MonitorNotice] = field(default_factory=lambda: deque(maxlen=200))
     peers: PeerBook = field(default_factory=PeerBook)
+    tap: Tap | None = None  # a tap (tap.py): this socket is its front, the tap reads it
     _last_in: int = 0
     _last_out: int = 0
 
@@ -61,6 +63,8 @@ class SocketEntry:
 
     @property
     def endpoint_text(self) -> str:
+        if self.tap is not None:
+            return f"listen {self.tap.listen} → target {self.tap.target}"
         bound, connected = self.socket.endpoints
         parts = [f"bind {e}" for e in bound] + [f"connect {e}" for e in connected]
         return ", ".join(parts) or "-"
@@ -73,7 +77,10 @@ class SocketEntry:
                 ("watch", self.watching),
                 ("monitor", self.monitoring),
                 ("record", self.record_file is not None),
+                ("paused", self.tap is not None and self.tap.paused),
             )
             if on
         ]
+        if self.tap is not None and self.tap.dropped:
+            flags.append(f"dropped {self.tap.dropped}")
         return ",".join(flags) or "-"

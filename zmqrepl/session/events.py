@@ -16,6 +16,7 @@ from typing import Union
 
 __all__ = [
     "DISPLAY_PREFIX",
+    "SUBSCRIPTION",
     "EventBatch",
     "EventLog",
     "Message",
@@ -25,6 +26,10 @@ __all__ = [
     "SessionEvent",
     "WatchBuffer",
 ]
+
+# The direction a tap (tap.py) gives the subscriptions it passes upstream, which
+# render.py shows as "subscribe 'topic'" rather than as a frame.
+SUBSCRIPTION = "sub→pub"
 
 # Watch events keep at most this much of each frame for display; the true size is kept.
 DISPLAY_PREFIX = 16 * 1024
@@ -37,12 +42,30 @@ class Message:
     frames: tuple[bytes, ...]  # possibly shortened to DISPLAY_PREFIX bytes each
     sizes: tuple[int, ...]  # true frame sizes
     fmt: str = "auto"
+    # A tap's messages (tap.py): which way it went ("client→server", "pub→sub", ...) and the
+    # client it came from or went to, where the tap's front socket knows it. Empty elsewhere.
+    direction: str = ""
+    peer: str = ""
 
     @classmethod
     def capture(
-        cls, socket: str, frames: list[bytes], fmt: str = "auto", prefix: int = DISPLAY_PREFIX
+        cls,
+        socket: str,
+        frames: list[bytes],
+        fmt: str = "auto",
+        prefix: int = DISPLAY_PREFIX,
+        direction: str = "",
+        peer: str = "",
     ) -> Message:
-        return cls(socket, time.time(), tuple(f[:prefix] for f in frames), tuple(len(f) for f in frames), fmt)
+        return cls(
+            socket,
+            time.time(),
+            tuple(f[:prefix] for f in frames),
+            tuple(len(f) for f in frames),
+            fmt,
+            direction,
+            peer,
+        )
 
 
 @dataclass(frozen=True)

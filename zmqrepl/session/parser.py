@@ -54,9 +54,14 @@ def _convert(arg: Arg | Flag, token: Token, command: Command, limit: FileLimit |
                 raise CommandError(str(exc), "press Tab after 'set NAME ' to see the options") from None
         return text.lower().replace("-", "_")
     if kind is ArgKind.ENDPOINT:
+        if isinstance(arg, Arg) and text.lower() in arg.choices:
+            return text.lower()  # a word allowed in an endpoint's place (tap NAME pause)
         if not _ENDPOINT.match(text):
+            words = ", ".join(arg.choices) if isinstance(arg, Arg) else ""
+            hint = f"use tcp://HOST:PORT, ipc:///PATH, ... or: {words}" if words else ""
             raise CommandError(
-                f"{clip(text)} is not an endpoint", "use tcp://HOST:PORT, ipc:///PATH or inproc://NAME"
+                f"{clip(text)} is not an endpoint",
+                hint or "use tcp://HOST:PORT, ipc:///PATH or inproc://NAME",
             )
         return text
     if kind is ArgKind.FRAME:

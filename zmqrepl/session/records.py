@@ -2,7 +2,12 @@
 
     {"t": 1764277200.123, "socket": "s", "frames": [{"text": "hello"}, {"b64": "AAE="}]}
 
-A frame that is valid UTF-8 is written as text, anything else as base64.
+A frame that is valid UTF-8 is written as text, anything else as base64. A tap's
+recording (tap.py) adds which way each message went and, where known, the client:
+
+    {"t": ..., "socket": "t", "direction": "client->server", "peer": "c1", "frames": [...]}
+
+Files without "direction" (any socket's) read as before; ``replay --direction`` skips them.
 """
 
 from __future__ import annotations
@@ -16,7 +21,15 @@ from .errors import CommandError
 from .files import BoundedLines, human_size
 from .utf8 import decode_utf8, encode_utf8
 
-__all__ = ["MAX_RECORDING", "MAX_RECORD_LINE", "Recording", "iter_records", "parse_record", "record_line"]
+__all__ = [
+    "DIRECTIONS",
+    "MAX_RECORDING",
+    "MAX_RECORD_LINE",
+    "Recording",
+    "iter_records",
+    "parse_record",
+    "record_line",
+]
 
 
 def _frame(data: bytes) -> dict[str, str]:
@@ -26,13 +39,19 @@ def _frame(data: bytes) -> dict[str, str]:
         return {"b64": base64.b64encode(data).decode("ascii")}
 
 
-def record_line(t: float, socket: str, frames: list[bytes]) -> str:
-    return (
-        json.dumps(
-            {"t": round(t, 6), "socket": socket, "frames": [_frame(f) for f in frames]}, ensure_ascii=False
-        )
-        + "\n"
-    )
+# The two values of "direction", by who sent the message: the programs that connect to a
+# tap's LISTEN (clients, subscribers, pushers) or the one at its TARGET.
+DIRECTIONS = {"client": "client->server", "server": "server->client"}
+
+
+def record_line(t: float, socket: str, frames: list[bytes], direction: str = "", peer: str = "") -> str:
+    obj: dict[str, object] = {"t": round(t, 6), "socket": socket}
+    if direction:
+        obj["direction"] = direction
+    if peer:
+        obj["peer"] = peer
+    obj["frames"] = [_frame(f) for f in frames]
+    return json.dumps(obj, ensure_ascii=False) + "\n"
 
 
 _HINT = "replay reads files written by record"
@@ -55,6 +74,12 @@ def _decode_frame(obj: object, where: str) -> bytes:
 
 def parse_record(line: str, where: str) -> tuple[float, list[bytes]]:
     """(time, frames) of one line of a record file."""
+    t, frames, _direction = _parse(line, where)
+    return t, frames
+
+
+def _parse(line: str, where: str) -> tuple[float, list[bytes], str]:
+    """(time, frames, direction or "") of one line of a record file."""
     try:
         obj = json.loads(line)
     except json.JSONDecodeError as exc:
@@ -66,15 +91,21 @@ def parse_record(line: str, where: str) -> tuple[float, list[bytes]]:
     t = obj.get("t", 0.0)
     if not isinstance(t, (int, float)) or isinstance(t, bool) or t != t or abs(t) == float("inf"):
         raise CommandError(f"{where}: t must be a number", _HINT)
-    return float(t), [_decode_frame(f, where) for f in obj["frames"]]
+    direction = obj.get("direction", "")
+    if not isinstance(direction, str):
+        raise CommandError(f"{where}: direction must be text", _HINT)
+    return float(t), [_decode_frame(f, where) for f in obj["frames"]], direction
 
 
-def _records(path: str, lines: BoundedLines) -> Iterator[tuple[float, list[bytes]]]:
+def _records(path: str, lines: BoundedLines, direction: str = "") -> Iterator[tuple[float, list[bytes]]]:
+    """Every message, or with ``direction`` only those that went that way."""
     for number, raw in lines:
         if not raw.strip():
             continue
         text = decode_utf8(raw, path, _HINT, line=number)
-        yield parse_record(text, f"{path} line {number}")
+        t, frames, way = _parse(text, f"{path} line {number}")
+        if not direction or way == direction:
+            yield t, frames
 
 
 def _open(path: str) -> BoundedLines:
@@ -103,14 +134,16 @@ class Recording:
     ``records`` reads them again from the same descriptor, so a file put in place of
     this path meanwhile changes nothing that is sent. Memory holds one message."""
 
-    def __init__(self, path: str) -> None:
+    def __init__(self, path: str, direction: str = "") -> None:
+        """``direction``: a value of DIRECTIONS, to replay only the messages that went that way."""
         self.path = path
+        self.direction = direction
         self._lines = _open(path)
 
     def measure(self) -> tuple[int, float, float]:
         """(count, first time, last time); CommandError at the first bad line."""
         count, first_t, last_t = 0, 0.0, 0.0
-        for t, _frames in _records(self.path, self._lines):
+        for t, _frames in _records(self.path, self._lines, self.direction):
             if not count:
                 first_t = t
             count, last_t = count + 1, t
@@ -118,7 +151,7 @@ class Recording:
 
     def records(self) -> Iterator[tuple[float, list[bytes]]]:
         self._lines.rewind()
-        return _records(self.path, self._lines)
+        return _records(self.path, self._lines, self.direction)
 
     def close(self) -> None:
         self._lines.close()

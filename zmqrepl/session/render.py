@@ -8,7 +8,7 @@ from __future__ import annotations
 import time
 from typing import Mapping, Sequence
 
-from .events import Message, MonitorNotice, Notice, PeerDropped
+from .events import SUBSCRIPTION, Message, MonitorNotice, Notice, PeerDropped
 from .frames import render_frame
 from .syntax import Command
 
@@ -21,6 +21,7 @@ __all__ = [
     "monitor_line",
     "notice_line",
     "short_value",
+    "subscription_text",
     "summary_line",
     "table_lines",
 ]
@@ -43,7 +44,12 @@ def message_lines(msg: Message, width: int = 100, fmt: str | None = None) -> lis
     frame shares the header's line. Long frames are cut to ``width``."""
     fmt = fmt or msg.fmt
     parts = len(msg.frames)
-    head = f"{format_time(msg.time)} {msg.socket} [{parts} part{'s' if parts != 1 else ''}]"
+    way = f" {msg.direction}" if msg.direction else ""
+    way += f" peer {msg.peer}" if msg.peer else ""
+    sub = subscription_text(msg)
+    if sub is not None:
+        return [f"{format_time(msg.time)} {msg.socket}{way} {sub}"]
+    head = f"{format_time(msg.time)} {msg.socket}{way} [{parts} part{'s' if parts != 1 else ''}]"
     frames = []
     for i, (data, size) in enumerate(zip(msg.frames, msg.sizes)):
         label = f"{format_size(size):>9}"
@@ -58,6 +64,20 @@ def message_lines(msg: Message, width: int = 100, fmt: str | None = None) -> lis
             text = text[: room - 1] + "…"
         return [f"{head} {label.strip()} {text}"]
     return [head] + [f"  {i:>2} {label} {text}" for i, label, text in frames]
+
+
+def subscription_text(msg: Message) -> str | None:
+    """ "subscribe 'weather'" for a subscription a tap passed upstream (first byte 1, or 0
+    to unsubscribe, then the topic); None for any other message."""
+    if msg.direction != SUBSCRIPTION or len(msg.frames) != 1 or msg.frames[0][:1] not in (b"\x00", b"\x01"):
+        return None
+    verb = "subscribe" if msg.frames[0][:1] == b"\x01" else "unsubscribe"
+    topic = msg.frames[0][1:]
+    if not topic:
+        return f"{verb} '' (everything)"
+    shown = render_frame(topic, msg.sizes[0] - 1, "auto", 60)
+    text = f"'{shown.text}'" if shown.kind == "text" else shown.text
+    return f"{verb} {text}"
 
 
 def monitor_line(ev: MonitorNotice) -> str:

@@ -43,6 +43,8 @@ __all__ = [
     "SocketMade",
     "SocketTable",
     "Subscription",
+    "TapStarted",
+    "TapSwitched",
     "TextLines",
     "Unwatched",
     "VersionInfo",
@@ -213,6 +215,7 @@ class SocketInfo:
     rate_in: float
     rate_out: float
     flags: str
+    directions: tuple[str, ...] = ()  # a tap's labels for in and out ("c→s", "s→c")
 
     COLUMNS = ("name", "type", "endpoints", "options", "in", "out", "in/s", "out/s", "live")
 
@@ -222,8 +225,10 @@ class SocketInfo:
             self.type,
             self.endpoints,
             self.options,
-            self.received,
-            self.sent,
+            f"{self.directions[0]} {self.received}" if self.directions else self.received,
+            (f"{self.directions[1]} {self.sent}" if self.directions[1] else "-")
+            if self.directions
+            else self.sent,
             f"{self.rate_in:.0f}",
             f"{self.rate_out:.0f}",
             self.flags,
@@ -436,11 +441,14 @@ class PollState(Result):
 class RecordSwitched(Result):
     socket: str
     path: str | None  # None: recording stopped
+    both_ways: bool = False  # a tap: both directions, each line saying which
 
     @property
     def lines(self) -> list[str]:
         if self.path is None:
             return [f"{self.socket}: recording stopped"]
+        if self.both_ways:
+            return [f"{self.socket}: recording both directions to {self.path}"]
         return [f"{self.socket}: recording incoming messages to {self.path}"]
 
     @property
@@ -613,3 +621,45 @@ class Quit(Result):
     @property
     def quit(self) -> bool:
         return True
+
+
+@dataclass(frozen=True)
+class TapStarted(Result):
+    """A tap forwards between LISTEN (as bound: ``tcp://*:*`` gets its port) and TARGET."""
+
+    name: str
+    pattern: str  # reqrep, pubsub or pipeline
+    listen: str
+    target: str
+
+    @property
+    def lines(self) -> list[str]:
+        return [
+            f"{self.name}: {self.pattern} tap listening on {self.listen}, forwarding to {self.target}",
+            f"point the clients at {self.listen}; watch {self.name} shows the traffic",
+        ]
+
+    @property
+    def value(self) -> str:
+        return self.listen
+
+
+@dataclass(frozen=True)
+class TapSwitched(Result):
+    """``tap NAME pause`` or ``tap NAME resume``."""
+
+    name: str
+    paused: bool
+
+    @property
+    def lines(self) -> list[str]:
+        if self.paused:
+            return [
+                f"{self.name}: paused; messages wait in the queues (up to the HWM) "
+                f"until: tap {self.name} resume"
+            ]
+        return [f"{self.name}: forwarding again"]
+
+    @property
+    def value(self) -> bool:
+        return self.paused

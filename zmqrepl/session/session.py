@@ -14,6 +14,7 @@ from concurrent.futures import TimeoutError as FutureTimeout
 from typing import Mapping
 
 from ..core import SocketType, ZMQError
+from .cmd_tap import refuse_tap
 from .commands import COMMANDS
 from .completion import CompletionContext
 from .errors import CommandError, core_error
@@ -41,6 +42,7 @@ class Session(SessionState):
         command = parsed.command
         if self.closed and not command.after_close:
             raise CommandError("the session is closed", "start a new one")
+        refuse_tap(self, parsed)
         try:
             return command.handler(self, parsed)
         except ZMQError as exc:

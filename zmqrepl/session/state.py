@@ -97,7 +97,7 @@ class SessionState:
             out.append(
                 SocketInfo(
                     e.name,
-                    e.kind.name.lower(),
+                    f"tap {e.tap.pattern.name}" if e.tap else e.kind.name.lower(),
                     e.endpoint_text,
                     opts,
                     e.received,
@@ -105,6 +105,7 @@ class SessionState:
                     e.rate_in,
                     e.rate_out,
                     e.flags_text,
+                    e.tap.directions if e.tap else (),
                 )
             )
         return out
@@ -153,6 +154,8 @@ class SessionState:
             self.engine.call_later(1.0, self._tick)
 
     def update_reader(self, entry: SocketEntry) -> None:
+        if entry.tap is not None:
+            return  # a tap's front is read by the tap (tap.py), for watch and record too
         if entry.needs_reading and not entry.socket.closed:
             self.engine.add_reader(entry.socket, lambda _sock: self._read(entry))
         else:
@@ -232,6 +235,8 @@ class SessionState:
                 book.on_message(None, sum(map(len, frames)), now, address)
 
     def close_entry(self, entry: SocketEntry) -> None:
+        if entry.tap is not None:
+            entry.tap.close()
         self.engine.remove_reader(entry.socket)
         self.stop_monitor(entry)
         self.stop_record(entry)

@@ -14,13 +14,12 @@ def toolbar(session: Session) -> StyleAndTextTuples:
     out: StyleAndTextTuples = []
     for info in session.sockets()[:8]:
         out.append(("class:toolbar.socket", f" {info.name}"))
-        out.append(
-            (
-                "",
-                f" {info.type} in {info.received} ({info.rate_in:.0f}/s)"
-                f" out {info.sent} ({info.rate_out:.0f}/s) |",
-            )
-        )
+        # A tap counts each direction under its own labels ("c→s", "s→c"; "" for one way).
+        into, back = info.directions[:2] if len(info.directions) == 2 else ("in", "out")
+        text = f" {info.type} {into} {info.received} ({info.rate_in:.0f}/s)"
+        if back:
+            text += f" {back} {info.sent} ({info.rate_out:.0f}/s)"
+        out.append(("", text + " |"))
     if not out:
         out.append(("", " no sockets | "))
     app = get_app_or_none()

@@ -1,0 +1,333 @@
+"""tap: the session between two pyzmq programs in other processes, forwarding both ways.
+
+Every client and server here is a pyzmq peer (tests/peers) that knows nothing of the tap
+but its endpoint: the clients connect to LISTEN, the server listens at TARGET.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Callable
+
+import pytest
+
+from tests.peers import Peer
+from tests.support import executed, wait_for
+from zmqrepl.session import (
+    CommandError,
+    Message,
+    MonitorNotice,
+    ReplayStarted,
+    Session,
+    SocketInfo,
+    TapStarted,
+    TapSwitched,
+    complete,
+    message_lines,
+)
+
+LOCAL = "tcp://127.0.0.1:*"
+
+
+def row(session: Session, name: str) -> SocketInfo:
+    (found,) = [i for i in session.sockets() if i.name == name]
+    return found
+
+
+def settled(session: Session) -> None:
+    """A command runs in the engine thread after the callback in progress: its counters are in."""
+    session.execute("sockets")
+
+
+def shown(session: Session, name: str, n: int) -> list[Message]:
+    """The first ``n`` messages watch kept for ``name``, once there are that many."""
+    got: list[Message] = wait_for(
+        lambda: (lambda b: b if len(b) >= n else None)(session.watch_buffer(name)), what=f"{n} watched"
+    )
+    return got[:n]
+
+
+def tap(session: Session, target: str, pattern: str = "reqrep", name: str = "t") -> str:
+    started = executed(session, f"tap {name} {LOCAL} {target} --pattern {pattern}", TapStarted)
+    assert started.pattern == pattern and started.target == target
+    return started.listen
+
+
+def error_of(session: Session, line: str) -> str:
+    with pytest.raises(CommandError) as info:
+        session.execute(line)
+    assert "\n" not in info.value.line and "(hint: " in info.value.line
+    return info.value.line
+
+
+# -- reqrep ---------------------------------------------------------------------------------
+
+
+def test_req_client_and_rep_server_through_a_tap(session: Session, start_peer: Callable[..., Peer]) -> None:
+    server = start_peer("rep")
+    listen = tap(session, server.endpoint)
+    session.execute("watch t")
+    client = start_peer("reqs", listen, "--count", "20", "--prefix", "q")
+    for i in range(20):
+        assert [bytes.fromhex(f) for f in client.event("reply")["frames"]] == [b"reply", f"q-{i}".encode()]
+        assert server.got() == [f"q-{i}".encode()]  # the server gets the request unchanged
+    client.event("done")
+    messages = shown(session, "t", 40)
+    settled(session)
+    info = row(session, "t")
+    assert (info.type, info.received, info.sent) == ("tap reqrep", 20, 20)
+    assert info.row()[4:6] == ("c→s 20", "s→c 20")
+    assert info.endpoints == f"listen {listen} → target {server.endpoint}"
+    # In order, each request then its reply, both from and to the one client (its routing id).
+    assert [m.direction for m in messages] == ["client→server", "server→client"] * 20
+    assert len({m.peer for m in messages}) == 1 and messages[0].peer.startswith("0x")
+    assert [list(m.frames) for m in messages[:2]] == [[b"", b"q-0"], [b"", b"reply", b"q-0"]]
+    line = message_lines(messages[0])[0]
+    assert f" t client→server peer {messages[0].peer} [2 parts]" in line
+
+
+def test_dealer_clients_and_router_server_keep_their_identities(
+    session: Session, start_peer: Callable[..., Peer]
+) -> None:
+    server = start_peer()
+    server.call("socket", name="r", type="ROUTER")
+    target = server.call("bind", sock="r", endpoint=LOCAL)
+    listen = tap(session, target)
+    session.execute("watch t")
+    clients: dict[str, Peer] = {}
+    for ident in ("alice", "bob"):
+        clients[ident] = start_peer()
+        clients[ident].call("socket", name="d", type="DEALER", options=[["ROUTING_ID", ident]])
+        clients[ident].call("connect", sock="d", endpoint=listen)
+        clients[ident].send("d", f"hi from {ident}".encode())
+    seen: dict[bytes, list[bytes]] = {}
+    for _ in range(2):
+        frames = server.recv("r", 5000)
+        assert frames is not None and len(frames) == 3  # the tap's own id, the client's, the body
+        seen[frames[1]] = frames
+    assert seen[b"alice"][2] == b"hi from alice" and seen[b"bob"][2] == b"hi from bob"
+    for routing_id in (b"bob", b"alice"):  # answered in the other order: routed by the envelope
+        server.send("r", seen[routing_id][0], routing_id, b"for " + routing_id)
+    assert clients["alice"].recv("d", 5000) == [b"for alice"]
+    assert clients["bob"].recv("d", 5000) == [b"for bob"]
+    messages = shown(session, "t", 4)
+    assert sorted((m.direction, m.peer, m.frames) for m in messages) == [
+        ("client→server", "alice", (b"hi from alice",)),
+        ("client→server", "bob", (b"hi from bob",)),
+        ("server→client", "alice", (b"for alice",)),
+        ("server→client", "bob", (b"for bob",)),
+    ]
+
+
+def test_a_reply_for_a_client_that_left_is_counted_as_dropped(
+    session: Session, start_peer: Callable[..., Peer]
+) -> None:
+    server = start_peer()
+    server.call("socket", name="r", type="ROUTER")
+    listen = tap(session, server.call("bind", sock="r", endpoint=LOCAL))
+    session.execute("monitor t")
+    client = start_peer()
+    client.call("socket", name="d", type="DEALER", options=[["ROUTING_ID", "gone"]])
+    client.call("connect", sock="d", endpoint=listen)
+    client.send("d", b"ask")
+    frames = server.recv("r", 5000)
+    assert frames is not None
+    client.call("close", sock="d")
+    wait_for(
+        lambda: any(
+            isinstance(e, MonitorNotice) and e.event == "disconnected" for e in session.monitor_events("t")
+        ),
+        what="the tap's front to see the client leave",
+    )
+    server.send("r", *frames[:2], b"too late")
+    wait_for(lambda: "dropped 1" in row(session, "t").flags, what="the drop counted")
+    assert row(session, "t").sent == 0
+
+
+# -- pubsub and pipeline --------------------------------------------------------------------
+
+
+def test_subscriber_gets_only_its_topic_and_the_subscription_travels_up(
+    session: Session, start_peer: Callable[..., Peer]
+) -> None:
+    publisher = start_peer()
+    publisher.call("socket", name="p", type="XPUB")
+    listen = tap(session, publisher.call("bind", sock="p", endpoint=LOCAL), "pubsub")
+    session.execute("watch t")
+    subscriber = start_peer()
+    subscriber.call("socket", name="s", type="SUB", options=[["SUBSCRIBE", "weather"]])
+    subscriber.call("connect", sock="s", endpoint=listen)
+    assert publisher.recv("p", 10000) == [b"\x01weather"]  # it went through the tap, upstream
+    for frames in ([b"weather", b"sunny"], [b"sports", b"goal"], [b"weather", b"end"]):
+        publisher.send("p", *frames)
+    got = subscriber.call("recv_until", sock="s", last=[b"weather".hex(), b"end".hex()])
+    assert not got["timed_out"]
+    assert [[bytes.fromhex(f) for f in m] for m in got["messages"]] == [
+        [b"weather", b"sunny"],
+        [b"weather", b"end"],
+    ]
+    subscriber.call("setsockopt", sock="s", opt="UNSUBSCRIBE", value="weather")
+    assert publisher.recv("p", 10000) == [b"\x00weather"]
+    messages = shown(session, "t", 4)
+    assert [(m.direction, m.frames) for m in messages] == [
+        ("sub→pub", (b"\x01weather",)),
+        ("pub→sub", (b"weather", b"sunny")),
+        ("pub→sub", (b"weather", b"end")),
+        ("sub→pub", (b"\x00weather",)),
+    ]
+    assert message_lines(messages[0])[0].endswith(" t sub→pub subscribe 'weather'")
+    assert message_lines(messages[3])[0].endswith(" t sub→pub unsubscribe 'weather'")
+    settled(session)
+    assert row(session, "t").row()[4:6] == ("sub→pub 2", "pub→sub 2")
+
+
+def test_pipeline_passes_every_message_in_order(session: Session, start_peer: Callable[..., Peer]) -> None:
+    puller = start_peer("pull")
+    listen = tap(session, puller.endpoint, "pipeline")
+    pusher = start_peer()
+    pusher.call("socket", name="p", type="PUSH")
+    pusher.call("connect", sock="p", endpoint=listen)
+    pusher.call("send_many", sock="p", messages=[[f"m{i}".encode().hex()] for i in range(50)])
+    assert [puller.got() for _ in range(50)] == [[f"m{i}".encode()] for i in range(50)]
+    wait_for(lambda: row(session, "t").received == 50, what="50 counted")
+    assert row(session, "t").row()[4:6] == ("c→s 50", "-")
+
+
+def test_a_slow_server_holds_messages_back_and_loses_none(
+    session: Session, start_peer: Callable[..., Peer], tmp_path: Path
+) -> None:
+    """No server at TARGET yet: the back queue fills (1000), then the tap keeps a batch and
+    stops reading the front, the clients' messages wait in the queues; none is dropped."""
+    target = f"ipc://{tmp_path}/server"
+    executed(session, f"tap t ipc://{tmp_path}/front {target} --pattern pipeline", TapStarted)
+    pusher = start_peer()
+    pusher.call("socket", name="p", type="PUSH")
+    pusher.call("connect", sock="p", endpoint=f"ipc://{tmp_path}/front")
+    n = 3000
+    pusher.call("send_many", sock="p", messages=[[f"{i}".encode().hex()] for i in range(n)], timeout=10000)
+    puller = start_peer("pull", target)  # the server starts late
+    assert [puller.got() for _ in range(n)] == [[f"{i}".encode()] for i in range(n)]
+    wait_for(lambda: row(session, "t").received == n, what="every message counted")
+    assert row(session, "t").flags == "-"
+
+
+# -- pause, resume, close ---------------------------------------------------------------------
+
+
+def test_pause_holds_messages_until_resume(session: Session, start_peer: Callable[..., Peer]) -> None:
+    puller = start_peer("pull")
+    listen = tap(session, puller.endpoint, "pipeline")
+    assert executed(session, "tap t pause", TapSwitched).paused
+    assert row(session, "t").flags == "paused"
+    pusher = start_peer()
+    pusher.call("socket", name="p", type="PUSH")
+    pusher.call("connect", sock="p", endpoint=listen)
+    pusher.call("send_many", sock="p", messages=[[f"m{i}".encode().hex()] for i in range(5)])
+    with pytest.raises(AssertionError, match="sent no 'got'"):
+        puller.got(timeout=0.5)  # held while paused
+    assert row(session, "t").received == 0
+    assert not executed(session, "tap t resume", TapSwitched).paused
+    assert [puller.got() for _ in range(5)] == [[f"m{i}".encode()] for i in range(5)]
+    assert row(session, "t").flags == "-"
+
+
+def test_close_closes_both_sockets(session: Session, start_peer: Callable[..., Peer]) -> None:
+    server = start_peer()
+    server.call("socket", name="r", type="PULL")
+    target = server.call("bind", sock="r", endpoint=LOCAL)
+    server.call("monitor", sock="r")
+    listen = tap(session, target, "pipeline")
+    assert server.call("events", sock="r", timeout=10000, until="EVENT_HANDSHAKE_SUCCEEDED")[-1][0] == (
+        "EVENT_HANDSHAKE_SUCCEEDED"
+    )
+    session.execute("close t")
+    assert "t" not in session.socket_names()
+    events = server.call("events", sock="r", timeout=10000, until="EVENT_DISCONNECTED")
+    assert events[-1][0] == "EVENT_DISCONNECTED"  # the back socket is gone
+    session.run(f"socket again pull; bind again {listen}")  # and LISTEN is free again
+
+
+def test_tap_errors_are_one_line_with_a_hint(session: Session, start_peer: Callable[..., Peer]) -> None:
+    session.run("socket s pull")
+    assert error_of(session, "tap t tcp://127.0.0.1:*").startswith("tap needs TARGET")
+    assert error_of(session, "tap t tcp://127.0.0.1:* tcp://127.0.0.1:1 --pattern star").startswith(
+        "unknown pattern 'star'"
+    )
+    assert error_of(session, "tap s pause").startswith("s is a pull socket, not a tap")
+    assert error_of(session, "tap nope resume").startswith("no socket named")
+    assert error_of(session, "tap s tcp://127.0.0.1:* tcp://127.0.0.1:1").startswith("a socket named")
+    assert "is not an endpoint" in error_of(session, "tap t somewhere tcp://127.0.0.1:1")
+    listen = tap(session, "tcp://127.0.0.1:1")
+    assert "is already in use" in error_of(session, f"tap u {listen} tcp://127.0.0.1:1")
+    assert "u" not in session.socket_names()  # nothing left behind
+    for line in ("send t hi", "recv t", f"connect t {listen}", "subscribe t", "set t linger 0"):
+        assert error_of(session, line).startswith("t is a tap: ")
+    assert error_of(session, "tap t pause tcp://127.0.0.1:2").startswith("tap t pause takes nothing after it")
+    assert error_of(session, "tap t pause now").endswith(
+        "(hint: use tcp://HOST:PORT, ipc:///PATH or inproc://NAME)"
+    )
+    assert error_of(session, "tap t stop").endswith(
+        "(hint: use tcp://HOST:PORT, ipc:///PATH, ... or: pause, resume)"
+    )
+
+
+# -- record and replay --------------------------------------------------------------------------
+
+
+def test_record_both_directions_and_replay_one(
+    session: Session, start_peer: Callable[..., Peer], tmp_path: Path
+) -> None:
+    server = start_peer("rep")
+    listen = tap(session, server.endpoint)
+    path = tmp_path / "tap.jsonl"
+    assert executed(session, f"record t {path}").lines == [f"t: recording both directions to {path}"]
+    client = start_peer("reqs", listen, "--count", "3", "--prefix", "q")
+    client.event("done")
+    session.execute("record t --stop")
+    lines = [json.loads(x) for x in path.read_text(encoding="utf-8").splitlines()]
+    assert [x["direction"] for x in lines] == ["client->server", "server->client"] * 3
+    assert len({x["peer"] for x in lines}) == 1
+    assert [x["frames"] for x in lines[:2]] == [
+        [{"text": ""}, {"text": "q-0"}],
+        [{"text": ""}, {"text": "reply"}, {"text": "q-0"}],
+    ]
+    # The client's side again, against another server: what a REQ sent, from a DEALER.
+    other = start_peer("rep")
+    session.run(f"socket d dealer; connect d {other.endpoint}")
+    started = executed(session, f"replay {path} d --speed 0 --direction client", ReplayStarted)
+    assert started.count == 3
+    assert [other.got() for _ in range(3)] == [[b"q-0"], [b"q-1"], [b"q-2"]]
+    assert executed(session, f"replay {path} d --direction server --speed 0", ReplayStarted).count == 3
+    assert error_of(session, f"replay {path} d --direction up").startswith(
+        "--direction takes client or server"
+    )
+
+
+def test_old_recordings_still_replay_and_have_no_direction(session: Session, tmp_path: Path) -> None:
+    path = tmp_path / "old.jsonl"
+    path.write_text(json.dumps({"t": 1.0, "socket": "s", "frames": [{"text": "x"}]}) + "\n", encoding="utf-8")
+    session.run("socket p push; bind p tcp://127.0.0.1:*")
+    assert executed(session, f"replay {path} p --speed 0", ReplayStarted).count == 1
+    assert executed(session, f"replay {path} p --speed 0 --direction client", ReplayStarted).count == 0
+
+
+def test_completion_and_help_tell_a_new_user_how(session: Session) -> None:
+    context = session.completion_context()
+    assert [c.text for c in complete("tap t p", context)] == ["pause"]
+    assert "tcp://127.0.0.1:" in [c.text for c in complete("tap t ", context)]
+    assert [c.text for c in complete("tap t tcp://127.0.0.1:5555 tcp://127.0.0.1:5556 --p", context)] == [
+        "--pattern"
+    ]
+    text = "\n".join(executed(session, "help tap").lines)
+    assert text.startswith("usage: tap NAME LISTEN [TARGET] [--pattern WORD]")
+    for part in (
+        "tap NAME pause",
+        "reqrep",
+        "pubsub",
+        "pipeline",
+        "watch NAME",
+        "--direction client",
+        "close NAME",
+    ):
+        assert part in text

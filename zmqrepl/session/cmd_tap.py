@@ -1,0 +1,105 @@
+"""The tap command: put the session between two running programs (tap.py does the work).
+
+    tap t tcp://127.0.0.1:5555 tcp://127.0.0.1:5556 [--pattern reqrep|pubsub|pipeline]
+    tap t pause | tap t resume
+
+A tap is one named entry: ``watch``, ``record``, ``monitor``, ``sockets`` and ``close``
+take its name; commands that would use its front socket as an ordinary one refuse it.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from .errors import CommandError, clip
+from .results import TapStarted, TapSwitched
+from .syntax import Parsed
+from .tap import PATTERNS, Tap
+
+if TYPE_CHECKING:
+    from .session import Session
+
+__all__ = ["ACTIONS", "REFUSED", "refuse_tap", "tap"]
+
+ACTIONS = ("pause", "resume")
+
+# Commands that would send, receive, subscribe or move endpoints on a tap's front socket
+# behind the tap's back. Others (watch, record, monitor, get, close...) take a tap's name.
+REFUSED = frozenset(
+    (
+        "bind",
+        "connect",
+        "unbind",
+        "disconnect",
+        "set",
+        "subscribe",
+        "unsubscribe",
+        "send",
+        "recv",
+        "poll",
+        "replay",
+    )
+)
+
+
+def refuse_tap(session: Session, p: Parsed) -> None:
+    """A CommandError when ``p`` is a command of REFUSED that names a tap."""
+    if p.command.name not in REFUSED:
+        return
+    names = p.args.get("NAME")
+    for name in names if isinstance(names, list) else [names]:
+        entry = session.entries.get(name) if isinstance(name, str) else None
+        if entry is not None and entry.tap is not None:
+            raise CommandError(
+                f"{name} is a tap: {p.command.name} does not work on it",
+                f"watch {name}, record {name} FILE, tap {name} pause|resume and close {name} do",
+            )
+
+
+def tap(session: Session, p: Parsed) -> TapStarted | TapSwitched:
+    name: str = p.args["NAME"]
+    listen: str = p.args["LISTEN"]
+    target: str | None = p.args.get("TARGET")
+    if listen in ACTIONS:
+        if target is not None:
+            raise CommandError(f"tap {name} {listen} takes nothing after it", f"tap {name} {listen}")
+        return _switch(session, name, listen == "pause")
+    if target is None:
+        raise CommandError(
+            "tap needs TARGET, the endpoint the clients used to connect to", f"usage: {p.command.usage}"
+        )
+    pattern = PATTERNS.get(str(p.flags["pattern"]).lower())
+    if pattern is None:
+        raise CommandError(
+            f"unknown pattern {clip(str(p.flags['pattern']))}",
+            "choose --pattern reqrep (REQ/DEALER to REP/ROUTER), pubsub or pipeline",
+        )
+    if name in session.entries:
+        raise CommandError(
+            f"a socket named {clip(name)} exists already", f"pick another name, or close {name} first"
+        )
+
+    def start() -> Tap:
+        made = Tap.open(
+            session.engine, session.events, name, pattern, listen, target, session.linger, session.maxmsgsize
+        )
+        session.entries[name] = made.entry
+        return made
+
+    made = session.engine.call(start)
+    session.note_endpoint(made.listen)
+    session.note_endpoint(target)
+    return TapStarted(name, pattern.name, made.listen, target)
+
+
+def _switch(session: Session, name: str, pause: bool) -> TapSwitched:
+    entry = session.entry(name)
+    tap = entry.tap
+    if tap is None:
+        raise CommandError(
+            f"{name} is a {entry.kind.name.lower()} socket, not a tap",
+            "make a tap with: tap NAME LISTEN TARGET",
+        )
+    if tap.paused != pause:
+        session.engine.call(tap.pause if pause else tap.resume)
+    return TapSwitched(name, pause)

@@ -1,0 +1,302 @@
+"""A tap: the session between two running programs, passing on every message, both ways.
+
+    tap t tcp://127.0.0.1:5555 tcp://127.0.0.1:5556    # clients now connect to :5555
+
+A tap is a front socket bound at LISTEN, where the clients connect instead of TARGET,
+and a back socket connected to TARGET, by pattern:
+
+    reqrep    ROUTER front, DEALER back. The front's routing id of the client stays the
+              first frame of the request (an envelope frame, as zmq_proxy passes it), so
+              a REP or ROUTER server answers with it first and the front routes the reply
+              back to that client: REQ and DEALER clients both work, unchanged.
+    pubsub    XPUB front, XSUB back. Subscriptions go upstream and show as events.
+    pipeline  PULL front, PUSH back: one way.
+
+Everything runs in the engine thread, which polls the tap's sockets with the others. A
+wake-up takes up to READ_BATCH messages (one call into C) and sends them on without
+blocking. When the far side cannot take more (its queue is at its HWM, or no peer is
+connected yet), the rest of the batch waits here and the tap stops reading that side
+until the far side drains: backpressure, as zmq_proxy's blocking send gives, so nothing
+is lost and memory stays bounded (one batch per direction, plus libzmq's queues up to
+their HWMs). The one exception is a reply for a client that has gone (the ROUTER front
+has no such peer any more): it could never be delivered, so it is counted as dropped and
+shown in ``sockets``, never lost silently. A PUB-side send (pubsub) drops for a slow
+subscriber exactly as the publisher itself would.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Iterable
+
+from ..core import Again, Errno, Option, Socket, SocketType, ZMQError
+from .entry import SocketEntry
+from .events import SUBSCRIPTION, EventLog, Message
+from .records import DIRECTIONS, record_line
+from .state import READ_BATCH
+
+if TYPE_CHECKING:
+    from .engine import Engine
+
+__all__ = ["PATTERNS", "Flow", "Pattern", "Tap", "peer_text"]
+
+
+@dataclass(frozen=True)
+class Pattern:
+    name: str
+    front: SocketType
+    back: SocketType
+    up: str  # how a message from the clients to the server shows in watch
+    down: str  # ... and from the server to the clients ("": the pattern is one way)
+    columns: tuple[str, str]  # the sockets table's labels for up and down
+
+
+PATTERNS = {
+    "reqrep": Pattern(
+        "reqrep", SocketType.ROUTER, SocketType.DEALER, "client→server", "server→client", ("c→s", "s→c")
+    ),
+    "pubsub": Pattern(
+        "pubsub", SocketType.XPUB, SocketType.XSUB, SUBSCRIPTION, "pub→sub", ("sub→pub", "pub→sub")
+    ),
+    "pipeline": Pattern("pipeline", SocketType.PULL, SocketType.PUSH, "client→server", "", ("c→s", "")),
+}
+
+
+def peer_text(routing_id: bytes) -> str:
+    """A routing id as watch shows it: printable ASCII as it is, anything else as hex."""
+    if routing_id and all(32 < b < 127 for b in routing_id):
+        return routing_id.decode("ascii")
+    return "0x" + routing_id.hex()
+
+
+class Flow:
+    """One direction of a tap: read ``src``, show and record, send on ``dst``."""
+
+    def __init__(self, tap: Tap, src: Socket, dst: Socket, label: str, record_as: str) -> None:
+        self.tap = tap
+        self.src = src
+        self.dst = dst
+        self.label = label
+        self.record_as = record_as
+        # The first frame names the client: read from the ROUTER front (a request) or
+        # the DEALER back (the reply, which carries the client's routing id first).
+        self.routed = tap.pattern.front is SocketType.ROUTER
+        self.to_router = dst.type is SocketType.ROUTER
+        self.count = 0  # messages passed on
+        self.nbytes = 0
+        self.dropped = 0  # replies for a client that has gone
+        self.pending: list[list[bytes]] = []  # taken, not yet sent: the far side was full
+        self.blocked = False  # waiting for dst to drain (reading src stopped)
+
+    def pump(self, _sock: Socket | None = None) -> None:
+        """Engine thread, ``src`` readable: take a batch and pass it on."""
+        batch = self.src.recv_many(READ_BATCH, nonblocking=True)
+        n = len(batch)
+        if not n:
+            return
+        self.tap.observe(self, batch)
+        if self.to_router:
+            self._forward(list(batch))
+            return
+        # Messages of one frame each (a pipeline's, usually) go as bytes: no list apiece.
+        single = batch.ends[n - 1] == n
+        sent = self.dst.send_many(batch.frames() if single else batch, nonblocking=True)
+        self.count += sent
+        if sent == n:  # the usual case: everything went, in one call into C
+            self.nbytes += batch.nbytes
+        else:
+            rest = batch[sent:]
+            self.nbytes += batch.nbytes - sum(len(f) for m in rest for f in m)
+            self._hold(rest)
+        self.tap.counted()
+
+    def drain(self, _sock: Socket | None = None) -> None:
+        """Engine thread, ``dst`` writable again: send what waited, then read again."""
+        pending, self.pending = self.pending, []
+        self._forward(pending)
+
+    def _forward(self, msgs: list[list[bytes]]) -> None:
+        if self.to_router:
+            done = self._send_routed(msgs)
+        else:
+            done = self.dst.send_many(msgs, nonblocking=True)
+            self.count += done
+            self.nbytes += sum(len(f) for m in msgs[:done] for f in m)
+        if done < len(msgs):
+            self._hold(msgs[done:])
+        elif self.blocked:
+            self.blocked = False
+            self.tap.engine.remove_writer(self.dst)
+            if not self.tap.paused:
+                self.tap.engine.add_reader(self.src, self.pump)
+        self.tap.counted()
+
+    def _hold(self, rest: list[list[bytes]]) -> None:
+        """The far side is full: keep the rest and stop reading this side until it drains."""
+        self.pending = rest
+        if not self.blocked:
+            self.blocked = True
+            self.tap.engine.remove_reader(self.src)
+            self.tap.engine.add_writer(self.dst, self.drain)
+
+    def _send_routed(self, msgs: list[list[bytes]]) -> int:
+        """Send to the ROUTER front one message at a time, so that a reply for a client
+        that has gone (EHOSTUNREACH, with router_mandatory) is counted and skipped.
+        Returns how far it got: messages sent or dropped."""
+        dst = self.dst
+        for i, msg in enumerate(msgs):
+            try:
+                dst.send_multipart(msg, nonblocking=True)
+            except Again:
+                return i
+            except ZMQError as exc:
+                if exc.errno != Errno.EHOSTUNREACH:
+                    raise
+                self.dropped += 1
+                continue
+            self.count += 1
+            self.nbytes += sum(len(f) for f in msg)
+        return len(msgs)
+
+    def start(self) -> None:
+        if self.blocked:
+            self.tap.engine.add_writer(self.dst, self.drain)
+        else:
+            self.tap.engine.add_reader(self.src, self.pump)
+
+    def stop(self) -> None:
+        self.tap.engine.remove_reader(self.src)
+        self.tap.engine.remove_writer(self.dst)
+
+
+class Tap:
+    """The two sockets of a tap and its flows; everything here runs in the engine thread."""
+
+    def __init__(
+        self, engine: Engine, events: EventLog, entry: SocketEntry, back: Socket, pattern: Pattern
+    ) -> None:
+        self.engine = engine
+        self.events = events
+        self.entry = entry  # its socket is the front
+        self.back = back
+        self.pattern = pattern
+        self.paused = False
+        front = entry.socket
+        self.up = Flow(self, front, back, pattern.up, DIRECTIONS["client"])
+        self.down = Flow(self, back, front, pattern.down, DIRECTIONS["server"]) if pattern.down else None
+
+    @property
+    def flows(self) -> list[Flow]:
+        return [self.up] + ([self.down] if self.down is not None else [])
+
+    @classmethod
+    def open(
+        cls,
+        engine: Engine,
+        events: EventLog,
+        name: str,
+        pattern: Pattern,
+        listen: str,
+        target: str,
+        linger: int,
+        maxmsgsize: int,
+    ) -> Tap:
+        """Make both sockets, bind LISTEN, connect TARGET, start forwarding (engine thread)."""
+        front = Socket(pattern.front, engine.context)
+        back = Socket(pattern.back, engine.context)
+        try:
+            for sock in (front, back):
+                sock.set(Option.LINGER, linger)
+                sock.set(Option.MAXMSGSIZE, maxmsgsize)
+            if pattern.front is SocketType.ROUTER:
+                front.set(Option.ROUTER_MANDATORY, True)  # a reply nobody can take: counted
+            if pattern.front is SocketType.XPUB:
+                front.set(Option.XPUB_VERBOSER, True)  # every subscribe and unsubscribe is shown
+            front.bind(listen)
+            back.connect(target)
+        except BaseException:
+            front.close(linger=0)
+            back.close(linger=0)
+            raise
+        entry = SocketEntry(name, pattern.front, front)
+        entry.changed.update(linger=linger, maxmsgsize=maxmsgsize)
+        tap = cls(engine, events, entry, back, pattern)
+        entry.tap = tap
+        for flow in tap.flows:
+            flow.start()
+        return tap
+
+    @property
+    def target(self) -> str:
+        connected = self.back.endpoints[1]
+        return connected[0] if connected else "-"
+
+    @property
+    def listen(self) -> str:
+        bound = self.entry.socket.endpoints[0]
+        return bound[0] if bound else "-"
+
+    def pause(self) -> None:
+        self.paused = True
+        for flow in self.flows:
+            flow.stop()
+
+    def resume(self) -> None:
+        self.paused = False
+        for flow in self.flows:
+            flow.start()
+
+    def close(self) -> None:
+        """Stop forwarding and close the back socket (the session closes the front)."""
+        for flow in self.flows:
+            flow.stop()
+        self.back.close()
+
+    def counted(self) -> None:
+        """Keep the entry's counters (the sockets table and its rates read them)."""
+        self.entry.received = self.up.count
+        self.entry.sent = self.down.count if self.down is not None else 0
+        self.entry.bytes_in = self.up.nbytes
+        self.entry.bytes_out = self.down.nbytes if self.down is not None else 0
+
+    def observe(self, flow: Flow, batch: Iterable[list[bytes]]) -> None:
+        """Show (watch) and record a batch as it is taken, before it is sent on."""
+        entry = self.entry
+        if not entry.watching and entry.record_file is None:
+            return
+        shown = list(batch)
+        now = time.time()
+        if entry.record_file is not None:
+            for m in shown:
+                frames, peer = self._split(flow, m)
+                entry.record_file.write(record_line(now, entry.name, frames, flow.record_as, peer))
+        if entry.watching:
+            # As for any socket: only the newest `capacity` messages of a burst are kept.
+            keep = min(len(shown), self.events.capacity)
+            if len(shown) > keep:
+                self.events.count_dropped(entry.name, len(shown) - keep)
+            for m in shown[len(shown) - keep :]:
+                frames, peer = self._split(flow, m)
+                msg = Message.capture(entry.name, frames, entry.fmt, direction=flow.label, peer=peer)
+                entry.buffer.add(msg)
+                self.events.push(msg)
+
+    @staticmethod
+    def _split(flow: Flow, message: list[bytes]) -> tuple[list[bytes], str]:
+        """(the frames as the client sent or gets them, the peer): a ROUTER front's routing
+        id is shown as the peer, not as a frame. The message passed on is unchanged."""
+        if flow.routed and len(message) > 1:
+            return message[1:], peer_text(message[0])
+        # PEER-ADDRESS: an XPUB or PULL front knows no routing id; the client's address goes
+        # here once the core gives message properties: recv_many(n, nonblocking=True,
+        # properties=True), then batch.properties[i]["Peer-Address"] (for a ROUTER front too).
+        return message, ""
+
+    @property
+    def directions(self) -> tuple[str, str]:
+        return self.pattern.columns
+
+    @property
+    def dropped(self) -> int:
+        return sum(f.dropped for f in self.flows)
