@@ -81,7 +81,9 @@ def test_req_client_and_rep_server_through_a_tap(session: Session, start_peer: C
     assert info.endpoints == f"listen {listen} → target {server.endpoint}"
     # In order, each request then its reply, both from and to the one client (its routing id).
     assert [m.direction for m in messages] == ["client→server", "server→client"] * 20
+    # the routing id the ROUTER front gave it, and its address (the request's Peer-Address)
     assert len({m.peer for m in messages}) == 1 and messages[0].peer.startswith("0x")
+    assert messages[0].peer.endswith(" 127.0.0.1")
     assert [list(m.frames) for m in messages[:2]] == [[b"", b"q-0"], [b"", b"reply", b"q-0"]]
     line = message_lines(messages[0])[0]
     assert f" t client→server peer {messages[0].peer} [2 parts]" in line
@@ -113,10 +115,10 @@ def test_dealer_clients_and_router_server_keep_their_identities(
     assert clients["bob"].recv("d", 5000) == [b"for bob"]
     messages = shown(session, "t", 4)
     assert sorted((m.direction, m.peer, m.frames) for m in messages) == [
-        ("client→server", "alice", (b"hi from alice",)),
-        ("client→server", "bob", (b"hi from bob",)),
-        ("server→client", "alice", (b"for alice",)),
-        ("server→client", "bob", (b"for bob",)),
+        ("client→server", "alice 127.0.0.1", (b"hi from alice",)),
+        ("client→server", "bob 127.0.0.1", (b"hi from bob",)),
+        ("server→client", "alice 127.0.0.1", (b"for alice",)),
+        ("server→client", "bob 127.0.0.1", (b"for bob",)),
     ]
 
 
@@ -176,8 +178,9 @@ def test_subscriber_gets_only_its_topic_and_the_subscription_travels_up(
         ("pub→sub", (b"weather", b"end")),
         ("sub→pub", (b"\x00weather",)),
     ]
-    assert message_lines(messages[0])[0].endswith(" t sub→pub subscribe 'weather'")
-    assert message_lines(messages[3])[0].endswith(" t sub→pub unsubscribe 'weather'")
+    # the subscriber's address (Peer-Address of the XPUB front's message), then the subscription
+    assert message_lines(messages[0])[0].endswith(" t sub→pub peer 127.0.0.1 subscribe 'weather'")
+    assert message_lines(messages[3])[0].endswith(" t sub→pub peer 127.0.0.1 unsubscribe 'weather'")
     settled(session)
     assert row(session, "t").row()[4:6] == ("sub→pub 2", "pub→sub 2")
 

@@ -27,7 +27,7 @@ def test_tap_and_watch_show_both_directions(
     sh.wait(lambda: sh.plain().count("server→client peer 0x") == 3, "three replies watched")
     out = sh.plain()
     assert out.count("client→server peer 0x") == 3
-    assert re.search(r"\d\d:\d\d:\d\d\.\d{3} t client→server peer 0x[0-9a-f]+ \[2 parts\]", out)
+    assert re.search(r"\d\d:\d\d:\d\d\.\d{3} t client→server peer 0x[0-9a-f]+ 127\.0\.0\.1 \[2 parts\]", out)
     assert "ping-2" in out
     before = len(sh.plain())
     sh.command("sockets", "tap reqrep")

@@ -27,10 +27,11 @@ subscriber exactly as the publisher itself would.
 from __future__ import annotations
 
 import time
+from collections import OrderedDict
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Iterable
+from typing import TYPE_CHECKING, Iterable, Sequence
 
-from ..core import Again, Errno, Option, Socket, SocketType, ZMQError
+from ..core import Again, Errno, MessageProperties, Option, Socket, SocketType, ZMQError
 from .entry import SocketEntry
 from .events import SUBSCRIPTION, EventLog, Message
 from .records import DIRECTIONS, record_line
@@ -63,6 +64,9 @@ PATTERNS = {
 }
 
 
+_ADDRESSES_KEPT = 1000  # clients whose address a tap remembers for their replies
+
+
 def peer_text(routing_id: bytes) -> str:
     """A routing id as watch shows it: printable ASCII as it is, anything else as hex."""
     if routing_id and all(32 < b < 127 for b in routing_id):
@@ -82,6 +86,7 @@ class Flow:
         # The first frame names the client: read from the ROUTER front (a request) or
         # the DEALER back (the reply, which carries the client's routing id first).
         self.routed = tap.pattern.front is SocketType.ROUTER
+        self.from_front = src is tap.entry.socket
         self.to_router = dst.type is SocketType.ROUTER
         self.count = 0  # messages passed on
         self.nbytes = 0
@@ -91,11 +96,15 @@ class Flow:
 
     def pump(self, _sock: Socket | None = None) -> None:
         """Engine thread, ``src`` readable: take a batch and pass it on."""
-        batch = self.src.recv_many(READ_BATCH, nonblocking=True)
+        # The front's messages carry the client's Peer-Address: read it only while someone
+        # looks (watch, record), since it costs a call into libzmq per message.
+        observed = self.tap.observed
+        batch = self.src.recv_many(READ_BATCH, nonblocking=True, properties=observed and self.from_front)
         n = len(batch)
         if not n:
             return
-        self.tap.observe(self, batch)
+        if observed:
+            self.tap.observe(self, batch, batch.properties)
         if self.to_router:
             self._forward(list(batch))
             return
@@ -182,6 +191,8 @@ class Tap:
         self.back = back
         self.pattern = pattern
         self.paused = False
+        # The newest clients' addresses by routing id, so a reply shows its client's.
+        self._addresses: OrderedDict[bytes, str] = OrderedDict()
         front = entry.socket
         self.up = Flow(self, front, back, pattern.up, DIRECTIONS["client"])
         self.down = Flow(self, back, front, pattern.down, DIRECTIONS["server"]) if pattern.down else None
@@ -260,38 +271,57 @@ class Tap:
         self.entry.bytes_in = self.up.nbytes
         self.entry.bytes_out = self.down.nbytes if self.down is not None else 0
 
-    def observe(self, flow: Flow, batch: Iterable[list[bytes]]) -> None:
-        """Show (watch) and record a batch as it is taken, before it is sent on."""
+    @property
+    def observed(self) -> bool:
+        """Whether someone looks at the traffic (watch, record)."""
+        return self.entry.watching or self.entry.record_file is not None
+
+    def observe(
+        self, flow: Flow, batch: Iterable[list[bytes]], properties: Sequence[MessageProperties] = ()
+    ) -> None:
+        """Show (watch) and record a batch as it is taken, before it is sent on.
+        ``properties``: each message's, for a batch read from the front."""
         entry = self.entry
-        if not entry.watching and entry.record_file is None:
-            return
         shown = list(batch)
+        peers = [self._peer(flow, m, properties[i] if properties else None) for i, m in enumerate(shown)]
         now = time.time()
         if entry.record_file is not None:
-            for m in shown:
-                frames, peer = self._split(flow, m)
-                entry.record_file.write(record_line(now, entry.name, frames, flow.record_as, peer))
+            for m, peer in zip(shown, peers):
+                entry.record_file.write(
+                    record_line(now, entry.name, self._frames(flow, m), flow.record_as, peer)
+                )
         if entry.watching:
             # As for any socket: only the newest `capacity` messages of a burst are kept.
             keep = min(len(shown), self.events.capacity)
             if len(shown) > keep:
                 self.events.count_dropped(entry.name, len(shown) - keep)
-            for m in shown[len(shown) - keep :]:
-                frames, peer = self._split(flow, m)
+            for m, peer in zip(shown[len(shown) - keep :], peers[len(shown) - keep :]):
+                frames = self._frames(flow, m)
                 msg = Message.capture(entry.name, frames, entry.fmt, direction=flow.label, peer=peer)
                 entry.buffer.add(msg)
                 self.events.push(msg)
 
     @staticmethod
-    def _split(flow: Flow, message: list[bytes]) -> tuple[list[bytes], str]:
-        """(the frames as the client sent or gets them, the peer): a ROUTER front's routing
-        id is shown as the peer, not as a frame. The message passed on is unchanged."""
-        if flow.routed and len(message) > 1:
-            return message[1:], peer_text(message[0])
-        # PEER-ADDRESS: an XPUB or PULL front knows no routing id; the client's address goes
-        # here once the core gives message properties: recv_many(n, nonblocking=True,
-        # properties=True), then batch.properties[i]["Peer-Address"] (for a ROUTER front too).
-        return message, ""
+    def _frames(flow: Flow, message: list[bytes]) -> list[bytes]:
+        """The frames as the client sent or gets them: a ROUTER front's routing id is shown
+        as the peer, not as a frame. The message passed on is unchanged."""
+        return message[1:] if flow.routed and len(message) > 1 else message
+
+    def _peer(self, flow: Flow, message: list[bytes], props: MessageProperties | None) -> str:
+        """Who the client is, as far as the front knows: its routing id (ROUTER front) and
+        its address (Peer-Address of its requests; a reply gets its request's)."""
+        address = (props.peer_address or "") if props is not None else ""
+        if not (flow.routed and len(message) > 1):
+            return address  # an XPUB or PULL front knows no routing id
+        rid = message[0]
+        if address:
+            self._addresses[rid] = address
+            self._addresses.move_to_end(rid)
+            if len(self._addresses) > _ADDRESSES_KEPT:
+                self._addresses.popitem(last=False)
+        else:
+            address = self._addresses.get(rid, "")
+        return f"{peer_text(rid)} {address}" if address else peer_text(rid)
 
     @property
     def directions(self) -> tuple[str, str]:
