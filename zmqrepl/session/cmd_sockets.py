@@ -61,17 +61,11 @@ def make_socket(session: Session, p: Parsed) -> SocketMade:
 
     def create() -> SocketEntry:
         sock = Socket(kind, session.engine.context)
-        sock.set(Option.LINGER, session.linger)
-        sock.set(Option.MAXMSGSIZE, session.maxmsgsize)
+        options = session.new_socket_options()
+        for option, value in options.items():
+            sock.set(option, value)
         entry = SocketEntry(name, kind, sock)
-        # Session defaults that differ from libzmq's show in the sockets table.
-        entry.changed.update(linger=session.linger, maxmsgsize=session.maxmsgsize)
-        if session.heartbeat_ivl > 0:  # libzmq's default: none (a stopped peer stays connected)
-            sock.set(Option.HEARTBEAT_IVL, session.heartbeat_ivl)
-            sock.set(Option.HEARTBEAT_TIMEOUT, session.heartbeat_timeout)
-            entry.changed.update(
-                heartbeat_ivl=session.heartbeat_ivl, heartbeat_timeout=session.heartbeat_timeout
-            )
+        entry.changed.update(options)  # they differ from libzmq's: they show in `sockets`
         session.entries[name] = entry
         return entry
 

@@ -81,7 +81,7 @@ def tap(session: Session, p: Parsed) -> TapStarted | TapSwitched:
 
     def start() -> Tap:
         made = Tap.open(
-            session.engine, session.events, name, pattern, listen, target, session.linger, session.maxmsgsize
+            session.engine, session.events, name, pattern, listen, target, session.new_socket_options()
         )
         session.entries[name] = made.entry
         return made

@@ -120,6 +120,15 @@ class SessionState:
     def closed(self) -> bool:
         return self._closed
 
+    def new_socket_options(self) -> dict[str, int]:
+        """What every socket the session makes is set to, where it differs from libzmq's
+        defaults: linger and maxmsgsize, and heartbeats unless turned off (libzmq sends none,
+        so a stopped peer would stay connected)."""
+        options = {"linger": self.linger, "maxmsgsize": self.maxmsgsize}
+        if self.heartbeat_ivl > 0:
+            options.update(heartbeat_ivl=self.heartbeat_ivl, heartbeat_timeout=self.heartbeat_timeout)
+        return options
+
     def note_endpoint(self, endpoint: str) -> None:
         """Remember an endpoint bound or connected to, for completion."""
         if endpoint not in self.endpoints_seen:

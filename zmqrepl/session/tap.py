@@ -210,16 +210,15 @@ class Tap:
         pattern: Pattern,
         listen: str,
         target: str,
-        linger: int,
-        maxmsgsize: int,
+        options: dict[str, int],
     ) -> Tap:
         """Make both sockets, bind LISTEN, connect TARGET, start forwarding (engine thread)."""
         front = Socket(pattern.front, engine.context)
         back = Socket(pattern.back, engine.context)
         try:
-            for sock in (front, back):
-                sock.set(Option.LINGER, linger)
-                sock.set(Option.MAXMSGSIZE, maxmsgsize)
+            for sock in (front, back):  # the session's defaults (linger, heartbeats...)
+                for option, value in options.items():
+                    sock.set(option, value)
             if pattern.front is SocketType.ROUTER:
                 front.set(Option.ROUTER_MANDATORY, True)  # a reply nobody can take: counted
             if pattern.front is SocketType.XPUB:
@@ -231,7 +230,7 @@ class Tap:
             back.close(linger=0)
             raise
         entry = SocketEntry(name, pattern.front, front)
-        entry.changed.update(linger=linger, maxmsgsize=maxmsgsize)
+        entry.changed.update(options)
         tap = cls(engine, events, entry, back, pattern)
         entry.tap = tap
         for flow in tap.flows:
