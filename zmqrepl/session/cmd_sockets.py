@@ -26,6 +26,7 @@ from .results import (
     SocketTable,
     Subscription,
 )
+from .state import ROUTING_ID_FIRST
 from .syntax import Parsed
 from .tokens import Token
 
@@ -231,7 +232,7 @@ def peers(session: Session, p: Parsed) -> PeerTable:
             )
             for r in book.records()
         )
-        routing_ids = entry.kind in (SocketType.ROUTER, SocketType.STREAM)
+        routing_ids = entry.kind in ROUTING_ID_FIRST
         return PeerTable(entry.name, rows, book.evicted, routing_ids, book.counting_since)
 
     return session.engine.call(snapshot)

@@ -162,7 +162,8 @@ class PeerBook:
         self, routing_id: bytes | None, size: int, now: float, address: str = "", fd: int | None = None
     ) -> None:
         """One message read (only while ``counting``). ``address``: its Peer-Address;
-        ``fd``: the connection it came on (ZMQ_SRCFD), which makes the match exact."""
+        ``fd``: the connection it came on, which would make the match exact (no caller gives it
+        yet: libzmq 4.3 has it only as the deprecated ZMQ_SRCFD)."""
         rec = self._by_fd.get(fd) if fd is not None else None
         if rec is not None:
             if routing_id is not None and rec.routing_id != routing_id:

@@ -47,11 +47,12 @@ from .results import SocketInfo
 from .waiters import Waiter
 from .zap import SessionAuth
 
-__all__ = ["READ_BATCH", "SessionState"]
+__all__ = ["READ_BATCH", "ROUTING_ID_FIRST", "SessionState"]
 
 READ_BATCH = 1000  # messages taken from one socket before the engine looks at the others
 # Socket types whose received messages start with the sender's routing id.
-_ROUTING_ID_FIRST = (SocketType.ROUTER, SocketType.STREAM)
+# Sockets whose received messages start with the peer's routing id (a frame libzmq adds).
+ROUTING_ID_FIRST = (SocketType.ROUTER, SocketType.STREAM)
 
 
 class SessionState:
@@ -235,7 +236,7 @@ class SessionState:
         self._read_monitor(entry)
         book = entry.peers
         now = time.time()
-        first = entry.kind in _ROUTING_ID_FIRST
+        first = entry.kind in ROUTING_ID_FIRST
         for frames, props in zip(messages, properties):
             address = props.peer_address or ""
             if first and frames:  # the routing id frame is the socket's, not the peer's bytes
@@ -312,9 +313,22 @@ class SessionState:
             mechanism = ""
         zap_reason = ""
         log = self.auth.policy.log
-        if event == "handshake_failed_auth" and self.auth.running and log and not log[-1].allowed:
-            zap_reason = log[-1].reason  # the session's handler said no last: it was asked
+        if event == "handshake_failed_auth" and self.auth.running and log and self._is_server(entry):
+            # The session's handler answers for its own server sockets only: its newest
+            # refusal for this mechanism is this one (a client refused by a remote ZAP
+            # handler gets no reason of ours).
+            last = log[-1]
+            if not last.allowed and last.mechanism.upper() == mechanism.upper():
+                zap_reason = last.reason
         return explain_handshake(event, value, mechanism, zap_reason)
+
+    @staticmethod
+    def _is_server(entry: SocketEntry) -> bool:
+        """Whether the socket is the server side of CURVE or PLAIN (ZAP asks about its peers)."""
+        try:
+            return bool(entry.socket.get(Option.CURVE_SERVER)) or bool(entry.socket.get(Option.PLAIN_SERVER))
+        except ZMQError:
+            return False
 
     def _check_drop(self, entry: SocketEntry, endpoint: str, token: int) -> None:
         try:
