@@ -321,13 +321,53 @@ def test_older_zmtp_and_odd_greetings(session: Session, canned: Callable[..., Ca
     assert (r.mechanism, r.as_server) == ("GSSAPI", True)
 
 
+def test_a_banner_that_starts_like_a_zmtp1_frame_is_not_zeromq(
+    session: Session, canned: Callable[..., Canned]
+) -> None:
+    # A MySQL 5.7 greeting: 3-byte length 0x4a, sequence 0, protocol 10, the version...
+    # Its first byte 0x4a then 0x00 is also how a ZMTP 1.0 identity frame of 73 bytes starts.
+    mysql = b"\x4a\x00\x00\x00\x0a5.7.44\x00" + b"\x08\x00\x00\x00" + bytes(range(1, 63))
+    assert len(mysql) == 0x4A + 4
+    r = probe(session, canned(mysql, hold=True).endpoint)
+    assert (r.outcome, r.version, r.identity) == ("not-zeromq", None, None)
+    assert r.first_bytes == mysql[:64]
+    assert r.lines[0].endswith(
+        r"not ZeroMQ: it sent 'J\x00\x00\x00\n5.7.44\x00\x08\x00\x00\x00\x01\x02\x03\x04\x05\x06\x07"
+        r"\x08\t\n\x0b\x0c\r\x0e\x0f\x10'…"
+    )
+    # One byte more than a frame, sent later, settles it too.
+    r = probe(session, canned(b"\x04\x00abc", 11, b"!", hold=True).endpoint)
+    assert r.outcome == "not-zeromq" and r.first_bytes == b"\x04\x00abc!"
+    # A frame, then the peer closes: a 1.0 peer waits for ours instead.
+    r = probe(session, canned(b"\x04\x00abc").endpoint)
+    assert r.outcome == "not-zeromq" and r.first_bytes == b"\x04\x00abc"
+
+
+def test_a_zmtp1_peer_sends_its_identity_and_waits(session: Session, canned: Callable[..., Canned]) -> None:
+    r = probe(session, canned(b"\x04\x00abc", hold=True).endpoint)
+    assert (r.outcome, r.version, r.identity) == ("zeromq", "1.0", b"abc")
+    assert r.lines[0].endswith("ZeroMQ (ZMTP 1.0), identity 'abc'")
+    identity = bytes(range(1, 254))  # the longest a short frame holds: 254 = flags + 253 bytes
+    r = probe(session, canned(b"\xfe\x00" + identity, hold=True).endpoint)
+    assert (r.outcome, r.version, r.identity) == ("zeromq", "1.0", identity)
+
+
 def test_random_bytes_never_raise(session: Session, canned: Callable[..., Canned]) -> None:
-    for seed in range(20):
-        junk = os.urandom(200)
-        if seed % 2:
+    for seed in range(24):
+        junk = os.urandom(1 + int.from_bytes(os.urandom(1), "big"))
+        if seed % 3 == 1:
             junk = greeting() + junk  # garbage where the READY command belongs
+        elif seed % 3 == 2:  # a short frame, then more: what a MySQL greeting looks like
+            junk = bytes([len(junk) + 1, 0]) + junk[:253] + b"more"
         r = probe(session, canned(junk, 11, 53, hold=True).endpoint, "--timeout", "500")
         assert r.outcome in ("zeromq", "not-zeromq", "malformed", "timeout", "closed")
+        if seed % 3 == 1:
+            assert (r.outcome, r.version, r.mechanism) == ("zeromq", "3.1", "NULL")
+            assert r.socket_type is None and r.note.startswith("socket type unknown")
+        elif junk[0] == len(junk) - 1 and junk[1] == 0:  # by chance exactly one 1.0 frame
+            assert (r.outcome, r.version) == ("zeromq", "1.0")
+        else:  # no 3.x greeting in it: random bytes never pass for one, nor for 1.0 or 2.0
+            assert r.outcome != "zeromq" and r.version is None, (junk, r)
 
 
 @settings(max_examples=300, deadline=None)
@@ -337,6 +377,7 @@ def test_the_wire_functions_take_any_bytes(data: bytes) -> None:
         assert 0 <= greeting_wanted(chunk) <= 512 or greeting_wanted(chunk) == len(chunk)
         assert command_wanted(chunk) <= 9 + 4096 or command_wanted(chunk) == len(chunk)
         parse_greeting(chunk, ended=True)
+        parse_greeting(chunk, ended=True, quiet=True)
         parse_command(chunk)
 
 
@@ -356,6 +397,9 @@ def test_our_greeting_is_64_bytes() -> None:
         ("probe tcp://*:5555", "probe needs a host to connect to, not *"),
         ("probe tcp://127.0.0.1:*", "probe needs a port number (1-65535), not '*'"),
         ("probe tcp://127.0.0.1:70000", "probe needs a port number (1-65535), not '70000'"),
+        ("probe tcp://127.0.0.1:\u00b2", "probe needs a port number (1-65535), not '\u00b2'"),
+        ("probe tcp://127.0.0.1:\uff15\uff15\uff15\uff15", "probe needs a port number (1-65535), not '"),
+        ("probe tcp://127.0.0.1:" + "9" * 5000, "probe needs a port number (1-65535), not '999"),
         ("probe tcp://127.0.0.1", "'tcp://127.0.0.1' is not a tcp://HOST:PORT endpoint"),
         ("probe tcp://no-such-host.invalid:5555", "cannot find host 'no-such-host.invalid'"),
         ("probe tcp://127.0.0.1:1 --timeout 0", "--timeout must be at least 1 ms"),
@@ -375,6 +419,100 @@ def test_ipv6_and_names(session: Session, start_peer: StartPeer) -> None:
     assert probe(session, f"tcp://localhost:{port}").socket_type == "REP"
     r = probe(session, f"tcp://[::1]:{port}")  # the peer listens on 127.0.0.1 only
     assert r.outcome == "refused"
+
+
+def resolving(monkeypatch: pytest.MonkeyPatch, name: str, *addresses: tuple[int, tuple[str, int]]) -> None:
+    """The OS name lookup gives ``name`` these (family, address) in this order, as a
+    dual-stack host gives ::1 then 127.0.0.1 for localhost."""
+    real = socket.getaddrinfo
+
+    def lookup(host: Any, port: Any, *args: Any, **kwargs: Any) -> Any:
+        if host != name:
+            return real(host, port, *args, **kwargs)
+        return [(family, socket.SOCK_STREAM, 6, "", address) for family, address in addresses]
+
+    monkeypatch.setattr(socket, "getaddrinfo", lookup)
+
+
+def closed_port() -> int:
+    unused = socket.socket()
+    unused.bind(("127.0.0.1", 0))
+    port: int = unused.getsockname()[1]
+    unused.close()  # bound, never listened: nothing accepts there
+    return port
+
+
+def test_an_address_that_fails_before_one_that_answers_leaves_no_trace(
+    session: Session, start_peer: StartPeer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    peer = start_peer()
+    port = int(bound(peer, "rep", "REP").rsplit(":", 1)[1])
+    refusing = (socket.AF_INET, ("127.0.0.1", closed_port()))
+    listening = (socket.AF_INET, ("127.0.0.1", port))
+    no_such_family = (200, ("127.0.0.1", port))  # socket.socket(200, ...): EAFNOSUPPORT
+    resolving(monkeypatch, "dual.test", refusing, listening)  # ::1 refuses, 127.0.0.1 answers
+    r = probe(session, "tcp://dual.test:5555")
+    assert (r.outcome, r.socket_type, r.note, r.hint) == ("zeromq", "REP", "", "")
+    assert r.lines == ["tcp://dual.test:5555: ZeroMQ (ZMTP 3.1), NULL security, a REP socket"]
+    resolving(monkeypatch, "dual.test", no_such_family, refusing, listening)
+    r = probe(session, "tcp://dual.test:5555")
+    assert (r.outcome, r.socket_type, r.note, r.hint) == ("zeromq", "REP", "", "")
+    resolving(monkeypatch, "dual.test", no_such_family, refusing)  # the last failure tells
+    r = probe(session, "tcp://dual.test:5555")
+    assert r.outcome == "refused" and r.lines[0].startswith("tcp://dual.test:5555: connection refused")
+
+
+def test_a_socket_the_host_cannot_open_is_one_line(session: Session, monkeypatch: pytest.MonkeyPatch) -> None:
+    resolving(monkeypatch, "v6only.test", (200, ("::1", 5555)))
+    r = probe(session, "tcp://v6only.test:5555")
+    assert r.outcome == "unreachable"
+    assert r.lines == [
+        "tcp://v6only.test:5555: cannot open a socket for it: Address family not supported by protocol"
+        " (hint: this host does not speak that address family (IPv6 turned off?): give an IPv4 address)"
+    ]
+
+
+_NO_FILES = """
+import os, resource, socket, sys
+from zmqrepl.session import CommandError, Session
+session = Session()
+listener = socket.socket()
+listener.bind(("127.0.0.1", 0))
+listener.listen()
+port = listener.getsockname()[1]
+resolve = sys.argv[1] == "named"
+if resolve:
+    socket.getaddrinfo = lambda *a, **k: [(socket.AF_INET, socket.SOCK_STREAM, 6, "", ("127.0.0.1", port))]
+free = os.dup(0)
+os.close(free)  # the lowest free descriptor: with the limit there, no new one opens
+resource.setrlimit(resource.RLIMIT_NOFILE, (free, resource.getrlimit(resource.RLIMIT_NOFILE)[1]))
+try:
+    print(session.execute(f"probe tcp://{'any.test' if resolve else '127.0.0.1'}:{port}").lines[0])
+except CommandError as exc:
+    print("error:", exc.line)
+resource.setrlimit(resource.RLIMIT_NOFILE, (free + 64, resource.getrlimit(resource.RLIMIT_NOFILE)[1]))
+session.close()
+"""
+
+
+@pytest.mark.parametrize("how", ["named", "numeric"])
+def test_no_file_descriptor_left_is_one_line(how: str) -> None:
+    # In another process: this one's descriptors are not to be used up.
+    code = _NO_FILES
+    done = subprocess.run(
+        [sys.executable, "-c", code, how], capture_output=True, text=True, timeout=60, check=False
+    )
+    assert done.returncode == 0 and done.stderr == "", done.stderr
+    (line,) = done.stdout.splitlines()
+    hint = "(hint: this process has too many open: close some sockets, or raise the limit (ulimit -n))"
+    no_socket = f": cannot open a socket for it: Too many open files {hint}"
+    if how == "named":  # the lookup needs no descriptor: the socket is what fails
+        assert line.endswith(no_socket), line
+    else:  # glibc's getaddrinfo (2.36 here) opens one even for an address
+        assert (
+            line.endswith(no_socket)
+            or line == f"error: cannot look up '127.0.0.1': Too many open files {hint}"
+        )
 
 
 def test_ctrl_c_cancels_a_probe(session: Session, canned: Callable[..., Canned]) -> None:

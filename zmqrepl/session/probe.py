@@ -8,6 +8,7 @@ lookup included, ends within the timeout. Ctrl-C (KeyboardInterrupt) ends it at 
 
 from __future__ import annotations
 
+import errno
 import re
 import socket
 import threading
@@ -25,6 +26,7 @@ from .wire import (
     greeting_wanted,
     parse_command,
     parse_greeting,
+    short_frame,
     shown_text,
 )
 
@@ -34,8 +36,10 @@ _TCP = re.compile(r"^tcp://(?:[^;]*;)?(?P<host>\[[^\]]*\]|[^:\[\]]*):(?P<port>[^
 _USAGE = "probe tcp://HOST:PORT, e.g. probe tcp://127.0.0.1:5555"
 # Bytes a non-ZeroMQ peer might still be sending after its first ones: read at most this.
 _READ_CAP = 512
-# How long a PLAIN or CURVE peer has to show it is a client (see _which_side), at least.
+# How long a peer has to say more before it counts as waiting for us (a PLAIN or CURVE
+# server, see _which_side; a ZMTP 1.0 peer after its identity), at least.
 _SIDE_WAIT_MIN = 0.2
+_REFUSED = "check the port, and that the program is running on that host"
 
 
 def split_endpoint(endpoint: str) -> tuple[str, int]:
@@ -49,7 +53,12 @@ def split_endpoint(endpoint: str) -> tuple[str, int]:
     host, port_text = match["host"], match["port"]
     if host in ("", "*"):
         raise CommandError(f"probe needs a host to connect to, not {host or 'none'}", _USAGE)
-    if not port_text.isdigit() or not 0 < int(port_text) < 65536:
+    # ASCII digits only: str.isdigit() is true for '²', which int() rejects; and a short
+    # string, as int() refuses strings of over 4300 digits.
+    if (
+        not (port_text.isascii() and port_text.isdigit() and len(port_text) <= 5)
+        or not 0 < int(port_text) < 65536
+    ):
         raise CommandError(f"probe needs a port number (1-65535), not {clip(port_text)}", _USAGE)
     return host.strip("[]"), int(port_text)
 
@@ -110,7 +119,7 @@ class _Report:
 def _resolve(host: str, port: int, deadline: float, timeout_ms: int) -> list[tuple[int, tuple[object, ...]]]:
     """getaddrinfo, waited for no longer than the deadline (it cannot be told a timeout)."""
     found: list[tuple[int, tuple[object, ...]]] = []
-    failure: list[str] = []
+    failure: list[OSError | UnicodeError] = []
     ready = threading.Event()
 
     def lookup() -> None:
@@ -118,7 +127,7 @@ def _resolve(host: str, port: int, deadline: float, timeout_ms: int) -> list[tup
             for family, _, _, _, address in socket.getaddrinfo(host, port, type=socket.SOCK_STREAM):
                 found.append((family, tuple(address)))
         except (OSError, UnicodeError) as exc:
-            failure.append(str(getattr(exc, "strerror", None) or exc))
+            failure.append(exc)
         finally:
             ready.set()
 
@@ -127,10 +136,13 @@ def _resolve(host: str, port: int, deadline: float, timeout_ms: int) -> list[tup
         raise CommandError(
             f"could not look up {clip(host)} within {timeout_ms} ms", "check the name, or give an address"
         )
-    if failure or not found:
+    exc = failure[0] if failure else None
+    if isinstance(exc, OSError) and exc.errno in (errno.EMFILE, errno.ENFILE):  # not the name's fault
+        raise CommandError(f"cannot look up {clip(host)}: {exc.strerror}", _no_socket(exc))
+    if exc is not None or not found:
+        why = str(getattr(exc, "strerror", None) or exc) if exc is not None else "no address"
         raise CommandError(
-            f"cannot find host {clip(host)}: {failure[0] if failure else 'no address'}",
-            "check the name, or give an address like 127.0.0.1",
+            f"cannot find host {clip(host)}: {why}", "check the name, or give an address like 127.0.0.1"
         )
     return found
 
@@ -138,37 +150,47 @@ def _resolve(host: str, port: int, deadline: float, timeout_ms: int) -> list[tup
 def _connect(
     addresses: list[tuple[int, tuple[object, ...]]], deadline: float, report: _Report
 ) -> socket.socket | None:
-    """A connected socket, or None with the report saying why not."""
+    """A connected socket, or None with the report saying why not: why the last address
+    tried failed. An address that failed before one that answers leaves no trace."""
+    failed: tuple[str, str, str] | None = None  # outcome, note, hint
     for family, address in addresses:
         left = deadline - time.monotonic()
         if left <= 0:
             break
-        sock = socket.socket(family, socket.SOCK_STREAM)
-        sock.settimeout(left)
         try:
+            sock = socket.socket(family, socket.SOCK_STREAM)
+        except OSError as exc:  # EAFNOSUPPORT (no IPv6 here), EMFILE, ENOBUFS
+            failed = ("unreachable", f"cannot open a socket for it: {exc.strerror or exc}", _no_socket(exc))
+            continue
+        try:
+            sock.settimeout(left)
             sock.connect(address)
         except ConnectionRefusedError:
             sock.close()
-            report.outcome, report.note = "refused", "connection refused: nothing listens there"
-            report.hint = "check the port, and that the program is running on that host"
+            failed = ("refused", "connection refused: nothing listens there", _REFUSED)
             continue
         except (socket.timeout, TimeoutError):
             sock.close()
             break
         except OSError as exc:
             sock.close()
-            report.outcome = "unreachable"
-            report.note = f"cannot connect: {exc.strerror or exc}"
-            report.hint = "check the host and the network"
+            failed = (
+                "unreachable",
+                f"cannot connect: {exc.strerror or exc}",
+                "check the host and the network",
+            )
             continue
         except BaseException:
             sock.close()
             raise
         return sock
-    if report.outcome == "closed":  # no address answered at all
-        report.outcome = "timeout"
-        report.note = f"no answer to the connection within {report.timeout_ms} ms"
-        report.hint = "a host that is down or a firewall that drops packets; a longer --timeout?"
+    if failed is None:  # no address answered at all
+        failed = (
+            "timeout",
+            f"no answer to the connection within {report.timeout_ms} ms",
+            "a host that is down or a firewall that drops packets; a longer --timeout?",
+        )
+    report.outcome, report.note, report.hint = failed
     return None
 
 
@@ -216,7 +238,15 @@ def _converse(sock: socket.socket, deadline: float, report: _Report) -> None:
     data, stop = _read(sock, b"", greeting_wanted, half)
     if not data and stop == "timeout" and _send(sock, b"\r\n\r\n", deadline):
         data, stop = _read(sock, b"", greeting_wanted, deadline)
-    greeting = parse_greeting(data, ended=bool(stop))
+    quiet = False
+    if short_frame(data) and not stop:
+        # What a ZMTP 1.0 peer sends, and the start of many other protocols' first message:
+        # a 1.0 peer then waits for us, the others go on. One byte more within a few round
+        # trips settles it.
+        window = _quiet_until(deadline, time.monotonic() - started)
+        more, stop = _read(sock, data, lambda _: len(data) + 1, window)
+        quiet, data = more == data and stop == "timeout", more
+    greeting = parse_greeting(data, ended=bool(stop), quiet=quiet)
     report.greeting = greeting
     report.first = data[:64]
     silence = f"{report.timeout_ms} ms"
@@ -246,6 +276,21 @@ def _converse(sock: socket.socket, deadline: float, report: _Report) -> None:
         _null_ready(sock, deadline, report)
     elif not greeting.as_server:
         _which_side(sock, deadline, time.monotonic() - started, report)
+
+
+def _quiet_until(deadline: float, round_trip: float) -> float:
+    """When a peer that says nothing more counts as waiting for us: a few round trips
+    (``round_trip``: from our first bytes to its first answer, at most) from now."""
+    return min(deadline, time.monotonic() + max(_SIDE_WAIT_MIN, 4 * round_trip))
+
+
+def _no_socket(exc: OSError) -> str:
+    """The hint for a socket this process could not open."""
+    if exc.errno == errno.EAFNOSUPPORT:
+        return "this host does not speak that address family (IPv6 turned off?): give an IPv4 address"
+    if exc.errno in (errno.EMFILE, errno.ENFILE):
+        return "this process has too many open: close some sockets, or raise the limit (ulimit -n)"
+    return "check the host's resources (memory, buffers)"
 
 
 def _null_ready(sock: socket.socket, deadline: float, report: _Report) -> None:
@@ -279,7 +324,7 @@ def _which_side(sock: socket.socket, deadline: float, round_trip: float, report:
     if not _send(sock, greeting_rest(report.greeting.mechanism or "", as_server=True), deadline):
         report.note = "side unknown: it closed the connection after its greeting"
         return
-    window = min(deadline, time.monotonic() + max(_SIDE_WAIT_MIN, 4 * round_trip))
+    window = _quiet_until(deadline, round_trip)
     frame, stop = _read(sock, b"", command_wanted, window)
     command = parse_command(frame)
     if command.name == "HELLO":

@@ -31,6 +31,7 @@ __all__ = [
     "greeting_wanted",
     "parse_command",
     "parse_greeting",
+    "short_frame",
     "shown_bytes",
     "shown_text",
 ]
@@ -125,13 +126,23 @@ def greeting_wanted(data: bytes) -> int:
     return len(data)
 
 
-def parse_greeting(data: bytes, ended: bool = False) -> Greeting:
-    """The greeting in ``data``; ``ended``: the peer sent no more (closed, or went quiet)."""
+def short_frame(data: bytes) -> bool:
+    """Whether ``data`` is exactly one ZMTP 1.0 identity frame, short form: [length of flags
+    + body, 1-254][flags 0][body]. Many other protocols start like that (a MySQL greeting:
+    4a 00 00 00 0a ...), so it is ZMTP 1.0 only if the peer then goes quiet (see
+    parse_greeting)."""
+    return 1 <= data[0] < 0xFF and len(data) == data[0] + 1 and data[1] == 0 if data else False
+
+
+def parse_greeting(data: bytes, ended: bool = False, quiet: bool = False) -> Greeting:
+    """The greeting in ``data``; ``ended``: the peer sent no more (closed, or went quiet);
+    ``quiet``: it sent no more and kept the connection open, as a ZMTP 1.0 peer does after
+    its identity frame (it waits for ours)."""
     if not data:
         return Greeting("nothing")
     if data[0] != 0xFF:
-        if 1 <= data[0] < 0xFF and len(data) >= data[0] + 1 and data[1] == 0:
-            return Greeting("zmtp1", "1.0", identity=bytes(data[2 : data[0] + 1]))
+        if quiet and short_frame(data):
+            return Greeting("zmtp1", "1.0", identity=bytes(data[2:]))
         return Greeting("not-zeromq")
     if len(data) < SIGNATURE_SIZE:
         return Greeting("partial") if ended else Greeting("not-zeromq")
