@@ -7,6 +7,7 @@ but its endpoint: the clients connect to LISTEN, the server listens at TARGET.
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 from typing import Callable
 
@@ -36,8 +37,9 @@ def row(session: Session, name: str) -> SocketInfo:
 
 
 def settled(session: Session) -> None:
-    """A command runs in the engine thread after the callback in progress: its counters are in."""
-    session.execute("sockets")
+    """A call runs in the engine thread after the callback in progress: its counters are in.
+    (``sockets`` reads the counters from this thread: it would not wait for that callback.)"""
+    session.engine.call(lambda: None)
 
 
 def shown(session: Session, name: str, n: int) -> list[Message]:
@@ -145,6 +147,49 @@ def test_a_reply_for_a_client_that_left_is_counted_as_dropped(
     server.send("r", *frames[:2], b"too late")
     wait_for(lambda: "dropped 1" in row(session, "t").flags, what="the drop counted")
     assert row(session, "t").sent == 0
+
+
+def dropped(session: Session, name: str = "t") -> int:
+    """The tap's "dropped N" flag (0 without one)."""
+    flags = row(session, name).flags.split(", ")
+    return next((int(f.split()[1]) for f in flags if f.startswith("dropped ")), 0)
+
+
+def test_a_slow_client_does_not_stall_the_others_nor_spin_the_engine(
+    session: Session, start_peer: Callable[..., Peer]
+) -> None:
+    """Client A never reads (rcvhwm 10) and the server floods it with replies: once A's queue
+    at the front is full, its replies are dropped and counted, B's reply still goes, and the
+    session waits for work instead of retrying (a busy loop shows as CPU time while idle)."""
+    server = start_peer()
+    # mandatory: the server's sends wait while the tap does not read, rather than drop
+    server.call("socket", name="r", type="ROUTER", options=[["ROUTER_MANDATORY", 1]])
+    listen = tap(session, server.call("bind", sock="r", endpoint=LOCAL))
+    slow = start_peer()
+    slow.call("socket", name="d", type="DEALER", options=[["ROUTING_ID", "slow"], ["RCVHWM", 10]])
+    slow.call("connect", sock="d", endpoint=listen)
+    slow.send("d", b"flood me")
+    envelope = server.recv("r", 5000)
+    assert envelope is not None and envelope[1:] == [b"slow", b"flood me"]
+    # 3000 replies of 10 kB: more than A's queues and kernel buffers hold (1000 + 10 messages
+    # and a few MB), so sends to A see EAGAIN. When the tap held them back instead, it
+    # stopped reading the server, whose sends then failed.
+    flooded = server.call("flood", sock="r", frames=[f.hex() for f in envelope[:2]], count=3000, pad=10000)
+    assert flooded == 3000
+    fast = start_peer()
+    fast.call("socket", name="d", type="DEALER", options=[["ROUTING_ID", "fast"]])
+    fast.call("connect", sock="d", endpoint=listen)
+    fast.send("d", b"ping")
+    request = server.recv("r", 5000)
+    assert request is not None and request[1:] == [b"fast", b"ping"]
+    server.send("r", request[0], b"fast", b"pong")
+    assert fast.recv("d", 10000) == [b"pong"]  # within a bound that only catches a hang
+    wait_for(lambda: row(session, "t").sent + dropped(session) == flooded + 1, what="every reply counted")
+    assert dropped(session) > 0
+    settled(session)
+    cpu = time.process_time()
+    time.sleep(1.0)  # a measuring interval, not a wait for an event: nothing happens in it
+    assert time.process_time() - cpu < 0.5  # a spinning engine thread uses about 1 s of it
 
 
 # -- pubsub and pipeline --------------------------------------------------------------------

@@ -18,10 +18,11 @@ blocking. When the far side cannot take more (its queue is at its HWM, or no pee
 connected yet), the rest of the batch waits here and the tap stops reading that side
 until the far side drains: backpressure, as zmq_proxy's blocking send gives, so nothing
 is lost and memory stays bounded (one batch per direction, plus libzmq's queues up to
-their HWMs). The one exception is a reply for a client that has gone (the ROUTER front
-has no such peer any more): it could never be delivered, so it is counted as dropped and
-shown in ``sockets``, never lost silently. A PUB-side send (pubsub) drops for a slow
-subscriber exactly as the publisher itself would.
+their HWMs). The exception is a reply the ROUTER front cannot hand to its client: the
+client has gone, or its queue is full (a slow client, at its HWM). Such a reply is
+dropped, as zmq_proxy's ROUTER drops it, and counted ("dropped N" in ``sockets``), never
+lost silently: holding it would hold every other client's replies behind it. A PUB-side
+send (pubsub) drops for a slow subscriber exactly as the publisher itself would.
 """
 
 from __future__ import annotations
@@ -90,7 +91,7 @@ class Flow:
         self.to_router = dst.type is SocketType.ROUTER
         self.count = 0  # messages passed on
         self.nbytes = 0
-        self.dropped = 0  # replies for a client that has gone
+        self.dropped = 0  # replies for a client that has gone or whose queue is full
         self.pending: list[list[bytes]] = []  # taken, not yet sent: the far side was full
         self.blocked = False  # waiting for dst to drain (reading src stopped)
 
@@ -150,15 +151,19 @@ class Flow:
             self.tap.engine.add_writer(self.dst, self.drain)
 
     def _send_routed(self, msgs: list[list[bytes]]) -> int:
-        """Send to the ROUTER front one message at a time, so that a reply for a client
-        that has gone (EHOSTUNREACH, with router_mandatory) is counted and skipped.
-        Returns how far it got: messages sent or dropped."""
+        """Send to the ROUTER front one message at a time, so that a reply no client can
+        take is counted and skipped: its client has gone (EHOSTUNREACH, with
+        router_mandatory) or its queue is at the HWM (EAGAIN: a slow client). Waiting for
+        the ROUTER to be writable instead would stall every other client's replies, and
+        never block either: a ROUTER is writable while any one client's pipe has room.
+        Returns how far it got: all of them, sent or dropped."""
         dst = self.dst
-        for i, msg in enumerate(msgs):
+        for msg in msgs:
             try:
                 dst.send_multipart(msg, nonblocking=True)
             except Again:
-                return i
+                self.dropped += 1
+                continue
             except ZMQError as exc:
                 if exc.errno != Errno.EHOSTUNREACH:
                     raise
