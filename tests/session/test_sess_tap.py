@@ -19,6 +19,8 @@ from zmqrepl.session import (
     CommandError,
     Message,
     MonitorNotice,
+    PeerInfo,
+    PeerTable,
     ReplayStarted,
     Session,
     SocketInfo,
@@ -190,6 +192,39 @@ def test_a_slow_client_does_not_stall_the_others_nor_spin_the_engine(
     cpu = time.process_time()
     time.sleep(1.0)  # a measuring interval, not a wait for an event: nothing happens in it
     assert time.process_time() - cpu < 0.5  # a spinning engine thread uses about 1 s of it
+
+
+def test_peers_of_a_tap_shows_each_client(session: Session, start_peer: Callable[..., Peer]) -> None:
+    """Clients connected before the first ``peers t`` are known (the monitor starts before the
+    front binds), and from then on each one's messages are counted under its routing id."""
+    server = start_peer()
+    server.call("socket", name="r", type="ROUTER")
+    listen = tap(session, server.call("bind", sock="r", endpoint=LOCAL))
+    clients = {}
+    for rid in ("c0", "c1", "c2"):
+        clients[rid] = start_peer()
+        clients[rid].call("socket", name="d", type="DEALER", options=[["ROUTING_ID", rid]])
+        clients[rid].call("connect", sock="d", endpoint=listen)
+        clients[rid].send("d", b"hello")
+        got = server.recv("r", 5000)
+        assert got is not None and got[1:] == [rid.encode(), b"hello"]  # connected, and through
+    assert executed(session, "peers t", PeerTable).routing_ids  # counting starts here
+    for i, peer in enumerate(clients.values()):
+        for _ in range(i + 1):
+            peer.send("d", b"x" * 10)
+
+    def rows() -> dict[str, PeerInfo] | None:
+        table = executed(session, "peers t", PeerTable)
+        found = {p.routing_id_text: p for p in table.peers if p.routing_id is not None}
+        return found if {r: p.messages for r, p in found.items()} == {"c0": 1, "c1": 2, "c2": 3} else None
+
+    found = wait_for(rows, what="each client's messages counted under its routing id")
+    assert {(p.address, p.state, p.bytes_in // p.messages) for p in found.values()} == {
+        ("127.0.0.1", "connected", 10)
+    }
+    fds = {p.fd for p in found.values()}
+    assert len(fds) == 3 and None not in fds  # each its connection, which the monitor saw
+    assert len(executed(session, "peers t", PeerTable).peers) == 3  # no rows without an id
 
 
 # -- pubsub and pipeline --------------------------------------------------------------------

@@ -80,9 +80,7 @@ def tap(session: Session, p: Parsed) -> TapStarted | TapSwitched:
         )
 
     def start() -> Tap:
-        made = Tap.open(
-            session.engine, session.events, name, pattern, listen, target, session.new_socket_options()
-        )
+        made = Tap.open(session, name, pattern, listen, target, session.new_socket_options())
         session.entries[name] = made.entry
         return made
 

@@ -184,7 +184,7 @@ class SessionState:
         entry.received += count
         entry.bytes_in += batch.nbytes
         if counting:
-            self._count_peers(entry, batch, batch.properties)
+            self.count_peers(entry, batch, batch.properties)
         if entry.record_file is not None:
             now = time.time()
             entry.record_file.writelines(record_line(now, entry.name, frames) for frames in batch)
@@ -214,7 +214,7 @@ class SessionState:
             entry.received += 1
             entry.bytes_in += sum(len(f) for f in frames)
             if props is not None:
-                self._count_peers(entry, (frames,), (props,))
+                self.count_peers(entry, (frames,), (props,))
             if entry.record_file is not None:
                 entry.record_file.write(record_line(time.time(), entry.name, frames))
             if entry.waiters[0].offer(frames):
@@ -223,12 +223,12 @@ class SessionState:
                     self.update_reader(entry)
                     return
 
-    def _count_peers(
+    def count_peers(
         self, entry: SocketEntry, messages: Sequence[list[bytes]], properties: Sequence[MessageProperties]
     ) -> None:
-        """The one place the read path tells the peer book (peerbook.py) of messages, with
-        each message's properties (the core's, read only while `peers` counts): its
-        Peer-Address fills the address column."""
+        """The one place the read paths (these and a tap's, tap.py) tell the peer book
+        (peerbook.py) of messages, with each message's properties (the core's, read only
+        while `peers` counts): its Peer-Address fills the address column."""
         # A connection's HANDSHAKE_SUCCEEDED is queued on the monitor before its first
         # message can be read, but the engine may read the message first: the book must
         # know the connection to give it the message.

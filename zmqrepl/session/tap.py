@@ -34,12 +34,12 @@ from typing import TYPE_CHECKING, Iterable, Sequence
 
 from ..core import Again, Errno, MessageProperties, Option, Socket, SocketType, ZMQError
 from .entry import SocketEntry
-from .events import SUBSCRIPTION, EventLog, Message
+from .events import SUBSCRIPTION, Message
 from .records import DIRECTIONS, record_line
 from .state import READ_BATCH
 
 if TYPE_CHECKING:
-    from .engine import Engine
+    from .state import SessionState
 
 __all__ = ["PATTERNS", "Flow", "Pattern", "Tap", "peer_text"]
 
@@ -98,14 +98,20 @@ class Flow:
     def pump(self, _sock: Socket | None = None) -> None:
         """Engine thread, ``src`` readable: take a batch and pass it on."""
         # The front's messages carry the client's Peer-Address: read it only while someone
-        # looks (watch, record), since it costs a call into libzmq per message.
-        observed = self.tap.observed
-        batch = self.src.recv_many(READ_BATCH, nonblocking=True, properties=observed and self.from_front)
+        # looks (watch, record, peers), since it costs a call into libzmq per message.
+        tap = self.tap
+        observed = tap.observed
+        counting = self.from_front and tap.entry.peers.counting
+        batch = self.src.recv_many(
+            READ_BATCH, nonblocking=True, properties=self.from_front and (observed or counting)
+        )
         n = len(batch)
         if not n:
             return
+        if counting:  # `peers NAME`: each client's messages, as for any socket
+            tap.state.count_peers(tap.entry, batch, batch.properties)
         if observed:
-            self.tap.observe(self, batch, batch.properties)
+            tap.observe(self, batch, batch.properties)
         if self.to_router:
             self._forward(list(batch))
             return
@@ -187,11 +193,10 @@ class Flow:
 class Tap:
     """The two sockets of a tap and its flows; everything here runs in the engine thread."""
 
-    def __init__(
-        self, engine: Engine, events: EventLog, entry: SocketEntry, back: Socket, pattern: Pattern
-    ) -> None:
-        self.engine = engine
-        self.events = events
+    def __init__(self, state: SessionState, entry: SocketEntry, back: Socket, pattern: Pattern) -> None:
+        self.state = state
+        self.engine = state.engine
+        self.events = state.events
         self.entry = entry  # its socket is the front
         self.back = back
         self.pattern = pattern
@@ -209,8 +214,7 @@ class Tap:
     @classmethod
     def open(
         cls,
-        engine: Engine,
-        events: EventLog,
+        state: SessionState,
         name: str,
         pattern: Pattern,
         listen: str,
@@ -218,8 +222,9 @@ class Tap:
         options: dict[str, int],
     ) -> Tap:
         """Make both sockets, bind LISTEN, connect TARGET, start forwarding (engine thread)."""
-        front = Socket(pattern.front, engine.context)
-        back = Socket(pattern.back, engine.context)
+        front = Socket(pattern.front, state.engine.context)
+        back = Socket(pattern.back, state.engine.context)
+        entry = SocketEntry(name, pattern.front, front)
         try:
             for sock in (front, back):  # the session's defaults (linger, heartbeats...)
                 for option, value in options.items():
@@ -228,15 +233,16 @@ class Tap:
                 front.set(Option.ROUTER_MANDATORY, True)  # a reply nobody can take: counted
             if pattern.front is SocketType.XPUB:
                 front.set(Option.XPUB_VERBOSER, True)  # every subscribe and unsubscribe is shown
+            state.watch_connections(entry)  # before binding: `peers` sees every client connect
             front.bind(listen)
             back.connect(target)
         except BaseException:
+            state.stop_monitor(entry)
             front.close(linger=0)
             back.close(linger=0)
             raise
-        entry = SocketEntry(name, pattern.front, front)
         entry.changed.update(options)
-        tap = cls(engine, events, entry, back, pattern)
+        tap = cls(state, entry, back, pattern)
         entry.tap = tap
         for flow in tap.flows:
             flow.start()
