@@ -16,6 +16,7 @@ import pytest
 from tests.peers import Peer
 from tests.support import executed, wait_for
 from zmqrepl.session import (
+    Bound,
     CommandError,
     Message,
     MonitorNotice,
@@ -353,6 +354,24 @@ def test_tap_errors_are_one_line_with_a_hint(session: Session, start_peer: Calla
     assert error_of(session, "tap t stop").endswith(
         "(hint: use tcp://HOST:PORT, ipc:///PATH, ... or: pause, resume)"
     )
+
+
+def test_a_tap_to_itself_is_refused(session: Session, tmp_path: Path) -> None:
+    """LISTEN equal to TARGET would send every request back into the tap, for ever."""
+    line = error_of(session, "tap t tcp://127.0.0.1:5999 tcp://127.0.0.1:5999")
+    assert line.startswith("tap t: LISTEN and TARGET are the same endpoint")
+    assert "t" not in session.socket_names()
+    error_of(session, f"tap t ipc://{tmp_path}/x ipc://{tmp_path}/x")
+    # The same endpoint once LISTEN is bound (interface lo is 127.0.0.1), or the wildcard address.
+    session.execute("socket p pull")
+    port = executed(session, "bind p tcp://127.0.0.1:*", Bound).endpoint.rsplit(":", 1)[1]
+    session.execute("close p")
+    for listen in (f"tcp://lo:{port}", f"tcp://*:{port}", f"tcp://0.0.0.0:{port}"):
+        line = error_of(session, f"tap t {listen} tcp://127.0.0.1:{port}")
+        assert line.startswith("tap t: LISTEN and TARGET are the same endpoint"), line
+        assert "t" not in session.socket_names()
+    # and LISTEN was let go each time: it binds again
+    session.run(f"socket again pull; bind again tcp://127.0.0.1:{port}")
 
 
 # -- record and replay --------------------------------------------------------------------------

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 from .errors import CommandError, clip
 from .results import TapStarted, TapSwitched
 from .syntax import Parsed
-from .tap import PATTERNS, Tap
+from .tap import PATTERNS, Tap, looping, same_endpoint
 
 if TYPE_CHECKING:
     from .session import Session
@@ -78,6 +78,8 @@ def tap(session: Session, p: Parsed) -> TapStarted | TapSwitched:
         raise CommandError(
             f"a socket named {clip(name)} exists already", f"pick another name, or close {name} first"
         )
+    if same_endpoint(listen, target):
+        raise looping(name, target)
 
     def start() -> Tap:
         made = Tap.open(session, name, pattern, listen, target, session.new_socket_options())

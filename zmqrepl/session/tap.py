@@ -34,6 +34,7 @@ from typing import TYPE_CHECKING, Iterable, Sequence
 
 from ..core import Again, Errno, MessageProperties, Option, Socket, SocketType, ZMQError
 from .entry import SocketEntry
+from .errors import CommandError, clip
 from .events import SUBSCRIPTION, Message
 from .records import DIRECTIONS, record_line
 from .state import READ_BATCH
@@ -41,7 +42,7 @@ from .state import READ_BATCH
 if TYPE_CHECKING:
     from .state import SessionState
 
-__all__ = ["PATTERNS", "Flow", "Pattern", "Tap", "peer_text"]
+__all__ = ["PATTERNS", "Flow", "Pattern", "Tap", "looping", "peer_text", "same_endpoint"]
 
 
 @dataclass(frozen=True)
@@ -66,6 +67,30 @@ PATTERNS = {
 
 
 _ADDRESSES_KEPT = 1000  # clients whose address a tap remembers for their replies
+
+
+_WILDCARDS = ("0.0.0.0", "[::]", "*")
+_LOOPBACKS = ("127.0.0.1", "localhost", "[::1]")
+
+
+def same_endpoint(bound: str, target: str) -> bool:
+    """Whether connecting to ``target`` reaches ``bound``, as far as is cheap to tell: the
+    same text, or a tcp wildcard bind and a loopback target on the same port."""
+    if bound == target:
+        return True
+    if not (bound.startswith("tcp://") and target.startswith("tcp://")):
+        return False
+    host, _, port = bound[6:].rpartition(":")
+    target_host, _, target_port = target[6:].rpartition(":")
+    return port == target_port and host in _WILDCARDS and target_host in _LOOPBACKS
+
+
+def looping(name: str, target: str) -> CommandError:
+    return CommandError(
+        f"tap {name}: LISTEN and TARGET are the same endpoint ({clip(target)}): the tap would "
+        "send every message back to itself",
+        "TARGET is where the server listens; LISTEN is a new endpoint for the clients",
+    )
 
 
 def peer_text(routing_id: bytes) -> str:
@@ -234,7 +259,9 @@ class Tap:
             if pattern.front is SocketType.XPUB:
                 front.set(Option.XPUB_VERBOSER, True)  # every subscribe and unsubscribe is shown
             state.watch_connections(entry)  # before binding: `peers` sees every client connect
-            front.bind(listen)
+            bound = front.bind(listen)
+            if same_endpoint(bound, target):  # as bound: tcp://*:P is tcp://0.0.0.0:P
+                raise looping(name, target)
             back.connect(target)
         except BaseException:
             state.stop_monitor(entry)
