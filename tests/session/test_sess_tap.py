@@ -7,9 +7,11 @@ but its endpoint: the clients connect to LISTEN, the server listens at TARGET.
 from __future__ import annotations
 
 import json
+import resource
+import signal
 import time
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Iterator
 
 import pytest
 
@@ -20,6 +22,7 @@ from zmqrepl.session import (
     CommandError,
     Message,
     MonitorNotice,
+    Notice,
     PeerInfo,
     PeerTable,
     ReplayStarted,
@@ -404,6 +407,45 @@ def test_record_both_directions_and_replay_one(
     assert error_of(session, f"replay {path} d --direction up").startswith(
         "--direction takes client or server"
     )
+
+
+@pytest.fixture
+def file_size_limit() -> Iterator[Callable[[int], None]]:
+    """``limit(n)``: this process may grow no file beyond ``n`` bytes (RLIMIT_FSIZE): a write
+    past it fails with EFBIG, as one fails with ENOSPC on a full disk. Lifted in teardown."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_FSIZE)
+    old_handler = signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # an error, not a signal
+
+    def limit(n: int) -> None:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (n, hard))
+
+    try:
+        yield limit
+    finally:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (soft, hard))
+        signal.signal(signal.SIGXFSZ, old_handler)
+
+
+def test_a_recording_that_cannot_be_written_stops_and_forwarding_goes_on(
+    session: Session, start_peer: Callable[..., Peer], tmp_path: Path, file_size_limit: Callable[[int], None]
+) -> None:
+    puller = start_peer("pull")
+    listen = tap(session, puller.endpoint, "pipeline")
+    pusher = start_peer()  # the peers start before the limit: it is this process's
+    pusher.call("socket", name="p", type="PUSH")
+    pusher.call("connect", sock="p", endpoint=listen)
+    path = tmp_path / "full.jsonl"
+    session.execute(f"record t {path}")
+    file_size_limit(20_000)  # "the disk is full" after 20 kB; the messages take ~300 kB
+    n = 2000
+    pusher.call("send_many", sock="p", messages=[[f"{i:0100}".encode().hex()] for i in range(n)])
+    assert [puller.got() for _ in range(n)] == [[f"{i:0100}".encode()] for i in range(n)]
+    wait_for(lambda: "record" not in row(session, "t").flags, what="the recording stopped")
+    notices = [e for e in session.events.take().events if isinstance(e, Notice) and e.error]
+    assert len(notices) == 1 and notices[0].text.startswith(f"t: recording to {path} stopped: ")
+    assert path.stat().st_size <= 20_000
+    pusher.send("p", b"after")  # and the tap goes on
+    assert puller.got() == [b"after"]
 
 
 def test_old_recordings_still_replay_and_have_no_direction(session: Session, tmp_path: Path) -> None:

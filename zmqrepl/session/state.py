@@ -158,7 +158,10 @@ class SessionState:
         for entry in list(self.entries.values()):
             entry.tick(seconds)
             if entry.record_file is not None:
-                entry.record_file.flush()
+                try:
+                    entry.record_file.flush()
+                except (OSError, ValueError) as exc:
+                    self.recording_failed(entry, exc)
         if not self._closed:
             self.engine.call_later(1.0, self._tick)
 
@@ -341,9 +344,30 @@ class SessionState:
 
     def stop_record(self, entry: SocketEntry) -> None:
         if entry.record_file is not None:
-            entry.record_file.close()
-            entry.record_file = None
+            fh, entry.record_file = entry.record_file, None
+            try:
+                fh.close()  # closed even when its last flush fails
+            except (OSError, ValueError) as exc:
+                self._recording_lost(entry, exc)
             self.update_reader(entry)
+
+    def recording_failed(self, entry: SocketEntry, exc: OSError | ValueError) -> None:
+        """Engine thread: writing ``entry``'s recording failed (a full disk, say). Stop it
+        and say so once; the socket goes on (a tap forwards, watch shows)."""
+        fh, entry.record_file = entry.record_file, None
+        if fh is not None:
+            try:
+                fh.close()
+            except (OSError, ValueError):
+                pass  # the same failure again, for what was still buffered
+        self._recording_lost(entry, exc)
+        self.update_reader(entry)
+
+    def _recording_lost(self, entry: SocketEntry, exc: OSError | ValueError) -> None:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        self.events.push(
+            Notice(f"{entry.name}: recording to {entry.record_path} stopped: {reason}", error=True)
+        )
 
     def send_frames(self, name: str, frames: list[bytes], timeout_ms: int = DEFAULT_SEND_TIMEOUT_MS) -> None:
         """Send one message; waits (without blocking the engine) up to ``timeout_ms``."""

@@ -133,24 +133,26 @@ class Flow:
         n = len(batch)
         if not n:
             return
+        # Passed on first, then counted, shown and recorded: whatever fails there (a
+        # recording on a full disk) cannot hold back messages already taken from libzmq.
+        if self.to_router:
+            self._forward(list(batch))
+        else:
+            # Messages of one frame each (a pipeline's, usually) go as bytes: no list apiece.
+            single = batch.ends[n - 1] == n
+            sent = self.dst.send_many(batch.frames() if single else batch, nonblocking=True)
+            self.count += sent
+            if sent == n:  # the usual case: everything went, in one call into C
+                self.nbytes += batch.nbytes
+            else:
+                rest = batch[sent:]
+                self.nbytes += batch.nbytes - sum(len(f) for m in rest for f in m)
+                self._hold(rest)
+            tap.counted()
         if counting:  # `peers NAME`: each client's messages, as for any socket
             tap.state.count_peers(tap.entry, batch, batch.properties)
         if observed:
             tap.observe(self, batch, batch.properties)
-        if self.to_router:
-            self._forward(list(batch))
-            return
-        # Messages of one frame each (a pipeline's, usually) go as bytes: no list apiece.
-        single = batch.ends[n - 1] == n
-        sent = self.dst.send_many(batch.frames() if single else batch, nonblocking=True)
-        self.count += sent
-        if sent == n:  # the usual case: everything went, in one call into C
-            self.nbytes += batch.nbytes
-        else:
-            rest = batch[sent:]
-            self.nbytes += batch.nbytes - sum(len(f) for m in rest for f in m)
-            self._hold(rest)
-        self.tap.counted()
 
     def drain(self, _sock: Socket | None = None) -> None:
         """Engine thread, ``dst`` writable again: send what waited, then read again."""
@@ -316,17 +318,20 @@ class Tap:
     def observe(
         self, flow: Flow, batch: Iterable[list[bytes]], properties: Sequence[MessageProperties] = ()
     ) -> None:
-        """Show (watch) and record a batch as it is taken, before it is sent on.
+        """Show (watch) and record a batch taken, once it is sent on.
         ``properties``: each message's, for a batch read from the front."""
         entry = self.entry
         shown = list(batch)
         peers = [self._peer(flow, m, properties[i] if properties else None) for i, m in enumerate(shown)]
         now = time.time()
         if entry.record_file is not None:
-            for m, peer in zip(shown, peers):
-                entry.record_file.write(
+            try:
+                entry.record_file.writelines(
                     record_line(now, entry.name, self._frames(flow, m), flow.record_as, peer)
+                    for m, peer in zip(shown, peers)
                 )
+            except (OSError, ValueError) as exc:  # a full disk, say: the tap goes on
+                self.state.recording_failed(entry, exc)
         if entry.watching:
             # As for any socket: only the newest `capacity` messages of a burst are kept.
             keep = min(len(shown), self.events.capacity)
