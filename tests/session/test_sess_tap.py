@@ -335,6 +335,27 @@ def test_close_closes_both_sockets(session: Session, start_peer: Callable[..., P
     session.run(f"socket again pull; bind again {listen}")  # and LISTEN is free again
 
 
+def test_set_on_a_tap_sets_both_sockets(session: Session, start_peer: Callable[..., Peer]) -> None:
+    server = start_peer("rep")
+    tap(session, server.endpoint)
+    entry = session.entries["t"]
+    assert entry.tap is not None
+    back = entry.tap.back
+    for line, option, value in (
+        ("set t sndhwm 7", "sndhwm", 7),
+        ("set t hwm 9", "rcvhwm", 9),
+        ("set t heartbeat_ivl 0", "heartbeat_ivl", 0),
+    ):
+        session.execute(line)
+        assert executed(session, f"get t {option}").value == value  # the front
+        assert session.engine.call(lambda: back.get(option)) == value  # noqa: B023 - the back
+    assert "heartbeat_ivl=0" in row(session, "t").options
+    line = error_of(session, "set t router_mandatory false")
+    assert line.startswith("t is a tap: set changes only how its sockets connect and queue")
+    client = start_peer("reqs", row(session, "t").endpoints.split()[1], "--count", "1")
+    client.event("done")  # and it still forwards
+
+
 def test_tap_errors_are_one_line_with_a_hint(session: Session, start_peer: Callable[..., Peer]) -> None:
     session.run("socket s pull")
     assert error_of(session, "tap t tcp://127.0.0.1:*").startswith("tap needs TARGET")
@@ -348,7 +369,7 @@ def test_tap_errors_are_one_line_with_a_hint(session: Session, start_peer: Calla
     listen = tap(session, "tcp://127.0.0.1:1")
     assert "is already in use" in error_of(session, f"tap u {listen} tcp://127.0.0.1:1")
     assert "u" not in session.socket_names()  # nothing left behind
-    for line in ("send t hi", "recv t", f"connect t {listen}", "subscribe t", "set t linger 0"):
+    for line in ("send t hi", "recv t", f"connect t {listen}", "subscribe t", "set t routing_id x"):
         assert error_of(session, line).startswith("t is a tap: ")
     assert error_of(session, "tap t pause tcp://127.0.0.1:2").startswith("tap t pause takes nothing after it")
     assert error_of(session, "tap t pause now").endswith(
@@ -368,13 +389,28 @@ def test_a_tap_to_itself_is_refused(session: Session, tmp_path: Path) -> None:
     # The same endpoint once LISTEN is bound (interface lo is 127.0.0.1), or the wildcard address.
     session.execute("socket p pull")
     port = executed(session, "bind p tcp://127.0.0.1:*", Bound).endpoint.rsplit(":", 1)[1]
-    session.execute("close p")
+    session.execute("close p")  # libzmq lets the port go in its I/O thread, soon after
     for listen in (f"tcp://lo:{port}", f"tcp://*:{port}", f"tcp://0.0.0.0:{port}"):
-        line = error_of(session, f"tap t {listen} tcp://127.0.0.1:{port}")
+        line = wait_for(
+            lambda: (lambda x: None if "already in use" in x else x)(
+                error_of(session, f"tap t {listen} tcp://127.0.0.1:{port}")  # noqa: B023
+            ),
+            what="the port let go",
+        )
         assert line.startswith("tap t: LISTEN and TARGET are the same endpoint"), line
         assert "t" not in session.socket_names()
-    # and LISTEN was let go each time: it binds again
-    session.run(f"socket again pull; bind again tcp://127.0.0.1:{port}")
+    # and LISTEN was let go each time: it binds again (once libzmq has closed the last one)
+    session.execute("socket again pull")
+
+    def bound_again() -> bool:
+        try:
+            session.execute(f"bind again tcp://127.0.0.1:{port}")
+        except CommandError as exc:
+            assert "already in use" in exc.line
+            return False
+        return True
+
+    wait_for(bound_again, what="LISTEN let go")
 
 
 # -- record and replay --------------------------------------------------------------------------
@@ -464,7 +500,7 @@ def test_completion_and_help_tell_a_new_user_how(session: Session) -> None:
         "--pattern"
     ]
     text = "\n".join(executed(session, "help tap").lines)
-    assert text.startswith("usage: tap NAME LISTEN [TARGET] [--pattern WORD]")
+    assert text.startswith("usage: tap NAME LISTEN|pause|resume [TARGET] [--pattern WORD]")
     for part in (
         "tap NAME pause",
         "reqrep",
@@ -473,5 +509,8 @@ def test_completion_and_help_tell_a_new_user_how(session: Session) -> None:
         "watch NAME",
         "--direction client",
         "close NAME",
+        "set NAME OPTION VALUE sets both sockets",
     ):
         assert part in text
+    examples = text.rsplit("examples: ", 1)[1].split(" | ")
+    assert examples and all(e.startswith("tap ") for e in examples)
