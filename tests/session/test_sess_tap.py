@@ -299,6 +299,18 @@ def test_a_slow_server_holds_messages_back_and_loses_none(
     assert row(session, "t").flags == "-"
 
 
+def test_sockets_shows_when_the_target_is_not_connected(
+    session: Session, start_peer: Callable[..., Peer], tmp_path: Path
+) -> None:
+    target = f"ipc://{tmp_path}/server"
+    executed(session, f"tap t ipc://{tmp_path}/front {target} --pattern pipeline", TapStarted)
+    assert row(session, "t").endpoints.endswith(f"→ target {target} (not connected)")
+    puller = start_peer("pull", target)  # the server starts: the back connects to it
+    wait_for(lambda: row(session, "t").endpoints.endswith(f"→ target {target}"), what="target connected")
+    puller.stop()  # and goes away
+    wait_for(lambda: row(session, "t").endpoints.endswith("(not connected)"), what="target gone")
+
+
 # -- pause, resume, close ---------------------------------------------------------------------
 
 

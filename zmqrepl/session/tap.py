@@ -32,7 +32,8 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Iterable, Sequence
 
-from ..core import Again, Errno, MessageProperties, Option, Socket, SocketType, ZMQError
+from ..core import Again, Errno, Event, MessageProperties, Monitor, Option, Socket, SocketType, ZMQError
+from ..core.monitor import parse_monitor_message
 from .entry import SocketEntry
 from .errors import CommandError, clip
 from .events import SUBSCRIPTION, Message
@@ -228,6 +229,8 @@ class Tap:
         self.back = back
         self.pattern = pattern
         self.paused = False
+        self.back_monitor: Monitor | None = None
+        self.target_connected = False  # a handshake with TARGET succeeded, and it is still up
         # The newest clients' addresses by routing id, so a reply shows its client's.
         self._addresses: OrderedDict[bytes, str] = OrderedDict()
         front = entry.socket
@@ -264,14 +267,18 @@ class Tap:
             bound = front.bind(listen)
             if same_endpoint(bound, target):  # as bound: tcp://*:P is tcp://0.0.0.0:P
                 raise looping(name, target)
+            # Whether TARGET is there (sockets shows it): the back's handshakes and losses.
+            back_monitor = back.monitor(Event.HANDSHAKE_SUCCEEDED | Event.DISCONNECTED)
             back.connect(target)
         except BaseException:
             state.stop_monitor(entry)
             front.close(linger=0)
-            back.close(linger=0)
+            back.close(linger=0)  # and its monitor, if any
             raise
         entry.changed.update(options)
         tap = cls(state, entry, back, pattern)
+        tap.back_monitor = back_monitor
+        state.engine.add_reader(back_monitor.socket, tap._back_events)
         entry.tap = tap
         for flow in tap.flows:
             flow.start()
@@ -279,8 +286,10 @@ class Tap:
 
     @property
     def target(self) -> str:
+        """TARGET, and whether the back is connected to it."""
         connected = self.back.endpoints[1]
-        return connected[0] if connected else "-"
+        shown = connected[0] if connected else "-"
+        return shown if self.target_connected else f"{shown} (not connected)"
 
     @property
     def listen(self) -> str:
@@ -297,10 +306,23 @@ class Tap:
         for flow in self.flows:
             flow.start()
 
+    def _back_events(self, _sock: Socket | None = None) -> None:
+        """Engine thread: the back socket's connection to TARGET came or went."""
+        mon = self.back_monitor
+        for _ in range(READ_BATCH):
+            frames = mon.socket.recv_multipart(nonblocking=True) if mon is not None else None
+            if frames is None:
+                return
+            self.target_connected = parse_monitor_message(frames).event == Event.HANDSHAKE_SUCCEEDED
+
     def close(self) -> None:
         """Stop forwarding and close the back socket (the session closes the front)."""
         for flow in self.flows:
             flow.stop()
+        if self.back_monitor is not None:
+            self.engine.remove_reader(self.back_monitor.socket)
+            self.back_monitor.close()
+            self.back_monitor = None
         self.back.close()
 
     def counted(self) -> None:
