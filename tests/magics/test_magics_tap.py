@@ -30,5 +30,5 @@ def test_a_tap_watch_pane_shows_directions_and_peers(shell: Shell, start_peer: C
     shell.ok("s = %zmq sockets")
     (info,) = shell["s"]
     assert (info.type, info.flags) == ("tap reqrep", "watch,paused")
-    assert "close t" in shell.ok("%zmq help tap").stdout
+    assert "close NAME ends the tap" in shell.ok("%zmq help tap").stdout
     shell.ok("%zmq close t")

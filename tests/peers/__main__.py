@@ -160,6 +160,20 @@ def op_send_many(sock: str, messages: list[list[str]], timeout: int = 5000) -> i
     return len(messages)
 
 
+def op_flood(sock: str, frames: list[str], count: int, pad: int = 0, timeout: int = 500) -> int:
+    """Up to ``count`` copies of one message (``frames``, then ``pad`` bytes 0xee if pad), each
+    queued within ``timeout`` ms; stops at the first that cannot be. Returns how many went."""
+    s = SOCKETS[sock]
+    s.setsockopt(zmq.SNDTIMEO, timeout)
+    msg = _frames(frames) + ([b"\xee" * pad] if pad else [])
+    for i in range(count):
+        try:
+            s.send_multipart(msg)
+        except zmq.Again:
+            return i
+    return count
+
+
 def op_send_size(sock: str, size: int, timeout: int = 10000) -> bool:
     """One frame of ``size`` bytes 0xee (too big to pass as hex)."""
     s = SOCKETS[sock]

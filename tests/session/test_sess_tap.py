@@ -7,17 +7,24 @@ but its endpoint: the clients connect to LISTEN, the server listens at TARGET.
 from __future__ import annotations
 
 import json
+import resource
+import signal
+import time
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Iterator
 
 import pytest
 
 from tests.peers import Peer
 from tests.support import executed, wait_for
 from zmqrepl.session import (
+    Bound,
     CommandError,
     Message,
     MonitorNotice,
+    Notice,
+    PeerInfo,
+    PeerTable,
     ReplayStarted,
     Session,
     SocketInfo,
@@ -36,8 +43,9 @@ def row(session: Session, name: str) -> SocketInfo:
 
 
 def settled(session: Session) -> None:
-    """A command runs in the engine thread after the callback in progress: its counters are in."""
-    session.execute("sockets")
+    """A call runs in the engine thread after the callback in progress: its counters are in.
+    (``sockets`` reads the counters from this thread: it would not wait for that callback.)"""
+    session.engine.call(lambda: None)
 
 
 def shown(session: Session, name: str, n: int) -> list[Message]:
@@ -147,6 +155,82 @@ def test_a_reply_for_a_client_that_left_is_counted_as_dropped(
     assert row(session, "t").sent == 0
 
 
+def dropped(session: Session, name: str = "t") -> int:
+    """The tap's "dropped N" flag (0 without one)."""
+    flags = row(session, name).flags.split(", ")
+    return next((int(f.split()[1]) for f in flags if f.startswith("dropped ")), 0)
+
+
+def test_a_slow_client_does_not_stall_the_others_nor_spin_the_engine(
+    session: Session, start_peer: Callable[..., Peer]
+) -> None:
+    """Client A never reads (rcvhwm 10) and the server floods it with replies: once A's queue
+    at the front is full, its replies are dropped and counted, B's reply still goes, and the
+    session waits for work instead of retrying (a busy loop shows as CPU time while idle)."""
+    server = start_peer()
+    # mandatory: the server's sends wait while the tap does not read, rather than drop
+    server.call("socket", name="r", type="ROUTER", options=[["ROUTER_MANDATORY", 1]])
+    listen = tap(session, server.call("bind", sock="r", endpoint=LOCAL))
+    slow = start_peer()
+    slow.call("socket", name="d", type="DEALER", options=[["ROUTING_ID", "slow"], ["RCVHWM", 10]])
+    slow.call("connect", sock="d", endpoint=listen)
+    slow.send("d", b"flood me")
+    envelope = server.recv("r", 5000)
+    assert envelope is not None and envelope[1:] == [b"slow", b"flood me"]
+    # 3000 replies of 10 kB: more than A's queues and kernel buffers hold (1000 + 10 messages
+    # and a few MB), so sends to A see EAGAIN. When the tap held them back instead, it
+    # stopped reading the server, whose sends then failed.
+    flooded = server.call("flood", sock="r", frames=[f.hex() for f in envelope[:2]], count=3000, pad=10000)
+    assert flooded == 3000
+    fast = start_peer()
+    fast.call("socket", name="d", type="DEALER", options=[["ROUTING_ID", "fast"]])
+    fast.call("connect", sock="d", endpoint=listen)
+    fast.send("d", b"ping")
+    request = server.recv("r", 5000)
+    assert request is not None and request[1:] == [b"fast", b"ping"]
+    server.send("r", request[0], b"fast", b"pong")
+    assert fast.recv("d", 10000) == [b"pong"]  # within a bound that only catches a hang
+    wait_for(lambda: row(session, "t").sent + dropped(session) == flooded + 1, what="every reply counted")
+    assert dropped(session) > 0
+    settled(session)
+    cpu = time.process_time()
+    time.sleep(1.0)  # a measuring interval, not a wait for an event: nothing happens in it
+    assert time.process_time() - cpu < 0.5  # a spinning engine thread uses about 1 s of it
+
+
+def test_peers_of_a_tap_shows_each_client(session: Session, start_peer: Callable[..., Peer]) -> None:
+    """Clients connected before the first ``peers t`` are known (the monitor starts before the
+    front binds), and from then on each one's messages are counted under its routing id."""
+    server = start_peer()
+    server.call("socket", name="r", type="ROUTER")
+    listen = tap(session, server.call("bind", sock="r", endpoint=LOCAL))
+    clients = {}
+    for rid in ("c0", "c1", "c2"):
+        clients[rid] = start_peer()
+        clients[rid].call("socket", name="d", type="DEALER", options=[["ROUTING_ID", rid]])
+        clients[rid].call("connect", sock="d", endpoint=listen)
+        clients[rid].send("d", b"hello")
+        got = server.recv("r", 5000)
+        assert got is not None and got[1:] == [rid.encode(), b"hello"]  # connected, and through
+    assert executed(session, "peers t", PeerTable).routing_ids  # counting starts here
+    for i, peer in enumerate(clients.values()):
+        for _ in range(i + 1):
+            peer.send("d", b"x" * 10)
+
+    def rows() -> dict[str, PeerInfo] | None:
+        table = executed(session, "peers t", PeerTable)
+        found = {p.routing_id_text: p for p in table.peers if p.routing_id is not None}
+        return found if {r: p.messages for r, p in found.items()} == {"c0": 1, "c1": 2, "c2": 3} else None
+
+    found = wait_for(rows, what="each client's messages counted under its routing id")
+    assert {(p.address, p.state, p.bytes_in // p.messages) for p in found.values()} == {
+        ("127.0.0.1", "connected", 10)
+    }
+    fds = {p.fd for p in found.values()}
+    assert len(fds) == 3 and None not in fds  # each its connection, which the monitor saw
+    assert len(executed(session, "peers t", PeerTable).peers) == 3  # no rows without an id
+
+
 # -- pubsub and pipeline --------------------------------------------------------------------
 
 
@@ -215,6 +299,18 @@ def test_a_slow_server_holds_messages_back_and_loses_none(
     assert row(session, "t").flags == "-"
 
 
+def test_sockets_shows_when_the_target_is_not_connected(
+    session: Session, start_peer: Callable[..., Peer], tmp_path: Path
+) -> None:
+    target = f"ipc://{tmp_path}/server"
+    executed(session, f"tap t ipc://{tmp_path}/front {target} --pattern pipeline", TapStarted)
+    assert row(session, "t").endpoints.endswith(f"→ target {target} (not connected)")
+    puller = start_peer("pull", target)  # the server starts: the back connects to it
+    wait_for(lambda: row(session, "t").endpoints.endswith(f"→ target {target}"), what="target connected")
+    puller.stop()  # and goes away
+    wait_for(lambda: row(session, "t").endpoints.endswith("(not connected)"), what="target gone")
+
+
 # -- pause, resume, close ---------------------------------------------------------------------
 
 
@@ -251,6 +347,27 @@ def test_close_closes_both_sockets(session: Session, start_peer: Callable[..., P
     session.run(f"socket again pull; bind again {listen}")  # and LISTEN is free again
 
 
+def test_set_on_a_tap_sets_both_sockets(session: Session, start_peer: Callable[..., Peer]) -> None:
+    server = start_peer("rep")
+    tap(session, server.endpoint)
+    entry = session.entries["t"]
+    assert entry.tap is not None
+    back = entry.tap.back
+    for line, option, value in (
+        ("set t sndhwm 7", "sndhwm", 7),
+        ("set t hwm 9", "rcvhwm", 9),
+        ("set t heartbeat_ivl 0", "heartbeat_ivl", 0),
+    ):
+        session.execute(line)
+        assert executed(session, f"get t {option}").value == value  # the front
+        assert session.engine.call(lambda: back.get(option)) == value  # noqa: B023 - the back
+    assert "heartbeat_ivl=0" in row(session, "t").options
+    line = error_of(session, "set t router_mandatory false")
+    assert line.startswith("t is a tap: set changes only how its sockets connect and queue")
+    client = start_peer("reqs", row(session, "t").endpoints.split()[1], "--count", "1")
+    client.event("done")  # and it still forwards
+
+
 def test_tap_errors_are_one_line_with_a_hint(session: Session, start_peer: Callable[..., Peer]) -> None:
     session.run("socket s pull")
     assert error_of(session, "tap t tcp://127.0.0.1:*").startswith("tap needs TARGET")
@@ -264,7 +381,7 @@ def test_tap_errors_are_one_line_with_a_hint(session: Session, start_peer: Calla
     listen = tap(session, "tcp://127.0.0.1:1")
     assert "is already in use" in error_of(session, f"tap u {listen} tcp://127.0.0.1:1")
     assert "u" not in session.socket_names()  # nothing left behind
-    for line in ("send t hi", "recv t", f"connect t {listen}", "subscribe t", "set t linger 0"):
+    for line in ("send t hi", "recv t", f"connect t {listen}", "subscribe t", "set t routing_id x"):
         assert error_of(session, line).startswith("t is a tap: ")
     assert error_of(session, "tap t pause tcp://127.0.0.1:2").startswith("tap t pause takes nothing after it")
     assert error_of(session, "tap t pause now").endswith(
@@ -273,6 +390,39 @@ def test_tap_errors_are_one_line_with_a_hint(session: Session, start_peer: Calla
     assert error_of(session, "tap t stop").endswith(
         "(hint: use tcp://HOST:PORT, ipc:///PATH, ... or: pause, resume)"
     )
+
+
+def test_a_tap_to_itself_is_refused(session: Session, tmp_path: Path) -> None:
+    """LISTEN equal to TARGET would send every request back into the tap, for ever."""
+    line = error_of(session, "tap t tcp://127.0.0.1:5999 tcp://127.0.0.1:5999")
+    assert line.startswith("tap t: LISTEN and TARGET are the same endpoint")
+    assert "t" not in session.socket_names()
+    error_of(session, f"tap t ipc://{tmp_path}/x ipc://{tmp_path}/x")
+    # The same endpoint once LISTEN is bound (interface lo is 127.0.0.1), or the wildcard address.
+    session.execute("socket p pull")
+    port = executed(session, "bind p tcp://127.0.0.1:*", Bound).endpoint.rsplit(":", 1)[1]
+    session.execute("close p")  # libzmq lets the port go in its I/O thread, soon after
+    for listen in (f"tcp://lo:{port}", f"tcp://*:{port}", f"tcp://0.0.0.0:{port}"):
+        line = wait_for(
+            lambda: (lambda x: None if "already in use" in x else x)(
+                error_of(session, f"tap t {listen} tcp://127.0.0.1:{port}")  # noqa: B023
+            ),
+            what="the port let go",
+        )
+        assert line.startswith("tap t: LISTEN and TARGET are the same endpoint"), line
+        assert "t" not in session.socket_names()
+    # and LISTEN was let go each time: it binds again (once libzmq has closed the last one)
+    session.execute("socket again pull")
+
+    def bound_again() -> bool:
+        try:
+            session.execute(f"bind again tcp://127.0.0.1:{port}")
+        except CommandError as exc:
+            assert "already in use" in exc.line
+            return False
+        return True
+
+    wait_for(bound_again, what="LISTEN let go")
 
 
 # -- record and replay --------------------------------------------------------------------------
@@ -307,6 +457,45 @@ def test_record_both_directions_and_replay_one(
     )
 
 
+@pytest.fixture
+def file_size_limit() -> Iterator[Callable[[int], None]]:
+    """``limit(n)``: this process may grow no file beyond ``n`` bytes (RLIMIT_FSIZE): a write
+    past it fails with EFBIG, as one fails with ENOSPC on a full disk. Lifted in teardown."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_FSIZE)
+    old_handler = signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # an error, not a signal
+
+    def limit(n: int) -> None:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (n, hard))
+
+    try:
+        yield limit
+    finally:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (soft, hard))
+        signal.signal(signal.SIGXFSZ, old_handler)
+
+
+def test_a_recording_that_cannot_be_written_stops_and_forwarding_goes_on(
+    session: Session, start_peer: Callable[..., Peer], tmp_path: Path, file_size_limit: Callable[[int], None]
+) -> None:
+    puller = start_peer("pull")
+    listen = tap(session, puller.endpoint, "pipeline")
+    pusher = start_peer()  # the peers start before the limit: it is this process's
+    pusher.call("socket", name="p", type="PUSH")
+    pusher.call("connect", sock="p", endpoint=listen)
+    path = tmp_path / "full.jsonl"
+    session.execute(f"record t {path}")
+    file_size_limit(20_000)  # "the disk is full" after 20 kB; the messages take ~300 kB
+    n = 2000
+    pusher.call("send_many", sock="p", messages=[[f"{i:0100}".encode().hex()] for i in range(n)])
+    assert [puller.got() for _ in range(n)] == [[f"{i:0100}".encode()] for i in range(n)]
+    wait_for(lambda: "record" not in row(session, "t").flags, what="the recording stopped")
+    notices = [e for e in session.events.take().events if isinstance(e, Notice) and e.error]
+    assert len(notices) == 1 and notices[0].text.startswith(f"t: recording to {path} stopped: ")
+    assert path.stat().st_size <= 20_000
+    pusher.send("p", b"after")  # and the tap goes on
+    assert puller.got() == [b"after"]
+
+
 def test_old_recordings_still_replay_and_have_no_direction(session: Session, tmp_path: Path) -> None:
     path = tmp_path / "old.jsonl"
     path.write_text(json.dumps({"t": 1.0, "socket": "s", "frames": [{"text": "x"}]}) + "\n", encoding="utf-8")
@@ -323,7 +512,7 @@ def test_completion_and_help_tell_a_new_user_how(session: Session) -> None:
         "--pattern"
     ]
     text = "\n".join(executed(session, "help tap").lines)
-    assert text.startswith("usage: tap NAME LISTEN [TARGET] [--pattern WORD]")
+    assert text.startswith("usage: tap NAME LISTEN|pause|resume [TARGET] [--pattern WORD]")
     for part in (
         "tap NAME pause",
         "reqrep",
@@ -332,5 +521,8 @@ def test_completion_and_help_tell_a_new_user_how(session: Session) -> None:
         "watch NAME",
         "--direction client",
         "close NAME",
+        "set NAME OPTION VALUE sets both sockets",
     ):
         assert part in text
+    examples = text.rsplit("examples: ", 1)[1].split(" | ")
+    assert examples and all(e.startswith("tap ") for e in examples)

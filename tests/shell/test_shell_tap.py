@@ -16,7 +16,7 @@ def test_tap_and_watch_show_both_directions(
 ) -> None:
     server = start_peer("rep")
     sh = shell()
-    sh.command("help tap", "usage: tap NAME LISTEN [TARGET] [--pattern WORD]")
+    sh.command("help tap", "usage: tap NAME LISTEN|pause|resume [TARGET] [--pattern WORD]")
     sh.command(f"tap t tcp://127.0.0.1:* {server.endpoint}", "watch t shows the traffic")
     found = re.search(r"listening on (tcp://127\.0\.0\.1:\d+)", sh.plain())
     assert found is not None

@@ -127,6 +127,8 @@ def set_option(session: Session, p: Parsed) -> OptionSet:
 
     def act() -> None:
         entry.socket.set(option, value)
+        if entry.tap is not None:  # both of a tap's sockets (cmd_tap.TAP_OPTIONS)
+            entry.tap.back.set(option, value)
         entry.changed[option] = value
 
     try:

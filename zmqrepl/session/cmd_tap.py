@@ -14,12 +14,12 @@ from typing import TYPE_CHECKING
 from .errors import CommandError, clip
 from .results import TapStarted, TapSwitched
 from .syntax import Parsed
-from .tap import PATTERNS, Tap
+from .tap import PATTERNS, Tap, looping, same_endpoint
 
 if TYPE_CHECKING:
     from .session import Session
 
-__all__ = ["ACTIONS", "REFUSED", "refuse_tap", "tap"]
+__all__ = ["ACTIONS", "REFUSED", "TAP_OPTIONS", "refuse_tap", "tap"]
 
 ACTIONS = ("pause", "resume")
 
@@ -31,7 +31,6 @@ REFUSED = frozenset(
         "connect",
         "unbind",
         "disconnect",
-        "set",
         "subscribe",
         "unsubscribe",
         "send",
@@ -42,8 +41,33 @@ REFUSED = frozenset(
 )
 
 
+# What `set` changes on a tap, on both its sockets (cmd_sockets.set_option): how they
+# connect and queue, not what they are (routing_id, router_mandatory... are the tap's own).
+TAP_OPTIONS = (
+    "linger",
+    "hwm",
+    "sndhwm",
+    "rcvhwm",
+    "heartbeat_ivl",
+    "heartbeat_timeout",
+    "heartbeat_ttl",
+    "maxmsgsize",
+    "reconnect_ivl",
+    "reconnect_ivl_max",
+    "sndbuf",
+    "rcvbuf",
+    "tcp_keepalive",
+    "tcp_keepalive_idle",
+    "tcp_keepalive_intvl",
+    "tcp_keepalive_cnt",
+)
+
+
 def refuse_tap(session: Session, p: Parsed) -> None:
-    """A CommandError when ``p`` is a command of REFUSED that names a tap."""
+    """A CommandError when ``p`` is a command of REFUSED that names a tap, or a `set` on a tap
+    of an option not in TAP_OPTIONS."""
+    if p.command.name == "set":
+        _refuse_option(session, p)
     if p.command.name not in REFUSED:
         return
     names = p.args.get("NAME")
@@ -54,6 +78,17 @@ def refuse_tap(session: Session, p: Parsed) -> None:
                 f"{name} is a tap: {p.command.name} does not work on it",
                 f"watch {name}, record {name} FILE, tap {name} pause|resume and close {name} do",
             )
+
+
+def _refuse_option(session: Session, p: Parsed) -> None:
+    name = p.args.get("NAME")
+    entry = session.entries.get(name) if isinstance(name, str) else None
+    option = str(p.args.get("OPTION", "")).removeprefix("zmq_")
+    if entry is not None and entry.tap is not None and option not in TAP_OPTIONS:
+        raise CommandError(
+            f"{name} is a tap: set changes only how its sockets connect and queue, not {clip(option)}",
+            "set NAME OPTION VALUE on a tap takes " + ", ".join(TAP_OPTIONS[:6]) + ", ... (help tap)",
+        )
 
 
 def tap(session: Session, p: Parsed) -> TapStarted | TapSwitched:
@@ -78,11 +113,11 @@ def tap(session: Session, p: Parsed) -> TapStarted | TapSwitched:
         raise CommandError(
             f"a socket named {clip(name)} exists already", f"pick another name, or close {name} first"
         )
+    if same_endpoint(listen, target):
+        raise looping(name, target)
 
     def start() -> Tap:
-        made = Tap.open(
-            session.engine, session.events, name, pattern, listen, target, session.new_socket_options()
-        )
+        made = Tap.open(session, name, pattern, listen, target, session.new_socket_options())
         session.entries[name] = made.entry
         return made
 

@@ -256,20 +256,21 @@ _TABLE = [
         Arg("LISTEN", ArgKind.ENDPOINT, choices=taps.ACTIONS),
         Arg("TARGET", ArgKind.ENDPOINT, True),
         flags=(Flag("pattern", ArgKind.WORD, "reqrep (default), pubsub or pipeline", "reqrep"),),
-        details="Also: tap NAME pause (messages wait in the queues, up to the HWM), tap NAME "
-        "resume. The tap binds LISTEN and connects to TARGET, where the server listens; point "
+        details="tap NAME pause: messages wait in the queues (up to the HWM); tap NAME resume. "
+        "The tap binds LISTEN and connects to TARGET, where the server listens; point "
         "the clients at LISTEN instead. Messages pass unchanged and in order. reqrep: REQ or "
-        "DEALER clients, REP or ROUTER server (envelopes kept). pubsub: SUB clients, PUB "
-        "server; subscriptions go up and show. pipeline: PUSH clients, PULL server. watch NAME "
-        "shows each message with its direction and client; sockets counts each way; record "
-        "NAME FILE logs both ways (replay FILE S --direction client sends one way); close NAME "
-        "ends the tap.",
+        "DEALER clients, REP or ROUTER server (envelopes kept); a reply for a client that has "
+        "gone or whose queue is full is dropped and counted. pubsub: SUB clients, PUB "
+        "server; subscriptions go up and show. pipeline: PUSH clients, PULL server. Then: "
+        "watch NAME shows each message with its direction and client; peers NAME each "
+        "client; sockets counts each way; record NAME FILE logs both ways (replay FILE S "
+        "--direction client sends one way); set NAME OPTION VALUE sets both sockets (linger, "
+        "hwm, sndhwm, rcvhwm, heartbeat_ivl, heartbeat_timeout, maxmsgsize, reconnect and tcp "
+        "options; heartbeats for connections made after); close NAME ends the tap.",
         examples=(
             "tap t tcp://127.0.0.1:5555 tcp://127.0.0.1:5556",
             "tap feed tcp://*:6000 tcp://10.0.0.5:5556 --pattern pubsub",
-            "watch t",
             "tap t pause",
-            "close t",
         ),
     ),
     _cmd(

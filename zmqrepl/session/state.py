@@ -159,7 +159,10 @@ class SessionState:
         for entry in list(self.entries.values()):
             entry.tick(seconds)
             if entry.record_file is not None:
-                entry.record_file.flush()
+                try:
+                    entry.record_file.flush()
+                except (OSError, ValueError) as exc:
+                    self.recording_failed(entry, exc)
         if not self._closed:
             self.engine.call_later(1.0, self._tick)
 
@@ -185,7 +188,7 @@ class SessionState:
         entry.received += count
         entry.bytes_in += batch.nbytes
         if counting:
-            self._count_peers(entry, batch, batch.properties)
+            self.count_peers(entry, batch, batch.properties)
         if entry.record_file is not None:
             now = time.time()
             entry.record_file.writelines(record_line(now, entry.name, frames) for frames in batch)
@@ -215,7 +218,7 @@ class SessionState:
             entry.received += 1
             entry.bytes_in += sum(len(f) for f in frames)
             if props is not None:
-                self._count_peers(entry, (frames,), (props,))
+                self.count_peers(entry, (frames,), (props,))
             if entry.record_file is not None:
                 entry.record_file.write(record_line(time.time(), entry.name, frames))
             if entry.waiters[0].offer(frames):
@@ -224,12 +227,12 @@ class SessionState:
                     self.update_reader(entry)
                     return
 
-    def _count_peers(
+    def count_peers(
         self, entry: SocketEntry, messages: Sequence[list[bytes]], properties: Sequence[MessageProperties]
     ) -> None:
-        """The one place the read path tells the peer book (peerbook.py) of messages, with
-        each message's properties (the core's, read only while `peers` counts): its
-        Peer-Address fills the address column."""
+        """The one place the read paths (these and a tap's, tap.py) tell the peer book
+        (peerbook.py) of messages, with each message's properties (the core's, read only
+        while `peers` counts): its Peer-Address fills the address column."""
         # A connection's HANDSHAKE_SUCCEEDED is queued on the monitor before its first
         # message can be read, but the engine may read the message first: the book must
         # know the connection to give it the message.
@@ -355,9 +358,30 @@ class SessionState:
 
     def stop_record(self, entry: SocketEntry) -> None:
         if entry.record_file is not None:
-            entry.record_file.close()
-            entry.record_file = None
+            fh, entry.record_file = entry.record_file, None
+            try:
+                fh.close()  # closed even when its last flush fails
+            except (OSError, ValueError) as exc:
+                self._recording_lost(entry, exc)
             self.update_reader(entry)
+
+    def recording_failed(self, entry: SocketEntry, exc: OSError | ValueError) -> None:
+        """Engine thread: writing ``entry``'s recording failed (a full disk, say). Stop it
+        and say so once; the socket goes on (a tap forwards, watch shows)."""
+        fh, entry.record_file = entry.record_file, None
+        if fh is not None:
+            try:
+                fh.close()
+            except (OSError, ValueError):
+                pass  # the same failure again, for what was still buffered
+        self._recording_lost(entry, exc)
+        self.update_reader(entry)
+
+    def _recording_lost(self, entry: SocketEntry, exc: OSError | ValueError) -> None:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        self.events.push(
+            Notice(f"{entry.name}: recording to {entry.record_path} stopped: {reason}", error=True)
+        )
 
     def send_frames(self, name: str, frames: list[bytes], timeout_ms: int = DEFAULT_SEND_TIMEOUT_MS) -> None:
         """Send one message; waits (without blocking the engine) up to ``timeout_ms``."""

@@ -47,6 +47,8 @@ class Arg:
 
     @property
     def usage(self) -> str:
+        if self.choices and self.kind is not ArgKind.WORD:  # words allowed in its place
+            return "|".join((self.name, *self.choices))
         text = self.name + (" ..." if self.repeat else "")
         if self.repeat and not self.optional:
             text = f"{self.name} [{self.name} ...]"

@@ -18,10 +18,11 @@ blocking. When the far side cannot take more (its queue is at its HWM, or no pee
 connected yet), the rest of the batch waits here and the tap stops reading that side
 until the far side drains: backpressure, as zmq_proxy's blocking send gives, so nothing
 is lost and memory stays bounded (one batch per direction, plus libzmq's queues up to
-their HWMs). The one exception is a reply for a client that has gone (the ROUTER front
-has no such peer any more): it could never be delivered, so it is counted as dropped and
-shown in ``sockets``, never lost silently. A PUB-side send (pubsub) drops for a slow
-subscriber exactly as the publisher itself would.
+their HWMs). The exception is a reply the ROUTER front cannot hand to its client: the
+client has gone, or its queue is full (a slow client, at its HWM). Such a reply is
+dropped, as zmq_proxy's ROUTER drops it, and counted ("dropped N" in ``sockets``), never
+lost silently: holding it would hold every other client's replies behind it. A PUB-side
+send (pubsub) drops for a slow subscriber exactly as the publisher itself would.
 """
 
 from __future__ import annotations
@@ -31,16 +32,18 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Iterable, Sequence
 
-from ..core import Again, Errno, MessageProperties, Option, Socket, SocketType, ZMQError
+from ..core import Again, Errno, Event, MessageProperties, Monitor, Option, Socket, SocketType, ZMQError
+from ..core.monitor import parse_monitor_message
 from .entry import SocketEntry
-from .events import SUBSCRIPTION, EventLog, Message
+from .errors import CommandError, clip
+from .events import SUBSCRIPTION, Message
 from .records import DIRECTIONS, record_line
 from .state import READ_BATCH
 
 if TYPE_CHECKING:
-    from .engine import Engine
+    from .state import SessionState
 
-__all__ = ["PATTERNS", "Flow", "Pattern", "Tap", "peer_text"]
+__all__ = ["PATTERNS", "Flow", "Pattern", "Tap", "looping", "peer_text", "same_endpoint"]
 
 
 @dataclass(frozen=True)
@@ -67,6 +70,30 @@ PATTERNS = {
 _ADDRESSES_KEPT = 1000  # clients whose address a tap remembers for their replies
 
 
+_WILDCARDS = ("0.0.0.0", "[::]", "*")
+_LOOPBACKS = ("127.0.0.1", "localhost", "[::1]")
+
+
+def same_endpoint(bound: str, target: str) -> bool:
+    """Whether connecting to ``target`` reaches ``bound``, as far as is cheap to tell: the
+    same text, or a tcp wildcard bind and a loopback target on the same port."""
+    if bound == target:
+        return True
+    if not (bound.startswith("tcp://") and target.startswith("tcp://")):
+        return False
+    host, _, port = bound[6:].rpartition(":")
+    target_host, _, target_port = target[6:].rpartition(":")
+    return port == target_port and host in _WILDCARDS and target_host in _LOOPBACKS
+
+
+def looping(name: str, target: str) -> CommandError:
+    return CommandError(
+        f"tap {name}: LISTEN and TARGET are the same endpoint ({clip(target)}): the tap would "
+        "send every message back to itself",
+        "TARGET is where the server listens; LISTEN is a new endpoint for the clients",
+    )
+
+
 def peer_text(routing_id: bytes) -> str:
     """A routing id as watch shows it: printable ASCII as it is, anything else as hex."""
     if routing_id and all(32 < b < 127 for b in routing_id):
@@ -90,35 +117,43 @@ class Flow:
         self.to_router = dst.type is SocketType.ROUTER
         self.count = 0  # messages passed on
         self.nbytes = 0
-        self.dropped = 0  # replies for a client that has gone
+        self.dropped = 0  # replies for a client that has gone or whose queue is full
         self.pending: list[list[bytes]] = []  # taken, not yet sent: the far side was full
         self.blocked = False  # waiting for dst to drain (reading src stopped)
 
     def pump(self, _sock: Socket | None = None) -> None:
         """Engine thread, ``src`` readable: take a batch and pass it on."""
         # The front's messages carry the client's Peer-Address: read it only while someone
-        # looks (watch, record), since it costs a call into libzmq per message.
-        observed = self.tap.observed
-        batch = self.src.recv_many(READ_BATCH, nonblocking=True, properties=observed and self.from_front)
+        # looks (watch, record, peers), since it costs a call into libzmq per message.
+        tap = self.tap
+        observed = tap.observed
+        counting = self.from_front and tap.entry.peers.counting
+        batch = self.src.recv_many(
+            READ_BATCH, nonblocking=True, properties=self.from_front and (observed or counting)
+        )
         n = len(batch)
         if not n:
             return
-        if observed:
-            self.tap.observe(self, batch, batch.properties)
+        # Passed on first, then counted, shown and recorded: whatever fails there (a
+        # recording on a full disk) cannot hold back messages already taken from libzmq.
         if self.to_router:
             self._forward(list(batch))
-            return
-        # Messages of one frame each (a pipeline's, usually) go as bytes: no list apiece.
-        single = batch.ends[n - 1] == n
-        sent = self.dst.send_many(batch.frames() if single else batch, nonblocking=True)
-        self.count += sent
-        if sent == n:  # the usual case: everything went, in one call into C
-            self.nbytes += batch.nbytes
         else:
-            rest = batch[sent:]
-            self.nbytes += batch.nbytes - sum(len(f) for m in rest for f in m)
-            self._hold(rest)
-        self.tap.counted()
+            # Messages of one frame each (a pipeline's, usually) go as bytes: no list apiece.
+            single = batch.ends[n - 1] == n
+            sent = self.dst.send_many(batch.frames() if single else batch, nonblocking=True)
+            self.count += sent
+            if sent == n:  # the usual case: everything went, in one call into C
+                self.nbytes += batch.nbytes
+            else:
+                rest = batch[sent:]
+                self.nbytes += batch.nbytes - sum(len(f) for m in rest for f in m)
+                self._hold(rest)
+            tap.counted()
+        if counting:  # `peers NAME`: each client's messages, as for any socket
+            tap.state.count_peers(tap.entry, batch, batch.properties)
+        if observed:
+            tap.observe(self, batch, batch.properties)
 
     def drain(self, _sock: Socket | None = None) -> None:
         """Engine thread, ``dst`` writable again: send what waited, then read again."""
@@ -150,15 +185,19 @@ class Flow:
             self.tap.engine.add_writer(self.dst, self.drain)
 
     def _send_routed(self, msgs: list[list[bytes]]) -> int:
-        """Send to the ROUTER front one message at a time, so that a reply for a client
-        that has gone (EHOSTUNREACH, with router_mandatory) is counted and skipped.
-        Returns how far it got: messages sent or dropped."""
+        """Send to the ROUTER front one message at a time, so that a reply no client can
+        take is counted and skipped: its client has gone (EHOSTUNREACH, with
+        router_mandatory) or its queue is at the HWM (EAGAIN: a slow client). Waiting for
+        the ROUTER to be writable instead would stall every other client's replies, and
+        never block either: a ROUTER is writable while any one client's pipe has room.
+        Returns how far it got: all of them, sent or dropped."""
         dst = self.dst
-        for i, msg in enumerate(msgs):
+        for msg in msgs:
             try:
                 dst.send_multipart(msg, nonblocking=True)
             except Again:
-                return i
+                self.dropped += 1
+                continue
             except ZMQError as exc:
                 if exc.errno != Errno.EHOSTUNREACH:
                     raise
@@ -182,15 +221,16 @@ class Flow:
 class Tap:
     """The two sockets of a tap and its flows; everything here runs in the engine thread."""
 
-    def __init__(
-        self, engine: Engine, events: EventLog, entry: SocketEntry, back: Socket, pattern: Pattern
-    ) -> None:
-        self.engine = engine
-        self.events = events
+    def __init__(self, state: SessionState, entry: SocketEntry, back: Socket, pattern: Pattern) -> None:
+        self.state = state
+        self.engine = state.engine
+        self.events = state.events
         self.entry = entry  # its socket is the front
         self.back = back
         self.pattern = pattern
         self.paused = False
+        self.back_monitor: Monitor | None = None
+        self.target_connected = False  # a handshake with TARGET succeeded, and it is still up
         # The newest clients' addresses by routing id, so a reply shows its client's.
         self._addresses: OrderedDict[bytes, str] = OrderedDict()
         front = entry.socket
@@ -204,8 +244,7 @@ class Tap:
     @classmethod
     def open(
         cls,
-        engine: Engine,
-        events: EventLog,
+        state: SessionState,
         name: str,
         pattern: Pattern,
         listen: str,
@@ -213,8 +252,9 @@ class Tap:
         options: dict[str, int],
     ) -> Tap:
         """Make both sockets, bind LISTEN, connect TARGET, start forwarding (engine thread)."""
-        front = Socket(pattern.front, engine.context)
-        back = Socket(pattern.back, engine.context)
+        front = Socket(pattern.front, state.engine.context)
+        back = Socket(pattern.back, state.engine.context)
+        entry = SocketEntry(name, pattern.front, front)
         try:
             for sock in (front, back):  # the session's defaults (linger, heartbeats...)
                 for option, value in options.items():
@@ -223,15 +263,22 @@ class Tap:
                 front.set(Option.ROUTER_MANDATORY, True)  # a reply nobody can take: counted
             if pattern.front is SocketType.XPUB:
                 front.set(Option.XPUB_VERBOSER, True)  # every subscribe and unsubscribe is shown
-            front.bind(listen)
+            state.watch_connections(entry)  # before binding: `peers` sees every client connect
+            bound = front.bind(listen)
+            if same_endpoint(bound, target):  # as bound: tcp://*:P is tcp://0.0.0.0:P
+                raise looping(name, target)
+            # Whether TARGET is there (sockets shows it): the back's handshakes and losses.
+            back_monitor = back.monitor(Event.HANDSHAKE_SUCCEEDED | Event.DISCONNECTED)
             back.connect(target)
         except BaseException:
+            state.stop_monitor(entry)
             front.close(linger=0)
-            back.close(linger=0)
+            back.close(linger=0)  # and its monitor, if any
             raise
-        entry = SocketEntry(name, pattern.front, front)
         entry.changed.update(options)
-        tap = cls(engine, events, entry, back, pattern)
+        tap = cls(state, entry, back, pattern)
+        tap.back_monitor = back_monitor
+        state.engine.add_reader(back_monitor.socket, tap._back_events)
         entry.tap = tap
         for flow in tap.flows:
             flow.start()
@@ -239,8 +286,10 @@ class Tap:
 
     @property
     def target(self) -> str:
+        """TARGET, and whether the back is connected to it."""
         connected = self.back.endpoints[1]
-        return connected[0] if connected else "-"
+        shown = connected[0] if connected else "-"
+        return shown if self.target_connected else f"{shown} (not connected)"
 
     @property
     def listen(self) -> str:
@@ -257,10 +306,23 @@ class Tap:
         for flow in self.flows:
             flow.start()
 
+    def _back_events(self, _sock: Socket | None = None) -> None:
+        """Engine thread: the back socket's connection to TARGET came or went."""
+        mon = self.back_monitor
+        for _ in range(READ_BATCH):
+            frames = mon.socket.recv_multipart(nonblocking=True) if mon is not None else None
+            if frames is None:
+                return
+            self.target_connected = parse_monitor_message(frames).event == Event.HANDSHAKE_SUCCEEDED
+
     def close(self) -> None:
         """Stop forwarding and close the back socket (the session closes the front)."""
         for flow in self.flows:
             flow.stop()
+        if self.back_monitor is not None:
+            self.engine.remove_reader(self.back_monitor.socket)
+            self.back_monitor.close()
+            self.back_monitor = None
         self.back.close()
 
     def counted(self) -> None:
@@ -278,17 +340,20 @@ class Tap:
     def observe(
         self, flow: Flow, batch: Iterable[list[bytes]], properties: Sequence[MessageProperties] = ()
     ) -> None:
-        """Show (watch) and record a batch as it is taken, before it is sent on.
+        """Show (watch) and record a batch taken, once it is sent on.
         ``properties``: each message's, for a batch read from the front."""
         entry = self.entry
         shown = list(batch)
         peers = [self._peer(flow, m, properties[i] if properties else None) for i, m in enumerate(shown)]
         now = time.time()
         if entry.record_file is not None:
-            for m, peer in zip(shown, peers):
-                entry.record_file.write(
+            try:
+                entry.record_file.writelines(
                     record_line(now, entry.name, self._frames(flow, m), flow.record_as, peer)
+                    for m, peer in zip(shown, peers)
                 )
+            except (OSError, ValueError) as exc:  # a full disk, say: the tap goes on
+                self.state.recording_failed(entry, exc)
         if entry.watching:
             # As for any socket: only the newest `capacity` messages of a burst are kept.
             keep = min(len(shown), self.events.capacity)
