@@ -16,6 +16,7 @@ from zmqrepl.session import (
     DEFAULT_HEARTBEAT_IVL_MS,
     DEFAULT_HEARTBEAT_TIMEOUT_MS,
     Bound,
+    CommandError,
     PeerInfo,
     PeerTable,
     Session,
@@ -192,7 +193,6 @@ def test_peer_book_is_bounded(session: Session, start_peer: Callable[..., Peer])
 
 
 def test_peers_of_an_unknown_socket_is_one_line_with_a_hint(session: Session) -> None:
-    from zmqrepl.session import CommandError
 
     with pytest.raises(CommandError) as err:
         session.execute("peers nope")
@@ -241,3 +241,19 @@ def test_a_routing_id_libzmq_made_shows_in_hex(session: Session, start_peer: Cal
     # libzmq 4.3: a zero byte, then a 32-bit number
     assert row.routing_id is not None and len(row.routing_id) == 5 and row.routing_id[0] == 0
     assert row.routing_id_text == "0x" + row.routing_id.hex() and row.state == "connected"
+
+
+@pytest.mark.parametrize("monitored", [False, True])
+def test_a_failed_bind_says_why_though_the_monitor_starts_first(session: Session, monitored: bool) -> None:
+    """The session's monitor starts before a bind (peers sees every connection); libzmq's
+    BIND_FAILED event to it overwrites errno, which must not become the error shown."""
+    session.run("socket p router" + ("; monitor p" if monitored else ""))
+    with pytest.raises(CommandError) as refused:
+        session.execute("bind p tcp://localhost:1")
+    assert "no such network interface" in refused.value.line, refused.value.line
+    endpoint = executed(session, "bind p tcp://127.0.0.1:*", Bound).endpoint
+    session.run("socket q router")
+    with pytest.raises(CommandError) as taken:
+        session.execute(f"bind q {endpoint}")
+    assert "in use" in taken.value.line, taken.value.line
+    assert executed(session, "peers p", PeerTable).peers == ()  # the monitor still runs

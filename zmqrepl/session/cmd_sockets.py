@@ -84,11 +84,7 @@ def make_socket(session: Session, p: Parsed) -> SocketMade:
 def bind(session: Session, p: Parsed) -> Bound:
     entry = session.entry(p.args["NAME"])
 
-    def act() -> str:
-        session.watch_connections(entry)  # before binding: `peers` sees every connection
-        return entry.socket.bind(p.args["ENDPOINT"])
-
-    resolved = session.engine.call(act)
+    resolved = session.engine.call(lambda: session.bind_watched(entry, p.args["ENDPOINT"]))
     session.note_endpoint(resolved)
     return Bound(entry.name, resolved)
 

@@ -130,6 +130,24 @@ class SessionState:
             options.update(heartbeat_ivl=self.heartbeat_ivl, heartbeat_timeout=self.heartbeat_timeout)
         return options
 
+    def bind_watched(self, entry: SocketEntry, endpoint: str) -> str:
+        """Engine thread: bind with the session's monitor on from before, so `peers` sees
+        every connection. A failed bind makes libzmq send a BIND_FAILED event to that
+        monitor, which overwrites errno (EAGAIN: "nothing to receive"); the reason is then
+        learnt by binding once more without the monitor."""
+        self.watch_connections(entry)
+        try:
+            return entry.socket.bind(endpoint)
+        except Again:
+            pass
+        shown = entry.monitoring
+        self.stop_monitor(entry)
+        try:
+            return entry.socket.bind(endpoint)  # raises the true error, or binds after all
+        finally:
+            self.watch_connections(entry)
+            entry.monitoring = shown
+
     def note_endpoint(self, endpoint: str) -> None:
         """Remember an endpoint bound or connected to, for completion."""
         if endpoint not in self.endpoints_seen:

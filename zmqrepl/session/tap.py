@@ -263,8 +263,7 @@ class Tap:
                 front.set(Option.ROUTER_MANDATORY, True)  # a reply nobody can take: counted
             if pattern.front is SocketType.XPUB:
                 front.set(Option.XPUB_VERBOSER, True)  # every subscribe and unsubscribe is shown
-            state.watch_connections(entry)  # before binding: `peers` sees every client connect
-            bound = front.bind(listen)
+            bound = state.bind_watched(entry, listen)  # `peers` sees every client connect
             if same_endpoint(bound, target):  # as bound: tcp://*:P is tcp://0.0.0.0:P
                 raise looping(name, target)
             # Whether TARGET is there (sockets shows it): the back's handshakes and losses.
