@@ -526,3 +526,24 @@ def test_completion_and_help_tell_a_new_user_how(session: Session) -> None:
         assert part in text
     examples = text.rsplit("examples: ", 1)[1].split(" | ")
     assert examples and all(e.startswith("tap ") for e in examples)
+
+
+def test_a_sockets_recording_that_cannot_be_written_stops_and_watch_shows_every_message(
+    session: Session, start_peer: Callable[..., Peer], tmp_path: Path, file_size_limit: Callable[[int], None]
+) -> None:
+    """The same for a plain socket: the messages a failed write came with are still shown."""
+    session.run("socket q pull")
+    endpoint = executed(session, "bind q tcp://127.0.0.1:*", Bound).endpoint
+    pusher = start_peer()
+    pusher.call("socket", name="p", type="PUSH")
+    pusher.call("connect", sock="p", endpoint=endpoint)
+    path = tmp_path / "full.jsonl"
+    session.run(f"watch q; record q {path}")
+    file_size_limit(5_000)  # about 30 of the messages' lines
+    n = 150  # the watch buffer keeps the newest 200
+    pusher.call("send_many", sock="p", messages=[[f"{i:0100}".encode().hex()] for i in range(n)])
+    wait_for(lambda: row(session, "q").received == n, 20, "every message read")
+    assert [m.frames[0] for m in session.watch_buffer("q")][-n:] == [f"{i:0100}".encode() for i in range(n)]
+    wait_for(lambda: "record" not in row(session, "q").flags, what="the recording stopped")
+    notices = [e for e in session.events.take().events if isinstance(e, Notice) and e.error]
+    assert len(notices) == 1 and notices[0].text.startswith(f"q: recording to {path} stopped: ")

@@ -13,7 +13,7 @@ from collections import deque
 from concurrent.futures import Future
 from concurrent.futures import TimeoutError as FutureTimeout
 from functools import partial
-from typing import Sequence
+from typing import Iterable, Sequence
 
 from ..core import (
     Again,
@@ -209,7 +209,7 @@ class SessionState:
             self.count_peers(entry, batch, batch.properties)
         if entry.record_file is not None:
             now = time.time()
-            entry.record_file.writelines(record_line(now, entry.name, frames) for frames in batch)
+            self._record(entry, (record_line(now, entry.name, frames) for frames in batch))
         if entry.watching:
             # The event log keeps only its newest `capacity` events anyway: older
             # messages of a burst are counted as dropped without being captured.
@@ -238,7 +238,7 @@ class SessionState:
             if props is not None:
                 self.count_peers(entry, (frames,), (props,))
             if entry.record_file is not None:
-                entry.record_file.write(record_line(time.time(), entry.name, frames))
+                self._record(entry, (record_line(time.time(), entry.name, frames),))
             if entry.waiters[0].offer(frames):
                 entry.waiters.pop(0)
                 if not entry.waiters:
@@ -382,6 +382,16 @@ class SessionState:
             except (OSError, ValueError) as exc:
                 self._recording_lost(entry, exc)
             self.update_reader(entry)
+
+    def _record(self, entry: SocketEntry, lines: Iterable[str]) -> None:
+        """Write lines to ``entry``'s recording; a failed write stops it, never the read
+        (the messages taken from libzmq still go to watch and to waiting recvs)."""
+        if entry.record_file is None:
+            return
+        try:
+            entry.record_file.writelines(lines)
+        except (OSError, ValueError) as exc:
+            self.recording_failed(entry, exc)
 
     def recording_failed(self, entry: SocketEntry, exc: OSError | ValueError) -> None:
         """Engine thread: writing ``entry``'s recording failed (a full disk, say). Stop it
