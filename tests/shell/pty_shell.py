@@ -117,6 +117,19 @@ class Shell:
         self.pump(0.1)
         self.wait_prompt(timeout)
 
+    def interrupt_until(self, text: str, tries: int = 10) -> None:
+        """Press Ctrl-C until ``text`` shows. A Ctrl-C that lands while prompt_toolkit still
+        holds the terminal in raw mode is only a byte in its input (as on a real terminal):
+        a waiting command is cancelled by the next one."""
+        for _ in range(tries):
+            self.child.sendintr()
+            try:
+                self.wait(lambda: text in self.plain(), repr(text), timeout=2)
+                return
+            except AssertionError:
+                continue
+        raise AssertionError(f"{text!r} did not show after {tries} Ctrl-C")
+
     def exit_status(self, timeout: float = 15.0) -> int | None:
         self.wait(lambda: self.eof, "the program to exit", timeout)
         self.child.close()

@@ -94,6 +94,15 @@ def _apply(as_: Callable[[memoryview, int], T], view: memoryview, size: int) -> 
             pass  # the converter exported it further; the frame stays alive for it
 
 
+def _batch_copy(st: Any, n: int) -> tuple[bytes, memoryview, memoryview]:
+    """The ``n`` messages a batch call left in the socket's buffers, copied out: three
+    objects whatever the batch's size, the data, and the frame offsets and message ends as
+    compact arrays that make ints only when read."""
+    offsets = memoryview(_buffer(st.batch_offs, (st.batch_nframes + 1) * _SIZE_T)[:]).cast(_SIZE_T_FORMAT)
+    ends = memoryview(_buffer(st.batch_ends, n * _INT)[:]).cast("i")
+    return _buffer(st.batch, st.batch_used)[:], offsets, ends
+
+
 def _check_batch_limits(max_messages: object, max_bytes: object) -> None:
     if type(max_messages) is not int or type(max_bytes) is not int:
         raise TypeError("max_messages and max_bytes must be ints")
@@ -420,13 +429,7 @@ class MessagingMixin:
                 )
             if n <= 0:
                 return _EMPTY_BATCH
-            # Three objects per batch, whatever its size: the data, and the offsets and
-            # message ends as compact arrays that make ints only when read.
-            offsets = memoryview(_buffer(st.batch_offs, (st.batch_nframes + 1) * _SIZE_T)[:]).cast(
-                _SIZE_T_FORMAT
-            )
-            ends = memoryview(_buffer(st.batch_ends, n * _INT)[:]).cast("i")
-            data = _buffer(st.batch, st.batch_used)[:]
+            data, offsets, ends = _batch_copy(st, n)
         finally:
             _abandon(st)
         return MessageBatch(data, offsets, ends)
@@ -451,11 +454,7 @@ class MessagingMixin:
             n = self._resume(attempt, attempt(flags), flags, "recv", keep=True)
             if n <= 0:
                 return _EMPTY_BATCH
-            offsets = memoryview(_buffer(st.batch_offs, (st.batch_nframes + 1) * _SIZE_T)[:]).cast(
-                _SIZE_T_FORMAT
-            )
-            ends = memoryview(_buffer(st.batch_ends, n * _INT)[:]).cast("i")
-            data = _buffer(st.batch, st.batch_used)[:]
+            data, offsets, ends = _batch_copy(st, n)
             props = batch_properties(st, names[0], n)
         finally:
             _abandon(st)
