@@ -228,7 +228,9 @@ def test_peers_of_a_tap_shows_each_client(session: Session, start_peer: Callable
     }
     fds = {p.fd for p in found.values()}
     assert len(fds) == 3 and None not in fds  # each its connection, which the monitor saw
-    assert len(executed(session, "peers t", PeerTable).peers) == 3  # no rows without an id
+    table = executed(session, "peers t", PeerTable)
+    assert len(table.peers) == 3  # no rows without an id
+    assert table.lines[-1].endswith("every message (a tap reads all)")
 
 
 # -- pubsub and pipeline --------------------------------------------------------------------

@@ -231,7 +231,9 @@ def peers(session: Session, p: Parsed) -> PeerTable:
             for r in book.records()
         )
         routing_ids = entry.kind in ROUTING_ID_FIRST
-        return PeerTable(entry.name, rows, book.evicted, routing_ids, book.counting_since)
+        return PeerTable(
+            entry.name, rows, book.evicted, routing_ids, book.counting_since, reads_all=entry.tap is not None
+        )
 
     return session.engine.call(snapshot)
 

@@ -315,6 +315,7 @@ class PeerTable(Result):
     more: int  # older peers no longer kept
     routing_ids: bool  # the socket type receives a routing id with each message
     counting_since: float  # when per-peer message counts started (the first `peers NAME`)
+    reads_all: bool = False  # a tap's front: the session reads every message it gets
 
     @property
     def columns(self) -> tuple[str, ...]:
@@ -329,9 +330,14 @@ class PeerTable(Result):
         out = []
         if self.more:
             out.append(f"+{self.more} older peers not kept (the newest {len(self.peers)} are)")
+        which = (
+            "every message (a tap reads all)"
+            if self.reads_all
+            else ("of those the session reads (watch, recv, record)")
+        )
         out.append(
             f"messages counted per peer since {format_time(self.counting_since)} (the first "
-            f"peers {self.socket}), of those the session reads (watch, recv, record)"
+            f"peers {self.socket}), {which}"
         )
         return out
 
