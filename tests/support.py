@@ -6,9 +6,9 @@ from __future__ import annotations
 import time
 from typing import Any, Callable, TypeVar, overload
 
-from zmqrepl.session import Result, Session
+from zmqrepl.session import CommandError, Result, Session
 
-__all__ = ["executed", "fresh_ipython", "unload_zmqrepl", "wait_for"]
+__all__ = ["binds", "executed", "fresh_ipython", "unload_zmqrepl", "wait_for"]
 
 
 def wait_for(check: Callable[[], Any], timeout: float = 10.0, what: str = "condition") -> Any:
@@ -57,3 +57,14 @@ def fresh_ipython() -> Any:
     ip = InteractiveShell.instance(config=config)
     unload_zmqrepl(ip)
     return ip
+
+
+def binds(session: Session, name: str, endpoint: str) -> bool:
+    """Whether ``bind NAME ENDPOINT`` works now; False while the port is still in use (libzmq
+    lets a closed socket's port go in its I/O thread, soon after the close): for wait_for."""
+    try:
+        session.execute(f"bind {name} {endpoint}")
+    except CommandError as exc:
+        assert "already in use" in exc.line, exc.line
+        return False
+    return True

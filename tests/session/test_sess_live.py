@@ -10,6 +10,7 @@ from typing import Callable, TypeVar, overload
 import pytest
 
 from tests.peers import Peer
+from tests.support import binds
 from zmqrepl.session import (
     Bound,
     CommandError,
@@ -331,16 +332,7 @@ def test_close(session: Session) -> None:
     check_error(session, "send a hi", "no socket named 'a'")
     # The name is free again at once, and the port soon (libzmq releases it in the background).
     session.run("socket a pub")
-
-    def rebound() -> bool:
-        try:
-            session.run(f"bind a {endpoint}")
-        except CommandError as exc:
-            assert "already in use" in exc.line
-            return False
-        return True
-
-    wait_until(rebound, 10, "the port to be free")
+    wait_until(lambda: binds(session, "a", endpoint), 10, "the port to be free")
     assert info(session, "a").endpoints == f"bind {endpoint}"
 
 

@@ -16,7 +16,7 @@ from typing import Callable, Iterator
 import pytest
 
 from tests.peers import Peer
-from tests.support import executed, wait_for
+from tests.support import binds, executed, wait_for
 from zmqrepl.session import (
     Bound,
     CommandError,
@@ -415,16 +415,7 @@ def test_a_tap_to_itself_is_refused(session: Session, tmp_path: Path) -> None:
         assert "t" not in session.socket_names()
     # and LISTEN was let go each time: it binds again (once libzmq has closed the last one)
     session.execute("socket again pull")
-
-    def bound_again() -> bool:
-        try:
-            session.execute(f"bind again tcp://127.0.0.1:{port}")
-        except CommandError as exc:
-            assert "already in use" in exc.line
-            return False
-        return True
-
-    wait_for(bound_again, what="LISTEN let go")
+    wait_for(lambda: binds(session, "again", f"tcp://127.0.0.1:{port}"), what="LISTEN let go")
 
 
 # -- record and replay --------------------------------------------------------------------------
