@@ -6,6 +6,7 @@ but its endpoint: the clients connect to LISTEN, the server listens at TARGET.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import resource
 import signal
@@ -450,25 +451,25 @@ def test_record_both_directions_and_replay_one(
     )
 
 
-@pytest.fixture
-def file_size_limit() -> Iterator[Callable[[int], None]]:
-    """``limit(n)``: this process may grow no file beyond ``n`` bytes (RLIMIT_FSIZE): a write
-    past it fails with EFBIG, as one fails with ENOSPC on a full disk. Lifted in teardown."""
+@contextlib.contextmanager
+def file_size_limit(n: int) -> Iterator[None]:
+    """Inside, this process may grow no file beyond ``n`` bytes (RLIMIT_FSIZE): a write past it
+    fails with EFBIG, as one fails with ENOSPC on a full disk. A block in the test body, not a
+    fixture: the limit is per process, and pytest writes its progress to stdout after the call
+    and before fixture teardown; where stdout is a log file already past ``n`` bytes (as in CI)
+    that write would fail too and abort the whole run."""
     soft, hard = resource.getrlimit(resource.RLIMIT_FSIZE)
     old_handler = signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # an error, not a signal
-
-    def limit(n: int) -> None:
-        resource.setrlimit(resource.RLIMIT_FSIZE, (n, hard))
-
+    resource.setrlimit(resource.RLIMIT_FSIZE, (n, hard))
     try:
-        yield limit
+        yield
     finally:
         resource.setrlimit(resource.RLIMIT_FSIZE, (soft, hard))
         signal.signal(signal.SIGXFSZ, old_handler)
 
 
 def test_a_recording_that_cannot_be_written_stops_and_forwarding_goes_on(
-    session: Session, start_peer: Callable[..., Peer], tmp_path: Path, file_size_limit: Callable[[int], None]
+    session: Session, start_peer: Callable[..., Peer], tmp_path: Path
 ) -> None:
     puller = start_peer("pull")
     listen = tap(session, puller.endpoint, "pipeline")
@@ -477,11 +478,12 @@ def test_a_recording_that_cannot_be_written_stops_and_forwarding_goes_on(
     pusher.call("connect", sock="p", endpoint=listen)
     path = tmp_path / "full.jsonl"
     session.execute(f"record t {path}")
-    file_size_limit(20_000)  # "the disk is full" after 20 kB; the messages take ~300 kB
     n = 2000
-    pusher.call("send_many", sock="p", messages=[[f"{i:0100}".encode().hex()] for i in range(n)])
-    assert [puller.got() for _ in range(n)] == [[f"{i:0100}".encode()] for i in range(n)]
-    wait_for(lambda: "record" not in row(session, "t").flags, what="the recording stopped")
+    with file_size_limit(20_000):  # "the disk is full" after 20 kB; the messages take ~300 kB
+        pusher.call("send_many", sock="p", messages=[[f"{i:0100}".encode().hex()] for i in range(n)])
+        got = [puller.got() for _ in range(n)]
+        wait_for(lambda: "record" not in row(session, "t").flags, what="the recording stopped")
+    assert got == [[f"{i:0100}".encode()] for i in range(n)]
     notices = [e for e in session.events.take().events if isinstance(e, Notice) and e.error]
     assert len(notices) == 1 and notices[0].text.startswith(f"t: recording to {path} stopped: ")
     assert path.stat().st_size <= 20_000
@@ -522,7 +524,7 @@ def test_completion_and_help_tell_a_new_user_how(session: Session) -> None:
 
 
 def test_a_sockets_recording_that_cannot_be_written_stops_and_watch_shows_every_message(
-    session: Session, start_peer: Callable[..., Peer], tmp_path: Path, file_size_limit: Callable[[int], None]
+    session: Session, start_peer: Callable[..., Peer], tmp_path: Path
 ) -> None:
     """The same for a plain socket: the messages a failed write came with are still shown."""
     session.run("socket q pull")
@@ -532,11 +534,11 @@ def test_a_sockets_recording_that_cannot_be_written_stops_and_watch_shows_every_
     pusher.call("connect", sock="p", endpoint=endpoint)
     path = tmp_path / "full.jsonl"
     session.run(f"watch q; record q {path}")
-    file_size_limit(5_000)  # about 30 of the messages' lines
     n = 150  # the watch buffer keeps the newest 200
-    pusher.call("send_many", sock="p", messages=[[f"{i:0100}".encode().hex()] for i in range(n)])
-    wait_for(lambda: row(session, "q").received == n, 20, "every message read")
+    with file_size_limit(5_000):  # about 30 of the messages' lines
+        pusher.call("send_many", sock="p", messages=[[f"{i:0100}".encode().hex()] for i in range(n)])
+        wait_for(lambda: row(session, "q").received == n, 20, "every message read")
+        wait_for(lambda: "record" not in row(session, "q").flags, what="the recording stopped")
     assert [m.frames[0] for m in session.watch_buffer("q")][-n:] == [f"{i:0100}".encode() for i in range(n)]
-    wait_for(lambda: "record" not in row(session, "q").flags, what="the recording stopped")
     notices = [e for e in session.events.take().events if isinstance(e, Notice) and e.error]
     assert len(notices) == 1 and notices[0].text.startswith(f"q: recording to {path} stopped: ")
