@@ -27,6 +27,7 @@ from .constants import REMOVED_OPTIONS, Errno, Event, Option, PollFlag, SocketTy
 from .context import CONTEXT_OPTIONS, Context, default_context, set_io_threads
 from .curve import curve_keypair, curve_public, z85_decode, z85_encode
 from .errors import Again, ContextTerminated, SocketBusy, SocketClosed, ZMQError
+from .forward import Forwarded, forward
 from .monitor import Monitor, MonitorEvent
 from .poll import PollItem, PollSet, poll
 from .properties import MessageProperties
@@ -45,6 +46,7 @@ __all__ = [
     "ContextTerminated",
     "Errno",
     "Event",
+    "Forwarded",
     "Frame",
     "MessageBatch",
     "MessageProperties",
@@ -66,6 +68,7 @@ __all__ = [
     "curve_keypair",
     "curve_public",
     "default_context",
+    "forward",
     "has",
     "libzmq_security_warning",
     "poll",

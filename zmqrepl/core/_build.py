@@ -110,6 +110,7 @@ int zmq_poll(zmq_pollitem_t *items, int nitems, long timeout);
 #define ZR_STOP_MONITOR ...
 #define ZR_RESUME ...
 #define ZR_HOLD ...
+#define ZR_FORWARD_ROUTED ...
 #define ZR_SLICE_MS ...
 #define ZR_PROP_MAX ...
 #define ZR_PROP_NAMES ...
@@ -146,8 +147,11 @@ int zr_take_part(zr_socket_t *st, int index, zmq_msg_t *dest);
 int zr_part_props(zr_socket_t *st, const char **names, int n, const char **values);
 int zr_send(zr_socket_t *st, const void *data, size_t size, int flags, int timeout);
 int zr_send_parts(zr_socket_t *st, void **data, size_t *sizes, int n, int flags, int timeout);
-int zr_poll(zr_socket_t **states, zmq_pollitem_t *items, int n, long timeout, int *failed);
+int zr_poll(zr_socket_t **states, zmq_pollitem_t *items, int n, long timeout, long spin_us,
+            int *failed);
 int zr_monitor(zr_socket_t *st, const char *endpoint, int events);
+int zr_forward(zr_socket_t *src, zr_socket_t *dst, int max_msgs, int flags, long long *counts,
+               int *failed);
 int zr_proxy(zr_socket_t *frontend, zr_socket_t *backend, zr_socket_t *capture, int *failed);
 """
 
@@ -157,7 +161,16 @@ int zr_proxy(zr_socket_t *frontend, zr_socket_t *backend, zr_socket_t *capture, 
 # .o files beside the .c). A build elsewhere passes the root (build_args).
 CSRC = "zmqrepl/core/csrc"
 # Compiled one by one and linked together.
-SOURCE_FILES = ("batch.c", "close.c", "guard.c", "messaging.c", "poll_proxy.c", "socket.c", "zerocopy.c")
+SOURCE_FILES = (
+    "batch.c",
+    "close.c",
+    "forward.c",
+    "guard.c",
+    "messaging.c",
+    "poll_proxy.c",
+    "socket.c",
+    "zerocopy.c",
+)
 # The module cffi generates starts with this: the header, then hot.c, which
 # must come before cffi's wrappers (it redefines macros they use). With cffi
 # 2.1 and gcc 12, -Wall -Wextra find nothing there either.

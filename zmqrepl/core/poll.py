@@ -93,7 +93,7 @@ def poll(items: Sequence[PollItem], timeout: int | float | None = None) -> int:
             wait = max(0, min(_SLICE_MS, int((deadline - time.monotonic()) * 1000 + 0.999)))
         # The sockets are free between two slices: a close or term() in another
         # thread can take one then, and the next slice reports that (_raise_for).
-        rc = lib.zr_poll(states, raw, n, wait, failed)
+        rc = lib.zr_poll(states, raw, n, wait, 0, failed)
         if rc > 0 or (rc == 0 and deadline is not None and time.monotonic() >= deadline):
             break
         if rc < 0 and not (rc == lib.ZR_ERR and ffi.errno == Errno.EINTR):
@@ -127,11 +127,15 @@ class PollSet:
             self._raw[i].fd = item.fd
             self._raw[i].events = int(item.events)
 
-    def wait(self, timeout: int) -> list[int]:
+    def wait(self, timeout: int, spin_us: int = 0) -> list[int]:
         """Wait up to ``timeout`` ms (at most one wait slice; 0: at once) for any item;
-        the revents of each (all 0 when nothing was ready or a signal came)."""
+        the revents of each (all 0 when nothing was ready or a signal came). ``spin_us``:
+        poll without sleeping for that long first (at most the slice), which answers a
+        message that comes soon some tens of us sooner and keeps a core busy meanwhile."""
         raw, n = self._raw, self._n
-        rc = lib.zr_poll(self._states, raw, n, max(0, min(int(timeout), _SLICE_MS)), self._failed)
+        timeout = max(0, min(int(timeout), _SLICE_MS))
+        spin = max(0, min(int(spin_us), timeout * 1000))
+        rc = lib.zr_poll(self._states, raw, n, timeout, spin, self._failed)
         if rc > 0:
             return [raw[i].revents for i in range(n)]
         if rc < 0 and not (rc == lib.ZR_ERR and ffi.errno == Errno.EINTR):

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from .defaults import DEFAULT_TAP_SPIN_US, MAX_TAP_SPIN_US
 from .errors import CommandError, clip
 from .results import TapStarted, TapSwitched
 from .syntax import Parsed
@@ -115,9 +116,15 @@ def tap(session: Session, p: Parsed) -> TapStarted | TapSwitched:
         )
     if same_endpoint(listen, target):
         raise looping(name, target)
+    spin = p.flags["spin"]
+    if not isinstance(spin, int) or not 0 <= spin <= MAX_TAP_SPIN_US:
+        raise CommandError(
+            f"--spin takes microseconds from 0 to {MAX_TAP_SPIN_US}, not {clip(str(spin))}",
+            f"--spin {DEFAULT_TAP_SPIN_US} (the default) answers sooner; --spin 0 never keeps a core busy",
+        )
 
     def start() -> Tap:
-        made = Tap.open(session, name, pattern, listen, target, session.new_socket_options())
+        made = Tap.open(session, name, pattern, listen, target, session.new_socket_options(), spin)
         session.entries[name] = made.entry
         return made
 

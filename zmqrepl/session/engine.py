@@ -44,6 +44,7 @@ class Engine:
         self._timers: list[tuple[float, int, Callable[[], None]]] = []
         self._seq = itertools.count()
         self._stopping = False
+        self._spin_until_ns = 0  # poll without sleeping until then (see spin_for)
         self._thread = threading.Thread(target=self._run, name="zmqrepl-engine", daemon=True)
         self._thread.start()
 
@@ -106,6 +107,13 @@ class Engine:
         if self._writers.pop(sock, None) is not None:
             self._items = None
 
+    def spin_for(self, us: int) -> None:
+        """Poll without sleeping for the next ``us`` microseconds (a tap that just passed a
+        message on expects the next one soon): a message that comes meanwhile is taken
+        without the thread being woken, some tens of us sooner, for a core kept busy."""
+        if us > 0:
+            self._spin_until_ns = max(self._spin_until_ns, time.monotonic_ns() + us * 1000)
+
     def call_later(self, delay: float, fn: Callable[[], None]) -> None:
         heapq.heappush(self._timers, (time.monotonic() + delay, next(self._seq), fn))
 
@@ -131,8 +139,13 @@ class Engine:
             timeout = max(0, min(timeout, int((self._timers[0][0] - time.monotonic()) * 1000) + 1))
         if self._calls:
             timeout = 0
+        spin_us = 0
+        if self._spin_until_ns:
+            spin_us = (self._spin_until_ns - time.monotonic_ns()) // 1000
+            if spin_us <= 0:
+                self._spin_until_ns = spin_us = 0
         try:
-            ready = pollset.wait(timeout)
+            ready = pollset.wait(timeout, spin_us)
         except Exception:  # noqa: BLE001 - a socket closed under us: rebuild the set
             self._items = None
             ready = [0]

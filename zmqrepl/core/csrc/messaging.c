@@ -36,7 +36,7 @@ long long zr_recv(zr_socket_t *st, int flags, int timeout)
     return zr_leave_wait(st, result, flags);
 }
 
-static int zr_reserve(zr_socket_t *st, int n)
+int zr_reserve(zr_socket_t *st, int n)
 {
     if (n <= st->cap)
         return 0;

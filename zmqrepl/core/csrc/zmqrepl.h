@@ -136,6 +136,7 @@ int zr_getsockopt(zr_socket_t *st, int option, void *value, size_t *size);
 int zr_monitor(zr_socket_t *st, const char *endpoint, int events);
 
 /* messaging.c */
+ZR_INTERNAL int zr_reserve(zr_socket_t *st, int n);
 ZR_INTERNAL int zr_send_message(zr_socket_t *st, void **data, size_t *sizes, int first, int last,
                                 int flags, int timeout, int *started);
 long long zr_recv(zr_socket_t *st, int flags, int timeout);
@@ -157,8 +158,14 @@ int zr_send_zerocopy(zr_socket_t *st, void *data, size_t size, long long token, 
                      int timeout);
 int zr_released(long long *tokens, int max);
 
+/* forward.c */
+#define ZR_FORWARD_ROUTED 1  /* zr_forward: dst is a ROUTER: drop what it refuses, never hold */
+int zr_forward(zr_socket_t *src, zr_socket_t *dst, int max_msgs, int flags, long long *counts,
+               int *failed);
+
 /* poll_proxy.c */
-int zr_poll(zr_socket_t **states, zmq_pollitem_t *items, int n, long timeout, int *failed);
+int zr_poll(zr_socket_t **states, zmq_pollitem_t *items, int n, long timeout, long spin_us,
+            int *failed);
 int zr_proxy(zr_socket_t *frontend, zr_socket_t *backend, zr_socket_t *capture, int *failed);
 
 /* The guard's fast path (see the top of this file). */
