@@ -7,10 +7,11 @@ The client and the server are pyzmq in processes of their own (bench/tap_peer.py
 this interpreter (pyzmq's wheel, with its own libzmq); the tap is a zmqrepl Session in this
 process, forwarding in its engine thread. Latency: N round trips of 1 byte, after a tenth
 as warm-up, every one timed by the client; p50 and p99, direct (client to server) and
-through the tap, and through libzmq's zmq_proxy (C, in a thread of this process) for
-comparison; "added" is the difference to direct. Throughput: a PUSH client sends 1-byte
-messages to a pipeline tap in front of a PULL server, which times them from the first to
-the last; direct for comparison. Runs alternate direct and tapped; the table shows medians.
+through the tap (as made; with --spin 0; watched), and through libzmq's zmq_proxy (C, in a
+thread of this process) for comparison; "added" is the difference to direct. Throughput:
+a PUSH client sends 1-byte messages to a pipeline tap in front of a PULL server, which
+times them from the first to the last; direct for comparison. Runs alternate direct and
+tapped; the table shows medians.
 """
 
 from __future__ import annotations
@@ -55,8 +56,8 @@ def _result(proc: subprocess.Popen[str], timeout: float = 300.0) -> object:
     return json.loads(out.splitlines()[-1])
 
 
-def _tap(session: Session, target: str, pattern: str) -> str:
-    started = session.execute(f"tap t {LOCAL} {target} --pattern {pattern}")
+def _tap(session: Session, target: str, pattern: str, extra: str = "") -> str:
+    started = session.execute(f"tap t {LOCAL} {target} --pattern {pattern} {extra}")
     assert isinstance(started, TapStarted)
     return started.listen
 
@@ -87,16 +88,18 @@ class _Proxy:
 
 
 def latency(round_trips: int, how: str) -> tuple[float, float]:
-    """(p50, p99) in us of a REQ/REP round trip over tcp: direct, through a tap or through
-    zmq_proxy."""
+    """(p50, p99) in us of a REQ/REP round trip over tcp: direct, through a tap (as made,
+    with --spin 0, or watched) or through zmq_proxy."""
     server = _start("rep", LOCAL)
     session = Session(linger=0)
     forwarder = None
     try:
         target = _ready(server)
         endpoint = target
-        if how == "tap":
-            endpoint = _tap(session, target, "reqrep")
+        if how.startswith("tap"):
+            endpoint = _tap(session, target, "reqrep", "--spin 0" if how == "tap-nospin" else "")
+            if how == "tap-watched":
+                session.execute("watch t")
         elif how == "proxy":
             forwarder = _Proxy(target)
             endpoint = forwarder.endpoint
@@ -134,7 +137,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--messages", type=int, default=500000)
     ap.add_argument("--runs", type=int, default=3)
     args = ap.parse_args(argv)
-    hows = ("direct", "tap", "proxy")
+    hows = ("direct", "tap", "tap-nospin", "tap-watched", "proxy")
     lat: dict[str, list[tuple[float, float]]] = {h: [] for h in hows}
     rate: dict[bool, list[float]] = {False: [], True: []}
     for run in range(args.runs):
@@ -151,14 +154,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"medians of {args.runs} runs"
     )
     print()
-    print("| | direct | through the tap | added by the tap | through zmq_proxy (C) | added by zmq_proxy |")
-    print("|---|---:|---:|---:|---:|---:|")
+    columns = (
+        ("tap", "through the tap"),
+        ("tap-nospin", "tap --spin 0"),
+        ("tap-watched", "tap, watched"),
+        ("proxy", "zmq_proxy (C)"),
+    )
+    print("| | direct | " + " | ".join(f"{title} | added" for _, title in columns) + " |")
+    print("|---|---:|" + "---:|---:|" * len(columns))
     for label, q in (("round trip p50 (us)", p50), ("round trip p99 (us)", p99)):
-        print(
-            f"| {label} | {q['direct']:.1f} | {q['tap']:.1f} | {q['tap'] - q['direct']:.1f} "
-            f"| {q['proxy']:.1f} | {q['proxy'] - q['direct']:.1f} |"
-        )
-    print(f"| pipeline (msg/s) | {msgs[False]:,.0f} | {msgs[True]:,.0f} | | | |")
+        cells = " | ".join(f"{q[h]:.1f} | {q[h] - q['direct']:.1f}" for h, _ in columns)
+        print(f"| {label} | {q['direct']:.1f} | {cells} |")
+    print(f"| pipeline (msg/s) | {msgs[False]:,.0f} | {msgs[True]:,.0f} |" + " |" * (2 * len(columns) - 1))
     return 0
 
 

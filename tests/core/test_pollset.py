@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import os
+import threading
 
 import pytest
 
 from zmqrepl.core import Context, PollItem, PollSet, ZMQError
+
+from .support import wait_until
 
 
 def test_pollset_reports_each_item_as_it_becomes_ready(ctx: Context) -> None:
@@ -35,3 +38,20 @@ def test_pollset_reports_each_item_as_it_becomes_ready(ctx: Context) -> None:
     finally:
         os.close(r)
         os.close(w)
+
+
+def test_a_spinning_wait_sees_what_comes_while_it_spins_and_then_sleeps(ctx: Context) -> None:
+    """wait(timeout, spin_us): polls without sleeping first; the result is the same as
+    a plain wait's, whether the message comes during the spin or after it. (A wait is at
+    most one 50 ms slice: each case waits again until the message is seen or 5 s pass.)"""
+    pull, push = ctx.socket("pull"), ctx.socket("push")
+    push.connect(pull.bind("tcp://127.0.0.1:*"))
+    pollset = PollSet([PollItem(pull, in_=True)])
+    assert pollset.wait(1, 500) == [0]  # nothing came: spun, slept what was left, returned
+    assert pollset.wait(0, 10_000_000) == [0]  # a spin longer than the timeout is cut to it
+    for delay, spin_us, text in ((0.002, 40_000, b"during the spin"), (0.02, 1000, b"after it")):
+        sender = threading.Timer(delay, lambda text=text: push.send(text))
+        sender.start()
+        assert wait_until(lambda spin_us=spin_us: pollset.wait(50, spin_us) == [1], timeout=5)
+        sender.join()
+        assert pull.recv() == text

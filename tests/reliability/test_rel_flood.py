@@ -27,6 +27,16 @@ RSS_BOUND_MIB = 64
 DEADLINE_S = 150  # a hang guard only, not a speed requirement
 
 
+def _timeline(samples: list[tuple[float, int, int]], t0: float) -> str:
+    """The count once a second: where a flood that lost messages stalled, if it did."""
+    shown, next_at = [], 0.0
+    for at, n, _ in samples:
+        if at - t0 >= next_at:
+            shown.append(f"{at - t0:.0f}s {n:,}")
+            next_at = at - t0 + 1.0
+    return "; ".join(shown)
+
+
 @pytest.mark.timeout(240)
 def test_watch_flood_exact_counts_and_flat_rss(sender: Path, procs: Processes) -> None:
     session = Session(linger=0)
@@ -71,7 +81,10 @@ def test_watch_flood_exact_counts_and_flat_rss(sender: Path, procs: Processes) -
         session.close()
 
     assert sent == COUNT
-    assert info.received == sent, f"sent {sent}, counted {info.received} after {elapsed:.1f} s"
+    assert info.received == sent, (
+        f"sent {sent}, counted {info.received} after {elapsed:.1f} s; the sender took {out.split()[2]} s; "
+        f"counted by time: {_timeline(samples, t0)}"
+    )
     assert "watch" in info.flags
     assert len(buffer) <= 200 and buffer[-1].sizes == (SIZE,)
     assert int.from_bytes(buffer[-1].frames[0][:8], "little") == COUNT - 1  # the last one, in order
