@@ -50,8 +50,8 @@ def test_a_spinning_wait_sees_what_comes_while_it_spins_and_then_sleeps(ctx: Con
     assert pollset.wait(1, 500) == [0]  # nothing came: spun, slept what was left, returned
     assert pollset.wait(0, 10_000_000) == [0]  # a spin longer than the timeout is cut to it
     for delay, spin_us, text in ((0.002, 40_000, b"during the spin"), (0.02, 1000, b"after it")):
-        sender = threading.Timer(delay, lambda text=text: push.send(text))
+        sender = threading.Timer(delay, push.send, args=(text,))
         sender.start()
-        assert wait_until(lambda spin_us=spin_us: pollset.wait(50, spin_us) == [1], timeout=5)
+        assert wait_until(lambda: pollset.wait(50, spin_us) == [1], timeout=5)  # noqa: B023 - used at once
         sender.join()
         assert pull.recv() == text
