@@ -10,6 +10,7 @@ import contextlib
 import json
 import resource
 import signal
+import threading
 import time
 from pathlib import Path
 from typing import Callable, Iterator
@@ -542,3 +543,92 @@ def test_a_sockets_recording_that_cannot_be_written_stops_and_watch_shows_every_
     assert [m.frames[0] for m in session.watch_buffer("q")][-n:] == [f"{i:0100}".encode() for i in range(n)]
     notices = [e for e in session.events.take().events if isinstance(e, Notice) and e.error]
     assert len(notices) == 1 and notices[0].text.startswith(f"q: recording to {path} stopped: ")
+
+
+# -- the fast path (nobody watches: core.forward) ------------------------------------------
+
+
+def test_requests_wait_for_a_late_server_whole_and_in_order_while_watch_comes_and_goes(
+    session: Session, start_peer: Callable[..., Peer], tmp_path: Path
+) -> None:
+    """Multi-frame requests (a DEALER's [id, body]) with no server yet: the back has no peer,
+    one request is held, the rest wait in the queues. Watching starts and stops while one is
+    held; once the server comes, every request arrives whole, once and in order, and the
+    counters say so."""
+    target = f"ipc://{tmp_path}/server"
+    executed(session, f"tap t {LOCAL} {target}", TapStarted)
+    listen = row(session, "t").endpoints.split()[1]
+    client = start_peer()
+    client.call("socket", name="d", type="DEALER", options=[["ROUTING_ID", "c1"]])
+    client.call("connect", sock="d", endpoint=listen)
+    n = 200
+    requests = [[b"".hex(), f"req-{i}".encode().hex(), b"tail".hex()] for i in range(n)]
+    client.call("send_many", sock="d", messages=requests[: n // 2])
+    session.execute("watch t")
+    client.call("send_many", sock="d", messages=requests[n // 2 :])
+    session.execute("unwatch t")
+    server = start_peer()
+    server.call("socket", name="r", type="ROUTER")
+    server.call("bind", sock="r", endpoint=target)
+    got = server.call("recv", sock="r", count=n, timeout=10000)["messages"]
+    frames = [[bytes.fromhex(f) for f in m] for m in got]
+    # [the tap's own routing id (the server's ROUTER adds it), the client's, the request]
+    assert [m[1:] for m in frames] == [[b"c1", b"", f"req-{i}".encode(), b"tail"] for i in range(n)]
+    wait_for(lambda: row(session, "t").received == n, what="every request counted")
+    assert session.engine.call(lambda: session.entries["t"].bytes_in) == sum(
+        len(f) for m in frames for f in m[1:]
+    )
+
+
+def test_a_signal_storm_at_the_engine_thread_cuts_no_message(
+    session: Session, start_peer: Callable[..., Peer]
+) -> None:
+    """Signals sent at the engine thread are blocked there (they go to the main thread,
+    where Python runs handlers anyway): a pipeline tap, nobody watching, passes every
+    two-frame message whole, and counts each once."""
+    puller = start_peer()
+    puller.call("socket", name="q", type="PULL", options=[["RCVHWM", 0]])
+    target = puller.call("bind", sock="q", endpoint=LOCAL)
+    listen = tap(session, target, "pipeline")
+    pusher = start_peer()
+    pusher.call("socket", name="p", type="PUSH", options=[["SNDHWM", 0]])
+    pusher.call("connect", sock="p", endpoint=listen)
+    (engine,) = [t for t in threading.enumerate() if t.name == "zmqrepl-engine"]
+    old = signal.signal(signal.SIGUSR1, lambda *_: None)
+    stop = threading.Event()
+    sent = [0]
+
+    def storm() -> None:
+        while not stop.is_set():
+            signal.pthread_kill(engine.ident or 0, signal.SIGUSR1)
+            sent[0] += 1
+            time.sleep(0.00002)
+
+    stormer = threading.Thread(target=storm)
+    stormer.start()
+    n = 20000
+    try:
+        pusher.call(
+            "send_many", sock="p", messages=[[f"{i}".encode().hex(), b"tail".hex()] for i in range(n)]
+        )
+        got = puller.call("recv", sock="q", count=n, timeout=20000, reply_within=60)["messages"]
+    finally:
+        stop.set()
+        stormer.join()
+        signal.signal(signal.SIGUSR1, old)
+    assert sent[0] > 300
+    assert [[bytes.fromhex(f) for f in m] for m in got] == [[f"{i}".encode(), b"tail"] for i in range(n)]
+    wait_for(lambda: row(session, "t").received == n, what="every message counted")
+    assert "dropped" not in row(session, "t").flags
+
+
+def test_spin_is_checked_and_can_be_turned_off(session: Session, start_peer: Callable[..., Peer]) -> None:
+    server = start_peer("rep")
+    for bad in ("-1", "10001", "lots"):
+        assert error_of(session, f"tap t {LOCAL} {server.endpoint} --spin {bad}").startswith(
+            ("--spin takes", "spin ")
+        )
+    listen = executed(session, f"tap t {LOCAL} {server.endpoint} --spin 0", TapStarted).listen
+    client = start_peer("reqs", listen, "--count", "3", "--prefix", "q")
+    for i in range(3):
+        assert [bytes.fromhex(f) for f in client.event("reply")["frames"]] == [b"reply", f"q-{i}".encode()]

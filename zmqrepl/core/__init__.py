@@ -27,7 +27,7 @@ from .constants import REMOVED_OPTIONS, Errno, Event, Option, PollFlag, SocketTy
 from .context import CONTEXT_OPTIONS, Context, default_context, set_io_threads
 from .curve import curve_keypair, curve_public, z85_decode, z85_encode
 from .errors import Again, ContextTerminated, SocketBusy, SocketClosed, ZMQError
-from .forward import Forwarded, forward
+from .forward import Forwarded, forward, forwarded_before
 from .monitor import Monitor, MonitorEvent
 from .poll import PollItem, PollSet, poll
 from .properties import MessageProperties
@@ -69,6 +69,7 @@ __all__ = [
     "curve_public",
     "default_context",
     "forward",
+    "forwarded_before",
     "has",
     "libzmq_security_warning",
     "poll",

@@ -152,6 +152,7 @@ int zr_poll(zr_socket_t **states, zmq_pollitem_t *items, int n, long timeout, lo
 int zr_monitor(zr_socket_t *st, const char *endpoint, int events);
 int zr_forward(zr_socket_t *src, zr_socket_t *dst, int max_msgs, int flags, long long *counts,
                int *failed);
+void zr_forward_release(zr_socket_t *src);
 int zr_proxy(zr_socket_t *frontend, zr_socket_t *backend, zr_socket_t *capture, int *failed);
 """
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from ._lib import ffi, lib
 from .socket import Socket
 
-__all__ = ["Forwarded", "forward"]
+__all__ = ["Forwarded", "forward", "forwarded_before"]
 
 _unpack = ffi.unpack
 
@@ -32,7 +32,9 @@ def forward(src: Socket, dst: Socket, max_messages: int, *, routed: bool = False
     Stops early when ``src`` has no more, or when ``dst`` has no room for the next: with
     ``routed`` (``dst`` is a ROUTER with router_mandatory) such a message is dropped and
     counted, and the rest go on; otherwise it is returned in ``held``, for the caller to
-    send when ``dst`` is writable again, and forwarding stops there."""
+    send when ``dst`` is writable again, and forwarding stops there. A message is never cut
+    short, not even by a signal. On an error (raised as for the socket at fault), what was
+    done before it is the exception's ``forwarded`` attribute."""
     if not isinstance(src, Socket) or not isinstance(dst, Socket):
         raise TypeError("forward takes two Sockets")
     if src is dst:
@@ -49,8 +51,16 @@ def forward(src: Socket, dst: Socket, max_messages: int, *, routed: bool = False
             data, sizes = st.part_data, st.part_size
             held = [_unpack(data[i], sizes[i]) for i in range(counts[3])]
         finally:
-            lib.zr_abandon(st)
+            lib.zr_forward_release(st)
+    done = Forwarded(int(counts[0]), int(counts[1]), int(counts[2]), held)
     if rc < 0:
-        culprit = dst if rc != lib.ZR_ERR and failed[0] == 1 else src
-        raise culprit._error(rc, "forward")
-    return Forwarded(int(counts[0]), int(counts[1]), int(counts[2]), held)
+        error = (dst if failed[0] == 1 else src)._error(rc, "forward")
+        error.forwarded = done  # type: ignore[attr-defined]
+        raise error
+    return done
+
+
+def forwarded_before(error: BaseException) -> Forwarded | None:
+    """What a failed ``forward`` had done before ``error`` (None for other errors)."""
+    done = getattr(error, "forwarded", None)
+    return done if isinstance(done, Forwarded) else None

@@ -130,7 +130,7 @@ class PollSet:
     def wait(self, timeout: int, spin_us: int = 0) -> list[int]:
         """Wait up to ``timeout`` ms (at most one wait slice; 0: at once) for any item;
         the revents of each (all 0 when nothing was ready or a signal came). ``spin_us``:
-        poll without sleeping for that long first (at most the slice), which answers a
+        poll without sleeping for that long first (at most the timeout), which answers a
         message that comes soon some tens of us sooner and keeps a core busy meanwhile."""
         raw, n = self._raw, self._n
         timeout = max(0, min(int(timeout), _SLICE_MS))

@@ -37,8 +37,9 @@ DEFAULT_HEARTBEAT_TIMEOUT_MS = 15000
 # in a request/reply exchange the answer usually comes within it, and is then taken without
 # the engine thread being woken. Measured with bench/tap.py on a 2-core machine: the REQ/REP
 # round trip's p50 through a tap fell from about 180 us to about 115 us (direct: about 80).
-# The cost is a core kept busy while it polls: a tap passing a message every millisecond
-# polls a fifth of the time. `tap ... --spin 0` turns it off. At most MAX_TAP_SPIN_US, less
+# The cost is a core kept busy while it polls: a pipeline tap passing a message every
+# millisecond polls a fifth of the time, and a request/reply tap polls after the request
+# and after the reply. `tap ... --spin 0` turns it off. At most MAX_TAP_SPIN_US, less
 # than one wait slice (50 ms), so Ctrl-C and commands are never held up by it.
 DEFAULT_TAP_SPIN_US = 200
 MAX_TAP_SPIN_US = 10_000

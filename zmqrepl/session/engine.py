@@ -11,6 +11,7 @@ from __future__ import annotations
 import heapq
 import itertools
 import os
+import signal
 import threading
 import time
 from collections import deque
@@ -25,6 +26,12 @@ __all__ = ["Engine"]
 T = TypeVar("T")
 Reader = Callable[[Socket], None]
 
+# Faults stay deliverable to the thread that causes them (faulthandler reports them).
+_FAULTS = {
+    getattr(signal, name)
+    for name in ("SIGSEGV", "SIGBUS", "SIGFPE", "SIGILL", "SIGABRT", "SIGTRAP", "SIGSYS")
+    if hasattr(signal, name)
+}
 _MAX_WAIT_MS = 100
 _POLLIN = int(PollFlag.POLLIN)  # plain ints: PollSet gives revents as ints
 _POLLOUT = int(PollFlag.POLLOUT)
@@ -118,6 +125,11 @@ class Engine:
         heapq.heappush(self._timers, (time.monotonic() + delay, next(self._seq), fn))
 
     def _run(self) -> None:
+        # Signals go to the other threads: Python runs handlers in the main thread anyway,
+        # and one landing here would only make libzmq's calls in this thread fail with
+        # EINTR (a poll cut short, a batch returned early) for nothing.
+        if hasattr(signal, "pthread_sigmask"):
+            signal.pthread_sigmask(signal.SIG_BLOCK, signal.valid_signals() - _FAULTS)
         try:
             while not self._stopping:
                 self._step()

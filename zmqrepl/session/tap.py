@@ -13,12 +13,15 @@ and a back socket connected to TARGET, by pattern:
     pipeline  PULL front, PUSH back: one way.
 
 Everything runs in the engine thread, which polls the tap's sockets with the others. A
-wake-up takes up to READ_BATCH messages (one call into C) and sends them on without
-blocking. When the far side cannot take more (its queue is at its HWM, or no peer is
-connected yet), the rest of the batch waits here and the tap stops reading that side
-until the far side drains: backpressure, as zmq_proxy's blocking send gives, so nothing
-is lost and memory stays bounded (one batch per direction, plus libzmq's queues up to
-their HWMs). The exception is a reply the ROUTER front cannot hand to its client: the
+wake-up takes up to READ_BATCH messages and sends them on without blocking: while nobody
+watches or records, inside C from socket to socket (core.forward); otherwise as one batch
+read (one call into C) and shown. When the far side cannot take more (its queue is at its
+HWM, or no peer is connected yet), what was taken and not sent (one message from
+core.forward, the rest of a batch otherwise) waits here and the tap stops reading that
+side until the far side drains: backpressure, as zmq_proxy's blocking send gives, so
+nothing is lost and memory stays bounded (that much per direction, plus libzmq's queues up
+to their HWMs). After passing messages on, the engine polls for the next without sleeping
+for the tap's --spin us (defaults.DEFAULT_TAP_SPIN_US). The exception is a reply the ROUTER front cannot hand to its client: the
 client has gone, or its queue is full (a slow client, at its HWM). Such a reply is
 dropped, as zmq_proxy's ROUTER drops it, and counted ("dropped N" in ``sockets``), never
 lost silently: holding it would hold every other client's replies behind it. A PUB-side
@@ -43,6 +46,7 @@ from ..core import (
     SocketType,
     ZMQError,
     forward,
+    forwarded_before,
 )
 from ..core.monitor import parse_monitor_message
 from .entry import SocketEntry
@@ -174,15 +178,24 @@ class Flow:
         """Nobody looks: the messages go from socket to socket inside C (core.forward),
         with no Python object per message."""
         tap = self.tap
-        moved = forward(self.src, self.dst, READ_BATCH, routed=self.to_router)
-        if moved.count or moved.dropped or moved.held is not None:
+        try:
+            moved = forward(self.src, self.dst, READ_BATCH, routed=self.to_router)
+        except ZMQError as exc:  # what went before the error still counts
+            done = forwarded_before(exc)
+            if done is not None:
+                self._count(done.count, done.nbytes, done.dropped)
+            raise
+        self._count(moved.count, moved.nbytes, moved.dropped)
+        if moved.count:  # not after a hold: the far side is full, nothing comes soon
             tap.engine.spin_for(tap.spin_us)
-        self.count += moved.count
-        self.nbytes += moved.nbytes
-        self.dropped += moved.dropped
         if moved.held is not None:
             self._hold([moved.held])
-        tap.counted()
+
+    def _count(self, count: int, nbytes: int, dropped: int) -> None:
+        self.count += count
+        self.nbytes += nbytes
+        self.dropped += dropped
+        self.tap.counted()
 
     def drain(self, _sock: Socket | None = None) -> None:
         """Engine thread, ``dst`` writable again: send what waited, then read again."""

@@ -111,7 +111,9 @@ static inline int zr_batch(zr_socket_t *st, int max_msgs, size_t max_bytes, int 
             if (budget > 0)
                 wflags = 0;
         }
-        rc = zmq_msg_recv(&st->msg, st->handle, wflags);
+        /* Inside a message (its first frame taken): the rest is queued. */
+        int inside = frames > (msgs > 0 ? st->batch_ends[msgs - 1] : 0);
+        rc = inside ? zr_recv_next(&st->msg, st->handle) : zmq_msg_recv(&st->msg, st->handle, wflags);
         if (rc < 0) {
             if (errno == EAGAIN && frames == 0 && !wflags)
                 result = ZR_SLICE;

@@ -86,7 +86,7 @@ int zr_recv_parts(zr_socket_t *st, int flags, int timeout)
         }
         zmq_msg_t *part = &st->parts[n];
         zmq_msg_init(part);
-        rc = zmq_msg_recv(part, st->handle, ZMQ_DONTWAIT);
+        rc = n == 0 ? zmq_msg_recv(part, st->handle, ZMQ_DONTWAIT) : zr_recv_next(part, st->handle);
         if (rc < 0) {
             zmq_msg_close(part);
             if (n == 0 && errno == EAGAIN && !(flags & ZMQ_DONTWAIT)) {
@@ -207,7 +207,7 @@ int zr_send_message(zr_socket_t *st, void **data, size_t *sizes, int first, int 
     }
     for (int i = first + 1; i <= last; i++) {
         int more = i < last ? ZMQ_SNDMORE : 0;
-        if (zmq_send(st->handle, data[i], sizes[i], more | ZMQ_DONTWAIT) < 0)
+        if (zr_send_next(st->handle, data[i], sizes[i], more) < 0)
             return ZR_ERR;
     }
     return 0;

@@ -31,7 +31,7 @@ static int zr_poll_spun(zmq_pollitem_t *items, int n, long timeout, long spin_us
             sched_yield();
             elapsed = zr_now_us() - start;
         }
-        long spent_ms = (long)(elapsed / 1000);
+        long spent_ms = (long)((elapsed + 999) / 1000);  /* up: never sleep past the timeout */
         if (timeout >= 0)
             timeout = timeout > spent_ms ? timeout - spent_ms : 0;
     }

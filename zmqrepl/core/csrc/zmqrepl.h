@@ -162,6 +162,7 @@ int zr_released(long long *tokens, int max);
 #define ZR_FORWARD_ROUTED 1  /* zr_forward: dst is a ROUTER: drop what it refuses, never hold */
 int zr_forward(zr_socket_t *src, zr_socket_t *dst, int max_msgs, int flags, long long *counts,
                int *failed);
+void zr_forward_release(zr_socket_t *src);
 
 /* poll_proxy.c */
 int zr_poll(zr_socket_t **states, zmq_pollitem_t *items, int n, long timeout, long spin_us,
@@ -210,6 +211,30 @@ static inline void zr_leave(zr_socket_t *st)
     int saved = errno;
     __atomic_store_n(&st->busy, 0, __ATOMIC_RELEASE);
     errno = saved;
+}
+
+/* A frame after a message's first. It is already queued (libzmq delivers a
+   message whole, and counts the high-water mark in whole messages), so
+   ZMQ_DONTWAIT never waits; but libzmq can still fail the call with EINTR
+   when a signal lands in its command poll, and a message must never be cut
+   there: the rest would read as a new message, or a send would go out short.
+   So these retry EINTR at once; Python sees the signal at the next call. */
+static inline int zr_recv_next(zmq_msg_t *msg, void *handle)
+{
+    int rc;
+    do
+        rc = zmq_msg_recv(msg, handle, ZMQ_DONTWAIT);
+    while (rc < 0 && errno == EINTR);
+    return rc;
+}
+
+static inline int zr_send_next(void *handle, const void *data, size_t size, int more)
+{
+    int rc;
+    do
+        rc = zmq_send(handle, data, size, more | ZMQ_DONTWAIT);
+    while (rc < 0 && errno == EINTR);
+    return rc;
 }
 
 /* Note the frame just received into st->msg: its data, size and more flag.
