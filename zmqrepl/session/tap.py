@@ -21,11 +21,13 @@ core.forward, the rest of a batch otherwise) waits here and the tap stops readin
 side until the far side drains: backpressure, as zmq_proxy's blocking send gives, so
 nothing is lost and memory stays bounded (that much per direction, plus libzmq's queues up
 to their HWMs). After passing messages on, the engine polls for the next without sleeping
-for the tap's --spin us (defaults.DEFAULT_TAP_SPIN_US). The exception is a reply the ROUTER front cannot hand to its client: the
-client has gone, or its queue is full (a slow client, at its HWM). Such a reply is
-dropped, as zmq_proxy's ROUTER drops it, and counted ("dropped N" in ``sockets``), never
-lost silently: holding it would hold every other client's replies behind it. A PUB-side
-send (pubsub) drops for a slow subscriber exactly as the publisher itself would.
+for the tap's --spin us (defaults.DEFAULT_TAP_SPIN_US).
+
+The exception is a reply the ROUTER front cannot hand to its client: the client has gone,
+or its queue is full (a slow client, at its HWM). Such a reply is dropped, as zmq_proxy's
+ROUTER drops it, and counted ("dropped N" in ``sockets``), never lost silently: holding it
+would hold every other client's replies behind it. A PUB-side send (pubsub) drops for a
+slow subscriber exactly as the publisher itself would.
 """
 
 from __future__ import annotations
