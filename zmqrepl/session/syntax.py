@@ -85,6 +85,7 @@ class Parsed:
     args: dict[str, Any] = field(default_factory=dict)
     flags: dict[str, Any] = field(default_factory=dict)
     tokens: list[Token] = field(default_factory=list)
+    words: list[Token] = field(default_factory=list)  # the arguments' tokens (no flags), in order
 
 
 # What runs a command: it gets the session and the parsed line, and returns a result
