@@ -5,6 +5,7 @@ Each public function is a handler named by the command table (commands.py).
 
 from __future__ import annotations
 
+import os
 import time
 from concurrent.futures import Future
 from dataclasses import dataclass
@@ -213,7 +214,7 @@ def replay(session: Session, p: Parsed) -> ReplayStarted | Replayed:
     def stop() -> None:
         run.stopping = True
 
-    what = f"replay {path} to {entry.name}"
+    what = f"replay {os.path.basename(path) or path} to {entry.name}"
     failure, stopped = follow(run.future, session.progress, what, count, lambda: run.sent, stop)
     if failure:
         raise CommandError(f"replay of {path} to {entry.name} {failure}", "sockets shows the socket's peers")
