@@ -19,14 +19,24 @@ def numbers(path: Path) -> list[int]:
     return [int(json.loads(line)["frames"][0]["text"]) for line in path.read_text().splitlines()]
 
 
-def pushed(session: Session, start_peer: Callable[..., Peer], n: int) -> Peer:
-    """A pyzmq PUSH peer that sent ``n`` messages "0000...i" (100 characters) to q."""
+def pusher(session: Session, start_peer: Callable[..., Peer]) -> Peer:
+    """A pyzmq PUSH peer ("p") connected to the session's PULL q."""
     endpoint = executed(session, "bind q tcp://127.0.0.1:*", Bound).endpoint
-    pusher = start_peer()
-    pusher.call("socket", name="p", type="PUSH")
-    pusher.call("connect", sock="p", endpoint=endpoint)
-    pusher.call("send_many", sock="p", messages=[[f"{i:0100}".encode().hex()] for i in range(n)])
-    return pusher
+    peer = start_peer()
+    peer.call("socket", name="p", type="PUSH")
+    peer.call("connect", sock="p", endpoint=endpoint)
+    return peer
+
+
+def push(peer: Peer, n: int) -> None:
+    """``n`` messages "0000...i" (100 characters)."""
+    peer.call("send_many", sock="p", messages=[[f"{i:0100}".encode().hex()] for i in range(n)])
+
+
+def pushed(session: Session, start_peer: Callable[..., Peer], n: int) -> Peer:
+    peer = pusher(session, start_peer)
+    push(peer, n)
+    return peer
 
 
 def test_a_ring_of_files_keeps_the_newest_messages_in_bounded_files(
@@ -89,8 +99,9 @@ def test_a_failed_write_says_how_many_messages_were_lost(
     path = tmp_path / "full.jsonl"
     session.run(f"record q {path}")
     n = 150
+    peer = pusher(session, start_peer)  # before the limit: a child process would inherit it
     with file_size_limit(5_000):  # "the disk is full" after 5 kB: about 30 of the lines
-        pushed(session, start_peer, n)
+        push(peer, n)
         wait_for(lambda: session.sockets()[0].received == n, 20, "every message read")
         wait_for(lambda: "record" not in session.sockets()[0].flags, what="the recording stopped")
     notices = [e for e in session.events.take().events if isinstance(e, Notice) and e.error]

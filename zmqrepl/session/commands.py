@@ -147,19 +147,19 @@ _TABLE = [
     _cmd(
         "send",
         messages.send,
-        "send one multipart message, one frame per argument",
+        "send a multipart message, one frame per argument (or N numbered copies: --count)",
         Arg("NAME", S),
         Arg("FRAME", ArgKind.FRAME, repeat=True),
         flags=(
             Flag("count", ArgKind.INT, "send N copies (load): progress shows, Ctrl-C stops"),
-            Flag("rate", ArgKind.NUMBER, "with --count: at most R messages per second"),
+            Flag("rate", ArgKind.NUMBER, "with --count: at most R messages per second", metavar="R"),
         ),
         details='Frames: word or "quoted text" (UTF-8, backslash escapes), 0x0a0b or hex:0a0b, '
         'b64:AAEC, json:{"a":1} (checked and compacted), @path (a regular file\'s contents, '
         'at most the socket\'s maxmsgsize), "" (an empty frame). '
         "With --count N, %n in a text frame (word, quoted or json:) becomes the message's "
-        "number, 0 to N-1, and %% a literal % (hex, b64 and @file frames are sent as they "
-        "are); the engine sends in chunks, as fast as the peers take them or paced at --rate, "
+        "number, 0 to N-1, and %% a literal % (%%n sends %n; hex, b64 and @file frames are "
+        "sent as they are); the engine sends in chunks, as fast as the peers take them or paced at --rate, "
         "and says the rate achieved. A full queue for 2 s (no peer) ends it with an error.",
         examples=(
             "send r hello",
@@ -252,8 +252,15 @@ _TABLE = [
         Arg("FILE", ArgKind.FILE, True),
         flags=(
             Flag("stop", ArgKind.SWITCH, "stop recording", False),
-            Flag("max-size", ArgKind.WORD, "rotate when FILE reaches SIZE (4096, 500k, 10M, 1G)"),
-            Flag("files", ArgKind.INT, "with --max-size: keep K files in all (FILE, FILE.1 ...)"),
+            Flag(
+                "max-size",
+                ArgKind.WORD,
+                "rotate when FILE reaches SIZE (4096, 500k, 10M, 1G)",
+                metavar="SIZE",
+            ),
+            Flag(
+                "files", ArgKind.INT, "with --max-size: keep K files in all (FILE, FILE.1 ...)", metavar="K"
+            ),
         ),
         details="One JSON object per line (see the README to load it in pandas). "
         "record NAME alone shows the recording: messages, bytes, rotations, and messages that "
@@ -321,8 +328,14 @@ _TABLE = [
         Arg("NAME", S),
         flags=(
             Flag("count", ArgKind.INT, "round trips", load.DEFAULT_PING_COUNT),
-            Flag("size", ArgKind.INT, "bytes in each request", load.DEFAULT_PING_SIZE),
-            Flag("timeout", ArgKind.INT, "ms to wait for each reply", load.DEFAULT_PING_TIMEOUT_MS),
+            Flag("size", ArgKind.INT, "bytes in each request", load.DEFAULT_PING_SIZE, metavar="B"),
+            Flag(
+                "timeout",
+                ArgKind.INT,
+                "ms to wait for each reply",
+                load.DEFAULT_PING_TIMEOUT_MS,
+                metavar="MS",
+            ),
         ),
         details="Sends a request of --size bytes ('p' * size; a dealer puts an empty "
         "delimiter frame first, as a REP or ROUTER server expects), waits for any reply, "

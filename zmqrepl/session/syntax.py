@@ -61,12 +61,13 @@ class Flag:
     kind: ArgKind
     help: str
     default: object = None
+    metavar: str = ""  # what usage calls the value, when not the kind's (SIZE, not WORD)
 
     @property
     def usage(self) -> str:
         if self.kind is ArgKind.SWITCH:
             return f"[--{self.name}]"
-        return f"[--{self.name} {_FLAG_METAVARS[self.kind]}]"
+        return f"[--{self.name} {self.metavar or _FLAG_METAVARS[self.kind]}]"
 
 
 _FLAG_METAVARS = {
