@@ -97,7 +97,7 @@ def test_a_failed_write_says_how_many_messages_were_lost(
 ) -> None:
     session.run("socket q pull")
     path = tmp_path / "full.jsonl"
-    session.run(f"record q {path}")
+    session.run(f"watch q; record q {path}")  # watch: q is still read once the recording stops
     n = 150
     peer = pusher(session, start_peer)  # before the limit: a child process would inherit it
     with file_size_limit(5_000):  # "the disk is full" after 5 kB: about 30 of the lines

@@ -51,10 +51,15 @@ def send_burst(session: Session, p: Parsed, entry: SocketEntry, frames: list[byt
     if not count:
         return SentBurst(entry.name, 0, 0, 0.0, rate, 0)
     burst = Burst(session, entry, template, count, rate)
-    session.engine.submit(burst.start)
 
     def stop() -> None:
         burst.stopping = True
+
+    try:
+        session.engine.submit(burst.start)
+    except KeyboardInterrupt:  # before it could be followed: it must not go on unseen
+        stop()
+        raise
 
     done, stopped = follow(
         burst.future, session.progress, f"send {entry.name}", count, lambda: burst.sent, stop
@@ -83,10 +88,15 @@ def ping(session: Session, p: Parsed) -> PingReport:
     if entry.waiters:
         raise CommandError(f"{entry.name} has a recv waiting", "let it finish (or press Ctrl-C there) first")
     job = Ping(session, entry, count, b"p" * size, timeout)
-    session.engine.call(job.start)
 
     def stop() -> None:
         session.engine.submit(job.stop)
+
+    try:
+        session.engine.call(job.start)
+    except KeyboardInterrupt:  # the start may still run: stop it after
+        stop()
+        raise
 
     done, stopped = follow(
         job.done, session.progress, f"ping {entry.name}", count, lambda: len(job.times), stop

@@ -208,11 +208,16 @@ def replay(session: Session, p: Parsed) -> ReplayStarted | Replayed:
         session.engine.submit(run.step)
         return ReplayStarted(entry.name, path, count, seconds)
     run = _Replay(session, entry, path, count, records, first_t, speed, recording, Future())
-    session.engine.submit(run.step)
     assert run.future is not None
 
     def stop() -> None:
         run.stopping = True
+
+    try:
+        session.engine.submit(run.step)
+    except KeyboardInterrupt:  # before it could be followed: it must not go on unseen
+        stop()
+        raise
 
     what = f"replay {os.path.basename(path) or path} to {entry.name}"
     failure, stopped = follow(run.future, session.progress, what, count, lambda: run.sent, stop)

@@ -52,12 +52,14 @@ class Burst:
     started: float = 0.0
     progress_at: float = 0.0  # when a message last went (or the burst started)
     _same: list[bytes] | None = None  # the message, when every copy is the same
+    _same_size: int = 0
 
     def start(self) -> None:
         """Engine thread."""
         self.started = self.progress_at = time.monotonic()
         if self.template.constant:
             self._same = self.template.render(0)
+            self._same_size = sum(map(len, self._same))
         self.step()
 
     def step(self) -> None:
@@ -91,7 +93,10 @@ class Burst:
                 messages = [self.template.render(first + i) for i in range(want)]
             n = self.entry.socket.send_many(messages, nonblocking=True)
             if n:
-                size = sum(len(f) for m in messages[:n] for f in m)
+                if self._same is not None:
+                    size = n * self._same_size
+                else:
+                    size = sum(len(f) for m in messages[:n] for f in m)
                 self.sent += n
                 self.size += size
                 self.entry.sent += n

@@ -96,9 +96,13 @@ class Session(SessionState):
         def stop() -> None:
             self.engine.submit(finish)
 
-        self.engine.call(register)
-        if timeout_ms is not None:
-            self.engine.submit(lambda: self.engine.call_later(timeout_ms / 1000, finish))
+        try:
+            self.engine.call(register)
+            if timeout_ms is not None:
+                self.engine.submit(lambda: self.engine.call_later(timeout_ms / 1000, finish))
+        except KeyboardInterrupt:  # the register may still run: a waiter left would take messages
+            stop()
+            raise
         messages, stopped = follow(
             waiter.future,
             self.progress,
