@@ -72,8 +72,8 @@ def test_send_rate_paces_the_burst(session: Session, start_peer: Callable[..., P
     took = time.monotonic() - started
     # 2000 messages at 2000 msg/s: the last is due after 1 s. A behaviour check (is there a
     # pace at all, and no pile-up behind it), with a generous bound, not a speed test.
-    assert 0.8 <= took <= 1.2 * 1.5, took
-    assert result.sent == 2000 and 0.8 <= result.seconds <= took
+    assert took >= 0.8, took
+    assert result.sent == 2000 and 0.8 <= result.seconds <= 1.2, result.seconds  # within 20%
     assert "asked 2,000)" in result.lines[0]
 
 
@@ -203,3 +203,13 @@ def test_replay_waits_with_progress_and_stops_on_ctrl_c(
     assert stopped.stopped and 0 < stopped.sent < 1000
     assert stopped.lines[0].endswith(f"sent {stopped.sent:,} of 1,000 in {stopped.seconds:.1f} s, stopped")
     assert listener.reports[0].what == "replay feed.jsonl to p"
+
+
+def test_a_burst_of_large_messages_goes_whole(session: Session, tmp_path: Path) -> None:
+    big = tmp_path / "big.bin"
+    big.write_bytes(bytes(range(256)) * 4096)  # 1 MiB: four a step (CHUNK_BYTES)
+    session.run("socket p push; socket q pull; bind q inproc://big; connect p inproc://big")
+    result = executed(session, f"send p n-%n @{big} --count 12", SentBurst)
+    assert result.sent == 12 and result.size == 12 * (1 << 20) + sum(len(f"n-{i}") for i in range(12))
+    got = executed(session, "recv q --count 12 --timeout 10000", Received).value
+    assert got == [[f"n-{i}".encode(), big.read_bytes()] for i in range(12)]

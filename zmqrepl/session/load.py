@@ -24,9 +24,10 @@ from .waiters import Waiter
 if TYPE_CHECKING:
     from .state import SessionState
 
-__all__ = ["CHUNK", "Burst", "BurstDone", "Ping", "PingDone"]
+__all__ = ["CHUNK", "CHUNK_BYTES", "Burst", "BurstDone", "Ping", "PingDone"]
 
 CHUNK = 1000  # messages per call into C: about a millisecond of the engine's time
+CHUNK_BYTES = 4 * 1024 * 1024  # and at most this much (a burst of large messages)
 _RETRY_S = 0.002  # a full queue is tried again this soon
 _MAX_SLEEP_S = 0.05  # at a slow --rate, the burst still looks at its stop flag this often
 
@@ -53,9 +54,12 @@ class Burst:
     progress_at: float = 0.0  # when a message last went (or the burst started)
     _same: list[bytes] | None = None  # the message, when every copy is the same
     _same_size: int = 0
+    _chunk: int = CHUNK
 
     def start(self) -> None:
         """Engine thread."""
+        # Large messages go fewer at a time: a step copies at most about CHUNK_BYTES.
+        self._chunk = max(1, min(CHUNK, CHUNK_BYTES // max(1, self.template.size(0))))
         self.started = self.progress_at = time.monotonic()
         if self.template.constant:
             self._same = self.template.render(0)
@@ -84,7 +88,7 @@ class Burst:
         due = self.count
         if self.rate:
             due = min(self.count, int((now - self.started) * self.rate) + 1)
-        want = min(due - self.sent, CHUNK)
+        want = min(due - self.sent, self._chunk)
         if want > 0:
             first = self.sent
             if self._same is not None:
