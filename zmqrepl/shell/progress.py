@@ -57,7 +57,7 @@ class _Label(formatters.Formatter):
 
     def get_width(self, progress_bar: ProgressBar) -> AnyDimension:
         latest = self.view.latest
-        return D(preferred=len(latest.what) + 1 if latest else 1, max=self.WIDTH)
+        return D.exact(min(len(latest.what) + 1 if latest else 1, self.WIDTH))
 
 
 class ProgressView:
