@@ -80,3 +80,19 @@ def test_replay_shows_a_bar_and_ctrl_c_stops_it(shell: Callable[..., Shell], tmp
     sh.wait_prompt()
     assert re.search(r"sent [\d,]+ of 1,000 in [\d.]+ s, stopped", sh.plain())
     sh.command("replay " + str(path) + " p --speed 0", "sent 1,000 messages in")
+
+
+def test_ping_shows_a_bar_and_ctrl_c_gives_the_figures_so_far(
+    shell: Callable[..., Shell], start_peer: Callable[..., Peer]
+) -> None:
+    rep = start_peer("rep")
+    sh = shell()
+    sh.command(f"socket r req; connect r {rep.endpoint}", "connecting to")
+    sh.command("ping r --count 5", "r: 5 round trips of 16 B: min ")
+    sh.wait_prompt()
+    sh.child.send("ping r --count 10000000\r")
+    bar_line(sh, "ping r", "10,000,000")
+    sh.interrupt_until(" of 10,000,000")
+    sh.wait_prompt()
+    assert re.search(r"r: [\d,]+ round trips of 16 B: min \d+(\.\d+)? [um]s  p50 ", sh.plain())
+    assert re.search(r"stopped after [\d,]+ of 10,000,000", sh.plain())
