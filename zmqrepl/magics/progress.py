@@ -6,6 +6,7 @@ The last update says how it ended."""
 from __future__ import annotations
 
 import html
+import sys
 import time
 from typing import Any
 
@@ -37,6 +38,9 @@ class ProgressLine:
         self.updates = 0
 
     def __call__(self, progress: Progress) -> None:
+        if _in_a_terminal():
+            self._terminal(progress)
+            return
         from IPython.display import display
 
         now = time.monotonic()
@@ -53,3 +57,20 @@ class ProgressLine:
         self._handle.update(_bundle(progress), raw=True)
         if progress.finished:
             self._handle = None
+
+    def _terminal(self, progress: Progress) -> None:
+        """Terminal IPython shows every update as a new output: one line, rewritten."""
+        end = "\n" if progress.finished else ""
+        sys.stdout.write(f"\r\x1b[K{progress.line}{end}")
+        sys.stdout.flush()
+        self.updates += 1
+
+
+def _in_a_terminal() -> bool:
+    try:
+        from IPython import get_ipython
+
+        ip = get_ipython()
+    except Exception:  # noqa: BLE001 - outside IPython
+        return False
+    return type(ip).__name__ == "TerminalInteractiveShell"
