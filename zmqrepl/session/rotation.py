@@ -94,6 +94,10 @@ class RecordWriter:
             self.lost_reason = exc.strerror or str(exc)
             raise
 
+    def write(self, text: str) -> None:
+        """Whole lines (one message each), like writelines."""
+        self.writelines(text.splitlines(keepends=True))
+
     def flush(self) -> None:
         """Every line is written when it comes: nothing is held here."""
         if self._fd < 0:
