@@ -112,3 +112,26 @@ def test_a_failed_write_says_how_many_messages_were_lost(
     assert written == list(range(len(written))) and path.stat().st_size <= 5_000
     lost = int(text.rsplit("; ", 1)[1].split()[0].replace(",", ""))
     assert 0 < lost <= n - len(written)
+
+
+def test_the_writer_rotates_whole_lines_and_counts_them(tmp_path: Path) -> None:
+    from zmqrepl.session.rotation import RecordWriter, parse_size
+
+    assert [parse_size(t) for t in ("4096", "500k", "10M", "1GiB", "2 kb")] == [
+        4096,
+        500 << 10,
+        10 << 20,
+        1 << 30,
+        2048,
+    ]
+    path = tmp_path / "w.jsonl"
+    writer = RecordWriter(str(path), 1024, 2)
+    lines = [f"{i:049}\n" for i in range(100)]  # 50 bytes each: 20 a file
+    writer.write("".join(lines[:10]))
+    writer.writelines(lines[10:])
+    writer.close()
+    assert (writer.messages, writer.written, writer.lost) == (100, 5000, 0)
+    assert writer.rotations == 4
+    assert path.read_text() == "".join(lines[80:])
+    assert (tmp_path / "w.jsonl.1").read_text() == "".join(lines[60:80])
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["w.jsonl", "w.jsonl.1"]
