@@ -213,3 +213,18 @@ def test_a_burst_of_large_messages_goes_whole(session: Session, tmp_path: Path) 
     assert result.sent == 12 and result.size == 12 * (1 << 20) + sum(len(f"n-{i}") for i in range(12))
     got = executed(session, "recv q --count 12 --timeout 10000", Received).value
     assert got == [[f"n-{i}".encode(), big.read_bytes()] for i in range(12)]
+
+
+def test_the_engine_keeps_reading_other_sockets_during_a_burst(
+    session: Session, start_peer: Callable[..., Peer]
+) -> None:
+    pub = start_peer("pub", "--interval", "0.002")  # about 500 msg/s, for ever
+    _peer, endpoint = pull_peer(start_peer)
+    session.run(f"socket s sub; connect s {pub.endpoint}; subscribe s; watch s")
+    pub.event("subscribed")
+    session.run(f"socket p push; connect p {endpoint}")
+    seen: list[int] = []
+    session.progress = lambda _p: seen.append(session.sockets()[0].received)
+    executed(session, "send p x --count 200000", SentBurst)  # as fast as it goes
+    executed(session, "send p x --count 1500 --rate 1500", SentBurst)
+    assert len(seen) >= 4 and seen[-1] > seen[0], seen  # s was read while p sent

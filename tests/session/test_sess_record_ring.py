@@ -112,6 +112,9 @@ def test_a_failed_write_says_how_many_messages_were_lost(
     assert written == list(range(len(written))) and path.stat().st_size <= 5_000
     lost = int(text.rsplit("; ", 1)[1].split()[0].replace(",", ""))
     assert 0 < lost <= n - len(written)
+    # record q says it too, until the next recording starts.
+    status = executed(session, "record q", RecordStatus).lines
+    assert status == ["q: not recording (record q FILE starts)", "the last " + text.split(": ", 1)[1]]
 
 
 def test_the_writer_rotates_whole_lines_and_counts_them(tmp_path: Path) -> None:

@@ -143,6 +143,7 @@ def record(session: Session, p: Parsed) -> RecordSwitched | RecordStatus:
     def start() -> None:
         session.stop_record(entry)
         entry.record_file = fh
+        entry.record_ended = ""
         entry.record_path = path
         session.update_reader(entry)
 
@@ -169,7 +170,7 @@ def record_status(entry: SocketEntry) -> RecordStatus:
     """Engine thread: the recording's counters, read where they are written."""
     w = entry.record_file
     if w is None:
-        return RecordStatus(entry.name, None)
+        return RecordStatus(entry.name, None, ended=entry.record_ended)
     return RecordStatus(
         entry.name,
         w.path,

@@ -39,6 +39,7 @@ class SocketEntry:
     drops: deque[PeerDropped] = field(default_factory=lambda: deque(maxlen=20))
     record_file: RecordWriter | None = None
     record_path: str = ""
+    record_ended: str = ""  # why the last recording stopped by itself, and what it lost
     waiters: list[Waiter] = field(default_factory=list)
     buffer: WatchBuffer = field(default_factory=WatchBuffer)
     monitor_events: deque[MonitorNotice] = field(default_factory=lambda: deque(maxlen=200))

@@ -162,11 +162,13 @@ class RecordStatus(Result):
     rotations: int = 0
     lost: int = 0  # messages that could not be written
     lost_reason: str = ""
+    ended: str = ""  # not recording: why the last recording stopped by itself, if it did
 
     @property
     def lines(self) -> list[str]:
         if self.path is None:
-            return [f"{self.socket}: not recording (record {self.socket} FILE starts)"]
+            lines = [f"{self.socket}: not recording (record {self.socket} FILE starts)"]
+            return lines + ([f"the last {self.ended}"] if self.ended else [])
         ring = ""
         if self.max_size is not None:
             ring = (

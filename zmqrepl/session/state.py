@@ -409,9 +409,8 @@ class SessionState:
         reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
         # How many messages the failed write lost (rotation.py counts them): never silent.
         unwritten = f"; {lost:,} messages could not be written" if lost else ""
-        self.events.push(
-            Notice(f"{entry.name}: recording to {entry.record_path} stopped: {reason}{unwritten}", error=True)
-        )
+        entry.record_ended = f"recording to {entry.record_path} stopped: {reason}{unwritten}"
+        self.events.push(Notice(f"{entry.name}: {entry.record_ended}", error=True))
 
     def send_frames(self, name: str, frames: list[bytes], timeout_ms: int = DEFAULT_SEND_TIMEOUT_MS) -> None:
         """Send one message; waits (without blocking the engine) up to ``timeout_ms``."""
