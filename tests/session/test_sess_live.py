@@ -216,7 +216,7 @@ def test_error_paths(session: Session) -> None:
     check_error(session, "get a subscribe", "write-only")
     check_error(session, "monitor a on", "off")
     check_error(session, "curve pair", "curve keypair")
-    check_error(session, "record a", "FILE")
+    check_error(session, "record a --max-size 1M", "FILE")  # record a alone shows its status
     check_error(session, "send p hi", "could not send within")  # no peer for the push socket
     # The session carries on after every error.
     assert [i.name for i in session.sockets()] == ["a", "b", "sub1", "p"]
@@ -273,7 +273,7 @@ def test_record_then_replay_round_trip(
     endpoint = one(session, "bind p tcp://127.0.0.1:*", Bound).endpoint
     session.run(f"socket q pull; connect q {endpoint}")
     session.events.take()
-    started = one(session, f"replay {path} p --speed 0")
+    started = one(session, f"replay {path} p --speed 0 --background")
     assert started.value == 21
     got = one(session, "recv q --count 21 --timeout 10000")
     expected = [[b"t", f"msg-{i}".encode()] for i in range(20)] + [[b"\x00\xff", b"text", b""]]

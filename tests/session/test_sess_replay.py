@@ -160,7 +160,7 @@ def test_replay_at_recorded_pace_to_a_real_peer(
     )
     session.run(f"socket p push; connect p {peer.endpoint}")
     started = time.monotonic()
-    (result,) = session.run(f"replay {path} p --speed 1")
+    (result,) = session.run(f"replay {path} p --speed 1 --background")
     assert result.lines == [f"replaying 3 messages from {path} to p over 0.8 s"]
     assert peer.expect("GOT") == "GOT " + b"a".hex()
     assert peer.expect("GOT") == "GOT 00ff"
@@ -168,7 +168,7 @@ def test_replay_at_recorded_pace_to_a_real_peer(
     done = notice(session, "done: 3 messages sent")
     assert not done.error
     assert time.monotonic() - started >= 0.8  # the recorded gaps were kept (a floor, not a speed)
-    (twice,) = session.run(f"replay {path} p --speed 2")
+    (twice,) = session.run(f"replay {path} p --speed 2 --background")
     assert twice.lines == [f"replaying 3 messages from {path} to p over 0.4 s"]
     notice(session, "done: 3 messages sent")
 
@@ -191,7 +191,7 @@ def test_replay_sends_the_file_it_checked_even_if_the_path_is_replaced(
     release = threading.Event()
     held = session.engine.submit(lambda: release.wait(HANG))
     try:
-        (result,) = session.run(f"replay {path} p --speed 0.5")
+        (result,) = session.run(f"replay {path} p --speed 0.5 --background")
         assert result.lines == [f"replaying 3 messages from {path} to p over 0.8 s"]
         os.replace(other, path)
     finally:
@@ -204,7 +204,7 @@ def test_replay_sends_the_file_it_checked_even_if_the_path_is_replaced(
 def test_replay_without_a_peer_gives_up_and_the_session_goes_on(session: Session, tmp_path: Path) -> None:
     path = record_file(tmp_path / "five.jsonl", [1.0, 1.0, 1.0, 1.0, 1.0])
     session.run("socket p push; set p sndhwm 1; bind p tcp://127.0.0.1:*")
-    session.run(f"replay {path} p --speed 0")
+    session.run(f"replay {path} p --speed 0 --background")
     (version,) = session.run("version")  # the replay runs in the engine, not in the caller
     assert "libzmq" in version.lines[0]
     stalled = notice(session, "stopped after 0 of 5 messages")
@@ -214,7 +214,7 @@ def test_replay_without_a_peer_gives_up_and_the_session_goes_on(session: Session
 def test_replay_resumes_when_a_peer_comes(session: Session, tmp_path: Path) -> None:
     path = record_file(tmp_path / "three.jsonl", [1.0, 1.0, 1.0])
     endpoint = session.run("socket p push; bind p tcp://127.0.0.1:*")[1].value
-    session.run(f"replay {path} p --speed 0")
+    session.run(f"replay {path} p --speed 0 --background")
     session.run(f"socket q pull; connect q {endpoint}")
     (got,) = session.run("recv q --count 3 --timeout 10000")
     assert got.value == [[b"m0"], [b"m1"], [b"m2"]]
@@ -224,7 +224,7 @@ def test_replay_resumes_when_a_peer_comes(session: Session, tmp_path: Path) -> N
 def test_replay_stops_when_its_socket_is_closed(session: Session, tmp_path: Path) -> None:
     path = record_file(tmp_path / "slow.jsonl", [0.0, 0.0, 30.0, 60.0])
     session.run("socket p push; socket q pull; bind q inproc://slow; connect p inproc://slow")
-    session.run(f"replay {path} p --speed 1")
+    session.run(f"replay {path} p --speed 1 --background")
     (got,) = session.run("recv q --count 2 --timeout 10000")
     assert got.value == [[b"m0"], [b"m1"]]
     session.run("close p")

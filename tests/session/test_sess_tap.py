@@ -443,10 +443,13 @@ def test_record_both_directions_and_replay_one(
     # The client's side again, against another server: what a REQ sent, from a DEALER.
     other = start_peer("rep")
     session.run(f"socket d dealer; connect d {other.endpoint}")
-    started = executed(session, f"replay {path} d --speed 0 --direction client", ReplayStarted)
+    started = executed(session, f"replay {path} d --speed 0 --direction client --background", ReplayStarted)
     assert started.count == 3
     assert [other.got() for _ in range(3)] == [[b"q-0"], [b"q-1"], [b"q-2"]]
-    assert executed(session, f"replay {path} d --direction server --speed 0", ReplayStarted).count == 3
+    assert (
+        executed(session, f"replay {path} d --direction server --speed 0 --background", ReplayStarted).count
+        == 3
+    )
     assert error_of(session, f"replay {path} d --direction up").startswith(
         "--direction takes client or server"
     )
@@ -496,8 +499,11 @@ def test_old_recordings_still_replay_and_have_no_direction(session: Session, tmp
     path = tmp_path / "old.jsonl"
     path.write_text(json.dumps({"t": 1.0, "socket": "s", "frames": [{"text": "x"}]}) + "\n", encoding="utf-8")
     session.run("socket p push; bind p tcp://127.0.0.1:*")
-    assert executed(session, f"replay {path} p --speed 0", ReplayStarted).count == 1
-    assert executed(session, f"replay {path} p --speed 0 --direction client", ReplayStarted).count == 0
+    assert executed(session, f"replay {path} p --speed 0 --background", ReplayStarted).count == 1
+    assert (
+        executed(session, f"replay {path} p --speed 0 --direction client --background", ReplayStarted).count
+        == 0
+    )
 
 
 def test_completion_and_help_tell_a_new_user_how(session: Session) -> None:

@@ -32,6 +32,7 @@ from ..session import (
     OptionValue,
     PeerDropped,
     PeerTable,
+    PingReport,
     PollState,
     Received,
     Result,
@@ -50,6 +51,7 @@ from ..session import (
 from .expand import expand
 from .html import messages_html, peers_html, sockets_html
 from .monitor import MonitorPane
+from .progress import ProgressLine
 from .watch import Watch
 
 __all__ = ["Messages", "PeersTable", "SocketsTable", "ZmqMagics"]
@@ -121,6 +123,7 @@ class ZmqMagics(Magics):
                 heartbeat_ivl=self.heartbeat_ivl,
                 heartbeat_timeout=self.heartbeat_timeout,
             )
+            self._session.progress = ProgressLine()  # long commands show a line that updates
         return self._session
 
     def close(self) -> None:
@@ -153,6 +156,8 @@ class ZmqMagics(Magics):
             for text in lines:
                 for command in split_commands(text):
                     value = self._one(expand(command, namespace))
+        except _Stopped as stopped:  # Ctrl-C stopped a long command: it said what it did
+            return stopped.value
         except CommandError as exc:
             raise UsageError(exc.line) from None
         except KeyboardInterrupt:
@@ -178,7 +183,10 @@ class ZmqMagics(Magics):
         result = self.session.execute(command)
         if result is None:
             return None
-        return self._present(result)
+        value = self._present(result)
+        if result.interrupted:  # the rest of the cell is not run
+            raise _Stopped(value)
+        return value
 
     # -- what a result shows, by its type (the first class of its MRO with a presenter) --
 
@@ -199,6 +207,7 @@ class ZmqMagics(Magics):
             PollState: _value,
             TextLines: self._text,
             TapStarted: _lines_and_value,  # the port a tcp://*:* LISTEN got, for the clients
+            PingReport: _lines_and_value,  # the figures in words, and in seconds for Python
         }
         for kind in type(result).__mro__:
             present = presenters.get(kind)
@@ -255,6 +264,14 @@ class ZmqMagics(Magics):
             self.watches[name] = watch
         watch.start()
         return watch
+
+
+class _Stopped(Exception):
+    """A command stopped by Ctrl-C, with what the magic returns for it."""
+
+    def __init__(self, value: Any) -> None:
+        super().__init__()
+        self.value = value
 
 
 def _print(lines: list[str]) -> None:

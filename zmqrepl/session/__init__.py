@@ -22,6 +22,7 @@ from .events import EventBatch, EventLog, Message, MonitorNotice, Notice, PeerDr
 from .files import human_size, open_append, read_bounded, read_tail
 from .frames import FORMATS, render_frame
 from .hidden import carries_secret
+from .progress import Progress, ProgressListener
 from .render import (
     dropped_line,
     format_size,
@@ -63,6 +64,7 @@ from .results import (
     VersionInfo,
     Watching,
 )
+from .results_load import PingReport, RecordStatus, Replayed, SentBurst, format_latency
 from .scripts import MAX_SCRIPT_LINE, long_line_error, read_script
 from .session import Session
 from .syntax import Arg, ArgKind, Command, Flag, Parsed
@@ -117,6 +119,15 @@ __all__ = [  # noqa: RUF022 - grouped by what a front end uses them for, sorted 
     "Unwatched",
     "VersionInfo",
     "Watching",
+    # results of load and long commands (results_load.py)
+    "PingReport",
+    "RecordStatus",
+    "Replayed",
+    "SentBurst",
+    "format_latency",
+    # how long commands stand, told to the front end's listener (Session.progress)
+    "Progress",
+    "ProgressListener",
     # events the engine pushes while commands run
     "EventBatch",
     "EventLog",

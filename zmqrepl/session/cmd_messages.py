@@ -5,16 +5,20 @@ Each public function is a handler named by the command table (commands.py).
 
 from __future__ import annotations
 
+import os
 import time
+from concurrent.futures import Future
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Iterator
 
 from ..core import Again
+from .cmd_load import send_burst
 from .defaults import DEFAULT_SEND_TIMEOUT_MS
 from .entry import SocketEntry
 from .errors import CommandError, clip
 from .events import Message, Notice
-from .files import open_append
+from .load import CHUNK
+from .progress import follow
 from .records import DIRECTIONS, Recording
 from .results import (
     MonitorSwitched,
@@ -26,6 +30,8 @@ from .results import (
     Unwatched,
     Watching,
 )
+from .results_load import RecordStatus, Replayed, SentBurst
+from .rotation import MAX_FILES, RecordWriter, parse_size
 from .syntax import Parsed
 
 if TYPE_CHECKING:
@@ -34,9 +40,15 @@ if TYPE_CHECKING:
 __all__ = ["monitor", "poll", "record", "recv", "replay", "send", "unwatch", "watch"]
 
 
-def send(session: Session, p: Parsed) -> Sent:
+def send(session: Session, p: Parsed) -> Sent | SentBurst:
     entry = session.entry(p.args["NAME"])
     frames: list[bytes] = p.args["FRAME"]
+    if p.flags["count"] is not None:
+        return send_burst(session, p, entry, frames)
+    if p.flags["rate"] is not None:
+        raise CommandError(
+            "--rate paces a --count", f"e.g. send {entry.name} tick-%n --count 1000 --rate 100"
+        )
     session.send_frames(entry.name, frames)
     return Sent(entry.name, len(frames), sum(len(f) for f in frames))
 
@@ -44,10 +56,14 @@ def send(session: Session, p: Parsed) -> Sent:
 def recv(session: Session, p: Parsed) -> Received:
     entry = session.entry(p.args["NAME"])
     count: int = p.flags["count"]
-    messages = session.receive(entry.name, count, p.flags["timeout"])
+    messages, stopped = session.receive_following(entry.name, count, p.flags["timeout"])
     fmt = p.flags["format"]
     return Received(
-        entry.name, tuple(messages), tuple(Message.capture(entry.name, m, fmt) for m in messages), count
+        entry.name,
+        tuple(messages),
+        tuple(Message.capture(entry.name, m, fmt) for m in messages),
+        count,
+        stopped,
     )
 
 
@@ -111,19 +127,23 @@ def poll(session: Session, p: Parsed) -> PollState:
     return PollState(state)
 
 
-def record(session: Session, p: Parsed) -> RecordSwitched:
+def record(session: Session, p: Parsed) -> RecordSwitched | RecordStatus:
     entry = session.entry(p.args["NAME"])
     path = p.args.get("FILE")
     if p.flags["stop"]:
         session.engine.call(lambda: session.stop_record(entry))
         return RecordSwitched(entry.name, None)
+    max_size, files = _ring(p)
     if not path:
-        raise CommandError("record needs a FILE (or --stop)", "record NAME FILE")
-    fh = open_append(path, path, "pick a writable path")
+        if max_size is not None:
+            raise CommandError("--max-size needs a FILE", "record NAME FILE --max-size 10M --files 5")
+        return session.engine.call(lambda: record_status(entry))
+    fh = RecordWriter(path, max_size, files)
 
     def start() -> None:
         session.stop_record(entry)
         entry.record_file = fh
+        entry.record_ended = ""
         entry.record_path = path
         session.update_reader(entry)
 
@@ -131,7 +151,41 @@ def record(session: Session, p: Parsed) -> RecordSwitched:
     return RecordSwitched(entry.name, path, entry.tap is not None)
 
 
-def replay(session: Session, p: Parsed) -> ReplayStarted:
+def _ring(p: Parsed) -> tuple[int | None, int]:
+    """--max-size and --files of record: (bytes or None, files)."""
+    size_text: str | None = p.flags["max-size"]
+    files: int | None = p.flags["files"]
+    if size_text is None:
+        if files is not None:
+            raise CommandError(
+                "--files goes with --max-size", "e.g. record s feed.jsonl --max-size 10M --files 5"
+            )
+        return None, 1
+    if files is not None and not 1 <= files <= MAX_FILES:
+        raise CommandError(f"--files must be 1 to {MAX_FILES}", "e.g. --files 5")
+    return parse_size(size_text), 2 if files is None else files
+
+
+def record_status(entry: SocketEntry) -> RecordStatus:
+    """Engine thread: the recording's counters, read where they are written."""
+    w = entry.record_file
+    if w is None:
+        return RecordStatus(entry.name, None, ended=entry.record_ended)
+    return RecordStatus(
+        entry.name,
+        w.path,
+        w.messages,
+        w.size,
+        w.written,
+        w.max_size,
+        w.files,
+        w.rotations,
+        w.lost,
+        w.lost_reason,
+    )
+
+
+def replay(session: Session, p: Parsed) -> ReplayStarted | Replayed:
     entry = session.entry(p.args["NAME"])
     path: str = p.args["FILE"]
     speed: float = p.flags["speed"]
@@ -149,9 +203,28 @@ def replay(session: Session, p: Parsed) -> ReplayStarted:
     if not count:
         recording.close()
         return ReplayStarted(entry.name, path, 0, 0.0)
-    run = _Replay(session, entry, path, count, records, first_t, speed, recording)
-    session.engine.submit(run.step)
-    return ReplayStarted(entry.name, path, count, (last_t - first_t) / speed if speed > 0 else 0.0)
+    seconds = (last_t - first_t) / speed if speed > 0 else 0.0
+    if p.flags["background"]:
+        run = _Replay(session, entry, path, count, records, first_t, speed, recording)
+        session.engine.submit(run.step)
+        return ReplayStarted(entry.name, path, count, seconds)
+    run = _Replay(session, entry, path, count, records, first_t, speed, recording, Future())
+    assert run.future is not None
+
+    def stop() -> None:
+        run.stopping = True
+
+    try:
+        session.engine.submit(run.step)
+    except KeyboardInterrupt:  # before it could be followed: it must not go on unseen
+        stop()
+        raise
+
+    what = f"replay {os.path.basename(path) or path} to {entry.name}"
+    failure, stopped = follow(run.future, session.progress, what, count, lambda: run.sent, stop)
+    if failure:
+        raise CommandError(f"replay of {path} to {entry.name} {failure}", "sockets shows the socket's peers")
+    return Replayed(entry.name, path, run.sent, count, time.monotonic() - run.started, stopped)
 
 
 def _direction(word: str | None) -> str:
@@ -176,6 +249,9 @@ class _Replay:
     first_t: float
     speed: float
     recording: Recording
+    # Set when the command waits for the end (not --background): the stop's reason, or "".
+    future: Future[str] | None = None
+    stopping: bool = False  # Ctrl-C in the waiting thread
     sent: int = 0
     pending: tuple[float, list[bytes]] | None = None
     progress_at: float = 0.0
@@ -192,7 +268,10 @@ class _Replay:
         """Engine thread: send what has fallen due, then come back when the next one does."""
         entry = self.entry
         now = time.monotonic()
-        while True:
+        if self.stopping:
+            return self.stop("stopped", error=False)
+        due: float | None = None  # None (the loop's else): a full chunk went, come back at once
+        for _ in range(CHUNK):  # then the engine serves the rest (other sockets, calls)
             if self.pending is None:
                 try:
                     self.pending = next(self.records, None)
@@ -224,8 +303,12 @@ class _Replay:
             self.sent += 1
             self.pending = None
             self.progress_at = now
-        # Wake at least twice a second, so a socket closed during a long gap ends the replay now.
-        delay = min(max(0.002, due - time.monotonic()), 0.5)
+        else:
+            due = None
+        # Wake at least twice a second, so a socket closed during a long gap ends the replay now
+        # (ten times while a command waits for it: Ctrl-C stops it at the next wake).
+        longest = 0.1 if self.future is not None else 0.5
+        delay = 0.0 if due is None else min(max(0.002, due - time.monotonic()), longest)
         self.session.engine.call_later(delay, self.step)
 
     def stop(self, how: str, error: bool = True) -> None:
@@ -233,4 +316,7 @@ class _Replay:
         if close is not None:
             close()
         self.recording.close()
+        if self.future is not None:
+            self.future.set_result(how if error else "")
+            return
         self.session.events.push(Notice(f"replay of {self.path} to {self.entry.name} {how}", error))

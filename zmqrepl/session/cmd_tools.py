@@ -104,7 +104,7 @@ def source(session: Session, p: Parsed) -> ScriptRan:
                 raise _SourceError(f"{path} line {number}: {exc.message}", exc.hint) from None
             if result is not None:
                 results.append(result)
-                if result.quit:
+                if result.quit or result.interrupted:
                     break
     finally:
         session.source_depth -= 1

@@ -12,6 +12,7 @@ handler (cmd_*.py) returning a result (results.py); see CONTRIBUTING.md.
 from __future__ import annotations
 
 from ..core.constants import Option
+from . import cmd_load as load
 from . import cmd_messages as messages
 from . import cmd_sockets as sockets
 from . import cmd_tap as taps
@@ -147,13 +148,27 @@ _TABLE = [
     _cmd(
         "send",
         messages.send,
-        "send one multipart message, one frame per argument",
+        "send a multipart message, one frame per argument (or N numbered copies: --count)",
         Arg("NAME", S),
         Arg("FRAME", ArgKind.FRAME, repeat=True),
+        flags=(
+            Flag("count", ArgKind.INT, "send N copies (load): progress shows, Ctrl-C stops"),
+            Flag("rate", ArgKind.NUMBER, "with --count: at most R messages per second", metavar="R"),
+        ),
         details='Frames: word or "quoted text" (UTF-8, backslash escapes), 0x0a0b or hex:0a0b, '
         'b64:AAEC, json:{"a":1} (checked and compacted), @path (a regular file\'s contents, '
-        'at most the socket\'s maxmsgsize), "" (an empty frame).',
-        examples=("send r hello", 'send d "" "two words" 0xff00', 'send p json:{"n":1}'),
+        'at most the socket\'s maxmsgsize), "" (an empty frame). '
+        "With --count N, %n in a text frame (word, quoted or json:) becomes the message's "
+        "number, 0 to N-1, and %% a literal % (%%n sends %n; hex, b64 and @file frames are "
+        "sent as they are); the engine sends in chunks, as fast as the peers take them or paced at --rate, "
+        "and says the rate achieved. A full queue for 2 s (no peer) ends it with an error.",
+        examples=(
+            "send r hello",
+            'send d "" "two words" 0xff00',
+            'send p json:{"n":1}',
+            "send p tick-%n --count 100000",
+            "send p '{\"seq\": %n}' --count 2000 --rate 500",
+        ),
     ),
     _cmd(
         "recv",
@@ -161,8 +176,10 @@ _TABLE = [
         "wait for messages on a socket and show them",
         Arg("NAME", S),
         flags=(_TIMEOUT, Flag("count", ArgKind.INT, "how many messages to wait for", 1), _FORMAT),
-        details="Ctrl-C stops waiting. Without --timeout it waits until the messages come.",
-        examples=("recv r", "recv s --count 5 --timeout 2000"),
+        details="Ctrl-C stops waiting. Without --timeout it waits until the messages come. "
+        "With --count above 1 a progress bar shows how many came, and Ctrl-C keeps (and "
+        "shows) the messages received so far.",
+        examples=("recv r", "recv s --count 5 --timeout 2000", "recv s --count 100000"),
     ),
     _cmd(
         "watch",
@@ -234,8 +251,32 @@ _TABLE = [
         "log incoming messages of a socket to a JSON Lines file (--stop ends it)",
         Arg("NAME", S),
         Arg("FILE", ArgKind.FILE, True),
-        flags=(Flag("stop", ArgKind.SWITCH, "stop recording", False),),
-        examples=("record s feed.jsonl", "record s --stop"),
+        flags=(
+            Flag("stop", ArgKind.SWITCH, "stop recording", False),
+            Flag(
+                "max-size",
+                ArgKind.WORD,
+                "rotate when FILE reaches SIZE (4096, 500k, 10M, 1G)",
+                metavar="SIZE",
+            ),
+            Flag(
+                "files", ArgKind.INT, "with --max-size: keep K files in all (FILE, FILE.1 ...)", metavar="K"
+            ),
+        ),
+        details="One JSON object per line (see the README to load it in pandas). "
+        "record NAME alone shows the recording: messages, bytes, rotations, and messages that "
+        "could not be written (a full disk stops the recording and says how many were lost). "
+        "--max-size SIZE --files K keeps a ring of K files, like tcpdump -C/-W: when FILE "
+        "would pass SIZE, FILE.1 becomes FILE.2 and so on (the oldest, FILE.K-1, is "
+        "dropped), FILE becomes FILE.1 and a new FILE starts; FILE always holds the newest "
+        "messages (K defaults to 2; a message larger than SIZE gets a file of its own). "
+        "k, M and G are 1024-based.",
+        examples=(
+            "record s feed.jsonl",
+            "record s",
+            "record s --stop",
+            "record s feed.jsonl --max-size 10M --files 5",
+        ),
     ),
     _cmd(
         "replay",
@@ -246,8 +287,15 @@ _TABLE = [
         flags=(
             Flag("speed", ArgKind.NUMBER, "1 = recorded pace, 2 = twice as fast, 0 = at once", 1.0),
             Flag("direction", ArgKind.WORD, "a tap's recording: only what the client or the server sent"),
+            Flag("background", ArgKind.SWITCH, "return at once; a notice says when it ends", False),
         ),
-        examples=("replay feed.jsonl p --speed 0", "replay tap.jsonl d --direction client"),
+        details="The command waits for the end with a progress bar (rate, time left); Ctrl-C "
+        "stops it and says how many were sent. With --background it runs while you type.",
+        examples=(
+            "replay feed.jsonl p --speed 0",
+            "replay tap.jsonl d --direction client",
+            "replay feed.jsonl p --background",
+        ),
     ),
     _cmd(
         "tap",
@@ -283,6 +331,30 @@ _TABLE = [
             "tap feed tcp://*:6000 tcp://10.0.0.5:5556 --pattern pubsub",
             "tap t pause",
         ),
+    ),
+    _cmd(
+        "ping",
+        load.ping,
+        "measure round trips to a live service from a req or dealer socket",
+        Arg("NAME", S),
+        flags=(
+            Flag("count", ArgKind.INT, "round trips", load.DEFAULT_PING_COUNT),
+            Flag("size", ArgKind.INT, "bytes in each request", load.DEFAULT_PING_SIZE, metavar="B"),
+            Flag(
+                "timeout",
+                ArgKind.INT,
+                "ms to wait for each reply",
+                load.DEFAULT_PING_TIMEOUT_MS,
+                metavar="MS",
+            ),
+        ),
+        details="Sends a request of --size bytes ('p' * size; a dealer puts an empty "
+        "delimiter frame first, as a REP or ROUTER server expects), waits for any reply, "
+        "then sends the next, and prints min, p50, p99 and max of the round trips as the "
+        "session sees them. A reply that does not come within --timeout stops it there, "
+        "with the figures so far (an error if none came); a req socket then still waits "
+        "for that reply (recv NAME takes it, or close and make it again). Ctrl-C stops it.",
+        examples=("ping r", "ping d --count 1000 --size 1024", "ping r --timeout 200"),
     ),
     _cmd(
         "probe",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import deque
 from dataclasses import dataclass, field
-from typing import IO, TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any
 
 from ..core import Monitor, Option, Socket, SocketType
 from .events import MonitorNotice, PeerDropped, WatchBuffer
@@ -12,6 +12,7 @@ from .links import DropDetector
 from .peerbook import PeerBook
 
 if TYPE_CHECKING:
+    from .rotation import RecordWriter
     from .tap import Tap
     from .waiters import Waiter
 
@@ -36,8 +37,9 @@ class SocketEntry:
     monitoring: bool = False  # the user's `monitor NAME`: show its events
     links: DropDetector = field(default_factory=DropDetector)
     drops: deque[PeerDropped] = field(default_factory=lambda: deque(maxlen=20))
-    record_file: IO[str] | None = None
+    record_file: RecordWriter | None = None
     record_path: str = ""
+    record_ended: str = ""  # why the last recording stopped by itself, and what it lost
     waiters: list[Waiter] = field(default_factory=list)
     buffer: WatchBuffer = field(default_factory=WatchBuffer)
     monitor_events: deque[MonitorNotice] = field(default_factory=lambda: deque(maxlen=200))

@@ -24,7 +24,15 @@ from typing import IO, Iterator
 
 from .errors import CommandError
 
-__all__ = ["BoundedLines", "human_size", "open_append", "open_regular", "read_bounded", "read_tail"]
+__all__ = [
+    "BoundedLines",
+    "human_size",
+    "open_append",
+    "open_append_fd",
+    "open_regular",
+    "read_bounded",
+    "read_tail",
+]
 
 _KINDS = (
     (stat.S_ISDIR, "a directory"),
@@ -97,6 +105,17 @@ def read_tail(path: str, cap: int, what: str, hint: str) -> bytes:
 
 def open_append(path: str, what: str, hint: str) -> IO[str]:
     """A regular file opened to append UTF-8 text (made if missing); never blocks on a FIFO."""
+    fd = open_append_fd(path, what, hint)
+    try:
+        return open(fd, "a", encoding="utf-8")
+    except OSError as exc:
+        os.close(fd)
+        raise CommandError(f"cannot write {what}: {exc.strerror}", hint) from None
+
+
+def open_append_fd(path: str, what: str, hint: str) -> int:
+    """A blocking descriptor of a regular file opened to append (made if missing); the
+    open itself never blocks on a FIFO."""
     real = os.path.expanduser(path)
     try:
         try:
@@ -122,7 +141,8 @@ def open_append(path: str, what: str, hint: str) -> IO[str]:
                 "write to a regular file (a new path makes one)",
             )
         os.set_blocking(fd, True)
-        return open(fd, "a", encoding="utf-8")
+        os.lseek(fd, 0, os.SEEK_END)  # what open(fd, "a") checked: /proc files refuse it
+        return fd
     except OSError as exc:  # e.g. /proc files: regular, but they refuse to seek or append
         os.close(fd)
         raise CommandError(f"cannot write {what}: {exc.strerror}", hint) from None

@@ -27,6 +27,7 @@ __all__ = [
     "FileLimit",
     "RenderedFrame",
     "hexdump",
+    "is_text_literal",
     "parse_frame",
     "parse_frame_text",
     "render_frame",
@@ -67,6 +68,17 @@ def parse_frame(token: Token, limit: FileLimit | None = None) -> bytes:
     if token.quoted:
         return encode_utf8(token.text, "frame at", _UTF8_HINT, token.start)
     return parse_frame_text(token.text, limit, token.start)
+
+
+def is_text_literal(token: Token) -> bool:
+    """Whether a frame literal is text (a word, quoted text or json:...), not bytes written
+    as hex, b64 or an @file (send --count numbers only text frames: see sequence.py)."""
+    if token.quoted or token.text[:1] not in _MARKS:
+        return True
+    lower = token.text.lower()
+    if lower.startswith(("0x", "hex:", "b64:")) or (token.text.startswith("@") and len(token.text) > 1):
+        return False
+    return True
 
 
 def parse_frame_text(text: str, limit: FileLimit | None = None, offset: int = 0) -> bytes:

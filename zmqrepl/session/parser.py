@@ -160,7 +160,7 @@ def parse(line: str, *, file_limit: Callable[[str], FileLimit] | None = None) ->
         hint = f"did you mean {' or '.join(close[:3])}?" if close else "type help for the list"
         raise CommandError(f"unknown command {clip(head)}", hint)
     words, flags = _split_flags(command, tokens[1:])
-    parsed = Parsed(command, {}, flags, tokens)
+    parsed = Parsed(command, {}, flags, tokens, words)
     required = [a for a in command.args if not a.optional]
     if len(words) < len(required):
         missing = required[len(words)].name

@@ -67,6 +67,11 @@ class Result:
     def quit(self) -> bool:
         return False
 
+    @property
+    def interrupted(self) -> bool:
+        """Stopped by Ctrl-C, with what was done: the rest of a line or script is not run."""
+        return False
+
 
 @dataclass(frozen=True)
 class TextLines(Result):
@@ -373,9 +378,12 @@ class Received(Result):
     messages: tuple[list[bytes], ...]
     shown: tuple[Message, ...]
     asked: int  # how many were waited for; fewer came if the timeout ended the wait
+    stopped: bool = False  # by Ctrl-C (recv --count), with the messages that came
 
     @property
     def lines(self) -> list[str]:
+        if self.stopped:
+            return [f"{self.socket}: received {len(self.messages):,} of {self.asked:,} messages, stopped"]
         if len(self.messages) < self.asked:
             return [f"{self.socket}: {len(self.messages)} of {self.asked} messages before the timeout"]
         return []
@@ -386,6 +394,10 @@ class Received(Result):
         if self.asked == 1 and self.messages:
             return self.messages[0]
         return list(self.messages)
+
+    @property
+    def interrupted(self) -> bool:
+        return self.stopped
 
 
 @dataclass(frozen=True)
@@ -620,6 +632,10 @@ class ScriptRan(Result):
     @property
     def quit(self) -> bool:
         return any(r.quit for r in self.results)
+
+    @property
+    def interrupted(self) -> bool:
+        return any(r.interrupted for r in self.results)
 
 
 @dataclass(frozen=True)

@@ -21,10 +21,12 @@ from .errors import CommandError, core_error
 from .events import Message, MonitorNotice, PeerDropped
 from .handle import SocketHandle
 from .parser import parse
+from .progress import ProgressListener, follow
 from .results import Result
 from .state import SessionState
 from .syntax import Command
 from .tokens import split_commands
+from .waiters import Waiter
 
 __all__ = ["Session"]
 
@@ -33,6 +35,9 @@ class Session(SessionState):
     # The command table, for `help` (whose handler cannot import the table that names it).
     # Not a setting: the parser and completion read the same table from commands.py.
     commands: Mapping[str, Command] = COMMANDS
+    # The front end's: told how long commands (send --count, replay, recv --count, ping)
+    # stand, from the thread that runs them (progress.py).
+    progress: ProgressListener | None = None
 
     def execute(self, line: str) -> Result | None:
         """Run one command; raises CommandError (one line, with a hint)."""
@@ -53,15 +58,65 @@ class Session(SessionState):
             ) from None
 
     def run(self, text: str) -> list[Result]:
-        """Run commands separated by ';' or newlines; stops at the first error."""
+        """Run commands separated by ';' or newlines; stops at the first error, and after a
+        command stopped by Ctrl-C."""
         results = []
         for line in split_commands(text):
             result = self.execute(line)
             if result is not None:
                 results.append(result)
-                if result.quit:
+                if result.quit or result.interrupted:
                     break
         return results
+
+    def receive_following(
+        self, name: str, count: int, timeout_ms: int | None = None
+    ) -> tuple[list[list[bytes]], bool]:
+        """``receive`` with progress for more than one message: Ctrl-C then returns what came
+        (and True) instead of cancelling."""
+        if count <= 1:
+            return self.receive(name, count, timeout_ms), False
+        entry = self.entry(name)
+        if entry.kind in (SocketType.PUB, SocketType.PUSH):
+            return self.receive(name, count, timeout_ms), False  # refused there, in one place
+        waiter = Waiter(count)
+
+        def register() -> None:
+            entry.waiters.append(waiter)
+            self.update_reader(entry)
+
+        def finish() -> None:
+            """Engine thread: end the wait with what came (timeout, Ctrl-C)."""
+            if waiter in entry.waiters:
+                entry.waiters.remove(waiter)
+                self.update_reader(entry)
+            if not waiter.future.done():
+                waiter.future.set_result(list(waiter.messages))
+
+        def stop() -> None:
+            self.engine.submit(finish)
+
+        try:
+            self.engine.call(register)
+            if timeout_ms is not None:
+                self.engine.submit(lambda: self.engine.call_later(timeout_ms / 1000, finish))
+        except KeyboardInterrupt:  # the register may still run: a waiter left would take messages
+            stop()
+            raise
+        messages, stopped = follow(
+            waiter.future,
+            self.progress,
+            f"recv {entry.name}",
+            count,
+            lambda: len(waiter.messages),
+            stop,
+        )
+        if not messages and not stopped:
+            raise CommandError(
+                f"no message on {entry.name} within {timeout_ms} ms",
+                "check that a peer is sending; sockets shows the counters",
+            )
+        return messages, stopped
 
     # -- what front ends ask -----------------------------------------------------------
 

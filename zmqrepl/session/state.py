@@ -402,14 +402,15 @@ class SessionState:
                 fh.close()
             except (OSError, ValueError):
                 pass  # the same failure again, for what was still buffered
-        self._recording_lost(entry, exc)
+        self._recording_lost(entry, exc, fh.lost if fh is not None else 0)
         self.update_reader(entry)
 
-    def _recording_lost(self, entry: SocketEntry, exc: OSError | ValueError) -> None:
+    def _recording_lost(self, entry: SocketEntry, exc: OSError | ValueError, lost: int = 0) -> None:
         reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
-        self.events.push(
-            Notice(f"{entry.name}: recording to {entry.record_path} stopped: {reason}", error=True)
-        )
+        # How many messages the failed write lost (rotation.py counts them): never silent.
+        unwritten = f"; {lost:,} messages could not be written" if lost else ""
+        entry.record_ended = f"recording to {entry.record_path} stopped: {reason}{unwritten}"
+        self.events.push(Notice(f"{entry.name}: {entry.record_ended}", error=True))
 
     def send_frames(self, name: str, frames: list[bytes], timeout_ms: int = DEFAULT_SEND_TIMEOUT_MS) -> None:
         """Send one message; waits (without blocking the engine) up to ``timeout_ms``."""

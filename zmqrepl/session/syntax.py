@@ -61,12 +61,13 @@ class Flag:
     kind: ArgKind
     help: str
     default: object = None
+    metavar: str = ""  # what usage calls the value, when not the kind's (SIZE, not WORD)
 
     @property
     def usage(self) -> str:
         if self.kind is ArgKind.SWITCH:
             return f"[--{self.name}]"
-        return f"[--{self.name} {_FLAG_METAVARS[self.kind]}]"
+        return f"[--{self.name} {self.metavar or _FLAG_METAVARS[self.kind]}]"
 
 
 _FLAG_METAVARS = {
@@ -85,6 +86,7 @@ class Parsed:
     args: dict[str, Any] = field(default_factory=dict)
     flags: dict[str, Any] = field(default_factory=dict)
     tokens: list[Token] = field(default_factory=list)
+    words: list[Token] = field(default_factory=list)  # the arguments' tokens (no flags), in order
 
 
 # What runs a command: it gets the session and the parsed line, and returns a result

@@ -15,6 +15,7 @@ from .config import Settings, history_path
 from .history import SecretFreeMemoryHistory, ShellHistory
 from .lexer import SessionLexer
 from .printer import Colours, EventPrinter
+from .progress import ProgressView
 from .runner import run_line
 from .style import STYLE
 from .toolbar import toolbar
@@ -50,6 +51,7 @@ def interactive(session: Session, settings: Settings, *, demo: bool = False, col
         include_default_pygments_style=False,
     )
     publisher = None
+    session.progress = ProgressView()  # long commands draw a bar (progress.py)
     with patch_stdout(raw=True):
         printer = EventPrinter(
             session, lambda text: print(text, end="", flush=True), colours, max_messages=settings.max_messages

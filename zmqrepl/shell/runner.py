@@ -48,6 +48,8 @@ def run_line(
                 print_result(result, write, colour)
                 if result.quit:
                     return True, True
+                if result.interrupted:  # Ctrl-C stopped it: not the rest of the line either
+                    return False, False
     except KeyboardInterrupt:
         write(colour("notice", "cancelled") + "\n")
         return False, False

@@ -1,0 +1,230 @@
+"""Load and long commands against pyzmq peers in other processes: send --count (sequence
+numbers, pacing), ping, and what Ctrl-C leaves (a progress listener that raises
+KeyboardInterrupt stands for the key: it runs in the thread that waits, as Ctrl-C does)."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Callable
+
+import pytest
+
+from tests.peers import Peer
+from tests.support import executed
+from zmqrepl.session import (
+    CommandError,
+    PingReport,
+    Progress,
+    Received,
+    Replayed,
+    SentBurst,
+    Session,
+)
+
+
+def pull_peer(start_peer: Callable[..., Peer], hwm: int = 0) -> tuple[Peer, str]:
+    """An ops peer with a bound PULL ("q"), rcvhwm ``hwm`` (0: no limit)."""
+    peer = start_peer()
+    peer.call("socket", name="q", type="PULL", options=[["RCVHWM", hwm]])
+    return peer, peer.call("bind", sock="q", endpoint="tcp://127.0.0.1:*")
+
+
+def error_of(session: Session, line: str) -> str:
+    with pytest.raises(CommandError) as exc:
+        session.execute(line)
+    return exc.value.line
+
+
+class StopAfter:
+    """A progress listener that presses Ctrl-C at its ``n``-th report, and keeps them all."""
+
+    def __init__(self, n: int = 1) -> None:
+        self.n = n
+        self.reports: list[Progress] = []
+
+    def __call__(self, progress: Progress) -> None:
+        self.reports.append(progress)
+        if len(self.reports) == self.n:
+            raise KeyboardInterrupt
+
+
+def test_send_count_reaches_a_pyzmq_pull_whole_and_in_order(
+    session: Session, start_peer: Callable[..., Peer]
+) -> None:
+    peer, endpoint = pull_peer(start_peer)
+    session.run(f"socket p push; connect p {endpoint}")
+    n = 20000
+    result = executed(session, "send p seq-%n 100%% 0x256e --count 20000", SentBurst)
+    assert (result.sent, result.count, result.stopped) == (n, n, False)
+    assert result.lines[0].startswith("p: sent 20,000 messages, ")
+    got = peer.call("recv", sock="q", count=n, timeout=30000)["messages"]
+    # Every number once, in order; %% is a literal %, and a hex frame is never numbered.
+    assert got == [[f"seq-{i}".encode().hex(), b"100%".hex(), b"%n".hex()] for i in range(n)]
+    assert session.sockets()[0].sent == n
+
+
+def test_send_rate_paces_the_burst(session: Session, start_peer: Callable[..., Peer]) -> None:
+    _peer, endpoint = pull_peer(start_peer)
+    session.run(f"socket p push; connect p {endpoint}")
+    started = time.monotonic()
+    result = executed(session, "send p tick --count 2000 --rate 2000", SentBurst)
+    took = time.monotonic() - started
+    # 2000 messages at 2000 msg/s: the last is due after 1 s. A behaviour check (is there a
+    # pace at all, and no pile-up behind it), with a generous bound, not a speed test.
+    assert took >= 0.8, took
+    assert result.sent == 2000 and 0.8 <= result.seconds <= 1.2, result.seconds  # within 20%
+    assert "asked 2,000)" in result.lines[0]
+
+
+def test_send_count_is_refused_where_it_cannot_work(session: Session) -> None:
+    session.run("socket r req; socket s sub; socket p push")
+    assert "r is a req socket" in error_of(session, "send r a --count 2")
+    assert "ping r" in error_of(session, "send r a --count 2")
+    assert "cannot send" in error_of(session, "send s a --count 2")
+    assert "--rate paces a --count" in error_of(session, "send p a --rate 10")
+    assert "--rate must be above 0" in error_of(session, "send p a --count 5 --rate 0")
+    assert executed(session, "send p a --count 0", SentBurst).sent == 0
+
+
+def test_a_burst_no_peer_takes_ends_with_what_went(session: Session) -> None:
+    session.run("socket p push; bind p tcp://127.0.0.1:*")  # no peer: no queue at all
+    text = error_of(session, "send p x --count 100")
+    assert text.startswith("p sent 0 of 100 messages: no peer took one for 2000 ms")
+
+
+def test_ctrl_c_stops_a_burst_and_says_what_went(session: Session, start_peer: Callable[..., Peer]) -> None:
+    _peer, endpoint = pull_peer(start_peer)
+    session.run(f"socket p push; connect p {endpoint}")
+    listener = StopAfter(2)
+    session.progress = listener
+    (result,) = session.run("send p x --count 100000 --rate 1000; sockets")  # sockets is not run
+    assert isinstance(result, SentBurst) and result.stopped and result.interrupted
+    assert 0 < result.sent < 100000
+    assert result.lines[0].startswith(f"p: sent {result.sent:,} of 100,000 in ")
+    assert result.lines[0].endswith(", stopped")
+    assert listener.reports[-1].finished and listener.reports[-1].done == result.sent
+    assert [r.finished for r in listener.reports].count(True) == 1
+    assert session.sockets()[0].sent == result.sent
+
+
+def test_progress_reports_rate_and_time_left(session: Session, start_peer: Callable[..., Peer]) -> None:
+    _peer, endpoint = pull_peer(start_peer)
+    session.run(f"socket p push; connect p {endpoint}")
+    reports: list[Progress] = []
+    session.progress = reports.append
+    executed(session, "send p x --count 1000 --rate 1000", SentBurst)
+    middle = [r for r in reports if not r.finished]
+    assert middle and reports[-1].finished and reports[-1].done == 1000
+    assert all(r.what == "send p" and r.total == 1000 for r in reports)
+    assert "msg/s eta " in middle[0].line and middle[0].line.startswith("send p: ")
+    # A quick command shows no progress at all.
+    reports.clear()
+    executed(session, "send p x --count 10", SentBurst)
+    assert reports == []
+
+
+def test_ping_a_pyzmq_rep(session: Session, start_peer: Callable[..., Peer]) -> None:
+    rep = start_peer("rep")
+    session.run(f"socket r req; connect r {rep.endpoint}; socket d dealer; connect d {rep.endpoint}")
+    for name in ("r", "d"):
+        result = executed(session, f"ping {name} --count 20 --size 100", PingReport)
+        assert len(result.times) == 20 and not result.timed_out
+        stats = result.value
+        assert 0 < stats["min"] <= stats["p50"] <= stats["p99"] <= stats["max"]
+        line = result.lines[0]
+        assert line.startswith(f"{name}: 20 round trips of 100 B: min ")
+        assert all(word in line for word in ("p50 ", "p99 ", "max ")) and (" us" in line or " ms" in line)
+    assert rep.got() == [b"p" * 100]
+    # Ping's replies are its own: a watch on the socket does not take them.
+    session.run("watch r")
+    assert len(executed(session, "ping r --count 5", PingReport).times) == 5
+
+
+def test_ping_a_service_that_does_not_answer(session: Session, start_peer: Callable[..., Peer]) -> None:
+    silent = start_peer()
+    silent.call("socket", name="x", type="ROUTER")
+    endpoint = silent.call("bind", sock="x", endpoint="tcp://127.0.0.1:*")
+    session.run(f"socket r req; connect r {endpoint}")
+    text = error_of(session, "ping r --count 3 --timeout 300")
+    assert text.startswith("no reply on r within 300 ms; r (req) still waits for it")
+    assert silent.recv("x")  # the request got there
+    session.run(f"socket d dealer; connect d {endpoint}")
+    assert "no reply on d within 300 ms (hint:" in error_of(session, "ping d --timeout 300")
+
+
+def test_ping_refuses_other_sockets_and_needs_a_peer(session: Session) -> None:
+    session.run("socket p pub; socket r req")
+    text = error_of(session, "ping p")
+    assert text.startswith("ping needs a req or dealer socket; p is a pub (hint: ")
+    assert "has no peer" in error_of(session, "ping r")
+
+
+def test_ctrl_c_stops_a_ping_with_its_figures(session: Session, start_peer: Callable[..., Peer]) -> None:
+    rep = start_peer("rep")
+    session.run(f"socket r req; connect r {rep.endpoint}")
+    session.progress = StopAfter(1)
+    result = executed(session, "ping r --count 100000000", PingReport)
+    assert result.stopped and 0 < len(result.times) < 100000000
+    assert result.lines[-1].startswith(f"stopped after {len(result.times):,} of 100,000,000")
+
+
+def test_recv_count_stopped_keeps_what_came(session: Session, start_peer: Callable[..., Peer]) -> None:
+    pusher = start_peer()
+    pusher.call("socket", name="p", type="PUSH")
+    session.run("socket q pull")
+    endpoint = executed(session, "bind q tcp://127.0.0.1:*").value
+    pusher.call("connect", sock="p", endpoint=endpoint)
+    pusher.call("send_many", sock="p", messages=[[f"m{i}".encode().hex()] for i in range(3)])
+    session.progress = StopAfter(1)
+    result = executed(session, "recv q --count 10", Received)
+    assert result.stopped and result.value == [[b"m0"], [b"m1"], [b"m2"]]
+    assert result.lines == ["q: received 3 of 10 messages, stopped"]
+    # The waiter is gone: the next message is for the next recv.
+    pusher.send("p", b"next")
+    assert executed(session, "recv q --timeout 5000", Received).value == [b"next"]
+
+
+def test_replay_waits_with_progress_and_stops_on_ctrl_c(
+    session: Session, start_peer: Callable[..., Peer], tmp_path: Path
+) -> None:
+    path = tmp_path / "feed.jsonl"
+    path.write_text("".join(f'{{"t": {i / 100}, "frames": [{{"text": "m{i}"}}]}}\n' for i in range(1000)))
+    peer, endpoint = pull_peer(start_peer)
+    session.run(f"socket p push; connect p {endpoint}")
+    whole = executed(session, f"replay {path} p --speed 0", Replayed)
+    assert (whole.sent, whole.count, whole.stopped) == (1000, 1000, False)
+    assert whole.lines[0].startswith(f"replay of {path} to p: sent 1,000 messages in ")
+    got = peer.call("recv", sock="q", count=1000, timeout=10000)["messages"]
+    assert got == [[f"m{i}".encode().hex()] for i in range(1000)]
+    listener = StopAfter(2)
+    session.progress = listener
+    stopped = executed(session, f"replay {path} p", Replayed)  # at recorded pace: 10 s
+    assert stopped.stopped and 0 < stopped.sent < 1000
+    assert stopped.lines[0].endswith(f"sent {stopped.sent:,} of 1,000 in {stopped.seconds:.1f} s, stopped")
+    assert listener.reports[0].what == "replay feed.jsonl to p"
+
+
+def test_a_burst_of_large_messages_goes_whole(session: Session, tmp_path: Path) -> None:
+    big = tmp_path / "big.bin"
+    big.write_bytes(bytes(range(256)) * 4096)  # 1 MiB: four a step (CHUNK_BYTES)
+    session.run("socket p push; socket q pull; bind q inproc://big; connect p inproc://big")
+    result = executed(session, f"send p n-%n @{big} --count 12", SentBurst)
+    assert result.sent == 12 and result.size == 12 * (1 << 20) + sum(len(f"n-{i}") for i in range(12))
+    got = executed(session, "recv q --count 12 --timeout 10000", Received).value
+    assert got == [[f"n-{i}".encode(), big.read_bytes()] for i in range(12)]
+
+
+def test_the_engine_keeps_reading_other_sockets_during_a_burst(
+    session: Session, start_peer: Callable[..., Peer]
+) -> None:
+    pub = start_peer("pub", "--interval", "0.002")  # about 500 msg/s, for ever
+    _peer, endpoint = pull_peer(start_peer)
+    session.run(f"socket s sub; connect s {pub.endpoint}; subscribe s; watch s")
+    pub.event("subscribed")
+    session.run(f"socket p push; connect p {endpoint}")
+    seen: list[int] = []
+    session.progress = lambda _p: seen.append(session.sockets()[0].received)
+    executed(session, "send p x --count 200000", SentBurst)  # as fast as it goes
+    executed(session, "send p x --count 1500 --rate 1500", SentBurst)
+    assert len(seen) >= 4 and seen[-1] > seen[0], seen  # s was read while p sent

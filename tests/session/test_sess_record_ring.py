@@ -1,0 +1,140 @@
+"""record --max-size SIZE --files K: a ring of K files of bounded size, the newest data
+kept; record NAME shows the status; a write that fails says how many messages it lost."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Callable
+
+import pytest
+
+from tests.peers import Peer
+from tests.session.test_sess_tap import file_size_limit
+from tests.support import executed, wait_for
+from zmqrepl.session import Bound, CommandError, Notice, RecordStatus, RecordSwitched, Session
+
+
+def numbers(path: Path) -> list[int]:
+    return [int(json.loads(line)["frames"][0]["text"]) for line in path.read_text().splitlines()]
+
+
+def pusher(session: Session, start_peer: Callable[..., Peer]) -> Peer:
+    """A pyzmq PUSH peer ("p") connected to the session's PULL q."""
+    endpoint = executed(session, "bind q tcp://127.0.0.1:*", Bound).endpoint
+    peer = start_peer()
+    peer.call("socket", name="p", type="PUSH")
+    peer.call("connect", sock="p", endpoint=endpoint)
+    return peer
+
+
+def push(peer: Peer, n: int) -> None:
+    """``n`` messages "0000...i" (100 characters)."""
+    peer.call("send_many", sock="p", messages=[[f"{i:0100}".encode().hex()] for i in range(n)])
+
+
+def pushed(session: Session, start_peer: Callable[..., Peer], n: int) -> Peer:
+    peer = pusher(session, start_peer)
+    push(peer, n)
+    return peer
+
+
+def test_a_ring_of_files_keeps_the_newest_messages_in_bounded_files(
+    session: Session, start_peer: Callable[..., Peer], tmp_path: Path
+) -> None:
+    path = tmp_path / "feed.jsonl"
+    session.run("socket q pull")
+    started = executed(session, f"record q {path} --max-size 4k --files 3", RecordSwitched)
+    assert started.path == str(path)
+    n = 1000  # about 160 bytes a line: some 25 lines a file, 40 rotations
+    pushed(session, start_peer, n)
+    wait_for(lambda: session.sockets()[0].received == n, what="every message read")
+    status = executed(session, "record q", RecordStatus)
+    assert status.messages == n and status.lost == 0 and status.rotations > 30
+    assert status.lines[0].startswith(
+        f"q: recording to {path} (a ring of 3 files of 4 KiB, {status.rotations} rotations): 1,000 messages"
+    )
+    executed(session, "record q --stop", RecordSwitched)
+    files = sorted(p.name for p in tmp_path.iterdir())
+    assert files == ["feed.jsonl", "feed.jsonl.1", "feed.jsonl.2"]
+    assert all((tmp_path / name).stat().st_size <= 4096 for name in files)
+    # Oldest to newest: .2, .1, then FILE, which ends with the last message; no gaps.
+    kept = numbers(path.with_name("feed.jsonl.2")) + numbers(path.with_name("feed.jsonl.1")) + numbers(path)
+    assert kept == list(range(n - len(kept), n)) and len(kept) > 50
+    assert all(numbers(tmp_path / name) for name in files)
+
+
+def test_a_ring_of_one_file_starts_it_again(
+    session: Session, start_peer: Callable[..., Peer], tmp_path: Path
+) -> None:
+    path = tmp_path / "one.jsonl"
+    session.run(f"socket q pull; record q {path} --max-size 2k --files 1")
+    pushed(session, start_peer, 100)
+    wait_for(lambda: session.sockets()[0].received == 100, what="every message read")
+    session.run("record q --stop")
+    assert [p.name for p in tmp_path.iterdir()] == ["one.jsonl"]
+    assert path.stat().st_size <= 2048 and numbers(path)[-1] == 99
+
+
+def test_ring_flags_are_checked(session: Session, tmp_path: Path) -> None:
+    session.run("socket q pull")
+    cases = {
+        f"record q {tmp_path}/a --max-size lots": "--max-size takes a size, not 'lots'",
+        f"record q {tmp_path}/a --max-size 100": "--max-size must be at least 1024 bytes",
+        f"record q {tmp_path}/a --files 3": "--files goes with --max-size",
+        f"record q {tmp_path}/a --max-size 1M --files 0": "--files must be 1 to 1000",
+        "record q --max-size 1M": "--max-size needs a FILE",
+    }
+    for line, expected in cases.items():
+        with pytest.raises(CommandError) as exc:
+            session.execute(line)
+        assert exc.value.line.startswith(expected), line
+    assert executed(session, "record q", RecordStatus).lines == ["q: not recording (record q FILE starts)"]
+
+
+def test_a_failed_write_says_how_many_messages_were_lost(
+    session: Session, start_peer: Callable[..., Peer], tmp_path: Path
+) -> None:
+    session.run("socket q pull")
+    path = tmp_path / "full.jsonl"
+    session.run(f"watch q; record q {path}")  # watch: q is still read once the recording stops
+    n = 150
+    peer = pusher(session, start_peer)  # before the limit: a child process would inherit it
+    with file_size_limit(5_000):  # "the disk is full" after 5 kB: about 30 of the lines
+        push(peer, n)
+        wait_for(lambda: session.sockets()[0].received == n, 20, "every message read")
+        wait_for(lambda: "record" not in session.sockets()[0].flags, what="the recording stopped")
+    notices = [e for e in session.events.take().events if isinstance(e, Notice) and e.error]
+    assert len(notices) == 1
+    text = notices[0].text
+    assert text.startswith(f"q: recording to {path} stopped: ") and "could not be written" in text
+    written = numbers(path)  # whole lines only: the half-written one is cut off
+    assert written == list(range(len(written))) and path.stat().st_size <= 5_000
+    lost = int(text.rsplit("; ", 1)[1].split()[0].replace(",", ""))
+    assert 0 < lost <= n - len(written)
+    # record q says it too, until the next recording starts.
+    status = executed(session, "record q", RecordStatus).lines
+    assert status == ["q: not recording (record q FILE starts)", "the last " + text.split(": ", 1)[1]]
+
+
+def test_the_writer_rotates_whole_lines_and_counts_them(tmp_path: Path) -> None:
+    from zmqrepl.session.rotation import RecordWriter, parse_size
+
+    assert [parse_size(t) for t in ("4096", "500k", "10M", "1GiB", "2 kb")] == [
+        4096,
+        500 << 10,
+        10 << 20,
+        1 << 30,
+        2048,
+    ]
+    path = tmp_path / "w.jsonl"
+    writer = RecordWriter(str(path), 1024, 2)
+    lines = [f"{i:049}\n" for i in range(100)]  # 50 bytes each: 20 a file
+    writer.write("".join(lines[:10]))
+    writer.writelines(lines[10:])
+    writer.close()
+    assert (writer.messages, writer.written, writer.lost) == (100, 5000, 0)
+    assert writer.rotations == 4
+    assert path.read_text() == "".join(lines[80:])
+    assert (tmp_path / "w.jsonl.1").read_text() == "".join(lines[60:80])
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["w.jsonl", "w.jsonl.1"]

@@ -1,0 +1,210 @@
+"""Load on a socket, done in the engine thread in steps: a burst of N messages (send
+--count) at an optional pace, and ping's round trips.
+
+A burst sends what has fallen due in one call into C (send_many), at most CHUNK
+messages, then gives the engine back (its other sockets and calls) until the next
+messages are due: pacing follows a schedule (message i is due at start + i / rate), not
+one sleep per message, so it holds at high rates.
+"""
+
+from __future__ import annotations
+
+import time
+from concurrent.futures import Future
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from ..core import Again, SocketType
+from .defaults import DEFAULT_SEND_TIMEOUT_MS
+from .entry import SocketEntry
+from .errors import CommandError
+from .sequence import MessageTemplate
+from .waiters import Waiter
+
+if TYPE_CHECKING:
+    from .state import SessionState
+
+__all__ = ["CHUNK", "CHUNK_BYTES", "Burst", "BurstDone", "Ping", "PingDone"]
+
+CHUNK = 1000  # messages per call into C: about a millisecond of the engine's time
+CHUNK_BYTES = 4 * 1024 * 1024  # and at most this much (a burst of large messages)
+_RETRY_S = 0.002  # a full queue is tried again this soon
+_MAX_SLEEP_S = 0.05  # at a slow --rate, the burst still looks at its stop flag this often
+
+
+@dataclass(frozen=True)
+class BurstDone:
+    sent: int
+    size: int
+    seconds: float
+
+
+@dataclass(eq=False)
+class Burst:
+    state: SessionState
+    entry: SocketEntry
+    template: MessageTemplate
+    count: int
+    rate: float | None
+    future: Future[BurstDone] = field(default_factory=Future)
+    sent: int = 0
+    size: int = 0
+    stopping: bool = False  # set by the waiting thread (Ctrl-C); read by the engine
+    started: float = 0.0
+    progress_at: float = 0.0  # when a message last went (or the burst started)
+    _same: list[bytes] | None = None  # the message, when every copy is the same
+    _same_size: int = 0
+    _chunk: int = CHUNK
+
+    def start(self) -> None:
+        """Engine thread."""
+        # Large messages go fewer at a time: a step copies at most about CHUNK_BYTES.
+        self._chunk = max(1, min(CHUNK, CHUNK_BYTES // max(1, self.template.size(0))))
+        self.started = self.progress_at = time.monotonic()
+        if self.template.constant:
+            self._same = self.template.render(0)
+            self._same_size = sum(map(len, self._same))
+        self.step()
+
+    def step(self) -> None:
+        """Engine thread: send what is due, then come back when more is."""
+        try:
+            self._step()
+        except BaseException as exc:  # noqa: BLE001 - handed to the waiting thread
+            if not self.future.done():
+                self.future.set_exception(exc)
+
+    def _step(self) -> None:
+        if self.future.done():
+            return
+        if self.stopping:
+            return self._finish()
+        if self.entry.socket.closed:
+            raise CommandError(
+                f"{self.entry.name} was closed after {self.sent:,} of {self.count:,} messages",
+                "make it again",
+            )
+        now = time.monotonic()
+        due = self.count
+        if self.rate:
+            due = min(self.count, int((now - self.started) * self.rate) + 1)
+        want = min(due - self.sent, self._chunk)
+        if want > 0:
+            first = self.sent
+            if self._same is not None:
+                messages = [self._same] * want
+            else:
+                messages = [self.template.render(first + i) for i in range(want)]
+            n = self.entry.socket.send_many(messages, nonblocking=True)
+            if n:
+                if self._same is not None:
+                    size = n * self._same_size
+                else:
+                    size = sum(len(f) for m in messages[:n] for f in m)
+                self.sent += n
+                self.size += size
+                self.entry.sent += n
+                self.entry.bytes_out += size
+                self.progress_at = now
+            if self.sent >= self.count:
+                return self._finish()
+            if n < want:  # the queue is full (HWM, or no peer yet): not for ever
+                if now - self.progress_at > DEFAULT_SEND_TIMEOUT_MS / 1000:
+                    raise CommandError(
+                        f"{self.entry.name} sent {self.sent:,} of {self.count:,} messages: no peer took "
+                        f"one for {DEFAULT_SEND_TIMEOUT_MS} ms",
+                        "connect or bind a peer first (sockets shows endpoints); a slow one: --rate",
+                    )
+                self.state.engine.call_later(_RETRY_S, self.step)
+                return
+        delay = 0.0
+        if self.rate:  # until the next message is due; short enough to see a Ctrl-C soon
+            delay = min(_MAX_SLEEP_S, max(0.0, self.started + self.sent / self.rate - time.monotonic()))
+        self.state.engine.call_later(delay, self.step)
+
+    def _finish(self) -> None:
+        self.future.set_result(BurstDone(self.sent, self.size, time.monotonic() - self.started))
+
+
+@dataclass(frozen=True)
+class PingDone:
+    times: tuple[float, ...]
+    timed_out: bool
+    unsent: bool = False  # the last request could not even be queued (no peer)
+
+
+class Ping(Waiter):
+    """Round trips on a REQ or DEALER socket: the next request goes as soon as the reply to
+    the last one is read (in the engine thread, where the times are taken). It sits in the
+    socket's waiters, so a watch or a recv does not take the replies."""
+
+    def __init__(
+        self, state: SessionState, entry: SocketEntry, count: int, payload: bytes, timeout_ms: int
+    ) -> None:
+        super().__init__(count)
+        self.state = state
+        self.entry = entry
+        # A DEALER's request starts with the empty delimiter a REP or ROUTER server expects.
+        self.request = [payload] if entry.kind is SocketType.REQ else [b"", payload]
+        self.timeout_ms = timeout_ms
+        self.times: list[float] = []
+        self.done: Future[PingDone] = Future()
+        self._sent_at = 0.0
+
+    def start(self) -> None:
+        """Engine thread: in the waiters first, then the first request."""
+        self.entry.waiters.append(self)
+        self.state.update_reader(self.entry)
+        self._send(leave=True)
+
+    def _send(self, leave: bool) -> None:
+        """``leave``: take the ping out of the waiters if it ends here (not from ``offer``,
+        whose caller drops it from the list itself)."""
+        number = len(self.times)
+        self._sent_at = time.perf_counter()
+        try:
+            self.entry.socket.send_multipart(self.request, nonblocking=True)
+        except Again:
+            # No peer yet: the request cannot even be queued.
+            self._end(timed_out=True, leave=leave, unsent=True)
+            return
+        except BaseException as exc:  # noqa: BLE001 - handed to the waiting thread
+            if leave:
+                self._leave()
+            if not self.done.done():
+                self.done.set_exception(exc)
+            return
+        self.entry.sent += 1
+        self.entry.bytes_out += sum(len(f) for f in self.request)
+        self.state.engine.call_later(self.timeout_ms / 1000, lambda: self._check(number))
+
+    def _check(self, number: int) -> None:
+        if not self.done.done() and len(self.times) == number:
+            self._end(timed_out=True)
+
+    def offer(self, frames: list[bytes]) -> bool:
+        """Engine thread: a reply. True once the ping is over (the session drops the waiter)."""
+        if self.done.done():
+            return True
+        self.times.append(time.perf_counter() - self._sent_at)
+        if len(self.times) >= self.count:
+            self._end(timed_out=False, leave=False)
+            return True
+        self._send(leave=False)
+        return self.done.done()
+
+    def stop(self) -> None:
+        """Engine thread (Ctrl-C): end now with what came."""
+        if not self.done.done():
+            self._end(timed_out=False)
+
+    def _leave(self) -> None:
+        if self in self.entry.waiters:
+            self.entry.waiters.remove(self)
+            self.state.update_reader(self.entry)
+
+    def _end(self, timed_out: bool, leave: bool = True, unsent: bool = False) -> None:
+        if leave:
+            self._leave()
+        if not self.done.done():
+            self.done.set_result(PingDone(tuple(self.times), timed_out, unsent))
