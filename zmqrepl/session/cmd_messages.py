@@ -10,10 +10,10 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Iterator
 
 from ..core import Again
-from .defaults import DEFAULT_SEND_TIMEOUT_MS
+from .defaults import DEFAULT_SEND_TIMEOUT_MS, VIEWS
 from .entry import SocketEntry
 from .errors import CommandError, clip
-from .events import Message, Notice
+from .events import Notice
 from .files import open_append
 from .records import DIRECTIONS, Recording
 from .results import (
@@ -44,21 +44,35 @@ def send(session: Session, p: Parsed) -> Sent:
 def recv(session: Session, p: Parsed) -> Received:
     entry = session.entry(p.args["NAME"])
     count: int = p.flags["count"]
+    view = check_view(p.flags["view"], session.view)
     messages = session.receive(entry.name, count, p.flags["timeout"])
     fmt = p.flags["format"]
-    return Received(
-        entry.name, tuple(messages), tuple(Message.capture(entry.name, m, fmt) for m in messages), count
-    )
+    shown = tuple(session.captured.capture(entry, m, fmt=fmt, view=view) for m in messages)
+    return Received(entry.name, tuple(messages), shown, count)
+
+
+def check_view(word: str | None, default: str) -> str:
+    """The view a --view flag names (full or line), or ``default`` without one."""
+    if word is None:
+        return default
+    if word.lower() not in VIEWS:
+        raise CommandError(
+            f"--view takes {' or '.join(VIEWS)}, not {clip(word)}",
+            "full: a line per frame; line: a line per message",
+        )
+    return word.lower()
 
 
 def watch(session: Session, p: Parsed) -> Watching:
     entries = [session.entry(n) for n in p.args["NAME"]]
     fmt: str = p.flags["format"]
+    view = check_view(p.flags["view"], session.view)
 
     def act() -> None:
         for entry in entries:
             entry.watching = True
             entry.fmt = fmt
+            entry.view = view
             session.update_reader(entry)
 
     session.engine.call(act)

@@ -9,10 +9,14 @@ from __future__ import annotations
 __all__ = [
     "DEFAULT_HEARTBEAT_IVL_MS",
     "DEFAULT_HEARTBEAT_TIMEOUT_MS",
+    "DEFAULT_HISTORY_BYTES",
+    "DEFAULT_HISTORY_SIZE",
     "DEFAULT_LINGER_MS",
     "DEFAULT_MAXMSGSIZE",
     "DEFAULT_PROBE_TIMEOUT_MS",
     "DEFAULT_SEND_TIMEOUT_MS",
+    "DEFAULT_VIEW",
+    "VIEWS",
 ]
 
 # libzmq's own linger is -1 (wait for ever): a closed socket with queued messages and no
@@ -31,3 +35,12 @@ DEFAULT_PROBE_TIMEOUT_MS = 2000
 # libzmq reads them when a connection starts: a change applies to new connections.
 DEFAULT_HEARTBEAT_IVL_MS = 5000
 DEFAULT_HEARTBEAT_TIMEOUT_MS = 15000
+# How many of the messages shown (watch, recv) the session keeps for `show N` and
+# `history`, newest last, and the most bytes they may hold in all (each frame is kept up
+# to 16 KiB, DISPLAY_PREFIX in events.py): whichever is reached first drops the oldest.
+DEFAULT_HISTORY_SIZE = 1000
+DEFAULT_HISTORY_BYTES = 32 * 1024 * 1024
+# How watch and recv show a message: "full" (a header, then a line per frame) or "line"
+# (time, socket, direction, part sizes and a preview in one line).
+VIEWS = ("full", "line")
+DEFAULT_VIEW = "full"
