@@ -128,4 +128,4 @@ def test_config_shown_messages_default_format_and_update_interval_take_effect(
     assert "k-hex" in got_html and "6d 2d" in got_html
     shell.ok("txt = %zmq recv s --count 2 --timeout 5000 --format text")
     txt_rows = html_tables(shell["txt"]._repr_html_())[0][1:]
-    assert all("m-" in row[3] for row in txt_rows)
+    assert all("m-" in row[4] for row in txt_rows)

@@ -97,10 +97,10 @@ def message_line(msg: Message, width: int = 100, fmt: str | None = None) -> str:
     sub = subscription_text(msg)
     if sub is not None:
         return _cut(f"{head} {sub}", width)
-    sizes = "+".join(_short_size(n) for n in msg.sizes[:_LINE_PARTS])
+    sizes = "+".join(_short_size(n) for n in msg.sizes[:_LINE_PARTS]) + " B"
     if len(msg.sizes) > _LINE_PARTS:
-        sizes += f"+… ({len(msg.sizes)} parts)"
-    head += f" [{sizes} B]" if sizes else " [no parts]"
+        sizes = sizes[:-2] + f"+… B, {len(msg.sizes)} parts"
+    head += f" [{sizes}]" if msg.sizes else " [no parts]"
     room = max(width - len(head) - 1, 8)
     previews: list[str] = []
     used = 0
@@ -175,11 +175,17 @@ def table_lines(
     columns: Sequence[str], rows: Sequence[Sequence[object]], width: int | None = None
 ) -> list[str]:
     """A table in lines; with ``width``, the widest columns are cut (their cells end in
-    "…") until every line fits in ``width`` characters."""
+    "…") until every line fits in ``width`` characters. The first column (what a row is
+    about: a socket's name) is cut only if the others cannot make room."""
     cells = [[str(c) for c in columns]] + [[str(v) for v in row] for row in rows]
     widths = [max(len(r[i]) for r in cells) for i in range(len(columns))]
     if width is not None:
-        widths = _fitted(widths, width - 2 * (len(widths) - 1))
+        room = width - 2 * (len(widths) - 1)
+        rest = room - widths[0]
+        if len(widths) > 1 and sum(min(w, _MIN_COLUMN) for w in widths[1:]) <= rest:
+            widths = widths[:1] + _fitted(widths[1:], rest)
+        else:
+            widths = _fitted(widths, room)
     out = ["  ".join(_cell(c, w) for c, w in zip(row, widths)).rstrip() for row in cells]
     out.insert(1, "  ".join("-" * w for w in widths))
     if width is not None:  # narrower than even the narrowest columns: cut the lines
