@@ -20,6 +20,7 @@ from zmqrepl.session import (
     Session,
     ShownMessage,
     message_line,
+    render_frame,
     table_lines,
 )
 
@@ -217,3 +218,18 @@ def test_message_line_is_one_line_of_the_width() -> None:
     assert short.endswith(' [1+0+2 B] a | "" | 00 ff') and not short.startswith("#")
     many = message_line(Message.capture("s", [b"x"] * 9), 200)
     assert "[1+1+1+1+1+… B, 9 parts]" in many
+
+
+def test_frames_nested_too_deep_to_decode_show_as_text_or_hex(
+    session: Session, start_peer: Callable[..., Peer]
+) -> None:
+    """A peer's 16000 "[" (deeper than Python's recursion limit) or 3000 nested msgpack
+    arrays: rendering, the one-line view and show fall back instead of raising."""
+    peer = pusher(session, start_peer)
+    deep_json, deep_msgpack = b"[" * 16000, b"\x91" * 3000 + b"\x01"
+    peer.send("p", deep_json, deep_msgpack)
+    (msg,) = received(session).shown
+    assert message_line(msg, 80).endswith("…")
+    assert [f.kind for f in executed(session, "show", ShownMessage).frames] == ["text", "hex"]
+    assert executed(session, "show --format msgpack", ShownMessage).frames[1].kind == "hex"
+    assert render_frame(deep_json).kind == "text" and render_frame(deep_msgpack, fmt="msgpack").kind == "hex"

@@ -4,7 +4,11 @@ terminal and NO_COLOR: the real ``zmqrepl`` in a pseudo-terminal (pyte screen), 
 from __future__ import annotations
 
 import json
+import os
 import re
+import subprocess
+import sys
+from pathlib import Path
 from typing import Callable
 
 import pytest
@@ -114,3 +118,47 @@ def test_no_color_turns_every_colour_off(
         sh.command("sockets", "live")
     assert colour_codes(coloured.raw), "the coloured shell shows no colour: the check sees nothing"
     assert colour_codes(plain.raw) == []
+
+
+def _batch(tmp_path: Path, settings: str, commands: str) -> subprocess.CompletedProcess[str]:
+    config = tmp_path / "config" / "zmqrepl"
+    config.mkdir(parents=True, exist_ok=True)
+    (config / "config.ini").write_text(settings, encoding="utf-8")
+    env = dict(os.environ, XDG_CONFIG_HOME=str(tmp_path / "config"), XDG_STATE_HOME=str(tmp_path / "st"))
+    env.pop("NO_COLOR", None)
+    return subprocess.run(
+        [sys.executable, "-m", "zmqrepl", "-c", commands],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=env,
+        cwd=str(tmp_path),
+    )
+
+
+def test_view_and_history_size_settings(tmp_path: Path, start_peer: Callable[..., Peer]) -> None:
+    peer = start_peer("pub", "--count", "3", "--prefix", "m")
+    proc = _batch(
+        tmp_path,
+        "[shell]\nview = line\nhistory_size = 2\n",
+        f"socket s sub; connect s {peer.endpoint}; subscribe s; recv s --count 3 --timeout 10000; "
+        "history; show 1",
+    )
+    assert proc.returncode == 1  # show 1: gone from a history of 2
+    lines = proc.stdout.splitlines()
+    received = [line for line in lines if re.match(r"#\d ", line)]
+    assert [re.sub(r" \S+ ", " T ", line, count=1) for line in received] == [
+        "#1 T s [1+3 B] t | m-0",
+        "#2 T s [1+3 B] t | m-1",
+        "#3 T s [1+3 B] t | m-2",
+        "#2 T s [1+3 B] t | m-1",  # history: the newest 2
+        "#3 T s [1+3 B] t | m-2",
+    ]
+    assert "2 of 2 kept messages (the newest 2 are kept); show N prints one whole" in lines
+    assert proc.stderr.startswith("error: message #1 is no longer kept: the session keeps the newest 2")
+    bad = _batch(tmp_path, "[shell]\nview = wide\n", "version")
+    assert bad.returncode == 0
+    assert (
+        bad.stderr.startswith("warning: ignoring ")
+        and "view = 'wide' (hint: view is full or line)" in bad.stderr
+    )
