@@ -233,3 +233,8 @@ def test_frames_nested_too_deep_to_decode_show_as_text_or_hex(
     assert [f.kind for f in executed(session, "show", ShownMessage).frames] == ["text", "hex"]
     assert executed(session, "show --format msgpack", ShownMessage).frames[1].kind == "hex"
     assert render_frame(deep_json).kind == "text" and render_frame(deep_msgpack, fmt="msgpack").kind == "hex"
+
+
+def test_message_line_of_a_tap_shows_direction_and_peer() -> None:
+    msg = Message.capture("t", [b"", b"ping"], direction="client→server", peer="w1 127.0.0.1", number=3)
+    assert re.match(r'#3 \S+ t client→server peer w1 127\.0\.0\.1 \[0\+4 B\] "" \| ping$', message_line(msg))

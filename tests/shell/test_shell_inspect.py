@@ -14,6 +14,9 @@ from typing import Callable
 import pytest
 
 from tests.peers import Peer
+from tests.support import executed
+from zmqrepl.session import Bound, PeerTable, Session
+from zmqrepl.shell.result_lines import result_lines
 
 from .pty_shell import Shell
 
@@ -162,3 +165,24 @@ def test_view_and_history_size_settings(tmp_path: Path, start_peer: Callable[...
         bad.stderr.startswith("warning: ignoring ")
         and "view = 'wide' (hint: view is full or line)" in bad.stderr
     )
+
+
+def test_peers_table_and_notes_fit_a_narrow_width(session: Session, start_peer: Callable[..., Peer]) -> None:
+    session.execute("socket r router")
+    endpoint = executed(session, "bind r tcp://127.0.0.1:*", Bound).endpoint
+    session.execute("peers r")  # counting starts
+    dealer = start_peer()
+    dealer.call("socket", name="d", type="DEALER", options=[["ROUTING_ID", "a-rather-long-worker-name-7"]])
+    dealer.call("connect", sock="d", endpoint=endpoint)
+    dealer.send("d", b"hello")
+    session.execute("recv r --timeout 10000")
+    table = executed(session, "peers r", PeerTable)
+    assert max(len(line) for line in table.lines) > 80
+    lines = result_lines(table, 80)
+    assert all(len(line) <= 80 for line in lines), lines
+    assert lines[2].startswith("a-rather-long-worker-name-7  ")
+    assert "…" in lines[2]
+    narrow = result_lines(table, 40)
+    assert all(len(line) <= 40 for line in narrow) and narrow[2].startswith("a-r…")
+    assert " ".join(lines[3:]).startswith("messages counted per peer since")
+    assert result_lines(table, 60, fit=False) == table.lines  # a pipe or a file: whole

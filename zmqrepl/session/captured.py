@@ -85,15 +85,17 @@ class MessageRing:
             return list(self._messages)
 
     def span(self) -> tuple[int, int]:
-        """The oldest kept number and the newest given (0, 0 before the first)."""
+        """The oldest kept number and the newest given (0, 0 before the first; with
+        nothing kept, the newest given twice)."""
         with self._lock:
             first = self._messages[0].number if self._messages else self._last
             return first, self._last
 
     def gone(self, number: int) -> bool:
         """Whether ``number`` was given once but is no longer kept."""
-        first, last = self.span()
-        return 0 < number <= last and (number < first or not self._messages)
+        with self._lock:
+            first = self._messages[0].number if self._messages else self._last + 1
+            return 0 < number < first
 
 
 def _kept_bytes(msg: Message) -> int:

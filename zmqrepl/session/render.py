@@ -176,16 +176,14 @@ def table_lines(
 ) -> list[str]:
     """A table in lines; with ``width``, the widest columns are cut (their cells end in
     "…") until every line fits in ``width`` characters. The first column (what a row is
-    about: a socket's name) is cut only if the others cannot make room."""
+    about: a socket's name) keeps what the others, cut to their least, leave it."""
     cells = [[str(c) for c in columns]] + [[str(v) for v in row] for row in rows]
     widths = [max(len(r[i]) for r in cells) for i in range(len(columns))]
     if width is not None:
         room = width - 2 * (len(widths) - 1)
-        rest = room - widths[0]
-        if len(widths) > 1 and sum(min(w, _MIN_COLUMN) for w in widths[1:]) <= rest:
-            widths = widths[:1] + _fitted(widths[1:], rest)
-        else:
-            widths = _fitted(widths, room)
+        least = sum(min(w, _MIN_COLUMN) for w in widths[1:])
+        first = max(min(widths[0], room - least), min(widths[0], _MIN_COLUMN))
+        widths = [first, *_fitted(widths[1:], room - first)]
     out = ["  ".join(_cell(c, w) for c, w in zip(row, widths)).rstrip() for row in cells]
     out.insert(1, "  ".join("-" * w for w in widths))
     if width is not None:  # narrower than even the narrowest columns: cut the lines
