@@ -23,8 +23,8 @@ from .toolbar import toolbar
 __all__ = ["interactive"]
 
 DEMO_HINT = (
-    "Watching the demo publisher. Try: help | sockets | socket r req | "
-    "watch demo --format hex | unwatch | Ctrl-D quits"
+    "Watching the demo publisher. Try: help | sockets | show | history | "
+    "watch demo --view line | watch demo --format hex | unwatch | Ctrl-D quits"
 )
 
 
