@@ -238,3 +238,18 @@ def test_frames_nested_too_deep_to_decode_show_as_text_or_hex(
 def test_message_line_of_a_tap_shows_direction_and_peer() -> None:
     msg = Message.capture("t", [b"", b"ping"], direction="client→server", peer="w1 127.0.0.1", number=3)
     assert re.match(r'#3 \S+ t client→server peer w1 127\.0\.0\.1 \[0\+4 B\] "" \| ping$', message_line(msg))
+
+
+def test_show_reads_a_hex_watch_whole_and_keeps_a_msgpack_one(
+    session: Session, start_peer: Callable[..., Peer]
+) -> None:
+    peer = pusher(session, start_peer)
+    session.run("watch r --format hex")
+    peer.send("p", b'{"a": 1}')
+    wait_for(lambda: session.watch_buffer("r"), what="a watched message")
+    assert executed(session, "show", ShownMessage).frames[0].kind == "json"  # not hex
+    session.run("watch r --format msgpack")
+    peer.send("p", msgpack.packb("just a string"))  # auto would not take it for msgpack
+    wait_for(lambda: len(session.watch_buffer("r")) == 2, what="a second watched message")
+    frame = executed(session, "show", ShownMessage).frames[0]
+    assert (frame.kind, frame.value) == ("msgpack", "just a string")

@@ -37,7 +37,9 @@ def show(session: Session, p: Parsed) -> ShownMessage:
         msg = ring.get(number)
         if msg is None:
             raise _not_kept(session, number)
-    fmt: str = p.flags["format"] or msg.fmt
+    # A watch's json or msgpack is a decoder asked for (a msgpack string or number is not
+    # told from bytes unless asked); its hex or text was for the one line, not for reading.
+    fmt: str = p.flags["format"] or (msg.fmt if msg.fmt in ("json", "msgpack") else "auto")
     frames = tuple(
         dump_frame(i, data, size, fmt, hex_bytes, msg.number)
         for i, (data, size) in enumerate(zip(msg.frames, msg.sizes))

@@ -193,7 +193,11 @@ _TABLE = [
         "print a shown message whole: every frame, JSON pretty, msgpack decoded, binary as hex",
         Arg("N", ArgKind.INT, True),
         flags=(
-            Flag("format", ArgKind.FORMAT, f"read the frames as {'|'.join(FORMATS)} (default: as shown)"),
+            Flag(
+                "format",
+                ArgKind.FORMAT,
+                f"read the frames as {'|'.join(FORMATS)} (default: auto, or the watch's json|msgpack)",
+            ),
             Flag("bytes", ArgKind.INT, f"bytes of a binary frame shown (default {SHOW_BYTES})", SHOW_BYTES),
         ),
         details="N is the number watch, recv and history give each message (#42: type show 42, "
