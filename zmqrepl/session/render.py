@@ -85,7 +85,7 @@ def _way(msg: Message) -> str:
     return way + (f" peer {msg.peer}" if msg.peer else "")
 
 
-# Part sizes shown in one line at most: a message of 500 parts says "+495 parts" after these.
+# Part sizes shown in one line at most: a message of 500 parts shows 5, then "+… B, 500 parts".
 _LINE_PARTS = 5
 
 
