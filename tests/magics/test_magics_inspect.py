@@ -124,3 +124,16 @@ def test_history_is_a_table_with_numbers_and_grep(shell: Shell, peer: PeerFactor
     assert json.loads(shell["m"][1]) == {"n": 1, "room": "hall"}
     ran = shell.run("%zmq show 99")
     assert ran.error is not None and "no message #99 yet" in str(ran.error)
+
+
+def test_history_size_setting_bounds_what_show_finds(shell: Shell, peer: PeerFactory) -> None:
+    shell.ok("%config ZmqMagics.history_size = 2")
+    pusher = _pull(shell, peer)
+    for i in range(3):
+        pusher.send("p", f"m-{i}".encode())
+    shell.ok("got = %zmq recv r --count 3 --timeout 10000")
+    ran = shell.run("%zmq show 1")
+    assert ran.error is not None
+    assert "message #1 is no longer kept: the session keeps the newest 2 (now #2 to #3)" in str(ran.error)
+    shell.ok("h = %zmq history")
+    assert [m.number for m in shell["h"]] == [2, 3]
