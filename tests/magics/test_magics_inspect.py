@@ -137,3 +137,14 @@ def test_history_size_setting_bounds_what_show_finds(shell: Shell, peer: PeerFac
     assert "message #1 is no longer kept: the session keeps the newest 2 (now #2 to #3)" in str(ran.error)
     shell.ok("h = %zmq history")
     assert [m.number for m in shell["h"]] == [2, 3]
+
+
+def test_default_format_shows_in_tables_and_show_still_reads_whole(shell: Shell, peer: PeerFactory) -> None:
+    shell.ok("%config ZmqMagics.default_format = 'hex'")
+    pusher = _pull(shell, peer)
+    pusher.send("p", b'{"a": [1, 2]}')
+    pusher.send("p", b"two")
+    shell.ok("got = %zmq recv r --count 2 --timeout 10000")
+    assert "7b 22 61" in shell["got"]._repr_html_()  # the table: hex, as configured
+    shell.ok("m = %zmq show 1")
+    assert shell["m"].result.frames[0].kind == "json"  # show: the whole message, decoded

@@ -311,8 +311,11 @@ def _lines_and_value(result: Result) -> object:
 
 
 def _takes_format(line: str) -> bool:
-    """Whether the command on ``line`` has a --format flag (watch, recv). The name must be
-    written as the table has it: a default format is never added to ``RECV s``."""
+    """Whether the command on ``line`` has a --format flag that defaults to auto (watch,
+    recv; not show, which reads a message as it was shown). The name must be written as
+    the table has it: a default format is never added to ``RECV s``."""
     words = line.split()
     command = COMMANDS.get(words[0]) if words else None
-    return command is not None and any(f.kind is ArgKind.FORMAT for f in command.flags)
+    return command is not None and any(
+        f.kind is ArgKind.FORMAT and f.default == "auto" for f in command.flags
+    )
