@@ -133,7 +133,7 @@ def test_frame_prefixes() -> None:
 
 
 def test_flags() -> None:
-    assert texts("recv s --") == ["--timeout", "--count", "--format"]
+    assert texts("recv s --") == ["--timeout", "--count", "--format", "--view"]
     assert texts("recv s --c") == ["--count"]
     assert texts("replay f p --") == ["--speed", "--direction", "--background"]
     assert texts("record s --") == ["--stop", "--max-size", "--files"]

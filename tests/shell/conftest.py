@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import Any, Callable, Iterator
 
 import pytest
 
@@ -14,8 +14,9 @@ from .pty_shell import Shell
 def shell(tmp_path: Path) -> Iterator[Callable[..., Shell]]:
     shells: list[Shell] = []
 
-    def start(*args: str, module: str = "zmqrepl") -> Shell:
-        sh = Shell(tmp_path, *args, module=module)
+    def start(*args: str, module: str = "zmqrepl", **options: Any) -> Shell:
+        """``options``: Shell's (cols, env)."""
+        sh = Shell(tmp_path, *args, module=module, **options)
         shells.append(sh)
         return sh
 

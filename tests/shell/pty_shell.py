@@ -28,32 +28,41 @@ _ESCAPES = re.compile(rb"\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b[()][0-9A-Za-z]|\x1b[=>]"
 
 
 class Shell:
-    def __init__(self, tmp_path: Path, *args: str, module: str = "zmqrepl") -> None:
+    def __init__(
+        self,
+        tmp_path: Path,
+        *args: str,
+        module: str = "zmqrepl",
+        cols: int = COLS,
+        env: dict[str, str] | None = None,
+    ) -> None:
         """Runs ``python -m module *args``; ``module`` is the zmqrepl program unless a test
-        starts it through a module of its own."""
-        env = dict(
+        starts it through a module of its own. ``cols``: the terminal's width; ``env``:
+        variables set for the program, beside those set here."""
+        base = dict(
             os.environ,
             TERM="xterm",
             XDG_STATE_HOME=str(tmp_path / "state"),
             XDG_CONFIG_HOME=str(tmp_path / "config"),
-            COLUMNS=str(COLS),
+            COLUMNS=str(cols),
             LINES=str(ROWS),
             PYTHONPATH=os.pathsep.join(filter(None, [_ROOT, os.environ.get("PYTHONPATH")])),
         )
         for var in ("PROMPT_TOOLKIT_NO_CPR", "ZMQREPL_DEBUG", "NO_COLOR"):
-            env.pop(var, None)
+            base.pop(var, None)
+        env = {**base, **(env or {})}
         # preexec_fn: a test run started in the background (SIGINT ignored) must still let
         # Ctrl-C reach the shell as a real terminal would.
         self.child = pexpect.spawn(
             sys.executable,
             ["-m", module, *args],
             env=env,
-            dimensions=(ROWS, COLS),
+            dimensions=(ROWS, cols),
             cwd=str(tmp_path),
             timeout=10,
             preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
         )
-        self.screen = pyte.Screen(COLS, ROWS)
+        self.screen = pyte.Screen(cols, ROWS)
         self.stream = pyte.ByteStream(self.screen)
         # pyte answers the program's terminal queries through this hook: here, into the pty.
         self.screen.write_process_input = lambda data: self.child.send(data.encode())  # type: ignore[method-assign]

@@ -84,7 +84,8 @@ def test_screen_toolbar_and_history_hold_no_secret(shell: Callable[..., Shell], 
         "set s curve_server 1\nbind s tcp://127.0.0.1:*\n",
         encoding="utf-8",
     )
-    sh = shell()
+    # Wide enough for the whole options column: `sockets` cuts it to fit a narrower one.
+    sh = shell(cols=260)
     sh.command("source keys.zmq", "s.curve_server = True")
     sh.command("sockets", "curve_secretkey=(set)")
     sh.command("get s curve_secretkey", "--reveal shows it")

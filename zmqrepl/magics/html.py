@@ -1,13 +1,17 @@
-"""HTML for notebooks: messages, the sockets table, the live watch pane."""
+"""HTML for notebooks: messages, the sockets table, the live watch pane, one message
+whole (show: JSON and msgpack as a tree that folds) and the history table."""
 
 from __future__ import annotations
 
 import html
+import json
 from typing import Sequence
 
 from ..session import (
+    HistoryTable,
     Message,
     PeerTable,
+    ShownMessage,
     SocketInfo,
     format_size,
     format_time,
@@ -15,12 +19,22 @@ from ..session import (
     subscription_text,
 )
 
-__all__ = ["messages_html", "notes_html", "peers_html", "sockets_html", "sparkline", "watch_html"]
+__all__ = [
+    "history_html",
+    "messages_html",
+    "notes_html",
+    "peers_html",
+    "shown_html",
+    "sockets_html",
+    "sparkline",
+    "watch_html",
+]
 
 _CSS = (
     "<style>.zmqrepl td,.zmqrepl th{text-align:left;padding:1px 8px;font-family:monospace;"
     "vertical-align:top}.zmqrepl .dim{color:#888}.zmqrepl .k-hex{color:#a60}"
-    ".zmqrepl .k-json{color:#070}</style>"
+    ".zmqrepl .k-json{color:#070}.zmqrepl details{margin-left:1.2em}.zmqrepl summary{cursor:pointer}"
+    ".zmqrepl .key{color:#05a}.zmqrepl pre{margin:2px 0 6px 1.2em}</style>"
 )
 _BARS = "▁▂▃▄▅▆▇█"
 
@@ -47,14 +61,15 @@ def messages_html(messages: Sequence[Message], width: int = 100) -> str:
     """A table of messages; a tap's (any with a direction) get direction and peer columns."""
     tapped = any(m.direction for m in messages)
     body = "".join(
-        f"<tr><td class='dim'>{format_time(m.time)}</td><td>{html.escape(m.socket)}</td>"
+        f"<tr><td class='dim'>{m.number or ''}</td><td class='dim'>{format_time(m.time)}</td>"
+        f"<td>{html.escape(m.socket)}</td>"
         + (f"<td>{html.escape(m.direction)}</td><td>{html.escape(m.peer)}</td>" if tapped else "")
         + f"<td>{len(m.frames)}</td><td>{_message_cell(m, width)}</td></tr>"
         for m in messages
     )
     more = "<th>direction</th><th>peer</th>" if tapped else ""
     return (
-        f"{_CSS}<table class='zmqrepl'><tr><th>time</th><th>socket</th>{more}<th>parts</th>"
+        f"{_CSS}<table class='zmqrepl'><tr><th>#</th><th>time</th><th>socket</th>{more}<th>parts</th>"
         f"<th>frames</th></tr>{body}</table>"
     )
 
@@ -112,3 +127,59 @@ def watch_html(
         f"<span title='messages per second, last {len(rates)} s'>{sparkline(rates)}</span></div>"
     )
     return head + notes_html(notes) + messages_html(messages)
+
+
+def history_html(table: HistoryTable, width: int = 100) -> str:
+    """``history``: the messages as a table (with their numbers, for show N), notes below."""
+    notes = "".join(f"<div class='zmqrepl dim'>{html.escape(t)}</div>" for t in table.notes)
+    return (messages_html(table.messages, width) if table.messages else _CSS) + notes
+
+
+# What a decoded value may show as HTML at most: nodes in all, and levels of folds (deeper
+# levels show as one line of JSON).
+_NODES = 5000
+_DEPTH = 30
+
+
+def shown_html(result: ShownMessage) -> str:
+    """``show N``: a header, then each frame: JSON and msgpack as a tree of <details> that
+    fold (the first two levels open), text and hex dumps as <pre>."""
+    parts = [f"{_CSS}<div class='zmqrepl'><b>{html.escape(result.header)}</b>"]
+    for frame in result.frames:
+        title = html.escape(result.frame_title(frame))
+        parts.append(f"<div class='k-{frame.kind}'>{title}</div>")
+        if frame.kind in ("json", "msgpack"):
+            parts.append(_tree(frame.value, 0, [_NODES]))
+        elif frame.lines:
+            parts.append(f"<pre>{html.escape(chr(10).join(frame.lines))}</pre>")
+        parts.extend(f"<div class='dim'>({html.escape(n)})</div>" for n in frame.notes)
+    return "".join(parts) + "</div>"
+
+
+def _tree(value: object, depth: int, budget: list[int]) -> str:
+    """A JSON-like value as HTML; ``budget``: nodes left (shared by the whole tree)."""
+    budget[0] -= 1
+    leaf = not isinstance(value, (dict, list)) or not value
+    if leaf or depth >= _DEPTH or budget[0] <= 0:
+        text = json.dumps(value, ensure_ascii=False)
+        if not leaf and budget[0] <= 0:
+            text = text[:200] + (" …" if len(text) > 200 else "")
+        return f"<span>{html.escape(text)}</span>"
+    if isinstance(value, dict):
+        items = [(html.escape(json.dumps(k, ensure_ascii=False)), v) for k, v in value.items()]
+        opening, closing, what = "{", "}", f"{len(items)} key{'s' if len(items) != 1 else ''}"
+    else:
+        assert isinstance(value, list)
+        items = [(str(i), v) for i, v in enumerate(value)]
+        opening, closing, what = "[", "]", f"{len(items)} item{'s' if len(items) != 1 else ''}"
+    rows = []
+    for key, item in items:
+        if budget[0] <= 0:
+            rows.append("<div class='dim'>… (more not shown)</div>")
+            break
+        rows.append(f"<div><span class='key'>{key}</span>: {_tree(item, depth + 1, budget)}</div>")
+    opened = " open" if depth < 2 else ""
+    return (
+        f"<details{opened}><summary>{opening} <span class='dim'>{what}</span></summary>"
+        f"{''.join(rows)}{closing}</details>"
+    )

@@ -21,12 +21,14 @@ from ..session import (
     COMMANDS,
     DEFAULT_HEARTBEAT_IVL_MS,
     DEFAULT_HEARTBEAT_TIMEOUT_MS,
+    DEFAULT_HISTORY_SIZE,
     DEFAULT_LINGER_MS,
     DEFAULT_MAXMSGSIZE,
     FORMATS,
     ArgKind,
     Bound,
     CommandError,
+    HistoryTable,
     KeyPair,
     MonitorSwitched,
     OptionValue,
@@ -38,6 +40,7 @@ from ..session import (
     Result,
     ScriptRan,
     Session,
+    ShownMessage,
     SocketMade,
     SocketTable,
     TapStarted,
@@ -49,12 +52,12 @@ from ..session import (
     split_commands,
 )
 from .expand import expand
-from .html import messages_html, peers_html, sockets_html
+from .html import history_html, messages_html, peers_html, shown_html, sockets_html
 from .monitor import MonitorPane
 from .progress import ProgressLine
 from .watch import Watch
 
-__all__ = ["Messages", "PeersTable", "SocketsTable", "ZmqMagics"]
+__all__ = ["History", "Messages", "PeersTable", "ShownFrames", "SocketsTable", "ZmqMagics"]
 
 
 class SocketsTable(list):  # type: ignore[type-arg]
@@ -89,6 +92,36 @@ class Messages(list):  # type: ignore[type-arg]
         return messages_html(self._shown)
 
 
+class ShownFrames(list):  # type: ignore[type-arg]
+    """The result of ``%zmq show [N]``: the message's frames (bytes, as kept), shown whole:
+    JSON and msgpack as trees that fold, binary as a hex dump."""
+
+    def __init__(self, result: ShownMessage) -> None:
+        super().__init__(result.message.frames)
+        self.result = result
+
+    def _repr_html_(self) -> str:
+        return shown_html(self.result)
+
+    def __repr__(self) -> str:
+        return "\n".join(self.result.lines)
+
+
+class History(list):  # type: ignore[type-arg]
+    """The result of ``%zmq history``: the kept messages that match (session Messages:
+    ``.number``, ``.socket``, ``.frames``...), shown as a table."""
+
+    def __init__(self, table: HistoryTable) -> None:
+        super().__init__(table.messages)
+        self.table = table
+
+    def _repr_html_(self) -> str:
+        return history_html(self.table)
+
+    def __repr__(self) -> str:
+        return "\n".join(self.table.lines)
+
+
 @magics_class
 class ZmqMagics(Magics):
     shown_messages = Int(20, help="Messages shown in a watch pane (newest first).").tag(config=True)
@@ -106,6 +139,9 @@ class ZmqMagics(Magics):
     heartbeat_timeout = Int(
         DEFAULT_HEARTBEAT_TIMEOUT_MS, help="Milliseconds of silence after which new sockets drop a peer."
     ).tag(config=True)
+    history_size = Int(
+        DEFAULT_HISTORY_SIZE, help="Messages shown (watch, recv) kept for %zmq show N and %zmq history."
+    ).tag(config=True)
 
     def __init__(self, shell: Any = None, **kwargs: Any) -> None:
         super().__init__(shell=shell, **kwargs)
@@ -122,6 +158,7 @@ class ZmqMagics(Magics):
                 maxmsgsize=self.maxmsgsize,
                 heartbeat_ivl=self.heartbeat_ivl,
                 heartbeat_timeout=self.heartbeat_timeout,
+                history_size=self.history_size,
             )
             self._session.progress = ProgressLine()  # long commands show a line that updates
         return self._session
@@ -197,6 +234,8 @@ class ZmqMagics(Magics):
             MonitorSwitched: self._monitor,
             SocketTable: lambda r: SocketsTable(r.sockets),
             PeerTable: PeersTable,
+            ShownMessage: ShownFrames,
+            HistoryTable: History,
             Received: self._received,
             SocketMade: self._socket_made,
             VersionInfo: self._version,
@@ -289,8 +328,11 @@ def _lines_and_value(result: Result) -> object:
 
 
 def _takes_format(line: str) -> bool:
-    """Whether the command on ``line`` has a --format flag (watch, recv). The name must be
-    written as the table has it: a default format is never added to ``RECV s``."""
+    """Whether the command on ``line`` has a --format flag that defaults to auto (watch,
+    recv; not show, which reads a message as it was shown). The name must be written as
+    the table has it: a default format is never added to ``RECV s``."""
     words = line.split()
     command = COMMANDS.get(words[0]) if words else None
-    return command is not None and any(f.kind is ArgKind.FORMAT for f in command.flags)
+    return command is not None and any(
+        f.kind is ArgKind.FORMAT and f.default == "auto" for f in command.flags
+    )

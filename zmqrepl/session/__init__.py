@@ -12,11 +12,15 @@ from .completion import Candidate, CompletionContext, Span, classify, complete, 
 from .defaults import (
     DEFAULT_HEARTBEAT_IVL_MS,
     DEFAULT_HEARTBEAT_TIMEOUT_MS,
+    DEFAULT_HISTORY_SIZE,
     DEFAULT_LINGER_MS,
     DEFAULT_MAXMSGSIZE,
     DEFAULT_SEND_TIMEOUT_MS,
+    DEFAULT_VIEW,
+    VIEWS,
 )
 from .demo import DemoPublisher
+from .dump import FrameDump
 from .errors import CommandError
 from .events import EventBatch, EventLog, Message, MonitorNotice, Notice, PeerDropped, SessionEvent
 from .files import human_size, open_append, read_bounded, read_tail
@@ -27,16 +31,20 @@ from .render import (
     dropped_line,
     format_size,
     format_time,
+    message_line,
     message_lines,
     monitor_line,
     notice_line,
+    number_text,
     subscription_text,
     summary_line,
+    table_lines,
 )
 from .results import (
     AuthState,
     Bound,
     EndpointChanged,
+    HistoryTable,
     KeyPair,
     MonitorSwitched,
     OptionSet,
@@ -52,6 +60,7 @@ from .results import (
     Result,
     ScriptRan,
     Sent,
+    ShownMessage,
     SocketClosed,
     SocketInfo,
     SocketMade,
@@ -85,14 +94,19 @@ __all__ = [  # noqa: RUF022 - grouped by what a front end uses them for, sorted 
     # the session and its defaults
     "DEFAULT_HEARTBEAT_IVL_MS",
     "DEFAULT_HEARTBEAT_TIMEOUT_MS",
+    "DEFAULT_HISTORY_SIZE",
     "DEFAULT_LINGER_MS",
     "DEFAULT_MAXMSGSIZE",
     "DEFAULT_SEND_TIMEOUT_MS",
+    "DEFAULT_VIEW",
+    "VIEWS",
     "Session",
     # what commands return (results.py): front ends render by these types
     "AuthState",
     "Bound",
     "EndpointChanged",
+    "FrameDump",
+    "HistoryTable",
     "KeyPair",
     "MonitorSwitched",
     "OptionSet",
@@ -108,6 +122,7 @@ __all__ = [  # noqa: RUF022 - grouped by what a front end uses them for, sorted 
     "Result",
     "ScriptRan",
     "Sent",
+    "ShownMessage",
     "SocketClosed",
     "SocketInfo",
     "SocketMade",
@@ -140,12 +155,15 @@ __all__ = [  # noqa: RUF022 - grouped by what a front end uses them for, sorted 
     "dropped_line",
     "format_size",
     "format_time",
+    "message_line",
     "message_lines",
     "monitor_line",
     "notice_line",
+    "number_text",
     "render_frame",
     "subscription_text",
     "summary_line",
+    "table_lines",
     # completion, highlighting and the syntax hint, from the command table
     "Candidate",
     "CompletionContext",

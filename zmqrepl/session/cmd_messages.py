@@ -13,10 +13,10 @@ from typing import TYPE_CHECKING, Iterator
 
 from ..core import Again
 from .cmd_load import send_burst
-from .defaults import DEFAULT_SEND_TIMEOUT_MS
+from .defaults import DEFAULT_SEND_TIMEOUT_MS, VIEWS
 from .entry import SocketEntry
 from .errors import CommandError, clip
-from .events import Message, Notice
+from .events import Notice
 from .load import CHUNK
 from .progress import follow
 from .records import DIRECTIONS, Recording
@@ -56,25 +56,35 @@ def send(session: Session, p: Parsed) -> Sent | SentBurst:
 def recv(session: Session, p: Parsed) -> Received:
     entry = session.entry(p.args["NAME"])
     count: int = p.flags["count"]
+    view = check_view(p.flags["view"], session.view)
     messages, stopped = session.receive_following(entry.name, count, p.flags["timeout"])
     fmt = p.flags["format"]
-    return Received(
-        entry.name,
-        tuple(messages),
-        tuple(Message.capture(entry.name, m, fmt) for m in messages),
-        count,
-        stopped,
-    )
+    shown = tuple(session.captured.capture(entry, m, fmt=fmt, view=view) for m in messages)
+    return Received(entry.name, tuple(messages), shown, count, stopped)
+
+
+def check_view(word: str | None, default: str) -> str:
+    """The view a --view flag names (full or line), or ``default`` without one."""
+    if word is None:
+        return default
+    if word.lower() not in VIEWS:
+        raise CommandError(
+            f"--view takes {' or '.join(VIEWS)}, not {clip(word)}",
+            "full: a line per frame; line: a line per message",
+        )
+    return word.lower()
 
 
 def watch(session: Session, p: Parsed) -> Watching:
     entries = [session.entry(n) for n in p.args["NAME"]]
     fmt: str = p.flags["format"]
+    view = check_view(p.flags["view"], session.view)
 
     def act() -> None:
         for entry in entries:
             entry.watching = True
             entry.fmt = fmt
+            entry.view = view
             session.update_reader(entry)
 
     session.engine.call(act)

@@ -12,6 +12,7 @@ handler (cmd_*.py) returning a result (results.py); see CONTRIBUTING.md.
 from __future__ import annotations
 
 from ..core.constants import Option
+from . import cmd_inspect as inspect
 from . import cmd_load as load
 from . import cmd_messages as messages
 from . import cmd_sockets as sockets
@@ -24,7 +25,10 @@ from .defaults import (
     DEFAULT_MAXMSGSIZE,
     DEFAULT_PROBE_TIMEOUT_MS,
     DEFAULT_TAP_SPIN_US,
+    DEFAULT_VIEW,
+    VIEWS,
 )
+from .dump import SHOW_BYTES
 from .files import human_size
 from .frames import FORMATS
 from .peerbook import PEER_LIMIT
@@ -53,6 +57,12 @@ S = ArgKind.SOCKET
 _SECRETS = [o.name.lower() for o in Option if o.secret]
 _TIMEOUT = Flag("timeout", ArgKind.INT, "give up after this many milliseconds")
 _FORMAT = Flag("format", ArgKind.FORMAT, "how frames are shown: " + "|".join(FORMATS), "auto")
+_VIEW = Flag(
+    "view",
+    ArgKind.WORD,
+    "|".join(VIEWS) + ": full is a line per frame, line is the whole message in one line "
+    f"(time, socket, direction, part sizes, a preview); default: the view setting ({DEFAULT_VIEW})",
+)
 
 _TABLE = [
     _cmd(
@@ -175,21 +185,60 @@ _TABLE = [
         messages.recv,
         "wait for messages on a socket and show them",
         Arg("NAME", S),
-        flags=(_TIMEOUT, Flag("count", ArgKind.INT, "how many messages to wait for", 1), _FORMAT),
+        flags=(_TIMEOUT, Flag("count", ArgKind.INT, "how many messages to wait for", 1), _FORMAT, _VIEW),
         details="Ctrl-C stops waiting. Without --timeout it waits until the messages come. "
         "With --count above 1 a progress bar shows how many came, and Ctrl-C keeps (and "
-        "shows) the messages received so far.",
-        examples=("recv r", "recv s --count 5 --timeout 2000", "recv s --count 100000"),
+        "shows) the messages received so far. Each message shown gets a number (#42): "
+        "show 42 prints it whole.",
+        examples=("recv r", "recv s --count 5 --timeout 2000", "recv s --count 3 --view line"),
     ),
     _cmd(
         "watch",
         messages.watch,
         "show every incoming message on sockets as it arrives",
         Arg("NAME", S, repeat=True),
-        flags=(_FORMAT,),
-        examples=("watch s", "watch s d --format hex"),
+        flags=(_FORMAT, _VIEW),
+        details="Each message shown gets a number (#42): show 42 prints it whole, history "
+        "lists them. --view line shows one line per message: number, time, socket, direction "
+        "(a tap's), part sizes in bytes (5+1.2k: two parts) and the frames, cut at the "
+        "terminal's width. watch NAME again changes the format or the view.",
+        examples=("watch s", "watch s d --format hex", "watch s --view line"),
     ),
     _cmd("unwatch", messages.unwatch, "stop watching a socket (none: all of them)", Arg("NAME", S, True)),
+    _cmd(
+        "show",
+        inspect.show,
+        "print a shown message whole: every frame, JSON pretty, msgpack decoded, binary as hex",
+        Arg("N", ArgKind.INT, True),
+        flags=(
+            Flag(
+                "format",
+                ArgKind.FORMAT,
+                f"read the frames as {'|'.join(FORMATS)} (default: auto, or the watch's json|msgpack)",
+            ),
+            Flag("bytes", ArgKind.INT, f"bytes of a binary frame shown (default {SHOW_BYTES})", SHOW_BYTES),
+        ),
+        details="N is the number watch, recv and history give each message (#42: type show 42, "
+        "as # starts a comment); without N, the newest. The session keeps the newest "
+        "messages shown (history_size in the settings) and the first 16 KiB of each frame; "
+        "record NAME FILE keeps every message whole. A hex dump shows offsets, 16 bytes "
+        "a line and their ASCII.",
+        examples=("show", "show 42", "show 42 --format hex", "show 7 --bytes 16384"),
+    ),
+    _cmd(
+        "history",
+        inspect.history,
+        "list the messages shown (newest last), of one socket or all, with their numbers",
+        Arg("NAME", S, True),
+        flags=(
+            Flag("grep", ArgKind.WORD, "only messages with a frame that matches this regular expression"),
+            Flag("last", ArgKind.INT, "how many of the newest matching messages to list", 50),
+        ),
+        details="One line per message: number, time, socket, part sizes, a preview. --grep "
+        "searches each frame as UTF-8 text (Python re syntax). The session keeps the newest "
+        "messages shown (history_size in the settings, 1000 by default).",
+        examples=("history", "history s --grep temp", "history --grep '\"id\": 4[0-9]' --last 10"),
+    ),
     _cmd(
         "monitor",
         messages.monitor,

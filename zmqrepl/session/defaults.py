@@ -9,12 +9,16 @@ from __future__ import annotations
 __all__ = [
     "DEFAULT_HEARTBEAT_IVL_MS",
     "DEFAULT_HEARTBEAT_TIMEOUT_MS",
+    "DEFAULT_HISTORY_BYTES",
+    "DEFAULT_HISTORY_SIZE",
     "DEFAULT_LINGER_MS",
     "DEFAULT_MAXMSGSIZE",
     "DEFAULT_PROBE_TIMEOUT_MS",
     "DEFAULT_SEND_TIMEOUT_MS",
     "DEFAULT_TAP_SPIN_US",
+    "DEFAULT_VIEW",
     "MAX_TAP_SPIN_US",
+    "VIEWS",
 ]
 
 # libzmq's own linger is -1 (wait for ever): a closed socket with queued messages and no
@@ -43,3 +47,12 @@ DEFAULT_HEARTBEAT_TIMEOUT_MS = 15000
 # than one wait slice (50 ms), so Ctrl-C and commands are never held up by it.
 DEFAULT_TAP_SPIN_US = 200
 MAX_TAP_SPIN_US = 10_000
+# How many of the messages shown (watch, recv) the session keeps for `show N` and
+# `history`, newest last, and the most bytes they may hold in all (each frame is kept up
+# to 16 KiB, DISPLAY_PREFIX in events.py): whichever is reached first drops the oldest.
+DEFAULT_HISTORY_SIZE = 1000
+DEFAULT_HISTORY_BYTES = 32 * 1024 * 1024
+# How watch and recv show a message: "full" (a header, then a line per frame) or "line"
+# (time, socket, direction, part sizes and a preview in one line).
+VIEWS = ("full", "line")
+DEFAULT_VIEW = "full"

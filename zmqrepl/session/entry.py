@@ -33,6 +33,7 @@ class SocketEntry:
     rate_out: float = 0.0
     watching: bool = False
     fmt: str = "auto"
+    view: str = "full"  # how watch shows its messages: full or line (defaults.VIEWS)
     monitor: Monitor | None = None  # the session's, from creation to close (see links.py)
     monitoring: bool = False  # the user's `monitor NAME`: show its events
     links: DropDetector = field(default_factory=DropDetector)

@@ -46,6 +46,9 @@ class Message:
     # client it came from or went to, where the tap's front socket knows it. Empty elsewhere.
     direction: str = ""
     peer: str = ""
+    # The session's number for it (captured.py), which `show N` takes; 0: not numbered.
+    number: int = 0
+    view: str = "full"  # "full": a line per frame; "line": the whole message in one line
 
     @classmethod
     def capture(
@@ -56,6 +59,8 @@ class Message:
         prefix: int = DISPLAY_PREFIX,
         direction: str = "",
         peer: str = "",
+        number: int = 0,
+        view: str = "full",
     ) -> Message:
         return cls(
             socket,
@@ -65,6 +70,8 @@ class Message:
             fmt,
             direction,
             peer,
+            number,
+            view,
         )
 
 

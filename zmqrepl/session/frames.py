@@ -184,7 +184,7 @@ def _render(data: bytes, fmt: str, partial: bool) -> tuple[str, str]:
     if text and (looks_like_json or fmt == "json"):
         try:
             return "json", json.dumps(json.loads(text), separators=(",", ":"), ensure_ascii=False)
-        except (json.JSONDecodeError, TypeError):
+        except (ValueError, TypeError, RecursionError):  # RecursionError: nested too deep
             pass
     if text is not None and _printable(text.replace("\n", "")):
         return "text", text.replace("\n", "\\n")
@@ -200,4 +200,7 @@ def _msgpack(data: bytes) -> str | None:
         value = msgpack.unpackb(data, raw=False, strict_map_key=False)
     except Exception:  # noqa: BLE001 - malformed input falls back to hex
         return None
-    return json.dumps(value, default=repr, ensure_ascii=False, separators=(",", ":"))
+    try:
+        return json.dumps(value, default=repr, ensure_ascii=False, separators=(",", ":"))
+    except (ValueError, TypeError, RecursionError):  # keys JSON cannot hold, or nested too deep
+        return None

@@ -17,9 +17,11 @@ __all__ = [
     "format_size",
     "format_time",
     "help_lines",
+    "message_line",
     "message_lines",
     "monitor_line",
     "notice_line",
+    "number_text",
     "short_value",
     "subscription_text",
     "summary_line",
@@ -39,17 +41,29 @@ def format_size(n: int) -> str:
     return f"{n / (1024 * 1024):.1f} MiB"
 
 
-def message_lines(msg: Message, width: int = 100, fmt: str | None = None) -> list[str]:
-    """A header (time, socket, part count) and one line per frame; a single
-    frame shares the header's line. Long frames are cut to ``width``."""
+def number_text(msg: Message) -> str:
+    """ "#42 " for a numbered message (``show 42`` prints it whole), "" for one without."""
+    return f"#{msg.number} " if msg.number else ""
+
+
+def message_lines(
+    msg: Message, width: int = 100, fmt: str | None = None, view: str | None = None
+) -> list[str]:
+    """A header (number, time, socket, part count) and one line per frame; a single
+    frame shares the header's line. Long frames are cut to ``width``. In the "line"
+    view (the message's own unless ``view`` says), the whole message in one line."""
+    if (view or msg.view) == "line":
+        return [message_line(msg, width, fmt)]
     fmt = fmt or msg.fmt
     parts = len(msg.frames)
-    way = f" {msg.direction}" if msg.direction else ""
-    way += f" peer {msg.peer}" if msg.peer else ""
+    way = _way(msg)
     sub = subscription_text(msg)
     if sub is not None:
-        return [f"{format_time(msg.time)} {msg.socket}{way} {sub}"]
-    head = f"{format_time(msg.time)} {msg.socket}{way} [{parts} part{'s' if parts != 1 else ''}]"
+        return [f"{number_text(msg)}{format_time(msg.time)} {msg.socket}{way} {sub}"]
+    head = (
+        f"{number_text(msg)}{format_time(msg.time)} {msg.socket}{way} "
+        f"[{parts} part{'s' if parts != 1 else ''}]"
+    )
     frames = []
     for i, (data, size) in enumerate(zip(msg.frames, msg.sizes)):
         label = f"{format_size(size):>9}"
@@ -64,6 +78,53 @@ def message_lines(msg: Message, width: int = 100, fmt: str | None = None) -> lis
             text = text[: room - 1] + "…"
         return [f"{head} {label.strip()} {text}"]
     return [head] + [f"  {i:>2} {label} {text}" for i, label, text in frames]
+
+
+def _way(msg: Message) -> str:
+    way = f" {msg.direction}" if msg.direction else ""
+    return way + (f" peer {msg.peer}" if msg.peer else "")
+
+
+# Part sizes shown in one line at most: a message of 500 parts shows 5, then "+… B, 500 parts".
+_LINE_PARTS = 5
+
+
+def message_line(msg: Message, width: int = 100, fmt: str | None = None) -> str:
+    """One message in one line of at most ``width`` characters: number, time, socket,
+    direction (a tap's), part sizes and a preview of the frames, " | " between them."""
+    fmt = fmt or msg.fmt
+    head = f"{number_text(msg)}{format_time(msg.time)} {msg.socket}{_way(msg)}"
+    sub = subscription_text(msg)
+    if sub is not None:
+        return _cut(f"{head} {sub}", width)
+    sizes = "+".join(_short_size(n) for n in msg.sizes[:_LINE_PARTS]) + " B"
+    if len(msg.sizes) > _LINE_PARTS:
+        sizes = sizes[:-2] + f"+… B, {len(msg.sizes)} parts"
+    head += f" [{sizes}]" if msg.sizes else " [no parts]"
+    room = max(width - len(head) - 1, 8)
+    previews: list[str] = []
+    used = 0
+    for data, size in zip(msg.frames, msg.sizes):
+        if used >= room:
+            break
+        shown = render_frame(data, size, fmt, room - used + 1)
+        text = shown.text if shown.kind != "empty" else '""'
+        previews.append(text)
+        used += len(text) + 3
+    return _cut(f"{head} {' | '.join(previews)}", width)
+
+
+def _short_size(n: int) -> str:
+    """A size in at most 5 characters, bytes without a unit: 16, 1.2k, 3.4M."""
+    if n < 1000:
+        return str(n)
+    if n < 1000 * 1024:
+        return f"{n / 1024:.1f}k" if n < 10 * 1024 else f"{n // 1024}k"
+    return f"{n / (1024 * 1024):.1f}M" if n < 10 * 1024 * 1024 else f"{n // (1024 * 1024)}M"
+
+
+def _cut(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: max(width - 1, 1)] + "…"
 
 
 def subscription_text(msg: Message) -> str | None:
@@ -110,12 +171,48 @@ def summary_line(dropped: dict[str, int]) -> str:
     return " ".join(f"+{n} more on {name or 'session'}" for name, n in sorted(dropped.items()))
 
 
-def table_lines(columns: Sequence[str], rows: Sequence[Sequence[object]]) -> list[str]:
+def table_lines(
+    columns: Sequence[str], rows: Sequence[Sequence[object]], width: int | None = None
+) -> list[str]:
+    """A table in lines; with ``width``, the widest columns are cut (their cells end in
+    "…") until every line fits in ``width`` characters. The first column (what a row is
+    about: a socket's name) keeps what the others, cut to their least, leave it."""
     cells = [[str(c) for c in columns]] + [[str(v) for v in row] for row in rows]
     widths = [max(len(r[i]) for r in cells) for i in range(len(columns))]
-    out = ["  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip() for row in cells]
+    if width is not None:
+        room = width - 2 * (len(widths) - 1)
+        least = sum(min(w, _MIN_COLUMN) for w in widths[1:])
+        first = max(min(widths[0], room - least), min(widths[0], _MIN_COLUMN))
+        widths = [first, *_fitted(widths[1:], room - first)]
+    out = ["  ".join(_cell(c, w) for c, w in zip(row, widths)).rstrip() for row in cells]
     out.insert(1, "  ".join("-" * w for w in widths))
+    if width is not None:  # narrower than even the narrowest columns: cut the lines
+        out = [_cut(line, width) for line in out]
     return out
+
+
+# A column is never cut below this (a header like "in/s" stays readable).
+_MIN_COLUMN = 4
+
+
+def _fitted(widths: list[int], room: int) -> list[int]:
+    """Column widths summing to at most ``room``: the widest are cut to one cap, as high
+    as fits (columns already under it keep their width)."""
+    if sum(widths) <= room:
+        return widths
+    cap = max(widths)
+    low = _MIN_COLUMN
+    while low < cap:  # the highest cap that fits, by bisection
+        mid = (low + cap + 1) // 2
+        if sum(min(w, mid) for w in widths) <= room:
+            low = mid
+        else:
+            cap = mid - 1
+    return [min(w, low) for w in widths]
+
+
+def _cell(text: str, width: int) -> str:
+    return text.ljust(width) if len(text) <= width else text[: width - 1] + "…"
 
 
 def help_lines(table: Mapping[str, Command], command: Command | None = None) -> list[str]:

@@ -15,14 +15,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar
 
+from .dump import FrameDump
 from .events import Message
-from .render import format_time, table_lines
+from .render import format_size, format_time, message_line, number_text, table_lines
 from .wire import shown_bytes, shown_text
 
 __all__ = [
     "AuthState",
     "Bound",
     "EndpointChanged",
+    "HistoryTable",
     "KeyPair",
     "MonitorSwitched",
     "OptionSet",
@@ -38,6 +40,7 @@ __all__ = [
     "Result",
     "ScriptRan",
     "Sent",
+    "ShownMessage",
     "SocketClosed",
     "SocketInfo",
     "SocketMade",
@@ -685,3 +688,81 @@ class TapSwitched(Result):
     @property
     def value(self) -> bool:
         return self.paused
+
+
+@dataclass(frozen=True)
+class ShownMessage(Result):
+    """``show N``: one numbered message whole, frame by frame."""
+
+    message: Message
+    frames: tuple[FrameDump, ...]
+
+    @property
+    def header(self) -> str:
+        msg = self.message
+        parts = len(msg.sizes)
+        way = f" {msg.direction}" if msg.direction else ""
+        way += f" peer {msg.peer}" if msg.peer else ""
+        return (
+            f"{number_text(msg)}{format_time(msg.time)} {msg.socket}{way}: {parts} "
+            f"part{'s' if parts != 1 else ''}, {format_size(sum(msg.sizes))}"
+        )
+
+    @staticmethod
+    def frame_title(frame: FrameDump) -> str:
+        what = {"hex": "binary", "empty": "empty"}.get(frame.kind, frame.kind)
+        return f"frame {frame.index}: {format_size(frame.size)}, {what}"
+
+    @property
+    def lines(self) -> list[str]:
+        out = [self.header]
+        for frame in self.frames:
+            out.append(self.frame_title(frame))
+            out.extend("  " + line for line in frame.lines)
+            out.extend(f"  ({note})" for note in frame.notes)
+        return out
+
+    @property
+    def value(self) -> list[bytes]:
+        """The frames as kept (a frame past 16 KiB is its first 16 KiB)."""
+        return list(self.message.frames)
+
+
+@dataclass(frozen=True)
+class HistoryTable(Result):
+    """``history``: the kept messages that match, oldest first, the newest ``last`` of them."""
+
+    messages: tuple[Message, ...]
+    matched: int  # kept messages that match, shown or not
+    kept: int  # messages the session keeps now
+    size: int  # the most it keeps (the history_size setting)
+    socket: str | None = None
+    grep: str | None = None
+
+    def message_lines(self, width: int = 100) -> list[str]:
+        return [message_line(m, width) for m in self.messages]
+
+    @property
+    def notes(self) -> list[str]:
+        if not self.kept:
+            return ["no messages yet: watch NAME or recv NAME shows some, and history lists them"]
+        which = " on " + self.socket if self.socket else ""
+        which += f" matching {self.grep!r}" if self.grep is not None else ""
+        if not self.matched:
+            return [f"none of the {self.kept} kept messages{which}"]
+        out = []
+        if self.matched > len(self.messages):
+            out.append(f"+{self.matched - len(self.messages)} older{which} (history --last N shows more)")
+        out.append(
+            f"{len(self.messages)} of {self.kept} kept messages{which} (the newest {self.size} "
+            "are kept); show N prints one whole"
+        )
+        return out
+
+    @property
+    def lines(self) -> list[str]:
+        return self.message_lines() + self.notes
+
+    @property
+    def value(self) -> list[Message]:
+        return list(self.messages)

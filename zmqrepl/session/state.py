@@ -26,17 +26,20 @@ from ..core import (
     zmq_version,
 )
 from ..core.monitor import parse_monitor_message
+from .captured import MessageRing
 from .defaults import (
     DEFAULT_HEARTBEAT_IVL_MS,
     DEFAULT_HEARTBEAT_TIMEOUT_MS,
+    DEFAULT_HISTORY_SIZE,
     DEFAULT_LINGER_MS,
     DEFAULT_MAXMSGSIZE,
     DEFAULT_SEND_TIMEOUT_MS,
+    DEFAULT_VIEW,
 )
 from .engine import Engine, wait
 from .entry import SocketEntry
 from .errors import CommandError, clip
-from .events import EventLog, Message, MonitorNotice, Notice, PeerDropped
+from .events import EventLog, MonitorNotice, Notice, PeerDropped
 from .frames import FileLimit
 from .handshake import MECHANISMS, is_handshake_failure
 from .handshake import explain as explain_handshake
@@ -64,10 +67,14 @@ class SessionState:
         heartbeat_ivl: int = DEFAULT_HEARTBEAT_IVL_MS,
         heartbeat_timeout: int = DEFAULT_HEARTBEAT_TIMEOUT_MS,
         event_capacity: int = 500,
+        history_size: int = DEFAULT_HISTORY_SIZE,
+        view: str = DEFAULT_VIEW,
         libzmq_version: tuple[int, int, int] | None = None,
     ) -> None:
         """``libzmq_version``: the version the session reports and judges for security
-        warnings; by default the one loaded (another lets tests see an old one's warning)."""
+        warnings; by default the one loaded (another lets tests see an old one's warning).
+        ``history_size``: messages kept for show and history; ``view``: how watch and recv
+        show messages unless told (full or line)."""
         self.libzmq_version = libzmq_version or zmq_version()
         self.security_warning = security_warning_for(self.libzmq_version)
         self.curve_server_warned = False
@@ -76,6 +83,8 @@ class SessionState:
         self.heartbeat_ivl = heartbeat_ivl  # 0: new sockets send no heartbeats
         self.heartbeat_timeout = heartbeat_timeout
         self.events = EventLog(event_capacity)
+        self.captured = MessageRing(history_size)  # numbered messages: show N, history
+        self.view = view
         self.engine = Engine(on_error=self._background_error)
         self.entries: dict[str, SocketEntry] = {}
         self.endpoints_seen: list[str] = []
@@ -217,7 +226,7 @@ class SessionState:
             if count > shown:
                 self.events.count_dropped(entry.name, count - shown)
             for frames in batch[count - shown :]:
-                msg = Message.capture(entry.name, frames, entry.fmt)
+                msg = self.captured.capture(entry, frames)
                 entry.buffer.add(msg)
                 self.events.push(msg)
 

@@ -53,7 +53,7 @@ from ..core import (
 from ..core.monitor import parse_monitor_message
 from .entry import SocketEntry
 from .errors import CommandError, clip
-from .events import SUBSCRIPTION, Message
+from .events import SUBSCRIPTION
 from .records import DIRECTIONS, record_line
 from .state import READ_BATCH
 
@@ -408,7 +408,7 @@ class Tap:
                 self.events.count_dropped(entry.name, len(shown) - keep)
             for m, peer in zip(shown[len(shown) - keep :], peers[len(shown) - keep :]):
                 frames = self._frames(flow, m)
-                msg = Message.capture(entry.name, frames, entry.fmt, direction=flow.label, peer=peer)
+                msg = self.state.captured.capture(entry, frames, direction=flow.label, peer=peer)
                 entry.buffer.add(msg)
                 self.events.push(msg)
 

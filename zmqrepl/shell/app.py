@@ -10,6 +10,7 @@ echo "version" | zmqrepl     run commands from stdin
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from typing import BinaryIO, Iterable, Iterator
 
@@ -36,7 +37,7 @@ def _parser() -> argparse.ArgumentParser:
     ap.add_argument("script", nargs="?", help="a file of commands to run, then exit")
     ap.add_argument("-c", dest="commands", metavar="COMMANDS", help="commands to run (separated by ;)")
     ap.add_argument("--demo", action="store_true", help="start watching a built-in publisher")
-    ap.add_argument("--no-color", action="store_true", help="plain output")
+    ap.add_argument("--no-color", action="store_true", help="plain output (as when NO_COLOR is set)")
     ap.add_argument("--version", action="version", version=f"zmqrepl {__version__}")
     return ap
 
@@ -124,9 +125,13 @@ def main(argv: list[str] | None = None) -> int:
         maxmsgsize=settings.maxmsgsize,
         heartbeat_ivl=settings.heartbeat_ivl,
         heartbeat_timeout=settings.heartbeat_timeout,
+        history_size=settings.history_size,
+        view=settings.view,
     )
+    # https://no-color.org: a NO_COLOR that is set and not empty turns colour off.
+    plain = args.no_color or bool(os.environ.get("NO_COLOR"))
     try:
-        batch_colour = Colours(sys.stdout.isatty() and not args.no_color)
+        batch_colour = Colours(sys.stdout.isatty() and not plain)
         if args.commands is not None:
             return run_batch(session, split_commands(args.commands), batch_colour, settings)
         if args.script:
@@ -142,7 +147,7 @@ def main(argv: list[str] | None = None) -> int:
             return run_batch(session, stream_lines(sys.stdin.buffer), batch_colour, settings)
         from .interactive import interactive
 
-        return interactive(session, settings, demo=args.demo, colour=not args.no_color)
+        return interactive(session, settings, demo=args.demo, colour=not plain)
     except KeyboardInterrupt:
         return 130
     finally:

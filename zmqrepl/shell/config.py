@@ -8,6 +8,8 @@ Settings live in ``$XDG_CONFIG_HOME/zmqrepl/config.ini`` (default ~/.config):
     heartbeat_ivl = 5000   ; ms between ZMTP pings to each peer (0: none)
     heartbeat_timeout = 15000  ; ms of silence after which a peer is disconnected
     max_messages = 40      ; messages shown per 100 ms before summarising
+    history_size = 1000    ; messages shown that are kept for show N and history
+    view = full            ; how watch and recv show messages: full or line
 """
 
 from __future__ import annotations
@@ -20,8 +22,11 @@ from pathlib import Path
 from ..session import (
     DEFAULT_HEARTBEAT_IVL_MS,
     DEFAULT_HEARTBEAT_TIMEOUT_MS,
+    DEFAULT_HISTORY_SIZE,
     DEFAULT_LINGER_MS,
     DEFAULT_MAXMSGSIZE,
+    DEFAULT_VIEW,
+    VIEWS,
     CommandError,
     decode_utf8,
     human_size,
@@ -49,6 +54,8 @@ class Settings:
     heartbeat_ivl: int = DEFAULT_HEARTBEAT_IVL_MS
     heartbeat_timeout: int = DEFAULT_HEARTBEAT_TIMEOUT_MS
     max_messages: int = 40
+    history_size: int = DEFAULT_HISTORY_SIZE
+    view: str = DEFAULT_VIEW
 
 
 def load_settings() -> tuple[Settings, str | None]:
@@ -72,9 +79,16 @@ def load_settings() -> tuple[Settings, str | None]:
     try:
         parser.read_string(text, str(path))
         section = parser["shell"] if parser.has_section("shell") else {}
-        for name in ("linger", "maxmsgsize", "heartbeat_ivl", "heartbeat_timeout", "max_messages"):
+        for name in _NUMBERS:
             if name in section:
                 setattr(settings, name, int(section[name]))
     except (configparser.Error, ValueError) as exc:
         return Settings(), f"ignoring {path}: {exc} (hint: values must be whole numbers)"
+    view = section.get("view", DEFAULT_VIEW).strip().lower()
+    if view not in VIEWS:
+        return Settings(), f"ignoring {path}: view = {view[:40]!r} (hint: view is {' or '.join(VIEWS)})"
+    settings.view = view
     return settings, None
+
+
+_NUMBERS = ("linger", "maxmsgsize", "heartbeat_ivl", "heartbeat_timeout", "max_messages", "history_size")

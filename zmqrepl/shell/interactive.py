@@ -7,6 +7,7 @@ import sys
 from prompt_toolkit import PromptSession
 from prompt_toolkit.auto_suggest import AutoSuggestFromHistory
 from prompt_toolkit.history import History
+from prompt_toolkit.output import ColorDepth
 from prompt_toolkit.patch_stdout import patch_stdout
 
 from ..session import CommandError, DemoPublisher, Session
@@ -23,8 +24,8 @@ from .toolbar import toolbar
 __all__ = ["interactive"]
 
 DEMO_HINT = (
-    "Watching the demo publisher. Try: help | sockets | socket r req | "
-    "watch demo --format hex | unwatch | Ctrl-D quits"
+    "Watching the demo publisher. Try: help | sockets | show | history | "
+    "watch demo --view line | watch demo --format hex | unwatch | Ctrl-D quits"
 )
 
 
@@ -49,6 +50,8 @@ def interactive(session: Session, settings: Settings, *, demo: bool = False, col
         refresh_interval=0.5,
         style=STYLE,
         include_default_pygments_style=False,
+        # Without colour, prompt_toolkit still draws bold, underline and reverse video.
+        color_depth=None if colour else ColorDepth.MONOCHROME,
     )
     publisher = None
     session.progress = ProgressView()  # long commands draw a bar (progress.py)

@@ -21,12 +21,21 @@ from ..session import (
     message_lines,
     monitor_line,
     notice_line,
+    number_text,
     summary_line,
 )
 
 __all__ = ["Colours", "EventPrinter"]
 
-_CODES = {"time": "90", "socket": "36", "event": "35", "notice": "33", "bad": "31", "summary": "90;3"}
+_CODES = {
+    "number": "33",
+    "time": "90",
+    "socket": "36",
+    "event": "35",
+    "notice": "33",
+    "bad": "31",
+    "summary": "90;3",
+}
 
 
 class Colours:
@@ -34,7 +43,7 @@ class Colours:
         self.enabled = enabled
 
     def __call__(self, kind: str, text: str) -> str:
-        if not self.enabled or kind not in _CODES:
+        if not self.enabled or kind not in _CODES or not text:
             return text
         return f"\x1b[{_CODES[kind]}m{text}\x1b[0m"
 
@@ -87,9 +96,10 @@ class EventPrinter:
         for event in batch.events:
             if isinstance(event, Message):
                 rendered = message_lines(event, width)
-                head, _, rest = rendered[0].partition(" ")
+                number = number_text(event)
+                head, _, rest = rendered[0][len(number) :].partition(" ")
                 sock, _, tail = rest.partition(" ")
-                lines.append(f"{c('time', head)} {c('socket', sock)} {tail}")
+                lines.append(f"{c('number', number)}{c('time', head)} {c('socket', sock)} {tail}")
                 lines.extend(rendered[1:])
             elif isinstance(event, MonitorNotice):
                 lines.append(c("bad" if event.reason else "event", monitor_line(event)))

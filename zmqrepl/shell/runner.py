@@ -14,8 +14,13 @@ from .result_lines import result_lines
 __all__ = ["error_line", "print_result", "run_line"]
 
 
-def print_result(result: Result, write: Callable[[str], None], colour: Colours) -> None:
-    lines = result_lines(result, shutil.get_terminal_size((100, 24)).columns)
+def print_result(
+    result: Result, write: Callable[[str], None], colour: Colours, terminal: bool = True
+) -> None:
+    """``terminal``: the output is a terminal, whose width tables are fitted to (a file or
+    a pipe gets them whole)."""
+    width = shutil.get_terminal_size((100, 24)).columns
+    lines = result_lines(result, width, terminal)
     if lines:
         write("\n".join(lines) + "\n")
 
@@ -45,7 +50,7 @@ def run_line(
         for command in split_commands(line):
             result = session.execute(command)
             if result is not None:
-                print_result(result, write, colour)
+                print_result(result, write, colour, out.isatty())
                 if result.quit:
                     return True, True
                 if result.interrupted:  # Ctrl-C stopped it: not the rest of the line either

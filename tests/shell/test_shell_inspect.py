@@ -1,0 +1,188 @@
+"""What a person sees of numbered messages, show, the one-line view, tables in a narrow
+terminal and NO_COLOR: the real ``zmqrepl`` in a pseudo-terminal (pyte screen), pyzmq peers."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+from typing import Callable
+
+import pytest
+
+from tests.peers import Peer
+from tests.support import executed
+from zmqrepl.session import Bound, PeerTable, Session
+from zmqrepl.shell.result_lines import result_lines
+
+from .pty_shell import Shell
+
+LOCAL = "tcp://127.0.0.1:*"
+# An SGR sequence, and which of its parameters set a colour (30-49: foreground and
+# background, 90-107: the bright ones; 38/48 start 256-colour and RGB forms).
+_SGR = re.compile(rb"\x1b\[([0-9;:]*)m")
+
+
+def colour_codes(raw: bytes) -> list[bytes]:
+    return [
+        m.group(0)
+        for m in _SGR.finditer(raw)
+        if any(p.isdigit() and (30 <= int(p) <= 49 or 90 <= int(p) <= 107) for p in m.group(1).split(b";"))
+    ]
+
+
+def pusher(start_peer: Callable[..., Peer]) -> tuple[Peer, str]:
+    peer = start_peer()
+    peer.call("socket", name="p", type="PUSH")
+    return peer, peer.call("bind", sock="p", endpoint=LOCAL)
+
+
+def test_line_view_at_80_columns_and_show_prints_the_message_whole(
+    shell: Callable[..., Shell], start_peer: Callable[..., Peer]
+) -> None:
+    peer, endpoint = pusher(start_peer)
+    sh = shell(cols=80)
+    sh.command("socket r pull", "r: pull socket")
+    sh.command(f"connect r {endpoint}", "connecting to")
+    sh.command("watch r --view line", "watching r")
+    doc = {"event": "order", "items": [{"sku": f"A-{i:03d}", "qty": i} for i in range(30)]}
+    peer.send("p", b"orders", json.dumps(doc).encode())
+    peer.send("p", b"short")
+    peer.send("p", b"\x00\x01\x02bin", b"")
+    sh.wait(lambda: len(re.findall(r"^#\d+ ", sh.text(), re.M)) == 3, "three numbered lines")
+    rows = [line for line in sh.screen.display if re.match(r"#\d+ ", line)]
+    first, second, third = rows
+    assert re.match(r"#1 \d\d:\d\d:\d\d\.\d{3} r \[6\+\d+ B\] orders \| \{\"event\":\"order\",", first)
+    assert first.rstrip().endswith("…") and len(first.rstrip()) == 80
+    assert re.match(r"#2 \d\d:\d\d:\d\d\.\d{3} r \[5 B\] short$", second.rstrip())
+    assert re.match(r'#3 \S+ r \[6\+0 B\] 00 01 02 62 69 6e \| ""$', third.rstrip())
+    # One screen line each: what follows a message line is the next message or the prompt.
+    display = sh.screen.display
+    for i, line in enumerate(display[:-1]):
+        if re.match(r"#\d+ ", line):
+            assert re.match(r"#\d+ |zmq>|\s*$", display[i + 1]), display[i + 1]
+
+    sh.command("show 1", '"sku": "A-029",')
+    out = sh.plain()
+    assert "frame 1: " in out and ", json" in out
+    assert '      "qty": 29' in out
+    sh.command("history --grep short", "1 of 3 kept messages matching 'short'")
+    assert re.search(r"#2 \S+ r \[5 B\] short", sh.plain())
+
+
+def test_a_wide_sockets_table_fits_a_narrow_terminal(
+    shell: Callable[..., Shell], start_peer: Callable[..., Peer]
+) -> None:
+    _peer, endpoint = pusher(start_peer)
+    cols = 72
+    sh = shell(cols=cols)
+    sh.command("socket a_long_socket_name pull", "pull socket")
+    sh.command(f"connect a_long_socket_name {endpoint}", "connecting to")
+    sh.command("bind a_long_socket_name tcp://127.0.0.1:*", "bound to")
+    sh.command("socket b sub", "sub socket")
+    sh.command("subscribe b weather-reports-from-the-north", "subscribed")
+    before = len(sh.plain())
+    sh.command("sockets", "live")
+    table = [line for line in sh.plain()[before:].splitlines() if line.strip() and "zmq>" not in line]
+    head, rule, first, second = table[:4]
+    assert head.split()[:2] == ["name", "type"] and head.split()[-1] == "live"
+    assert set(rule.replace(" ", "")) == {"-"}
+    for line in (head, rule, first, second):
+        assert len(line) <= cols, line
+    assert first.startswith("a_long_socket_name  pull  bind tc")
+    assert "…" in first  # the endpoints and options columns are cut, not wrapped
+    assert second.split()[:2] == ["b", "sub"]
+    # On the screen too: each row is one line, the next row right below it.
+    screen = sh.screen.display
+    at = next(i for i, line in enumerate(screen) if line.startswith("a_long_socket_name  pull"))
+    assert screen[at + 1].startswith("b ")
+    assert screen[at - 2].startswith("name ")
+
+
+@pytest.mark.parametrize("how", ["NO_COLOR", "--no-color"])
+def test_no_color_turns_every_colour_off(
+    how: str, shell: Callable[..., Shell], start_peer: Callable[..., Peer]
+) -> None:
+    peer, endpoint = pusher(start_peer)
+    coloured = shell()
+    plain = shell("--no-color") if how == "--no-color" else shell(env={"NO_COLOR": "1"})
+    for sh in (coloured, plain):
+        sh.command("socket r pull", "r: pull socket")
+        sh.command(f"connect r {endpoint}", "connecting to")
+        sh.command("watch r", "watching r")
+        sh.command("frobnicate", "error: ")
+    for i in range(2):  # PUSH deals messages out: one to each shell
+        peer.send("p", b"hello", f"m-{i}".encode())
+    for sh in (coloured, plain):
+        sh.wait(lambda sh=sh: "#1 " in sh.plain(), "a numbered message")  # type: ignore[misc]
+        sh.command("sockets", "live")
+    assert colour_codes(coloured.raw), "the coloured shell shows no colour: the check sees nothing"
+    assert colour_codes(plain.raw) == []
+
+
+def _batch(tmp_path: Path, settings: str, commands: str) -> subprocess.CompletedProcess[str]:
+    config = tmp_path / "config" / "zmqrepl"
+    config.mkdir(parents=True, exist_ok=True)
+    (config / "config.ini").write_text(settings, encoding="utf-8")
+    env = dict(os.environ, XDG_CONFIG_HOME=str(tmp_path / "config"), XDG_STATE_HOME=str(tmp_path / "st"))
+    env.pop("NO_COLOR", None)
+    return subprocess.run(
+        [sys.executable, "-m", "zmqrepl", "-c", commands],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=env,
+        cwd=str(tmp_path),
+    )
+
+
+def test_view_and_history_size_settings(tmp_path: Path, start_peer: Callable[..., Peer]) -> None:
+    peer = start_peer("pub", "--count", "3", "--prefix", "m")
+    proc = _batch(
+        tmp_path,
+        "[shell]\nview = line\nhistory_size = 2\n",
+        f"socket s sub; connect s {peer.endpoint}; subscribe s; recv s --count 3 --timeout 10000; "
+        "history; show 1",
+    )
+    assert proc.returncode == 1  # show 1: gone from a history of 2
+    lines = proc.stdout.splitlines()
+    received = [line for line in lines if re.match(r"#\d ", line)]
+    assert [re.sub(r" \S+ ", " T ", line, count=1) for line in received] == [
+        "#1 T s [1+3 B] t | m-0",
+        "#2 T s [1+3 B] t | m-1",
+        "#3 T s [1+3 B] t | m-2",
+        "#2 T s [1+3 B] t | m-1",  # history: the newest 2
+        "#3 T s [1+3 B] t | m-2",
+    ]
+    assert "2 of 2 kept messages (the newest 2 are kept); show N prints one whole" in lines
+    assert proc.stderr.startswith("error: message #1 is no longer kept: the session keeps the newest 2")
+    bad = _batch(tmp_path, "[shell]\nview = wide\n", "version")
+    assert bad.returncode == 0
+    assert (
+        bad.stderr.startswith("warning: ignoring ")
+        and "view = 'wide' (hint: view is full or line)" in bad.stderr
+    )
+
+
+def test_peers_table_and_notes_fit_a_narrow_width(session: Session, start_peer: Callable[..., Peer]) -> None:
+    session.execute("socket r router")
+    endpoint = executed(session, "bind r tcp://127.0.0.1:*", Bound).endpoint
+    session.execute("peers r")  # counting starts
+    dealer = start_peer()
+    dealer.call("socket", name="d", type="DEALER", options=[["ROUTING_ID", "a-rather-long-worker-name-7"]])
+    dealer.call("connect", sock="d", endpoint=endpoint)
+    dealer.send("d", b"hello")
+    session.execute("recv r --timeout 10000")
+    table = executed(session, "peers r", PeerTable)
+    assert max(len(line) for line in table.lines) > 80
+    lines = result_lines(table, 80)
+    assert all(len(line) <= 80 for line in lines), lines
+    assert lines[2].startswith("a-rather-long-worker-name-7  ")
+    assert "…" in lines[2]
+    narrow = result_lines(table, 40)
+    assert all(len(line) <= 40 for line in narrow) and narrow[2].startswith("a-r…")
+    assert " ".join(lines[3:]).startswith("messages counted per peer since")
+    assert result_lines(table, 60, fit=False) == table.lines  # a pipe or a file: whole

@@ -1,0 +1,103 @@
+"""The messages the session showed, numbered: what ``show N`` and ``history`` read.
+
+Every display object of a received message (a ``Message``, made for watch or recv) is
+made here, so that it gets the session's next number. The newest are kept in a ring
+bounded by count and by bytes; a number that has left it is told apart from one never
+given (``gone``).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import deque
+from typing import TYPE_CHECKING
+
+from .defaults import DEFAULT_HISTORY_BYTES, DEFAULT_HISTORY_SIZE
+from .events import Message
+
+if TYPE_CHECKING:
+    from .entry import SocketEntry
+
+__all__ = ["MessageRing"]
+
+
+class MessageRing:
+    """Numbers messages as they are captured and keeps the newest (thread-safe: the
+    engine thread captures for watch, a command's thread for recv)."""
+
+    def __init__(self, size: int = DEFAULT_HISTORY_SIZE, max_bytes: int = DEFAULT_HISTORY_BYTES) -> None:
+        self.size = max(size, 0)
+        self.max_bytes = max_bytes
+        self._messages: deque[Message] = deque()
+        self._bytes = 0
+        self._last = 0  # the newest number given
+        self._lock = threading.Lock()
+
+    def capture(
+        self,
+        entry: SocketEntry,
+        frames: list[bytes],
+        *,
+        fmt: str | None = None,
+        view: str | None = None,
+        direction: str = "",
+        peer: str = "",
+    ) -> Message:
+        """The display object of a message ``entry`` received, numbered and kept. ``fmt``
+        and ``view``: a recv's own; by default the socket's (watch)."""
+        with self._lock:
+            self._last += 1
+            msg = Message.capture(
+                entry.name,
+                frames,
+                fmt or entry.fmt,
+                direction=direction,
+                peer=peer,
+                number=self._last,
+                view=view or entry.view,
+            )
+            self._keep(msg)
+        return msg
+
+    def _keep(self, msg: Message) -> None:
+        if not self.size:
+            return
+        self._messages.append(msg)
+        self._bytes += _kept_bytes(msg)
+        while self._messages and (len(self._messages) > self.size or self._bytes > self.max_bytes):
+            self._bytes -= _kept_bytes(self._messages.popleft())
+
+    def get(self, number: int) -> Message | None:
+        with self._lock:
+            first = self._messages[0].number if self._messages else self._last + 1
+            if not first <= number <= self._last:
+                return None
+            # Numbers are given in order and only the oldest leave, so the kept ones run
+            # from ``first`` without gaps.
+            return self._messages[number - first]
+
+    def newest(self) -> Message | None:
+        with self._lock:
+            return self._messages[-1] if self._messages else None
+
+    def snapshot(self) -> list[Message]:
+        with self._lock:
+            return list(self._messages)
+
+    def span(self) -> tuple[int, int]:
+        """The oldest kept number and the newest given (0, 0 before the first; with
+        nothing kept, the newest given twice)."""
+        with self._lock:
+            first = self._messages[0].number if self._messages else self._last
+            return first, self._last
+
+    def gone(self, number: int) -> bool:
+        """Whether ``number`` was given once but is no longer kept."""
+        with self._lock:
+            first = self._messages[0].number if self._messages else self._last + 1
+            return 0 < number < first
+
+
+def _kept_bytes(msg: Message) -> int:
+    # The frames' bytes, plus a rough 64 per frame for the objects that hold them.
+    return sum(len(f) + 64 for f in msg.frames)
