@@ -64,7 +64,9 @@ def _rate(text: str) -> int:
 
 class Publisher:
     def __init__(self, exe: Path, rate: int, seconds: float) -> None:
-        self.proc = subprocess.Popen([str(exe), str(rate), str(seconds), str(SIZE)], stdout=subprocess.PIPE, text=True)
+        self.proc = subprocess.Popen(
+            [str(exe), str(rate), str(seconds), str(SIZE)], stdout=subprocess.PIPE, text=True
+        )
         assert self.proc.stdout is not None
         word, self.endpoint = self.proc.stdout.readline().split()
         assert word == "ready", word
@@ -111,10 +113,17 @@ class _Pty:
     """The real shell in a pseudo-terminal; everything it writes is read and kept."""
 
     def __init__(self, home: str) -> None:
-        env = dict(os.environ, TERM="xterm", PROMPT_TOOLKIT_NO_CPR="1", XDG_STATE_HOME=home, XDG_CONFIG_HOME=home)
+        env = dict(
+            os.environ, TERM="xterm", PROMPT_TOOLKIT_NO_CPR="1", XDG_STATE_HOME=home, XDG_CONFIG_HOME=home
+        )
         env.pop("NO_COLOR", None)
         self.child = pexpect.spawn(
-            sys.executable, ["-m", "zmqrepl", "--no-color"], env=env, dimensions=(30, 120), cwd=home, timeout=30
+            sys.executable,
+            ["-m", "zmqrepl", "--no-color"],
+            env=env,
+            dimensions=(30, 120),
+            cwd=home,
+            timeout=30,
         )
         self.child.delaybeforesend = None  # pexpect waits 50 ms before each send by default
         self.out = b""
@@ -183,7 +192,9 @@ def run_shell(exe: Path, rate: int, seconds: float) -> Figures:
             sh.command("sockets", b"live")
             sh.read(0.3)
             table = _ESCAPES.sub(b"", sh.out[start:]).decode("utf-8", "replace")
-            found = re.search(r"^s\s+sub\s.*\s(\d+)(?: \(\d+ matched\))?\s+\S+\s+\d+\s+\d+\s+\S+\s*$", table, re.M)
+            found = re.search(
+                r"^s\s+sub\s.*\s(\d+)(?: \(\d+ matched\))?\s+\S+\s+\d+\s+\d+\s+\S+\s*$", table, re.M
+            )
             if found is None:
                 raise RuntimeError(f"no row for s in the sockets table:\n{table}")
             fig.received = int(found.group(1))
@@ -200,14 +211,16 @@ def _k(n: float) -> str:
 
 def table(rows: list[Figures]) -> list[str]:
     out = [
-        "| rate (msg/s) | receiver | sent | received | share | matched | CPU (1 core) | echo p50 / max (ms) | RSS start / end (MB) |",
+        "| rate (msg/s) | receiver | sent | received | share | matched | CPU (1 core) "
+        "| echo p50 / max (ms) | RSS start / end (MB) |",
         "| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for f in rows:
         echo = f"{statistics.median(f.echo_ms):.0f} / {max(f.echo_ms):.0f}" if f.echo_ms else ""
         rss = f"{f.rss_mb[0]:.0f} / {f.rss_mb[1]:.0f}" if f.rss_mb[1] else ""
         out.append(
-            f"| {_k(f.rate)} | {f.receiver} | {f.sent:,} | {f.received:,} | {f.received / max(1, f.sent):.0%} "
+            f"| {_k(f.rate)} | {f.receiver} | {f.sent:,} | {f.received:,} "
+            f"| {f.received / max(1, f.sent):.0%} "
             f"| {'' if f.matched < 0 else f'{f.matched:,}'} | {f.cpu:.0%} | {echo} | {rss} |"
         )
     return out

@@ -66,7 +66,7 @@ def session(endpoint: str, commands: Sequence[str]) -> dict[str, float]:
 
     def counts() -> tuple[int, int | None]:
         info = next(i for i in s.sockets() if i.name == "s")
-        return info.received, getattr(info, "matched", None)
+        return info.received, info.matched
 
     while counts()[0] == 0:
         time.sleep(0.001)

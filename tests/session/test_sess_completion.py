@@ -133,10 +133,10 @@ def test_frame_prefixes() -> None:
 
 
 def test_flags() -> None:
-    assert texts("recv s --") == ["--timeout", "--count", "--format"]
+    assert texts("recv s --") == ["--timeout", "--count", "--format", "--where", "--grep"]
     assert texts("recv s --c") == ["--count"]
     assert texts("replay f p --") == ["--speed", "--direction"]
-    assert texts("record s --") == ["--stop"]
+    assert texts("record s --") == ["--stop", "--where", "--grep"]
     assert texts("sockets --") == []
 
 

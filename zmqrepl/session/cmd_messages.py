@@ -15,6 +15,7 @@ from .entry import SocketEntry
 from .errors import CommandError, clip
 from .events import Message, Notice
 from .files import open_append
+from .filters import MessageFilter, compile_filter
 from .records import DIRECTIONS, Recording
 from .results import (
     MonitorSwitched,
@@ -41,10 +42,15 @@ def send(session: Session, p: Parsed) -> Sent:
     return Sent(entry.name, len(frames), sum(len(f) for f in frames))
 
 
+def _filter(p: Parsed) -> MessageFilter | None:
+    """The command's --where and --grep, compiled now: a broken one is refused before anything starts."""
+    return compile_filter(p.flags["where"], p.flags["grep"])
+
+
 def recv(session: Session, p: Parsed) -> Received:
     entry = session.entry(p.args["NAME"])
     count: int = p.flags["count"]
-    messages = session.receive(entry.name, count, p.flags["timeout"])
+    messages = session.receive(entry.name, count, p.flags["timeout"], _filter(p))
     fmt = p.flags["format"]
     return Received(
         entry.name, tuple(messages), tuple(Message.capture(entry.name, m, fmt) for m in messages), count
@@ -54,15 +60,26 @@ def recv(session: Session, p: Parsed) -> Received:
 def watch(session: Session, p: Parsed) -> Watching:
     entries = [session.entry(n) for n in p.args["NAME"]]
     fmt: str = p.flags["format"]
+    filt = _filter(p)  # one for all the sockets named: its failure is told once
+    if filt is not None:
+        for entry in entries:
+            if entry.tap is not None:
+                raise CommandError(
+                    f"watch --where/--grep is not for a tap ({entry.name})",
+                    f"watch {entry.name} shows both ways",
+                )
 
     def act() -> None:
         for entry in entries:
+            if entry.watch_filter is not filt:
+                entry.watch_matched = 0
             entry.watching = True
             entry.fmt = fmt
+            entry.watch_filter = filt
             session.update_reader(entry)
 
     session.engine.call(act)
-    return Watching(tuple(e.name for e in entries))
+    return Watching(tuple(e.name for e in entries), filt.text if filt else "")
 
 
 def unwatch(session: Session, p: Parsed) -> Unwatched:
@@ -72,6 +89,8 @@ def unwatch(session: Session, p: Parsed) -> Unwatched:
     def act() -> None:
         for entry in entries:
             entry.watching = False
+            entry.watch_filter = None
+            entry.showing.clear()
             session.update_reader(entry)
 
     session.engine.call(act)
@@ -119,16 +138,23 @@ def record(session: Session, p: Parsed) -> RecordSwitched:
         return RecordSwitched(entry.name, None)
     if not path:
         raise CommandError("record needs a FILE (or --stop)", "record NAME FILE")
+    filt = _filter(p)
+    if filt is not None and entry.tap is not None:
+        raise CommandError(
+            "record --where/--grep is not for a tap", f"record {entry.name} FILE records both ways"
+        )
     fh = open_append(path, path, "pick a writable path")
 
     def start() -> None:
         session.stop_record(entry)
         entry.record_file = fh
         entry.record_path = path
+        entry.record_filter = filt
+        entry.record_matched = 0
         session.update_reader(entry)
 
     session.engine.call(start)
-    return RecordSwitched(entry.name, path, entry.tap is not None)
+    return RecordSwitched(entry.name, path, entry.tap is not None, filt.text if filt else "")
 
 
 def replay(session: Session, p: Parsed) -> ReplayStarted:

@@ -24,6 +24,7 @@ from .defaults import (
     DEFAULT_PROBE_TIMEOUT_MS,
 )
 from .files import human_size
+from .filters import GREP_PREFIX
 from .frames import FORMATS
 from .peerbook import PEER_LIMIT
 from .syntax import Arg, ArgKind, Command, Flag, Handler
@@ -51,6 +52,19 @@ S = ArgKind.SOCKET
 _SECRETS = [o.name.lower() for o in Option if o.secret]
 _TIMEOUT = Flag("timeout", ArgKind.INT, "give up after this many milliseconds")
 _FORMAT = Flag("format", ArgKind.FORMAT, "how frames are shown: " + "|".join(FORMATS), "auto")
+_FILTERS = (
+    Flag("where", ArgKind.EXPR, "only messages for which this Python expression is true"),
+    Flag("grep", ArgKind.REGEX, "only messages with a frame this regular expression finds (as UTF-8 text)"),
+)
+_FILTER_DETAILS = (
+    "--where EXPR: a Python expression over each message, with frames (list of bytes), topic "
+    "(frames[0]), parts (number of frames), size (total bytes) and json (the first frame that "
+    "is a JSON object or array, else None), and len, int, str, float, bool, any, all, min, max, "
+    "abs; names starting with _ are refused. A message on which it raises does not match (said "
+    f"once). --grep REGEX: Python's re, searched in each frame's first {human_size(GREP_PREFIX)} "
+    "as UTF-8 text. Both given: both must match. Quote an expression with spaces; in single quotes "
+    "backslashes stay as typed."
+)
 
 _TABLE = [
     _cmd(
@@ -159,17 +173,33 @@ _TABLE = [
         messages.recv,
         "wait for messages on a socket and show them",
         Arg("NAME", S),
-        flags=(_TIMEOUT, Flag("count", ArgKind.INT, "how many messages to wait for", 1), _FORMAT),
-        details="Ctrl-C stops waiting. Without --timeout it waits until the messages come.",
-        examples=("recv r", "recv s --count 5 --timeout 2000"),
+        flags=(_TIMEOUT, Flag("count", ArgKind.INT, "how many messages to wait for", 1), _FORMAT, *_FILTERS),
+        details="Ctrl-C stops waiting. Without --timeout it waits until the messages come. With "
+        "--where or --grep it waits for messages that match; those that do not are read and passed "
+        "over (sockets counts them). " + _FILTER_DETAILS,
+        examples=(
+            "recv r",
+            "recv s --count 5 --timeout 2000",
+            """recv s --where 'json and json.get("level") == "error"'""",
+        ),
     ),
     _cmd(
         "watch",
         messages.watch,
         "show every incoming message on sockets as it arrives",
         Arg("NAME", S, repeat=True),
-        flags=(_FORMAT,),
-        examples=("watch s", "watch s d --format hex"),
+        flags=(_FORMAT, *_FILTERS),
+        details="Under a flood the newest messages are shown and the rest counted (+N more); "
+        "sockets counts every message. With --where or --grep only matching messages show, and "
+        "sockets gives received and matched. watch NAME again replaces the filter. " + _FILTER_DETAILS,
+        examples=(
+            "watch s",
+            "watch s d --format hex",
+            "watch s --where \"topic == b'weather'\"",
+            "watch s --where 'json and json[\"temp\"] > 30'",
+            "watch s --grep 'error|warn'",
+            "watch s --where 'parts == 2 and size > 1000'",
+        ),
     ),
     _cmd("unwatch", messages.unwatch, "stop watching a socket (none: all of them)", Arg("NAME", S, True)),
     _cmd(
@@ -233,8 +263,15 @@ _TABLE = [
         "log incoming messages of a socket to a JSON Lines file (--stop ends it)",
         Arg("NAME", S),
         Arg("FILE", ArgKind.FILE, True),
-        flags=(Flag("stop", ArgKind.SWITCH, "stop recording", False),),
-        examples=("record s feed.jsonl", "record s --stop"),
+        flags=(Flag("stop", ArgKind.SWITCH, "stop recording", False), *_FILTERS),
+        details="With --where or --grep only matching messages are written; sockets gives how "
+        "many. " + _FILTER_DETAILS,
+        examples=(
+            "record s feed.jsonl",
+            "record s errors.jsonl --grep ERROR",
+            "record s hot.jsonl --where 'json and json.get(\"temp\", 0) > 30'",
+            "record s --stop",
+        ),
     ),
     _cmd(
         "replay",

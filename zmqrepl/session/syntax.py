@@ -34,6 +34,8 @@ class ArgKind(enum.Enum):
     COMMAND = "command"
     WORD = "word"
     FORMAT = "format"
+    EXPR = "expression"  # a Python expression over a message (filters.py)
+    REGEX = "regular expression"
     SWITCH = "switch"  # a flag that takes no value
 
 
@@ -74,6 +76,8 @@ _FLAG_METAVARS = {
     ArgKind.NUMBER: "X",
     ArgKind.FORMAT: "|".join(FORMATS),
     ArgKind.WORD: "WORD",
+    ArgKind.EXPR: "EXPR",
+    ArgKind.REGEX: "REGEX",
 }
 
 
