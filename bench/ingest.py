@@ -1,7 +1,7 @@
 """What the session keeps up with: a paced C publisher against a bare pyzmq loop, a watching
 Session and the interactive shell, in one run.
 
-    .venv/bin/python -m bench.ingest [--rates 200k,500k,1M] [--seconds 4] [--no-shell]
+    .venv/bin/python -m bench.ingest [--rates 200k,500k,1M] [--seconds 4] [--receivers ...] [--runs N]
 
 For each rate a C publisher (bench/c/pacedpub.c: XPUB, libzmq's default HWMs, tcp on
 127.0.0.1, 16-byte messages) sends for --seconds to one receiver at a time, a fresh
@@ -231,18 +231,24 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--rates", default="200k,500k,1M", help="publisher rates, msg/s (k and M allowed)")
     ap.add_argument("--seconds", type=float, default=4.0)
     ap.add_argument("--filter-rates", default="200k", help="rates for the filtered, recorded session")
-    ap.add_argument("--no-shell", action="store_true", help="leave out the shell in a pty")
-    ap.add_argument("--no-filter", action="store_true", help="leave out the filtered, recorded session")
+    ap.add_argument(
+        "--receivers", default="pyzmq,session,filter,shell", help="which of pyzmq,session,filter,shell to run"
+    )
+    ap.add_argument("--runs", type=int, default=1, help="repeat the whole series")
     args = ap.parse_args(argv)
+    which = set(args.receivers.split(","))
     exe = build_c("pacedpub")
     rows: list[Figures] = []
     filter_rates = {_rate(r) for r in args.filter_rates.split(",") if r}
     started = time.monotonic()
+    series = [_rate(r) for r in args.rates.split(",")] * args.runs
     with tempfile.TemporaryDirectory() as tmp:
-        for rate in (_rate(r) for r in args.rates.split(",")):
-            rows.append(run_peer(exe, rate, args.seconds, "pyzmq", "bare pyzmq recv()"))
-            rows.append(run_peer(exe, rate, args.seconds, "session", "Session (watch)"))
-            if rate in filter_rates and not args.no_filter:
+        for rate in series:
+            if "pyzmq" in which:
+                rows.append(run_peer(exe, rate, args.seconds, "pyzmq", "bare pyzmq recv()"))
+            if "session" in which:
+                rows.append(run_peer(exe, rate, args.seconds, "session", "Session (watch)"))
+            if rate in filter_rates and "filter" in which:
                 rec = os.path.join(tmp, f"rec-{rate}.jsonl")
                 rows.append(
                     run_peer(
@@ -255,7 +261,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                         f"record s {rec} {FILTER}",
                     )
                 )
-            if not args.no_shell:
+            if "shell" in which:
                 rows.append(run_shell(exe, rate, args.seconds))
             print("\n".join(table(rows[-4:])), file=sys.stderr, flush=True)
     load = os.getloadavg()
