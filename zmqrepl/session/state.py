@@ -45,7 +45,7 @@ from .hidden import option_text
 from .links import GRACE
 from .records import record_line, record_lines
 from .results import SocketInfo
-from .showing import SHOW_INTERVAL_S
+from .showing import SHOW_INTERVAL_S, Label
 from .waiters import Waiter
 from .zap import SessionAuth
 
@@ -229,12 +229,19 @@ class SessionState:
         if entry.watching:
             self.show(entry, now, watched)
 
-    def show(self, entry: SocketEntry, at: float, messages: Sequence[list[bytes]]) -> None:
+    def show(
+        self,
+        entry: SocketEntry,
+        at: float,
+        messages: Sequence[list[bytes]],
+        labels: Sequence[Label] | None = None,
+    ) -> None:
         """Engine thread: messages of a watched socket, read at ``at``, for the display.
-        They wait in ``entry.showing`` (a reference to the batch, no per-message work) and
+        (A tap's come with a label each: direction and peer.) They wait in ``entry.showing``
+        (a reference to the batch, no per-message work) and
         become display objects at most every SHOW_INTERVAL_S (showing.py): under a flood
         only the newest are made, the rest are counted as not shown."""
-        passed = entry.showing.add(at, messages)
+        passed = entry.showing.add(at, messages, labels)
         if passed:
             self.events.count_dropped(entry.name, passed)
         if entry.showing.scheduled or not len(entry.showing):
@@ -256,8 +263,8 @@ class SessionState:
         messages, passed = showing.take()
         if passed:
             self.events.count_dropped(entry.name, passed)
-        for at, frames in messages:
-            msg = Message.capture(entry.name, frames, entry.fmt, at=at)
+        for at, frames, (direction, peer) in messages:
+            msg = Message.capture(entry.name, frames, entry.fmt, direction=direction, peer=peer, at=at)
             entry.buffer.add(msg)
             self.events.push(msg)
 
