@@ -257,3 +257,12 @@ def test_a_watched_flood_is_counted_exactly_matched_and_recorded_exactly(
     assert len(path.read_text().splitlines()) == sevens
     batch = session.events.take()
     assert sum(1 for e in batch.events if not isinstance(e, Notice)) + batch.dropped.get("q", 0) == sevens
+
+
+def test_filters_are_refused_on_a_tap(session: Session, tmp_path: Path) -> None:
+    """A tap reads its front itself (tap.py) and shows and records both ways: no filter there yet."""
+    session.execute("tap t tcp://127.0.0.1:* tcp://127.0.0.1:9 --pattern pipeline")
+    for line in ("watch t --where 'parts > 1'", f"record t {tmp_path / 'x.jsonl'} --grep x"):
+        with pytest.raises(CommandError, match="is not for a tap"):
+            session.execute(line)
+    assert not (tmp_path / "x.jsonl").exists()
