@@ -4,6 +4,7 @@ other processes; and a watched flood counted exactly while only the newest are s
 from __future__ import annotations
 
 import json
+import threading
 from pathlib import Path
 from typing import Callable
 
@@ -266,3 +267,19 @@ def test_filters_are_refused_on_a_tap(session: Session, tmp_path: Path) -> None:
         with pytest.raises(CommandError, match="is not for a tap"):
             session.execute(line)
     assert not (tmp_path / "x.jsonl").exists()
+
+
+def test_matched_counts_stay_exact_while_recv_reads(session: Session, start_peer: PeerFactory) -> None:
+    pusher = pull_with_pusher(session, start_peer)
+    session.execute("watch q --grep keep")
+    results: list[Received] = []
+    waiting = threading.Thread(
+        target=lambda: results.append(executed(session, "recv q --count 3 --timeout 10000", Received))
+    )
+    waiting.start()
+    wait_for(lambda: session.entry("q").waiters, what="recv waiting")  # else watch would read them
+    push(pusher, [b"keep 1"], [b"drop"], [b"keep 2"])
+    waiting.join(timeout=15)
+    assert len(results[0].messages) == 3
+    info = row(session)
+    assert (info.received, info.matched) == (3, 2)

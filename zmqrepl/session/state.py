@@ -295,6 +295,9 @@ class SessionState:
             entry.bytes_in += sum(len(f) for f in frames)
             if props is not None:
                 self.count_peers(entry, (frames,), (props,))
+            wf = entry.watch_filter
+            if entry.watching and wf is not None and self._select(entry, wf, (frames,)):
+                entry.watch_matched += 1  # counted, though recv takes it (watch shows none meanwhile)
             if entry.record_file is not None:
                 rf = entry.record_filter
                 if rf is None or self._select(entry, rf, (frames,)):
