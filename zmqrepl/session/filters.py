@@ -202,7 +202,9 @@ def _parse_where(text: str) -> ast.expr:
     try:
         tree = ast.parse(text.strip(), mode="eval")
     except SyntaxError as exc:
-        where = f" at column {exc.offset}" if exc.offset else ""
+        # CPython gives offset 0 (or one past the text) when the expression ends too soon.
+        end = not exc.offset or exc.offset > len(text.strip())
+        where = " at the end" if end else f" at column {exc.offset}"
         raise CommandError(
             f"--where {clip(text)} is not a Python expression: {exc.msg}{where}", _WHERE_HINT
         ) from None
