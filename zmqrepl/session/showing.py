@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections import deque
 from typing import Sequence, Tuple
 
-__all__ = ["SHOW_INTERVAL_S", "SHOW_KEEP", "Showing"]
+__all__ = ["SHOW_INTERVAL_S", "SHOW_KEEP", "Label", "Showing"]
 
 # At most this often a watched socket's waiting messages become display objects. A message
 # after a quiet spell is made at once; a burst shows in steps of this.
