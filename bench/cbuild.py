@@ -1,4 +1,4 @@
-"""Compile c/zbench.c against the system libzmq into bench/out/, once per source version."""
+"""Compile the C programs of bench/c/ against the system libzmq into bench/out/, once per source version."""
 
 from __future__ import annotations
 
@@ -7,10 +7,9 @@ import shlex
 import subprocess
 from pathlib import Path
 
-__all__ = ["OUT_DIR", "build_zbench", "system_libzmq_version"]
+__all__ = ["OUT_DIR", "build_c", "build_zbench", "system_libzmq_version"]
 
 HERE = Path(__file__).resolve().parent
-SOURCE = HERE / "c" / "zbench.c"
 OUT_DIR = HERE / "out"
 
 
@@ -31,16 +30,22 @@ def system_libzmq_version() -> str:
 
 def build_zbench() -> Path:
     """The path of the compiled zbench; compiles it when the source (or flags) changed."""
+    return build_c("zbench")
+
+
+def build_c(name: str) -> Path:
+    """The path of bench/c/NAME.c compiled; compiles it when the source (or flags) changed."""
+    source = HERE / "c" / f"{name}.c"
     flags = _pkg_config("--cflags") + _pkg_config("--libs") + ["-lpthread"]
-    digest = hashlib.sha256(SOURCE.read_bytes() + " ".join(flags).encode()).hexdigest()[:12]
-    exe = OUT_DIR / f"zbench-{digest}"
+    digest = hashlib.sha256(source.read_bytes() + " ".join(flags).encode()).hexdigest()[:12]
+    exe = OUT_DIR / f"{name}-{digest}"
     if exe.exists():
         return exe
     OUT_DIR.mkdir(exist_ok=True)
     tmp = exe.with_suffix(".tmp")
-    cmd = ["cc", "-O2", "-Wall", "-o", str(tmp), str(SOURCE), *flags]
+    cmd = ["cc", "-O2", "-Wall", "-o", str(tmp), str(source), *flags]
     result = subprocess.run(cmd, capture_output=True, text=True)
     if result.returncode != 0:
-        raise RuntimeError(f"compiling zbench failed: {shlex.join(cmd)}\n{result.stderr}")
+        raise RuntimeError(f"compiling {name} failed: {shlex.join(cmd)}\n{result.stderr}")
     tmp.replace(exe)
     return exe

@@ -19,9 +19,8 @@ def test_a_tap_watch_pane_shows_directions_and_peers(shell: Shell, start_peer: C
     w = shell["w"]
     client = start_peer("reqs", listen, "--count", "2", "--prefix", "q")
     client.event("done")
-    # Counted, then shown: the tap counts a message when it passes it on, and the pane's
-    # ring gets it a moment later.
-    wait_for(lambda: w.counts["t"] == 4 and len(w.messages) == 4, what="two requests and two replies")
+    wait_for(lambda: w.counts["t"] == 4, what="two requests and two replies")
+    wait_for(lambda: len(w.messages) == 4, what="all four shown (at most every 100 ms, after the counts)")
     html = w._repr_html_()
     rows = table_dicts(html)
     assert [r["direction"] for r in rows] == ["server→client", "client→server"] * 2  # newest first

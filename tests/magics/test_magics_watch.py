@@ -80,6 +80,8 @@ def test_watch_keeps_a_bounded_ring_and_exact_counters(shell: Shell, peer: PeerF
     wait_for(lambda: w.counts["s"] >= total + 1, timeout=30, what=f"{total} messages and the end")
     shell.ok("%zmq get s type")  # an engine round trip: the read that counted the end is over
     assert w.counts == {"s": total + 1}
+    # Messages are shown at most every 100 ms, after they are counted: the newest of a burst.
+    wait_for(lambda: w.messages[-1:] == [[b"t", b"end"]], what="the end shown")
     messages = w.messages
     assert len(messages) == 200
     assert messages[0] == [b"t", f"m-{total - 199}".encode()]

@@ -133,10 +133,10 @@ def test_frame_prefixes() -> None:
 
 
 def test_flags() -> None:
-    assert texts("recv s --") == ["--timeout", "--count", "--format", "--view"]
+    assert texts("recv s --") == ["--timeout", "--count", "--format", "--view", "--where", "--grep"]
     assert texts("recv s --c") == ["--count"]
     assert texts("replay f p --") == ["--speed", "--direction", "--background"]
-    assert texts("record s --") == ["--stop", "--max-size", "--files"]
+    assert texts("record s --") == ["--stop", "--where", "--grep", "--max-size", "--files"]
     assert texts("sockets --") == []
 
 

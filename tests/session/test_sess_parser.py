@@ -55,9 +55,23 @@ def test_argument_values() -> None:
     p = parse("socket s1 SUB")
     assert p is not None and p.args == {"NAME": "s1", "TYPE": SocketType.SUB}
     p = parse("recv s --count 5 --timeout=2000 --format hex")
-    assert p is not None and p.flags == {"count": 5, "timeout": 2000, "format": "hex", "view": None}
+    assert p is not None and p.flags == {
+        "count": 5,
+        "timeout": 2000,
+        "format": "hex",
+        "view": None,
+        "where": None,
+        "grep": None,
+    }
     p = parse("recv s")
-    assert p is not None and p.flags == {"count": 1, "timeout": None, "format": "auto", "view": None}
+    assert p is not None and p.flags == {
+        "count": 1,
+        "timeout": None,
+        "format": "auto",
+        "view": None,
+        "where": None,
+        "grep": None,
+    }
     p = parse("watch a b c")
     assert p is not None and p.args["NAME"] == ["a", "b", "c"]
     p = parse("replay f.jsonl p --speed 2.5")

@@ -61,6 +61,14 @@ class MessageBatch(Sequence[list[bytes]]):
 
     def __iter__(self) -> Iterator[list[bytes]]:
         data, offs = self.data, self.offsets
+        if len(offs) - 1 == len(self.ends):
+            # One frame a message (most streams): one comprehension, no generator step and
+            # inner loop per message (about half the time for 16-byte messages).
+            return iter([[data[a:b]] for a, b in zip(offs, offs[1:])])
+        return self._iter_messages()
+
+    def _iter_messages(self) -> Iterator[list[bytes]]:
+        data, offs = self.data, self.offsets
         first = 0
         for end in self.ends:
             yield [data[offs[i] : offs[i + 1]] for i in range(first, end)]

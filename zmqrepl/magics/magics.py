@@ -229,7 +229,7 @@ class ZmqMagics(Magics):
 
     def _present(self, result: Result) -> Any:
         presenters: dict[type, Callable[[Any], Any]] = {
-            Watching: lambda r: self._watch(list(r.sockets)),
+            Watching: lambda r: self._watch(list(r.sockets), r.filter),
             Unwatched: self._unwatched,
             MonitorSwitched: self._monitor,
             SocketTable: lambda r: SocketsTable(r.sockets),
@@ -293,11 +293,13 @@ class ZmqMagics(Magics):
             print("warning: " + result.warning)
         return result.value
 
-    def _watch(self, names: list[str]) -> Watch:
+    def _watch(self, names: list[str], only: str = "") -> Watch:
         for name in names:
             old = self.watches.pop(name, None)
             if old is not None:
                 old.stop()
+        if only:
+            print(f"watching {' '.join(names)}, only messages matching {only}")
         watch = Watch(self.session, names, shown=self.shown_messages, interval=self.update_interval / 1000)
         for name in names:
             self.watches[name] = watch

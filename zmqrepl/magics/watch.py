@@ -35,12 +35,24 @@ class Watch(LivePane):
         infos = {i.name: i.received + (i.sent if i.directions else 0) for i in self._session.sockets()}
         return {n: infos.get(n, 0) for n in self.names}
 
+    @property
+    def matched(self) -> dict[str, int]:
+        """Per watched socket with a filter (--where, --grep): the messages it let through."""
+        return {
+            i.name: i.matched
+            for i in self._session.sockets()
+            if i.name in self.names and i.matched is not None
+        }
+
     def _labels(self) -> dict[str, str]:
-        """A tap's totals per direction, as the sockets table shows them."""
+        """A tap's totals per direction, as the sockets table shows them; with a filter,
+        received and matched."""
         out = {}
         for info in self._session.sockets():
             if info.name in self.names and info.directions:
                 out[info.name] = ", ".join(str(c) for c in info.row()[4:6] if c != "-")
+            elif info.name in self.names and info.matched is not None:
+                out[info.name] = f"{info.received} received, {info.matched} matched"
         return out
 
     def _snapshot(self) -> list[Message]:
@@ -78,7 +90,10 @@ class Watch(LivePane):
         )
 
     def __repr__(self) -> str:
-        counts = ", ".join(f"{n}={c}" for n, c in self.counts.items())
+        matched = self.matched
+        counts = ", ".join(
+            f"{n}={c}" + (f" ({matched[n]} matched)" if n in matched else "") for n, c in self.counts.items()
+        )
         notes = "".join("\n" + dropped_line(d) for d in self.drops)
         return f"<zmqrepl watch {' '.join(self.names)}: {counts}>{notes}"
 

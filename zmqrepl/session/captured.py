@@ -42,9 +42,11 @@ class MessageRing:
         view: str | None = None,
         direction: str = "",
         peer: str = "",
+        at: float | None = None,
     ) -> Message:
         """The display object of a message ``entry`` received, numbered and kept. ``fmt``
-        and ``view``: a recv's own; by default the socket's (watch)."""
+        and ``view``: a recv's own; by default the socket's (watch). ``at``: when it was
+        read, if not now."""
         with self._lock:
             self._last += 1
             msg = Message.capture(
@@ -55,6 +57,7 @@ class MessageRing:
                 peer=peer,
                 number=self._last,
                 view=view or entry.view,
+                at=at,
             )
             self._keep(msg)
         return msg

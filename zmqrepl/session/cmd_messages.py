@@ -17,6 +17,7 @@ from .defaults import DEFAULT_SEND_TIMEOUT_MS, VIEWS
 from .entry import SocketEntry
 from .errors import CommandError, clip
 from .events import Notice
+from .filters import MessageFilter, compile_filter
 from .load import CHUNK
 from .progress import follow
 from .records import DIRECTIONS, Recording
@@ -53,11 +54,16 @@ def send(session: Session, p: Parsed) -> Sent | SentBurst:
     return Sent(entry.name, len(frames), sum(len(f) for f in frames))
 
 
+def _filter(p: Parsed) -> MessageFilter | None:
+    """The command's --where and --grep, compiled now: a broken one is refused before anything starts."""
+    return compile_filter(p.flags["where"], p.flags["grep"])
+
+
 def recv(session: Session, p: Parsed) -> Received:
     entry = session.entry(p.args["NAME"])
     count: int = p.flags["count"]
     view = check_view(p.flags["view"], session.view)
-    messages, stopped = session.receive_following(entry.name, count, p.flags["timeout"])
+    messages, stopped = session.receive_following(entry.name, count, p.flags["timeout"], _filter(p))
     fmt = p.flags["format"]
     shown = tuple(session.captured.capture(entry, m, fmt=fmt, view=view) for m in messages)
     return Received(entry.name, tuple(messages), shown, count, stopped)
@@ -79,16 +85,27 @@ def watch(session: Session, p: Parsed) -> Watching:
     entries = [session.entry(n) for n in p.args["NAME"]]
     fmt: str = p.flags["format"]
     view = check_view(p.flags["view"], session.view)
+    filt = _filter(p)  # one for all the sockets named: its failure is told once
+    if filt is not None:
+        for entry in entries:
+            if entry.tap is not None:
+                raise CommandError(
+                    f"watch --where/--grep is not for a tap ({entry.name})",
+                    f"watch {entry.name} shows both ways",
+                )
 
     def act() -> None:
         for entry in entries:
+            if entry.watch_filter is not filt:
+                entry.watch_matched = 0
             entry.watching = True
             entry.fmt = fmt
             entry.view = view
+            entry.watch_filter = filt
             session.update_reader(entry)
 
     session.engine.call(act)
-    return Watching(tuple(e.name for e in entries))
+    return Watching(tuple(e.name for e in entries), filt.text if filt else "")
 
 
 def unwatch(session: Session, p: Parsed) -> Unwatched:
@@ -98,6 +115,8 @@ def unwatch(session: Session, p: Parsed) -> Unwatched:
     def act() -> None:
         for entry in entries:
             entry.watching = False
+            entry.watch_filter = None
+            entry.showing.clear()
             session.update_reader(entry)
 
     session.engine.call(act)
@@ -148,6 +167,11 @@ def record(session: Session, p: Parsed) -> RecordSwitched | RecordStatus:
         if max_size is not None:
             raise CommandError("--max-size needs a FILE", "record NAME FILE --max-size 10M --files 5")
         return session.engine.call(lambda: record_status(entry))
+    filt = _filter(p)
+    if filt is not None and entry.tap is not None:
+        raise CommandError(
+            "record --where/--grep is not for a tap", f"record {entry.name} FILE records both ways"
+        )
     fh = RecordWriter(path, max_size, files)
 
     def start() -> None:
@@ -155,10 +179,12 @@ def record(session: Session, p: Parsed) -> RecordSwitched | RecordStatus:
         entry.record_file = fh
         entry.record_ended = ""
         entry.record_path = path
+        entry.record_filter = filt
+        entry.record_matched = 0
         session.update_reader(entry)
 
     session.engine.call(start)
-    return RecordSwitched(entry.name, path, entry.tap is not None)
+    return RecordSwitched(entry.name, path, entry.tap is not None, filt.text if filt else "")
 
 
 def _ring(p: Parsed) -> tuple[int | None, int]:

@@ -30,6 +30,7 @@ from .defaults import (
 )
 from .dump import SHOW_BYTES
 from .files import human_size
+from .filters import GREP_PREFIX
 from .frames import FORMATS
 from .peerbook import PEER_LIMIT
 from .syntax import Arg, ArgKind, Command, Flag, Handler
@@ -62,6 +63,19 @@ _VIEW = Flag(
     ArgKind.WORD,
     "|".join(VIEWS) + ": full is a line per frame, line is the whole message in one line "
     f"(time, socket, direction, part sizes, a preview); default: the view setting ({DEFAULT_VIEW})",
+)
+_FILTERS = (
+    Flag("where", ArgKind.EXPR, "only messages for which this Python expression is true"),
+    Flag("grep", ArgKind.REGEX, "only messages with a frame this regular expression finds (as UTF-8 text)"),
+)
+_FILTER_DETAILS = (
+    "--where EXPR: a Python expression over each message, with frames (list of bytes), topic "
+    "(frames[0]), parts (number of frames), size (total bytes) and json (the first frame that "
+    "is a JSON object or array, else None), and len, int, str, float, bool, any, all, min, max, "
+    "abs; names starting with _ are refused. A message on which it raises does not match (said "
+    f"once). --grep REGEX: Python's re, searched in each frame's first {human_size(GREP_PREFIX)} "
+    "as UTF-8 text. Both given: both must match. Quote an expression with spaces; in single quotes "
+    "backslashes stay as typed."
 )
 
 _TABLE = [
@@ -185,24 +199,47 @@ _TABLE = [
         messages.recv,
         "wait for messages on a socket and show them",
         Arg("NAME", S),
-        flags=(_TIMEOUT, Flag("count", ArgKind.INT, "how many messages to wait for", 1), _FORMAT, _VIEW),
+        flags=(
+            _TIMEOUT,
+            Flag("count", ArgKind.INT, "how many messages to wait for", 1),
+            _FORMAT,
+            _VIEW,
+            *_FILTERS,
+        ),
         details="Ctrl-C stops waiting. Without --timeout it waits until the messages come. "
         "With --count above 1 a progress bar shows how many came, and Ctrl-C keeps (and "
         "shows) the messages received so far. Each message shown gets a number (#42): "
-        "show 42 prints it whole.",
-        examples=("recv r", "recv s --count 5 --timeout 2000", "recv s --count 3 --view line"),
+        "show 42 prints it whole. With --where or --grep it waits for messages that match; "
+        "those that do not are read and passed over (sockets counts them). " + _FILTER_DETAILS,
+        examples=(
+            "recv r",
+            "recv s --count 5 --timeout 2000",
+            "recv s --count 3 --view line",
+            """recv s --where 'json and json.get("level") == "error"'""",
+        ),
     ),
     _cmd(
         "watch",
         messages.watch,
         "show every incoming message on sockets as it arrives",
         Arg("NAME", S, repeat=True),
-        flags=(_FORMAT, _VIEW),
+        flags=(_FORMAT, _VIEW, *_FILTERS),
         details="Each message shown gets a number (#42): show 42 prints it whole, history "
         "lists them. --view line shows one line per message: number, time, socket, direction "
         "(a tap's), part sizes in bytes (5+1.2k: two parts) and the frames, cut at the "
-        "terminal's width. watch NAME again changes the format or the view.",
-        examples=("watch s", "watch s d --format hex", "watch s --view line"),
+        "terminal's width. Under a flood the newest messages are shown and the rest counted "
+        "(+N more); sockets counts every message. With --where or --grep only matching messages "
+        "show, and sockets gives received and matched. watch NAME again changes the format, the "
+        "view or the filter. " + _FILTER_DETAILS,
+        examples=(
+            "watch s",
+            "watch s d --format hex",
+            "watch s --view line",
+            "watch s --where \"topic == b'weather'\"",
+            "watch s --where 'json and json[\"temp\"] > 30'",
+            "watch s --grep 'error|warn'",
+            "watch s --where 'parts == 2 and size > 1000'",
+        ),
     ),
     _cmd("unwatch", messages.unwatch, "stop watching a socket (none: all of them)", Arg("NAME", S, True)),
     _cmd(
@@ -302,6 +339,7 @@ _TABLE = [
         Arg("FILE", ArgKind.FILE, True),
         flags=(
             Flag("stop", ArgKind.SWITCH, "stop recording", False),
+            *_FILTERS,
             Flag(
                 "max-size",
                 ArgKind.WORD,
@@ -313,17 +351,19 @@ _TABLE = [
             ),
         ),
         details="One JSON object per line (see the README to load it in pandas). "
+        "With --where or --grep only matching messages are written; sockets gives how many. "
         "record NAME alone shows the recording: messages, bytes, rotations, and messages that "
         "could not be written (a full disk stops the recording and says how many were lost). "
         "--max-size SIZE --files K keeps a ring of K files, like tcpdump -C/-W: when FILE "
         "would pass SIZE, FILE.1 becomes FILE.2 and so on (the oldest, FILE.K-1, is "
         "dropped), FILE becomes FILE.1 and a new FILE starts; FILE always holds the newest "
         "messages (K defaults to 2; a message larger than SIZE gets a file of its own). "
-        "k, M and G are 1024-based.",
+        "k, M and G are 1024-based. " + _FILTER_DETAILS,
         examples=(
             "record s feed.jsonl",
             "record s",
             "record s --stop",
+            "record s errors.jsonl --grep ERROR",
             "record s feed.jsonl --max-size 10M --files 5",
         ),
     ),

@@ -8,8 +8,10 @@ from typing import TYPE_CHECKING, Any
 
 from ..core import Monitor, Option, Socket, SocketType
 from .events import MonitorNotice, PeerDropped, WatchBuffer
+from .filters import MessageFilter
 from .links import DropDetector
 from .peerbook import PeerBook
+from .showing import SHOW_KEEP, Showing
 
 if TYPE_CHECKING:
     from .rotation import RecordWriter
@@ -43,6 +45,13 @@ class SocketEntry:
     record_ended: str = ""  # why the last recording stopped by itself, and what it lost
     waiters: list[Waiter] = field(default_factory=list)
     buffer: WatchBuffer = field(default_factory=WatchBuffer)
+    showing: Showing = field(default_factory=lambda: Showing(SHOW_KEEP))  # read, not yet shown
+    # --where/--grep of the watch and of the recording (filters.py), and how many messages
+    # each let through since it was given (exact: every message read is tested).
+    watch_filter: MessageFilter | None = None
+    record_filter: MessageFilter | None = None
+    watch_matched: int = 0
+    record_matched: int = 0
     monitor_events: deque[MonitorNotice] = field(default_factory=lambda: deque(maxlen=200))
     peers: PeerBook = field(default_factory=PeerBook)
     tap: Tap | None = None  # a tap (tap.py): this socket is its front, the tap reads it

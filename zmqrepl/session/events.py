@@ -61,10 +61,12 @@ class Message:
         peer: str = "",
         number: int = 0,
         view: str = "full",
+        at: float | None = None,
     ) -> Message:
+        """``at``: when the message was read (wall clock), if not now."""
         return cls(
             socket,
-            time.time(),
+            time.time() if at is None else at,
             tuple(f[:prefix] for f in frames),
             tuple(len(f) for f in frames),
             fmt,

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import base64
 import json
-from typing import Iterator
+from typing import Iterable, Iterator
 
 from .defaults import DEFAULT_MAXMSGSIZE
 from .errors import CommandError
@@ -29,14 +29,8 @@ __all__ = [
     "iter_records",
     "parse_record",
     "record_line",
+    "record_lines",
 ]
-
-
-def _frame(data: bytes) -> dict[str, str]:
-    try:
-        return {"text": data.decode("utf-8")}
-    except UnicodeDecodeError:
-        return {"b64": base64.b64encode(data).decode("ascii")}
 
 
 # The two values of "direction", by who sent the message: the programs that connect to a
@@ -45,13 +39,40 @@ DIRECTIONS = {"client": "client->server", "server": "server->client"}
 
 
 def record_line(t: float, socket: str, frames: list[bytes], direction: str = "", peer: str = "") -> str:
-    obj: dict[str, object] = {"t": round(t, 6), "socket": socket}
+    return next(record_lines(t, socket, (frames,), direction, peer))
+
+
+# The string encoder json.dumps(..., ensure_ascii=False) itself uses (C where available).
+_encode_text = json.encoder.encode_basestring
+
+
+def _frame_json(data: bytes) -> str:
+    """A frame as a record holds it: {"text": ...} if it is UTF-8, else {"b64": ...}; the
+    text json.dumps(..., ensure_ascii=False) gives, without the dict and the encoder."""
+    try:
+        return '{"text": ' + _encode_text(data.decode("utf-8")) + "}"
+    except UnicodeDecodeError:
+        return '{"b64": "' + base64.b64encode(data).decode("ascii") + '"}'
+
+
+def record_lines(
+    t: float, socket: str, messages: Iterable[list[bytes]], direction: str = "", peer: str = ""
+) -> Iterator[str]:
+    """One line per message, all read at ``t``: what json.dumps of the dict gives (the
+    same text, byte for byte), with the part before the frames made once per batch. A
+    recording at 200k msg/s spent most of its time in json.dumps."""
+    head: dict[str, object] = {"t": round(t, 6), "socket": socket}
     if direction:
-        obj["direction"] = direction
+        head["direction"] = direction
     if peer:
-        obj["peer"] = peer
-    obj["frames"] = [_frame(f) for f in frames]
-    return json.dumps(obj, ensure_ascii=False) + "\n"
+        head["peer"] = peer
+    start = json.dumps(head, ensure_ascii=False)[:-1] + ', "frames": ['
+    frame = _frame_json
+    for frames in messages:
+        if len(frames) == 1:
+            yield start + frame(frames[0]) + "]}\n"
+        else:
+            yield start + ", ".join(map(frame, frames)) + "]}\n"
 
 
 _HINT = "replay reads files written by record"

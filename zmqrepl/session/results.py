@@ -224,8 +224,21 @@ class SocketInfo:
     rate_out: float
     flags: str
     directions: tuple[str, ...] = ()  # a tap's labels for in and out ("c→s", "s→c")
+    matched: int | None = None  # of those received, how many watch --where/--grep let through
+    recorded: int | None = None  # and how many record --where/--grep wrote
 
     COLUMNS = ("name", "type", "endpoints", "options", "in", "out", "in/s", "out/s", "live")
+
+    @property
+    def received_text(self) -> str:
+        """The in column: received, then what the filters let through."""
+        text = f"{self.directions[0]} {self.received}" if self.directions else str(self.received)
+        kept = [
+            f"{n} {what}"
+            for n, what in ((self.matched, "matched"), (self.recorded, "recorded"))
+            if n is not None
+        ]
+        return f"{text} ({', '.join(kept)})" if kept else text
 
     def row(self) -> tuple[object, ...]:
         return (
@@ -233,7 +246,7 @@ class SocketInfo:
             self.type,
             self.endpoints,
             self.options,
-            f"{self.directions[0]} {self.received}" if self.directions else self.received,
+            self.received_text,
             (f"{self.directions[1]} {self.sent}" if self.directions[1] else "-")
             if self.directions
             else self.sent,
@@ -406,10 +419,12 @@ class Received(Result):
 @dataclass(frozen=True)
 class Watching(Result):
     sockets: tuple[str, ...]
+    filter: str = ""  # --where/--grep as given, "" for none
 
     @property
     def lines(self) -> list[str]:
-        return [f"watching {' '.join(self.sockets)} (unwatch to stop)"]
+        only = f", only messages matching {self.filter}" if self.filter else ""
+        return [f"watching {' '.join(self.sockets)}{only} (unwatch to stop)"]
 
     @property
     def value(self) -> list[str]:
@@ -463,6 +478,7 @@ class RecordSwitched(Result):
     socket: str
     path: str | None  # None: recording stopped
     both_ways: bool = False  # a tap: both directions, each line saying which
+    filter: str = ""  # --where/--grep as given, "" for none
 
     @property
     def lines(self) -> list[str]:
@@ -470,7 +486,8 @@ class RecordSwitched(Result):
             return [f"{self.socket}: recording stopped"]
         if self.both_ways:
             return [f"{self.socket}: recording both directions to {self.path}"]
-        return [f"{self.socket}: recording incoming messages to {self.path}"]
+        only = f" matching {self.filter}" if self.filter else ""
+        return [f"{self.socket}: recording incoming messages{only} to {self.path}"]
 
     @property
     def value(self) -> str | None:

@@ -19,6 +19,7 @@ from .commands import COMMANDS
 from .completion import CompletionContext
 from .errors import CommandError, core_error
 from .events import Message, MonitorNotice, PeerDropped
+from .filters import MessageFilter
 from .handle import SocketHandle
 from .parser import parse
 from .progress import ProgressListener, follow
@@ -70,16 +71,16 @@ class Session(SessionState):
         return results
 
     def receive_following(
-        self, name: str, count: int, timeout_ms: int | None = None
+        self, name: str, count: int, timeout_ms: int | None = None, filt: MessageFilter | None = None
     ) -> tuple[list[list[bytes]], bool]:
         """``receive`` with progress for more than one message: Ctrl-C then returns what came
         (and True) instead of cancelling."""
         if count <= 1:
-            return self.receive(name, count, timeout_ms), False
+            return self.receive(name, count, timeout_ms, filt), False
         entry = self.entry(name)
         if entry.kind in (SocketType.PUB, SocketType.PUSH):
-            return self.receive(name, count, timeout_ms), False  # refused there, in one place
-        waiter = Waiter(count)
+            return self.receive(name, count, timeout_ms, filt), False  # refused there, in one place
+        waiter = Waiter(count, filt)
 
         def register() -> None:
             entry.waiters.append(waiter)

@@ -40,13 +40,15 @@ from .engine import Engine, wait
 from .entry import SocketEntry
 from .errors import CommandError, clip
 from .events import EventLog, MonitorNotice, Notice, PeerDropped
+from .filters import MessageFilter
 from .frames import FileLimit
 from .handshake import MECHANISMS, is_handshake_failure
 from .handshake import explain as explain_handshake
 from .hidden import option_text
 from .links import GRACE
-from .records import record_line
+from .records import record_line, record_lines
 from .results import SocketInfo
+from .showing import SHOW_INTERVAL_S, Label
 from .waiters import Waiter
 from .zap import SessionAuth
 
@@ -116,6 +118,8 @@ class SessionState:
                     e.rate_out,
                     e.flags_text,
                     e.tap.directions if e.tap else (),
+                    e.watch_matched if e.watching and e.watch_filter is not None else None,
+                    e.record_matched if e.record_file is not None and e.record_filter is not None else None,
                 )
             )
         return out
@@ -216,19 +220,73 @@ class SessionState:
         entry.bytes_in += batch.nbytes
         if counting:
             self.count_peers(entry, batch, batch.properties)
+        now = time.time()
+        watched: Sequence[list[bytes]] = batch
+        wf = entry.watch_filter
+        if entry.watching and wf is not None:
+            watched = self._select(entry, wf, batch)
+            entry.watch_matched += len(watched)
         if entry.record_file is not None:
-            now = time.time()
-            self._record(entry, (record_line(now, entry.name, frames) for frames in batch))
+            rf = entry.record_filter
+            recorded: Sequence[list[bytes]] = batch
+            if rf is not None:
+                # The same filter as the watch's (one command gave both): tested once.
+                same = wf is not None and entry.watching and rf.same_as(wf)
+                recorded = watched if same else self._select(entry, rf, batch)
+                entry.record_matched += len(recorded)
+            self._record(entry, record_lines(now, entry.name, recorded))
         if entry.watching:
-            # The event log keeps only its newest `capacity` events anyway: older
-            # messages of a burst are counted as dropped without being captured.
-            shown = min(count, self.events.capacity)
-            if count > shown:
-                self.events.count_dropped(entry.name, count - shown)
-            for frames in batch[count - shown :]:
-                msg = self.captured.capture(entry, frames)
-                entry.buffer.add(msg)
-                self.events.push(msg)
+            self.show(entry, now, watched)
+
+    def show(
+        self,
+        entry: SocketEntry,
+        at: float,
+        messages: Sequence[list[bytes]],
+        labels: Sequence[Label] | None = None,
+    ) -> None:
+        """Engine thread: messages of a watched socket, read at ``at``, for the display.
+        (A tap's come with a label each: direction and peer.) They wait in ``entry.showing``
+        (a reference to the batch, no per-message work) and
+        become display objects at most every SHOW_INTERVAL_S (showing.py): under a flood
+        only the newest are made, the rest are counted as not shown."""
+        passed = entry.showing.add(at, messages, labels)
+        if passed:
+            self.events.count_dropped(entry.name, passed)
+        if entry.showing.scheduled or not len(entry.showing):
+            return
+        wait = entry.showing.shown_at + SHOW_INTERVAL_S - time.monotonic()
+        if wait <= 0:
+            self._show_now(entry)
+        else:
+            entry.showing.scheduled = True
+            self.engine.call_later(wait, partial(self._show_now, entry))
+
+    def _show_now(self, entry: SocketEntry) -> None:
+        showing = entry.showing
+        showing.scheduled = False
+        showing.shown_at = time.monotonic()
+        if not entry.watching or entry.socket.closed:
+            showing.clear()
+            return
+        messages, passed = showing.take()
+        if passed:
+            self.events.count_dropped(entry.name, passed)
+        for at, frames, (direction, peer) in messages:
+            msg = self.captured.capture(entry, frames, direction=direction, peer=peer, at=at)
+            entry.buffer.add(msg)
+            self.events.push(msg)
+
+    def _select(
+        self, entry: SocketEntry, filt: MessageFilter, messages: Sequence[list[bytes]]
+    ) -> list[list[bytes]]:
+        """The messages ``filt`` lets through; the first time its expression raises, a notice."""
+        out = filt.select(messages)
+        if filt.first_error is not None and not filt.warned:
+            warning = filt.warning()
+            if warning:
+                self.events.push(Notice(f"{entry.name}: {warning}", error=True))
+        return out
 
     def _read_for_waiters(self, entry: SocketEntry) -> None:
         """One message at a time: what no waiter takes must stay queued in libzmq."""
@@ -246,13 +304,25 @@ class SessionState:
             entry.bytes_in += sum(len(f) for f in frames)
             if props is not None:
                 self.count_peers(entry, (frames,), (props,))
+            wf = entry.watch_filter
+            if entry.watching and wf is not None and self._select(entry, wf, (frames,)):
+                entry.watch_matched += 1  # counted, though recv takes it (watch shows none meanwhile)
             if entry.record_file is not None:
-                self._record(entry, (record_line(time.time(), entry.name, frames),))
-            if entry.waiters[0].offer(frames):
-                entry.waiters.pop(0)
-                if not entry.waiters:
-                    self.update_reader(entry)
-                    return
+                rf = entry.record_filter
+                if rf is None or self._select(entry, rf, (frames,)):
+                    entry.record_matched += rf is not None
+                    self._record(entry, (record_line(time.time(), entry.name, frames),))
+            # The first waiter whose filter (recv --where/--grep) takes it; a message none
+            # takes is passed over (it counts as received).
+            for i, waiter in enumerate(entry.waiters):
+                if waiter.filter is not None and not self._select(entry, waiter.filter, (frames,)):
+                    continue
+                if waiter.offer(frames):
+                    entry.waiters.pop(i)
+                    if not entry.waiters:
+                        self.update_reader(entry)
+                        return
+                break
 
     def count_peers(
         self, entry: SocketEntry, messages: Sequence[list[bytes]], properties: Sequence[MessageProperties]
@@ -458,15 +528,18 @@ class SessionState:
             done.cancel()
             raise
 
-    def receive(self, name: str, count: int = 1, timeout_ms: int | None = None) -> list[list[bytes]]:
-        """Wait for ``count`` messages; Ctrl-C (KeyboardInterrupt) cancels and re-raises."""
+    def receive(
+        self, name: str, count: int = 1, timeout_ms: int | None = None, filt: MessageFilter | None = None
+    ) -> list[list[bytes]]:
+        """Wait for ``count`` messages (that ``filt`` lets through, if given); Ctrl-C
+        (KeyboardInterrupt) cancels and re-raises."""
         entry = self.entry(name)
         if entry.kind in (SocketType.PUB, SocketType.PUSH):
             raise CommandError(
                 f"{entry.name} is a {entry.kind.name.lower()} socket and cannot receive",
                 "receive on a sub, pull, rep, req, dealer, router or pair socket",
             )
-        waiter = Waiter(count)
+        waiter = Waiter(count, filt)
 
         def register() -> None:
             entry.waiters.append(waiter)

@@ -35,6 +35,8 @@ class ArgKind(enum.Enum):
     COMMAND = "command"
     WORD = "word"
     FORMAT = "format"
+    EXPR = "expression"  # a Python expression over a message (filters.py)
+    REGEX = "regular expression"
     SWITCH = "switch"  # a flag that takes no value
 
 
@@ -76,6 +78,8 @@ _FLAG_METAVARS = {
     ArgKind.NUMBER: "X",
     ArgKind.FORMAT: "|".join(FORMATS),
     ArgKind.WORD: "WORD",
+    ArgKind.EXPR: "EXPR",
+    ArgKind.REGEX: "REGEX",
 }
 
 

@@ -402,15 +402,9 @@ class Tap:
             except (OSError, ValueError) as exc:  # a full disk, say: the tap goes on
                 self.state.recording_failed(entry, exc)
         if entry.watching:
-            # As for any socket: only the newest `capacity` messages of a burst are kept.
-            keep = min(len(shown), self.events.capacity)
-            if len(shown) > keep:
-                self.events.count_dropped(entry.name, len(shown) - keep)
-            for m, peer in zip(shown[len(shown) - keep :], peers[len(shown) - keep :]):
-                frames = self._frames(flow, m)
-                msg = self.state.captured.capture(entry, frames, direction=flow.label, peer=peer)
-                entry.buffer.add(msg)
-                self.events.push(msg)
+            # As for any socket (state.py): shown at most every 100 ms, the newest of a burst.
+            frames = [self._frames(flow, m) for m in shown] if flow.routed else shown
+            self.state.show(entry, now, frames, [(flow.label, peer) for peer in peers])
 
     @staticmethod
     def _frames(flow: Flow, message: list[bytes]) -> list[bytes]:

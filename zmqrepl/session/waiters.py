@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 from concurrent.futures import Future
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .filters import MessageFilter
 
 __all__ = ["Waiter"]
 
 
 class Waiter:
-    def __init__(self, count: int) -> None:
+    def __init__(self, count: int, filt: MessageFilter | None = None) -> None:
         self.count = max(1, count)
+        self.filter = filt  # recv --where/--grep: only messages it lets through are taken
         self.messages: list[list[bytes]] = []
         self.future: Future[list[list[bytes]]] = Future()
 

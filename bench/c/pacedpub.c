@@ -1,0 +1,83 @@
+/* pacedpub: the paced publisher of `python -m bench.ingest`, built against the system libzmq.
+ *
+ *   pacedpub RATE SECONDS SIZE
+ *
+ * Binds an XPUB (libzmq's default HWMs) on tcp://127.0.0.1, a port the OS picks, and
+ * prints "ready ENDPOINT". It waits for one subscription (so the stream is not sent to
+ * nobody while the subscriber joins), then sends SIZE-byte messages at RATE msg/s for
+ * SECONDS: each one starts with its sequence number in ASCII decimal, zero-padded, so a
+ * shell shows it as text. Pacing is checked every 64 messages against the clock, so a
+ * late start is caught up at once and the rate holds over the whole run. What the HWM
+ * drops is the subscriber's loss: a PUB never waits. Then it prints "sent N SECONDS" and
+ * exits; receivers tell the end by a second of silence.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <zmq.h>
+
+static double now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc != 4) {
+        fprintf(stderr, "usage: pacedpub RATE SECONDS SIZE\n");
+        return 2;
+    }
+    double rate = atof(argv[1]), seconds = atof(argv[2]);
+    int size = atoi(argv[3]);
+    char buf[256], endpoint[256], sub[256];
+    size_t len = sizeof endpoint;
+    if (size < 1 || size > (int)sizeof buf || rate <= 0 || seconds <= 0) {
+        fprintf(stderr, "pacedpub: RATE and SECONDS > 0, SIZE 1..%zu\n", sizeof buf);
+        return 2;
+    }
+    void *ctx = zmq_ctx_new();
+    void *s = zmq_socket(ctx, ZMQ_XPUB);
+    int linger = 0;
+    zmq_setsockopt(s, ZMQ_LINGER, &linger, sizeof linger);
+    if (zmq_bind(s, "tcp://127.0.0.1:*") != 0) {
+        fprintf(stderr, "pacedpub: bind: %s\n", zmq_strerror(zmq_errno()));
+        return 1;
+    }
+    zmq_getsockopt(s, ZMQ_LAST_ENDPOINT, endpoint, &len);
+    printf("ready %s\n", endpoint);
+    fflush(stdout);
+    if (zmq_recv(s, sub, sizeof sub, 0) < 0) {
+        fprintf(stderr, "pacedpub: recv: %s\n", zmq_strerror(zmq_errno()));
+        return 1;
+    }
+    long long total = (long long)(rate * seconds), sent = 0;
+    double t0 = now();
+    char digits[32];
+    while (sent < total) {
+        if (sent % 64 == 0) {
+            double due = t0 + (double)sent / rate;
+            double t = now();
+            if (due > t) {
+                long us = (long)((due - t) * 1e6);
+                struct timespec ts = {us / 1000000, (us % 1000000) * 1000L};
+                nanosleep(&ts, NULL);
+            }
+        }
+        snprintf(digits, sizeof digits, "%020lld", sent);
+        memset(buf, '0', (size_t)size);
+        /* the low digits, right-aligned in SIZE bytes */
+        int n = (int)strlen(digits);
+        int take = n < size ? n : size;
+        memcpy(buf + size - take, digits + n - take, (size_t)take);
+        zmq_send(s, buf, (size_t)size, ZMQ_DONTWAIT);
+        sent++;
+    }
+    printf("sent %lld %.3f\n", sent, now() - t0);
+    fflush(stdout);
+    zmq_close(s);
+    zmq_ctx_term(ctx);
+    return 0;
+}

@@ -1,0 +1,278 @@
+"""What the session keeps up with: a paced C publisher against a bare pyzmq loop, a watching
+Session and the interactive shell, in one run.
+
+    .venv/bin/python -m bench.ingest [--rates 200k,500k,1M] [--seconds 4] [--receivers ...] [--runs N]
+
+For each rate a C publisher (bench/c/pacedpub.c: XPUB, libzmq's default HWMs, tcp on
+127.0.0.1, 16-byte messages) sends for --seconds to one receiver at a time, a fresh
+publisher each: a bare pyzmq ``recv()`` loop on a SUB, a Session whose SUB is watched (its
+own counter counts), the same with a filter and a recording (``--where``, ``record
+--where``; at the rates of --filter-rates), and the shell (``python -m zmqrepl`` in a
+pseudo-terminal, watching; its ``sockets`` table counts). Every receiver is a process of
+its own, so CPU is its own: user+system seconds from its first message to its last, as a
+share of one core over the stream. In the shell, a key is typed about every 250 ms while
+the stream runs and the time until the pty shows it is the echo latency; RSS is the shell's
+resident memory after ``watch`` and at the end. Receivers run one after another, so no two
+compete for the 2 CPUs; the table goes to stdout (Markdown), progress to stderr.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Sequence
+
+import pexpect
+
+from .cbuild import build_c
+
+__all__ = ["main"]
+
+ROOT = Path(__file__).resolve().parent.parent
+SIZE = 16
+FILTER = "--where \"topic[-1:] != b'7'\""  # matches 9 in 10 messages: each one is evaluated
+_TICK = os.sysconf("SC_CLK_TCK")
+_ESCAPES = re.compile(rb"\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b[()][0-9A-Za-z]|\x1b[=>]")
+
+
+@dataclass
+class Figures:
+    receiver: str
+    rate: int
+    sent: int = 0
+    received: int = 0
+    matched: int = -1
+    cpu: float = 0.0  # share of one core over the stream
+    echo_ms: list[float] = field(default_factory=list)
+    rss_mb: tuple[float, float] = (0.0, 0.0)
+
+
+def _rate(text: str) -> int:
+    text = text.strip().lower()
+    scale = {"k": 1000, "m": 1000000}.get(text[-1:], 1)
+    return int(float(text.rstrip("km")) * scale)
+
+
+class Publisher:
+    def __init__(self, exe: Path, rate: int, seconds: float) -> None:
+        self.proc = subprocess.Popen(
+            [str(exe), str(rate), str(seconds), str(SIZE)], stdout=subprocess.PIPE, text=True
+        )
+        assert self.proc.stdout is not None
+        word, self.endpoint = self.proc.stdout.readline().split()
+        assert word == "ready", word
+
+    def finish(self) -> int:
+        out, _ = self.proc.communicate(timeout=120)
+        return int(out.split()[1])
+
+
+def _peer(publisher: Publisher, role: str, *commands: str) -> dict[str, float]:
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "bench.ingest_peer", role, publisher.endpoint, *commands],
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=str(ROOT),
+    )
+    out, _ = proc.communicate(timeout=120)
+    result = json.loads(out.splitlines()[-1])
+    assert isinstance(result, dict)
+    return result
+
+
+def run_peer(exe: Path, rate: int, seconds: float, role: str, label: str, *commands: str) -> Figures:
+    pub = Publisher(exe, rate, seconds)
+    got = _peer(pub, role, *commands)
+    fig = Figures(label, rate, pub.finish(), int(got["received"]), int(got.get("matched", -1)))
+    fig.cpu = got["cpu"] / seconds
+    return fig
+
+
+def _proc_cpu(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / _TICK
+
+
+def _rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+class _Pty:
+    """The real shell in a pseudo-terminal; everything it writes is read and kept."""
+
+    def __init__(self, home: str) -> None:
+        env = dict(
+            os.environ, TERM="xterm", PROMPT_TOOLKIT_NO_CPR="1", XDG_STATE_HOME=home, XDG_CONFIG_HOME=home
+        )
+        env.pop("NO_COLOR", None)
+        self.child = pexpect.spawn(
+            sys.executable,
+            ["-m", "zmqrepl", "--no-color"],
+            env=env,
+            dimensions=(30, 120),
+            cwd=home,
+            timeout=30,
+        )
+        self.child.delaybeforesend = None  # pexpect waits 50 ms before each send by default
+        self.out = b""
+
+    def read(self, seconds: float) -> bytes:
+        end, got = time.monotonic() + seconds, b""
+        while True:
+            left = end - time.monotonic()
+            if left <= 0:
+                break
+            try:
+                got += self.child.read_nonblocking(65536, timeout=left)
+            except pexpect.TIMEOUT:
+                break
+        self.out += got
+        return got
+
+    def until(self, text: bytes, timeout: float = 30.0) -> None:
+        start = len(self.out)
+        deadline = time.monotonic() + timeout
+        while text not in _ESCAPES.sub(b"", self.out[start:]):
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"the shell did not show {text!r}: {self.out[-2000:]!r}")
+            self.read(0.05)
+
+    def command(self, line: str, expect: bytes) -> None:
+        self.child.send(line + "\r")
+        self.until(expect)
+
+    def echo(self, key: str = "~") -> float:
+        """Milliseconds from typing ``key`` to seeing it, then rub it out."""
+        t0 = time.perf_counter()
+        self.child.send(key)
+        seen = b""
+        while key.encode() not in seen:
+            seen += self.child.read_nonblocking(65536, timeout=5)
+        ms = (time.perf_counter() - t0) * 1000
+        self.out += seen
+        self.child.send("\x7f")
+        return ms
+
+
+def run_shell(exe: Path, rate: int, seconds: float) -> Figures:
+    pub = Publisher(exe, rate, seconds)
+    with tempfile.TemporaryDirectory() as home:
+        sh = _Pty(home)
+        try:
+            sh.until(b"zmq>")
+            sh.command("socket s sub", b"zmq>")
+            sh.command(f"connect s {pub.endpoint}", b"zmq>")
+            sh.command("watch s", b"zmq>")
+            rss0 = _rss_mb(sh.child.pid)
+            cpu0 = _proc_cpu(sh.child.pid)
+            sh.child.send("subscribe s\r")  # the publisher starts at the subscription
+            fig = Figures("shell (watch, pty)", rate)
+            while pub.proc.poll() is None:
+                sh.read(0.25)
+                if pub.proc.poll() is None:
+                    fig.echo_ms.append(sh.echo())
+            fig.sent = pub.finish()
+            cpu = _proc_cpu(sh.child.pid) - cpu0
+            sh.read(1.0)
+            fig.rss_mb = (rss0, _rss_mb(sh.child.pid))
+            fig.cpu = cpu / seconds
+            start = len(sh.out)
+            sh.command("sockets", b"live")
+            sh.read(0.3)
+            table = _ESCAPES.sub(b"", sh.out[start:]).decode("utf-8", "replace")
+            found = re.search(
+                r"^s\s+sub\s.*\s(\d+)(?: \(\d+ matched\))?\s+\S+\s+\d+\s+\d+\s+\S+\s*$", table, re.M
+            )
+            if found is None:
+                raise RuntimeError(f"no row for s in the sockets table:\n{table}")
+            fig.received = int(found.group(1))
+            sh.child.send("quit\r")
+            sh.child.expect(pexpect.EOF, timeout=10)
+        finally:
+            sh.child.close(force=True)
+    return fig
+
+
+def _k(n: float) -> str:
+    return f"{n / 1e6:.2f}M" if n >= 1e6 else f"{n / 1e3:.0f}k" if n >= 1e3 else f"{n:.0f}"
+
+
+def table(rows: list[Figures]) -> list[str]:
+    out = [
+        "| rate (msg/s) | receiver | sent | received | share | matched | CPU (1 core) "
+        "| echo p50 / max (ms) | RSS start / end (MB) |",
+        "| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for f in rows:
+        echo = f"{statistics.median(f.echo_ms):.0f} / {max(f.echo_ms):.0f}" if f.echo_ms else ""
+        rss = f"{f.rss_mb[0]:.0f} / {f.rss_mb[1]:.0f}" if f.rss_mb[1] else ""
+        out.append(
+            f"| {_k(f.rate)} | {f.receiver} | {f.sent:,} | {f.received:,} "
+            f"| {f.received / max(1, f.sent):.0%} "
+            f"| {'' if f.matched < 0 else f'{f.matched:,}'} | {f.cpu:.0%} | {echo} | {rss} |"
+        )
+    return out
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m bench.ingest", description=__doc__.split("\n\n")[0])
+    ap.add_argument("--rates", default="200k,500k,1M", help="publisher rates, msg/s (k and M allowed)")
+    ap.add_argument("--seconds", type=float, default=4.0)
+    ap.add_argument("--filter-rates", default="200k", help="rates for the filtered, recorded session")
+    ap.add_argument(
+        "--receivers", default="pyzmq,session,filter,shell", help="which of pyzmq,session,filter,shell to run"
+    )
+    ap.add_argument("--runs", type=int, default=1, help="repeat the whole series")
+    args = ap.parse_args(argv)
+    which = set(args.receivers.split(","))
+    exe = build_c("pacedpub")
+    rows: list[Figures] = []
+    filter_rates = {_rate(r) for r in args.filter_rates.split(",") if r}
+    started = time.monotonic()
+    series = [_rate(r) for r in args.rates.split(",")] * args.runs
+    with tempfile.TemporaryDirectory() as tmp:
+        for rate in series:
+            if "pyzmq" in which:
+                rows.append(run_peer(exe, rate, args.seconds, "pyzmq", "bare pyzmq recv()"))
+            if "session" in which:
+                rows.append(run_peer(exe, rate, args.seconds, "session", "Session (watch)"))
+            if rate in filter_rates and "filter" in which:
+                rec = os.path.join(tmp, f"rec-{rate}.jsonl")
+                rows.append(
+                    run_peer(
+                        exe,
+                        rate,
+                        args.seconds,
+                        "session",
+                        "Session (watch --where, record --where)",
+                        f"watch s {FILTER}",
+                        f"record s {rec} {FILTER}",
+                    )
+                )
+            if "shell" in which:
+                rows.append(run_shell(exe, rate, args.seconds))
+            print("\n".join(table(rows[-4:])), file=sys.stderr, flush=True)
+    load = os.getloadavg()
+    print(
+        f"tcp 127.0.0.1, {SIZE} B, default HWMs, {args.seconds:g} s per receiver; "
+        f"{time.monotonic() - started:.0f} s; load average after: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}"
+    )
+    print()
+    print("\n".join(table(rows)))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
