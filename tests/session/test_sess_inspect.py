@@ -62,10 +62,9 @@ def test_show_prints_long_json_pretty_and_every_frame(
     assert json.loads(pretty) == doc
     assert '    "sensor": "t-1",' in lines
     assert len(lines) > 60 * 5  # a line per field of each reading
-    # The same by number, and read as text instead; and by the number as shown ("#N").
+    # The same by number, and read as text instead.
     again = executed(session, f"show {msg.number} --format text", ShownMessage)
     assert again.lines[4] == "  " + body.decode()
-    assert executed(session, f"show #{msg.number}  # a comment still is one", ShownMessage).message is msg
 
 
 def test_show_decodes_msgpack_and_dumps_binary_with_offsets_and_ascii(

@@ -246,7 +246,7 @@ _TABLE = [
         "show",
         inspect.show,
         "print a shown message whole: every frame, JSON pretty, msgpack decoded, binary as hex",
-        Arg("N", ArgKind.MESSAGE, True),
+        Arg("N", ArgKind.INT, True),
         flags=(
             Flag(
                 "format",
@@ -255,8 +255,8 @@ _TABLE = [
             ),
             Flag("bytes", ArgKind.INT, f"bytes of a binary frame shown (default {SHOW_BYTES})", SHOW_BYTES),
         ),
-        details="N is the number watch, recv and history give each message (#42: show 42 or "
-        "show #42); without N, the newest. The session keeps the newest "
+        details="N is the number watch, recv and history give each message (#42: type show 42, "
+        "as # starts a comment); without N, the newest. The session keeps the newest "
         "messages shown (history_size in the settings) and the first 16 KiB of each frame; "
         "record NAME FILE keeps every message whole. A hex dump shows offsets, 16 bytes "
         "a line and their ASCII.",

@@ -66,9 +66,7 @@ def _convert(arg: Arg | Flag, token: Token, command: Command, limit: FileLimit |
         return text
     if kind is ArgKind.FRAME:
         return parse_frame(token, limit)
-    if kind is ArgKind.MESSAGE and text.startswith("#"):
-        text, kind = text[1:], ArgKind.INT  # "#42", as watch and recv show it
-    if kind in (ArgKind.INT, ArgKind.MESSAGE):
+    if kind is ArgKind.INT:
         try:
             value = int(text, 0)
         except ValueError:

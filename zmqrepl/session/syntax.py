@@ -29,7 +29,6 @@ class ArgKind(enum.Enum):
     ENDPOINT = "endpoint"
     FRAME = "frame"
     INT = "integer"
-    MESSAGE = "message number"  # as shown: 42 or #42
     NUMBER = "number"
     FILE = "file"
     COMMAND = "command"

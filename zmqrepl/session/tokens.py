@@ -96,7 +96,7 @@ _QUOTE_RUN = re.compile(r"[\"']+")
 # stuck after it), or a bare word (a backslash takes the next character, even a space).
 _WORD = re.compile(
     r"""
-     (?P<comment>\#(?!\d))
+     (?P<comment>\#)
     |(?P<prefix>(?:json|hex|b64):)?(?:"(?P<dq>[^"\\]*(?:\\[\s\S][^"\\]*)*)"|'(?P<sq>[^']*)')(?P<after>\S*)
     |(?P<bare>(?:[^\s\\]+|\\[\s\S]?)+)
     """,
@@ -198,7 +198,7 @@ def _command_starts(text: str) -> tuple[list[str], int]:
         if ch == "\\":
             i = j + 2
         elif ch == "#":
-            if word_start and not text[j + 1 : j + 2].isdigit():  # "#42" is a message number
+            if word_start:
                 out.append(text[start:j])
                 end = text.find("\n", j)
                 start = i = n if end < 0 else end + 1
@@ -220,12 +220,7 @@ def split_commands(text: str) -> list[str]:
     """Split on ``;`` and newlines outside quotes (and drop ``#`` comments)."""
     out, last = _command_starts(text)
     out.append(text[last:])
-    return [line for line in out if line.strip() and not _is_comment(line.lstrip())]
-
-
-def _is_comment(line: str) -> bool:
-    """A line that is all comment: ``#`` and then anything but a digit (``#42`` is a word)."""
-    return line.startswith("#") and not line[1:2].isdigit()
+    return [line for line in out if line.strip() and not line.lstrip().startswith("#")]
 
 
 def last_command(text: str) -> tuple[int, str]:
