@@ -79,6 +79,7 @@ class Socket(MessagingMixin):
     __slots__ = (
         "__weakref__",
         "_addr",
+        "_async_owner",
         "_bound",
         "_box",
         "_closed_reason",
@@ -122,6 +123,9 @@ class Socket(MessagingMixin):
         self._monitor: Monitor | None = None
         self._serves: Monitor | None = None  # set on a monitor's own PAIR socket
         self._connect_rids: dict[bytes, object] = {}
+        # The async socket (zmqrepl.core.asyncio / .anyio) made over this one, if any,
+        # weakly: it is told before the socket closes, to wake its waiting tasks.
+        self._async_owner: Callable[[], Any] | None = None
         context._register(self)
         _process.live_sockets.add(self)
 
@@ -195,19 +199,31 @@ class Socket(MessagingMixin):
         if errno == _EAGAIN and op in ("recv", "send"):
             timeout = self._rcvtimeo if op == "recv" else self._sndtimeo
             if timeout > 0:
-                option = "rcvtimeo" if op == "recv" else "sndtimeo"
-                return Again(
-                    errno,
-                    None,
-                    (
-                        f"{op} on {self._kind.name} socket timed out after {timeout} ms "
-                        f"({option}); no peer {'sent anything' if op == 'recv' else 'took the message'}"
-                        f" (hint: check the peer is connected, or raise {option})"
-                    ),
-                )
+                return self._timed_out(op, timeout)
         if errno == _ETERM:
             self._close_terminated()
         return error_for(errno, op, self._kind, endpoint)
+
+    def _timed_out(self, op: str, timeout: int) -> Again:
+        """The Again of a recv or send that waited its rcvtimeo/sndtimeo (ms) in vain."""
+        option = "rcvtimeo" if op == "recv" else "sndtimeo"
+        return Again(
+            _EAGAIN,
+            None,
+            (
+                f"{op} on {self._kind.name} socket timed out after {timeout} ms "
+                f"({option}); no peer {'sent anything' if op == 'recv' else 'took the message'}"
+                f" (hint: check the peer is connected, or raise {option})"
+            ),
+        )
+
+    def _tell_async_owner(self) -> None:
+        """Before a close: the async socket over this one wakes its waiting tasks and
+        stops watching the fd while it is still open (they then raise why it closed)."""
+        ref = self._async_owner
+        owner = ref() if ref is not None else None
+        if owner is not None and not self.closed:
+            owner._closing()
 
     # -- life cycle ---------------------------------------------------------
 
@@ -229,6 +245,7 @@ class Socket(MessagingMixin):
         if not reason:
             self._closed_reason = "closed"  # first: a waiting call may close it and report why
         how, ms = (_KEEP, 0) if linger is None else (_SET, linger)
+        self._tell_async_owner()
         rc = lib.zr_close(self._st, how | self._monitor_flag(), ms)
         if rc == _ASKED:
             rc = self._wait_closed_by_owner(how, ms)
@@ -278,6 +295,7 @@ class Socket(MessagingMixin):
         if not self._closed_reason:
             self._closed_reason = reason
         how, ms = (_KEEP, 0) if linger is None else (_SET, linger)
+        self._tell_async_owner()
         rc = int(lib.zr_close(self._st, how | self._monitor_flag(), ms))
         if rc != 0:
             return rc
@@ -299,6 +317,7 @@ class Socket(MessagingMixin):
         when closed now; False when a call in another thread still holds it."""
         if not self._closed_reason:
             self._closed_reason = "interpreter exit"
+        self._tell_async_owner()
         if lib.zr_close(self._st, _CAP | self._monitor_flag(), linger_cap) != 0:
             return False
         mon = self._monitor
