@@ -36,6 +36,7 @@ _DONTWAIT = lib.ZMQ_DONTWAIT
 _EVENTS = int(Option.EVENTS)
 _hot_recv_nowait = lib.zr_hot_recv_nowait
 _getsockopt = lib.zr_getsockopt
+_SEND_SLICE = 1024  # messages per call into C once send_many has found the queue full
 
 
 class WrongEventLoop(SocketBusy):
@@ -344,13 +345,18 @@ class AsyncSocketBase:
         total = len(rest)
         done = sync.send_many(rest, nonblocking=True)
         if done < total and not nonblocking:
-            rest = rest[done:]
 
             def attempt() -> int | None:
-                nonlocal rest
-                n = sync.send_many(rest, nonblocking=True)
-                rest = rest[n:]
-                return None if rest else total
+                # In slices: each call into C builds its arrays for all it is given, and
+                # a full queue takes only as many as it has room for.
+                nonlocal done
+                while done < total:
+                    chunk = rest[done : done + _SEND_SLICE]
+                    sent = sync.send_many(chunk, nonblocking=True)
+                    done += sent
+                    if sent < len(chunk):
+                        return None
+                return total
 
             finished: int = await self._until(attempt, POLLOUT)
             return finished
