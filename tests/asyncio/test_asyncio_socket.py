@@ -68,7 +68,9 @@ def test_a_waiting_recv_leaves_the_loop_running(loop: str, ctx: Context, pypeer:
         while ticks < 20:  # the loop runs other tasks while recv waits
             await asyncio.sleep(0.001)
         assert not waiting.done()
-        await asyncio.get_running_loop().run_in_executor(None, lambda: peer.call("connect", sock="p", endpoint=endpoint, send=[b"late".hex()]))
+        await asyncio.get_running_loop().run_in_executor(
+            None, lambda: peer.call("connect", sock="p", endpoint=endpoint, send=[b"late".hex()])
+        )
         frame = await waiting
         tick.cancel()
         pull.close()
@@ -218,7 +220,7 @@ def test_rcvtimeo_and_sndtimeo_raise_again(loop: str, ctx: Context) -> None:
 
 def test_close_fails_pending_operations(loop: str, ctx: Context) -> None:
     async def main() -> list[str]:
-        pull, endpoint = _pull(ctx)
+        pull, _ = _pull(ctx)
         push = Socket("push", ctx)
         push.set("linger", 0)
         push.set("immediate", 1)
@@ -308,7 +310,9 @@ def test_a_socket_moves_to_a_new_loop_once_its_loop_is_closed(
     pull.close()
 
 
-def test_req_rep_round_trips_with_a_pyzmq_rep(loop: str, ctx: Context, start_peer: Callable[..., Peer]) -> None:
+def test_req_rep_round_trips_with_a_pyzmq_rep(
+    loop: str, ctx: Context, start_peer: Callable[..., Peer]
+) -> None:
     peer = start_peer("rep")
 
     async def main() -> list[list[bytes]]:
@@ -346,7 +350,9 @@ def test_send_and_send_many_reach_a_pyzmq_pull(
     assert run(loop, main) == count // 2
 
 
-def test_poll_waits_for_any_of_several_sockets(loop: str, ctx: Context, streamer: Callable[..., Streamer]) -> None:
+def test_poll_waits_for_any_of_several_sockets(
+    loop: str, ctx: Context, streamer: Callable[..., Streamer]
+) -> None:
     async def main() -> list[bool]:
         a, _ = _pull(ctx)
         b, eb = _pull(ctx)
