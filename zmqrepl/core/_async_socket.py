@@ -27,6 +27,7 @@ from .errors import Again, ContextTerminated, SocketBusy, SocketClosed, ZMQError
 from .messaging import _EMPTY_BATCH, Frame
 from .properties import PropertiesArg
 from .socket import Socket as SyncSocket
+from .zerocopy import ZEROCOPY_THRESHOLD as _ZC_MIN
 
 __all__ = ["AsyncSocketBase", "WrongEventLoop"]
 
@@ -35,6 +36,7 @@ POLLOUT = int(PollFlag.POLLOUT)
 _DONTWAIT = lib.ZMQ_DONTWAIT
 _EVENTS = int(Option.EVENTS)
 _hot_recv_nowait = lib.zr_hot_recv_nowait
+_hot_send_nowait = lib.zr_hot_send_nowait
 _getsockopt = lib.zr_getsockopt
 _SEND_SLICE = 1024  # messages per call into C once send_many has found the queue full
 
@@ -54,6 +56,7 @@ class AsyncSocketBase:
         "_ev_buf",
         "_ev_size",
         "_fd",
+        "_nwaiting",
         "_sync",
         "_thread",
     )
@@ -83,6 +86,7 @@ class AsyncSocketBase:
         self._ev_size: Any = ffi.new("size_t *")
         self._fd = -1  # read when first waiting; kept so that a close can unregister it
         self._thread: int | None = None  # the thread whose loop waits on the fd
+        self._nwaiting = 0  # tasks waiting on this socket (in _wait, or a poll)
         sync._async_owner = weakref.ref(self)
 
     @classmethod
@@ -100,18 +104,19 @@ class AsyncSocketBase:
     def _deadline(self, timeout_ms: int) -> float:
         raise NotImplementedError
 
-    def _check_thread(self) -> None:
-        raise NotImplementedError
-
     def _recheck(self) -> None:
-        """Tasks wait on this socket and an operation just ran: have them look again."""
+        """Tasks wait on this socket and an operation just ran: have them look again
+        (in the loop's thread)."""
         raise NotImplementedError
 
-    def _has_waiters(self) -> bool:
+    def _after_op(self) -> None:
+        """_recheck, from any thread: an operation that libzmq answered at once runs in
+        whichever thread called it, and only the loop's own may wake its tasks."""
         raise NotImplementedError
 
-    def _closing(self) -> None:
-        """The plain socket is about to close (any thread): wake every waiting task."""
+    def _closing(self, closed: bool) -> None:
+        """The plain socket is about to close (``closed`` False) or has closed (True),
+        in any thread: wake every waiting task, in the loop's thread."""
         raise NotImplementedError
 
     # -- the plain socket ------------------------------------------------------------------
@@ -216,8 +221,8 @@ class AsyncSocketBase:
             # never taken a message it would then drop.
             result = attempt()
             if result is not None:
-                if self._has_waiters():
-                    self._recheck()
+                if self._nwaiting:
+                    self._after_op()
                 return result
             if not ready:
                 raise sync._timed_out(op, timeout)
@@ -226,8 +231,6 @@ class AsyncSocketBase:
 
     async def recv(self, nonblocking: bool = False, as_: Any = None) -> Any:
         """Receive one frame (as for Socket.recv); waits without blocking the loop."""
-        if self._thread is not None:
-            self._check_thread()
         if as_ is None:
             rc = _hot_recv_nowait(self._addr)
             frame = self._box.pop() if not rc else self._sync._recv_finish(rc, _DONTWAIT)
@@ -238,16 +241,14 @@ class AsyncSocketBase:
                 return None
             sync = self._sync
             return await self._until(lambda: sync.recv(True, as_), POLLIN)
-        if self._has_waiters():
-            self._recheck()
+        if self._nwaiting:
+            self._after_op()
         return frame
 
     async def recv_multipart(
         self, *, nonblocking: bool = False, as_: Any = bytes, properties: PropertiesArg = False
     ) -> Any:
         """Every frame of the next message (as for Socket.recv_multipart)."""
-        if self._thread is not None:
-            self._check_thread()
         sync = self._sync
         got = sync.recv_multipart(nonblocking=True, as_=as_, properties=properties)
         if got is None:
@@ -256,8 +257,8 @@ class AsyncSocketBase:
             return await self._until(
                 lambda: sync.recv_multipart(nonblocking=True, as_=as_, properties=properties), POLLIN
             )
-        if self._has_waiters():
-            self._recheck()
+        if self._nwaiting:
+            self._after_op()
         return got
 
     async def recv_many(
@@ -270,8 +271,6 @@ class AsyncSocketBase:
     ) -> MessageBatch:
         """Up to ``max_messages`` ready messages in one call into C; waits for the first
         unless ``nonblocking`` (as for Socket.recv_many)."""
-        if self._thread is not None:
-            self._check_thread()
         sync = self._sync
 
         def attempt() -> MessageBatch | None:
@@ -284,8 +283,8 @@ class AsyncSocketBase:
                 return _EMPTY_BATCH
             waited: MessageBatch = await self._until(attempt, POLLIN)
             return waited
-        if self._has_waiters():
-            self._recheck()
+        if self._nwaiting:
+            self._after_op()
         return batch
 
     def __aiter__(self) -> Any:
@@ -304,23 +303,24 @@ class AsyncSocketBase:
 
     async def send(self, msg: Frame, nonblocking: bool = False, more: bool = False) -> None:
         """Send one frame (as for Socket.send); waits for room without blocking the loop."""
-        if self._thread is not None:
-            self._check_thread()
         sync = self._sync
         try:
-            sync.send(msg, True, more)
+            if not more and type(msg) is bytes and len(msg) < _ZC_MIN:
+                rc = _hot_send_nowait(self._addr, msg, len(msg))
+                if rc:
+                    sync._send_finish(rc, msg, _DONTWAIT)  # raises why (Again: no room now)
+            else:
+                sync.send(msg, True, more)
         except Again:
             if nonblocking:
                 raise
             await self._until(lambda: _sent(lambda: sync.send(msg, True, more)), POLLOUT)
             return
-        if self._has_waiters():
-            self._recheck()
+        if self._nwaiting:
+            self._after_op()
 
     async def send_multipart(self, parts: Iterable[Frame], *, nonblocking: bool = False) -> None:
         """Send all parts as one message, or none of them."""
-        if self._thread is not None:
-            self._check_thread()
         sync = self._sync
         frames = list(parts)
         try:
@@ -330,16 +330,14 @@ class AsyncSocketBase:
                 raise
             await self._until(lambda: _sent(lambda: sync.send_multipart(frames, nonblocking=True)), POLLOUT)
             return
-        if self._has_waiters():
-            self._recheck()
+        if self._nwaiting:
+            self._after_op()
 
     async def send_many(
         self, messages: Iterable[Frame | Iterable[Frame]], *, nonblocking: bool = False
     ) -> int:
         """Send several messages, as many per call into C as the queue takes; returns
         how many were sent (all of them unless ``nonblocking``)."""
-        if self._thread is not None:
-            self._check_thread()
         sync = self._sync
         rest = list(messages)
         total = len(rest)
@@ -360,8 +358,8 @@ class AsyncSocketBase:
 
             finished: int = await self._until(attempt, POLLOUT)
             return finished
-        if self._has_waiters():
-            self._recheck()
+        if self._nwaiting:
+            self._after_op()
         return done
 
 

@@ -65,13 +65,12 @@ class Socket(AsyncSocketBase):
     """A ZeroMQ socket for anyio: ``Socket("pull")``, ``Socket("sub", ctx)``, or
     ``Socket(plain_socket)``."""
 
-    __slots__ = ("_call_soon", "_changed", "_fd_scope", "_fd_waiting", "_nwaiting")
+    __slots__ = ("_call_soon", "_changed", "_fd_scope", "_fd_waiting")
 
     def __init__(
         self, socket_type: str | SocketType | int | SyncSocket, context: Context | None = None
     ) -> None:
         super().__init__(socket_type, context)
-        self._nwaiting = 0  # tasks inside _wait
         self._fd_waiting = False  # one of them waits on the fd (anyio allows one per fd)
         self._fd_scope: anyio.CancelScope | None = None  # its wait, to make it look again
         self._changed: anyio.Event | None = None  # what the others wait on
@@ -92,8 +91,16 @@ class Socket(AsyncSocketBase):
     def _deadline(self, timeout_ms: int) -> float:
         return float(anyio.current_time()) + timeout_ms / 1000.0
 
-    def _has_waiters(self) -> bool:
-        return self._nwaiting > 0
+    def _after_op(self) -> None:
+        if threading.get_ident() == self._thread:
+            self._recheck()
+            return
+        call_soon = self._call_soon
+        if call_soon is not None:
+            try:
+                call_soon(self._recheck)
+            except RuntimeError:
+                pass  # that loop has ended: nothing waits in it any more
 
     async def _wait(self, flag: int, deadline: float | None) -> bool:
         if self._thread is not None:
@@ -142,12 +149,15 @@ class Socket(AsyncSocketBase):
         if scope is not None:
             scope.cancel()
 
-    def _closing(self) -> None:
+    def _closing(self, closed: bool) -> None:
         if not self._nwaiting:
             return
         if threading.get_ident() == self._thread:
-            self._stop_waiting()
+            if not closed:  # the fd is still open: anyio forgets it now
+                self._stop_waiting()
             return
+        if not closed:
+            return  # woken now, a task would find the socket open and wait again
         call_soon = self._call_soon
         if call_soon is not None:
             try:

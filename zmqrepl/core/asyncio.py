@@ -64,10 +64,6 @@ class Socket(AsyncSocketBase):
 
     # -- the loop ----------------------------------------------------------------------
 
-    def _check_thread(self) -> None:
-        if _get_running_loop() is not self._loop:
-            self._bind()
-
     def _bind(self) -> AbstractEventLoop:
         """The running loop, which this socket waits in from now on (its fd is watched)."""
         loop = asyncio.get_running_loop()
@@ -108,6 +104,7 @@ class Socket(AsyncSocketBase):
         queue = self._rq if flag == POLLIN else self._sq
         queue.append(fut)
         timer = None if deadline is None else loop.call_at(deadline, _expire, queue, fut)
+        self._nwaiting += 1
         try:
             return await fut
         except asyncio.CancelledError:
@@ -117,11 +114,20 @@ class Socket(AsyncSocketBase):
                 self._recheck()  # woken, but will not act on it: the next task is
             raise
         finally:
+            self._nwaiting -= 1
             if timer is not None:
                 timer.cancel()
 
-    def _has_waiters(self) -> bool:
-        return bool(self._rq or self._sq or self._pollers)
+    def _after_op(self) -> None:
+        if threading.get_ident() == self._thread:
+            self._recheck()
+            return
+        loop = self._loop
+        if loop is not None:
+            try:
+                loop.call_soon_threadsafe(self._recheck)
+            except RuntimeError:
+                pass  # that loop is closed: nothing waits in it any more
 
     def _recheck(self) -> None:
         """The fd fired, or an operation ran while tasks wait: wake the first waiting
@@ -139,13 +145,16 @@ class Socket(AsyncSocketBase):
             if events & mask and not fut.done():
                 fut.set_result(True)
 
-    def _closing(self) -> None:
+    def _closing(self, closed: bool) -> None:
         loop = self._loop
         if loop is None:
             return
         if threading.get_ident() == self._thread:
-            self._stop_waiting()
+            if not closed:  # the fd is still open: unwatch it now
+                self._stop_waiting()
             return
+        if not closed:
+            return  # woken now, a task would find the socket open and wait again
         try:
             loop.call_soon_threadsafe(self._stop_waiting)
         except RuntimeError:
@@ -229,6 +238,7 @@ async def poll(items: Sequence[PollItem], timeout: int | float | None = None) ->
         entries = [(owner, (fut, int(item.events))) for item, owner in owners]
         for owner, entry in entries:
             owner._pollers.append(entry)
+            owner._nwaiting += 1
         timer = None if forever else loop.call_at(deadline, _expire, deque(), fut)
         try:
             await fut
@@ -236,6 +246,7 @@ async def poll(items: Sequence[PollItem], timeout: int | float | None = None) ->
             if timer is not None:
                 timer.cancel()
             for owner, entry in entries:
+                owner._nwaiting -= 1
                 try:
                     owner._pollers.remove(entry)
                 except ValueError:

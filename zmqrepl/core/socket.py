@@ -217,13 +217,14 @@ class Socket(MessagingMixin):
             ),
         )
 
-    def _tell_async_owner(self) -> None:
-        """Before a close: the async socket over this one wakes its waiting tasks and
-        stops watching the fd while it is still open (they then raise why it closed)."""
+    def _tell_async_owner(self, closed: bool = False) -> None:
+        """Just before a close and once it is done: the async socket over this one stops
+        watching the fd while it is still open and wakes its waiting tasks, which then
+        raise why it closed (from another thread than its loop's, only once closed)."""
         ref = self._async_owner
         owner = ref() if ref is not None else None
-        if owner is not None and not self.closed:
-            owner._closing()
+        if owner is not None:
+            owner._closing(closed)
 
     # -- life cycle ---------------------------------------------------------
 
@@ -252,6 +253,7 @@ class Socket(MessagingMixin):
         if rc:
             self._closed_reason = reason
             raise self._busy_error() if rc in (_ASKED, _BUSY) else self._error(rc, "close")
+        self._tell_async_owner(closed=True)
         self._stop_monitor()
 
     def _monitor_flag(self) -> int:
@@ -299,6 +301,7 @@ class Socket(MessagingMixin):
         rc = int(lib.zr_close(self._st, how | self._monitor_flag(), ms))
         if rc != 0:
             return rc
+        self._tell_async_owner(closed=True)
         mon = self._monitor
         if mon is not None:
             # The monitor was stopped in C (or dropped by libzmq without an event);
@@ -320,6 +323,7 @@ class Socket(MessagingMixin):
         self._tell_async_owner()
         if lib.zr_close(self._st, _CAP | self._monitor_flag(), linger_cap) != 0:
             return False
+        self._tell_async_owner(closed=True)
         mon = self._monitor
         if mon is not None:
             self._monitor = None
