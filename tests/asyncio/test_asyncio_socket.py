@@ -131,6 +131,35 @@ def test_timed_out_receives_lose_nothing(loop: str, ctx: Context, streamer: Call
     assert timeouts > 0
 
 
+def test_cancelled_groups_of_waiting_tasks_lose_nothing(
+    loop: str, ctx: Context, streamer: Callable[..., Streamer]
+) -> None:
+    count = 3000
+
+    async def main() -> list[int]:
+        pull, endpoint = _pull(ctx)
+        streamer("push", endpoint, count, 3)
+        got: list[int] = []
+        while len(got) < count:
+            # Three waiters; the fd may wake one (or several) just before all are cancelled:
+            # a woken task that is cancelled passes its wake-up on and takes nothing.
+            tasks = [asyncio.ensure_future(pull.recv()) for _ in range(3)]
+            await asyncio.sleep(0)
+            await asyncio.sleep(0)
+            for task in tasks:
+                task.cancel()
+            for task in tasks:
+                try:
+                    got.append(number(await task))
+                except asyncio.CancelledError:
+                    pass
+        pull.close()
+        return got
+
+    got = run(loop, main)
+    assert sorted(got) == list(range(count)) and len(got) == count
+
+
 def test_several_tasks_on_several_sockets_get_every_message_once(
     loop: str, ctx: Context, streamer: Callable[..., Streamer]
 ) -> None:
@@ -408,3 +437,26 @@ def test_made_from_a_plain_socket_once(loop: str, ctx: Context, streamer: Callab
 
         gc.collect()
     assert plain.closed and not [w for w in caught if issubclass(w.category, ResourceWarning)]
+
+
+def test_recv_options_are_those_of_the_plain_socket(
+    loop: str, ctx: Context, pypeer: Callable[[], Peer]
+) -> None:
+    async def main() -> tuple[Any, ...]:
+        pull, endpoint = _pull(ctx)
+        peer = pypeer()
+        peer.call("socket", name="p", type="PUSH")
+        peer.call("connect", sock="p", endpoint=endpoint)
+        waiting = asyncio.ensure_future(pull.recv(as_=str))  # waits, then decodes
+        await asyncio.sleep(0.01)
+        peer.send("p", "héllo".encode())
+        text = await waiting
+        peer.send("p", b"a", b"b")
+        frames, props = await pull.recv_multipart(properties=True)
+        assert await pull.recv(nonblocking=True) is None
+        assert await pull.recv_multipart(nonblocking=True) is None
+        assert len(await pull.recv_many(nonblocking=True)) == 0
+        pull.close()
+        return text, frames, props["Socket-Type"]
+
+    assert run(loop, main) == ("héllo", [b"a", b"b"], "PUSH")
