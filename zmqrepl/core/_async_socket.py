@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import threading
 import weakref
-from typing import Any, Callable, Iterable
+from typing import Any, Callable, Iterable, TypeVar
 
 from ._lib import ffi, lib
 from ._options import OptionValue
@@ -39,6 +39,8 @@ _hot_recv_nowait = lib.zr_hot_recv_nowait
 _hot_send_nowait = lib.zr_hot_send_nowait
 _getsockopt = lib.zr_getsockopt
 _SEND_SLICE = 1024  # messages per call into C once send_many has found the queue full
+
+_S = TypeVar("_S", bound="AsyncSocketBase")
 
 
 class WrongEventLoop(SocketBusy):
@@ -90,7 +92,7 @@ class AsyncSocketBase:
         sync._async_owner = weakref.ref(self)
 
     @classmethod
-    def from_socket(cls, sock: SyncSocket) -> Any:
+    def from_socket(cls: type[_S], sock: SyncSocket) -> _S:
         """An async socket over an existing plain one (which it then owns)."""
         return cls(sock)
 
@@ -175,13 +177,13 @@ class AsyncSocketBase:
         """Close the socket (idempotent); tasks waiting on it raise SocketClosed."""
         self._sync.close(linger)
 
-    def __enter__(self) -> Any:
+    def __enter__(self: _S) -> _S:
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    async def __aenter__(self) -> Any:
+    async def __aenter__(self: _S) -> _S:
         return self
 
     async def __aexit__(self, *exc: object) -> None:
@@ -287,7 +289,7 @@ class AsyncSocketBase:
             self._after_op()
         return batch
 
-    def __aiter__(self) -> Any:
+    def __aiter__(self: _S) -> _S:
         return self
 
     async def __anext__(self) -> list[Any]:
