@@ -24,7 +24,7 @@ from .batch import MessageBatch
 from .constants import Errno, Option, PollFlag, SocketType
 from .context import Context
 from .errors import Again, ContextTerminated, SocketBusy, SocketClosed, ZMQError
-from .messaging import _EMPTY_BATCH, Frame
+from .messaging import Frame
 from .properties import PropertiesArg
 from .socket import Socket as SyncSocket
 from .zerocopy import ZEROCOPY_THRESHOLD as _ZC_MIN
@@ -274,20 +274,20 @@ class AsyncSocketBase:
         """Up to ``max_messages`` ready messages in one call into C; waits for the first
         unless ``nonblocking`` (as for Socket.recv_many)."""
         sync = self._sync
+        batch = sync.recv_many(max_messages, nonblocking=True, max_bytes=max_bytes, properties=properties)
+        if len(batch):
+            if self._nwaiting:
+                self._after_op()
+            return batch
+        if nonblocking:
+            return batch
 
         def attempt() -> MessageBatch | None:
-            batch = sync.recv_many(max_messages, nonblocking=True, max_bytes=max_bytes, properties=properties)
-            return batch if len(batch) else None
+            got = sync.recv_many(max_messages, nonblocking=True, max_bytes=max_bytes, properties=properties)
+            return got if len(got) else None
 
-        batch = attempt()
-        if batch is None:
-            if nonblocking:
-                return _EMPTY_BATCH
-            waited: MessageBatch = await self._until(attempt, POLLIN)
-            return waited
-        if self._nwaiting:
-            self._after_op()
-        return batch
+        waited: MessageBatch = await self._until(attempt, POLLIN)
+        return waited
 
     def __aiter__(self: _S) -> _S:
         return self
