@@ -83,7 +83,7 @@ def test_a_waiting_recv_leaves_the_loop_running(loop: str, ctx: Context, pypeer:
 def test_cancelled_receives_lose_and_duplicate_nothing(
     loop: str, ctx: Context, streamer: Callable[..., Streamer]
 ) -> None:
-    count = 5000
+    count = 10000
 
     async def main() -> tuple[list[int], int]:
         pull, endpoint = _pull(ctx)
@@ -103,7 +103,7 @@ def test_cancelled_receives_lose_and_duplicate_nothing(
 
     got, cancelled = run(loop, main)
     assert got == list(range(count))
-    assert cancelled >= 1000
+    assert cancelled >= 1000, cancelled
 
 
 def test_timed_out_receives_lose_nothing(loop: str, ctx: Context, streamer: Callable[..., Streamer]) -> None:

@@ -19,8 +19,9 @@ has taken nothing: the next receive gets the message.
 
 rcvtimeo/sndtimeo raise Again after that many ms; ``close()`` (from any thread) makes
 waiting tasks raise SocketClosed, and terminating the context ContextTerminated. A
-socket waits in one event loop: using it from another raises WrongEventLoop (it may
-move to a new loop once its old one is closed). Works with uvloop too.
+socket waits in one event loop: an operation that would wait from another loop or thread
+raises WrongEventLoop at once (the socket may move to a new loop once its old one is
+closed); one that libzmq answers at once just works. Works with uvloop too.
 """
 
 from __future__ import annotations
