@@ -1,4 +1,5 @@
-"""zmqrepl.core.anyio against pyzmq peers, on anyio's asyncio and trio backends: the fast
+"""zmqrepl.core.anyio against pyzmq peers, on anyio's asyncio backend (default loop and
+uvloop) and its trio backend: the fast
 path, cancel scopes that lose nothing, several tasks and sockets, a long run through the fd,
 timeouts, close and term (from the loop and from another thread), another thread's loop,
 REQ/REP, send_many, poll and async for."""
@@ -7,7 +8,7 @@ from __future__ import annotations
 
 import threading
 import time
-from typing import Any, Callable
+from typing import Any, Awaitable, Callable, TypeVar
 
 import anyio
 import anyio.to_thread
@@ -19,7 +20,18 @@ from tests.peers import Peer
 from zmqrepl.core import Again, Context, ContextTerminated, PollItem, SocketClosed
 from zmqrepl.core.anyio import Socket, WrongEventLoop, poll
 
-pytestmark = pytest.mark.parametrize("backend", ["asyncio", "trio"])
+T = TypeVar("T")
+
+pytestmark = pytest.mark.parametrize("backend", ["asyncio", "uvloop", "trio"])
+
+
+def _run(main: Callable[[], Awaitable[T]], backend: str) -> T:
+    """``main()`` under anyio: its asyncio backend (on uvloop for "uvloop") or trio."""
+    if backend == "uvloop":
+        result: T = anyio.run(main, backend="asyncio", backend_options={"use_uvloop": True})
+    else:
+        result = anyio.run(main, backend=backend)
+    return result
 
 
 def _pull(ctx: Context) -> tuple[Socket, str]:
@@ -47,7 +59,7 @@ def test_a_queued_message_is_returned_without_suspending(
         pull.close()
         return [number(first), number(second)]
 
-    assert anyio.run(main, backend=backend) == [0, 1]
+    assert _run(main, backend) == [0, 1]
 
 
 def test_cancelled_receives_lose_and_duplicate_nothing(
@@ -70,7 +82,7 @@ def test_cancelled_receives_lose_and_duplicate_nothing(
         pull.close()
         return got, cancelled
 
-    got, cancelled = anyio.run(main, backend=backend)
+    got, cancelled = _run(main, backend)
     assert got == list(range(count))
     assert cancelled >= 1000, cancelled
 
@@ -99,7 +111,7 @@ def test_cancelled_groups_of_waiting_tasks_lose_nothing(
         pull.close()
         return got, rounds
 
-    got, rounds = anyio.run(main, backend=backend)
+    got, rounds = _run(main, backend)
     assert sorted(got) == list(range(count)) and rounds > 0
 
 
@@ -130,7 +142,7 @@ def test_several_tasks_on_several_sockets_get_every_message_once(
         b.close()
         return results
 
-    results = anyio.run(main, backend=backend)
+    results = _run(main, backend)
     for mine in results:
         assert mine == sorted(mine)
     assert sorted(n for r in results[:4] for n in r) == list(range(count))
@@ -157,7 +169,7 @@ def test_a_long_run_through_the_edge_triggered_fd(
         pull.close()
         return expected
 
-    assert anyio.run(main, backend=backend) == count
+    assert _run(main, backend) == count
 
 
 def test_rcvtimeo_and_sndtimeo_raise_again(backend: str, ctx: Context) -> None:
@@ -180,7 +192,7 @@ def test_rcvtimeo_and_sndtimeo_raise_again(backend: str, ctx: Context) -> None:
         push.close()
         return seen
 
-    assert anyio.run(main, backend=backend) == 4
+    assert _run(main, backend) == 4
 
 
 @pytest.mark.parametrize("where", ["loop", "thread"])
@@ -208,7 +220,7 @@ def test_close_fails_pending_operations(backend: str, where: str, ctx: Context) 
             await pull.recv()
         return failed
 
-    assert anyio.run(main, backend=backend) == 3
+    assert _run(main, backend) == 3
 
 
 @pytest.mark.parametrize("where", ["loop", "thread"])
@@ -237,7 +249,7 @@ def test_context_term_fails_pending_operations(backend: str, where: str) -> None
                 await anyio.to_thread.run_sync(ctx.term)
         return failed
 
-    assert anyio.run(main, backend=backend) == 3
+    assert _run(main, backend) == 3
 
 
 def test_another_threads_loop_gets_a_clear_error(backend: str, ctx: Context) -> None:
@@ -247,7 +259,7 @@ def test_another_threads_loop_gets_a_clear_error(backend: str, ctx: Context) -> 
 
         def elsewhere() -> None:
             try:
-                anyio.run(pull.recv, backend=backend)
+                _run(pull.recv, backend)
             except BaseException as exc:  # noqa: BLE001 - reported to the test
                 errors.append(exc)
 
@@ -262,7 +274,7 @@ def test_another_threads_loop_gets_a_clear_error(backend: str, ctx: Context) -> 
         assert len(errors) == 1 and isinstance(errors[0], WrongEventLoop), errors
         return str(errors[0])
 
-    message = anyio.run(main, backend=backend)
+    message = _run(main, backend)
     assert "another thread" in message and "hint:" in message
 
 
@@ -282,7 +294,7 @@ def test_req_rep_round_trips_with_a_pyzmq_rep(
         req.close()
         return replies
 
-    assert anyio.run(main, backend=backend) == [[b"reply", b"%d" % i] for i in range(50)]
+    assert _run(main, backend) == [[b"reply", b"%d" % i] for i in range(50)]
 
 
 def test_send_many_reaches_a_pyzmq_pull(
@@ -302,7 +314,7 @@ def test_send_many_reaches_a_pyzmq_pull(
         push.close()
         return line
 
-    assert anyio.run(main, backend=backend) == "ok"
+    assert _run(main, backend) == "ok"
 
 
 def test_poll_waits_for_any_of_several_sockets(
@@ -321,7 +333,7 @@ def test_poll_waits_for_any_of_several_sockets(
         b.close()
         return flags
 
-    assert anyio.run(main, backend=backend) == [False, True]
+    assert _run(main, backend) == [False, True]
 
 
 def test_async_for_yields_each_message_and_ends_on_close(
@@ -343,4 +355,4 @@ def test_async_for_yields_each_message_and_ends_on_close(
                     group.start_soon(close_soon)
         return got
 
-    assert anyio.run(main, backend=backend) == list(range(100))
+    assert _run(main, backend) == list(range(100))
