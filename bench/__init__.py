@@ -9,7 +9,9 @@ pyzmq behind one small interface), ``roles`` (the measured loops, mirrored in ``
 ``worker`` (one Python process running one role), ``cbuild`` (compiles zbench), ``pyzmq_env``
 (pyzmq's interpreter: by default a venv with pyzmq built against the system libzmq), ``runner``
 (starts the processes of one session), ``suite`` (which sessions a run holds, the medians),
-``report`` (the table and the JSON), ``importtime`` and ``cli``.
+``report`` (the table and the JSON), ``importtime`` and ``cli``. On their own:
+``tap`` (what a Session tap costs) and ``async_bench`` with ``async_worker`` (the async
+sockets against zmq.asyncio: ``python -m bench.async_bench``).
 """
 
 __all__: list[str] = []

@@ -13,6 +13,9 @@ mapping: "Socket-Type", "Routing-Id", "Peer-Address", "User-Id" (with ZAP), and 
 metadata asked for by name (from ZAP or the peer), ``properties=("X-Tenant",)``. A property the message
 lacks is absent, never ""; calls that do not ask pay nothing (see properties.py).
 
+Async code: ``zmqrepl.core.asyncio.Socket`` (asyncio, uvloop) and ``zmqrepl.core.anyio.Socket``
+(anyio on asyncio or trio) await the same calls; neither is imported from here.
+
 Importable on its own; it has no UI, and no threads of its own (an ``Authenticator``,
 for ZAP, runs one only once a library user starts it).
 """

@@ -133,6 +133,7 @@ long long zr_hot_recv(uintptr_t addr);
 long long zr_hot_recv_nowait(uintptr_t addr);
 long long zr_hot_recv_resume(uintptr_t addr);
 int zr_hot_send(uintptr_t addr, const void *data, size_t size);
+int zr_hot_send_nowait(uintptr_t addr, const void *data, size_t size);
 int zr_recv_batch(zr_socket_t *st, int max_msgs, size_t max_bytes, int flags, int timeout);
 int zr_recv_batch_props(zr_socket_t *st, int max_msgs, size_t max_bytes, int flags, int timeout,
                         const char **names, int nnames);

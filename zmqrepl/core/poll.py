@@ -32,12 +32,18 @@ class PollItem:
 
     __slots__ = ("events", "fd", "revents", "socket")
 
-    def __init__(self, source: Union[Socket, int, HasFileno], in_: bool = False, out: bool = False) -> None:
+    def __init__(
+        self, source: Union[Socket, int, HasFileno, Any], in_: bool = False, out: bool = False
+    ) -> None:
         if not (in_ or out):
             raise ValueError("a poll item needs in_=True, out=True or both")
         self.socket: Socket | None = None
         if isinstance(source, Socket):
             self.socket = source
+            self.fd = -1
+        elif isinstance(getattr(source, "socket", None), Socket):
+            # An async socket (zmqrepl.core.asyncio, .anyio): the plain socket it wraps.
+            self.socket = source.socket  # type: ignore[union-attr]
             self.fd = -1
         elif isinstance(source, int) and not isinstance(source, bool):
             if source < 0:

@@ -79,6 +79,7 @@ class Socket(MessagingMixin):
     __slots__ = (
         "__weakref__",
         "_addr",
+        "_async_owner",
         "_bound",
         "_box",
         "_closed_reason",
@@ -122,6 +123,9 @@ class Socket(MessagingMixin):
         self._monitor: Monitor | None = None
         self._serves: Monitor | None = None  # set on a monitor's own PAIR socket
         self._connect_rids: dict[bytes, object] = {}
+        # The async socket (zmqrepl.core.asyncio / .anyio) made over this one, if any,
+        # weakly: it is told before the socket closes, to wake its waiting tasks.
+        self._async_owner: Callable[[], Any] | None = None
         context._register(self)
         _process.live_sockets.add(self)
 
@@ -195,19 +199,32 @@ class Socket(MessagingMixin):
         if errno == _EAGAIN and op in ("recv", "send"):
             timeout = self._rcvtimeo if op == "recv" else self._sndtimeo
             if timeout > 0:
-                option = "rcvtimeo" if op == "recv" else "sndtimeo"
-                return Again(
-                    errno,
-                    None,
-                    (
-                        f"{op} on {self._kind.name} socket timed out after {timeout} ms "
-                        f"({option}); no peer {'sent anything' if op == 'recv' else 'took the message'}"
-                        f" (hint: check the peer is connected, or raise {option})"
-                    ),
-                )
+                return self._timed_out(op, timeout)
         if errno == _ETERM:
             self._close_terminated()
         return error_for(errno, op, self._kind, endpoint)
+
+    def _timed_out(self, op: str, timeout: int) -> Again:
+        """The Again of a recv or send that waited its rcvtimeo/sndtimeo (ms) in vain."""
+        option = "rcvtimeo" if op == "recv" else "sndtimeo"
+        return Again(
+            _EAGAIN,
+            None,
+            (
+                f"{op} on {self._kind.name} socket timed out after {timeout} ms "
+                f"({option}); no peer {'sent anything' if op == 'recv' else 'took the message'}"
+                f" (hint: check the peer is connected, or raise {option})"
+            ),
+        )
+
+    def _tell_async_owner(self, closed: bool = False) -> None:
+        """Just before a close and once it is done: the async socket over this one stops
+        watching the fd while it is still open and wakes its waiting tasks, which then
+        raise why it closed (from another thread than its loop's, only once closed)."""
+        ref = self._async_owner
+        owner = ref() if ref is not None else None
+        if owner is not None:
+            owner._closing(closed)
 
     # -- life cycle ---------------------------------------------------------
 
@@ -229,12 +246,14 @@ class Socket(MessagingMixin):
         if not reason:
             self._closed_reason = "closed"  # first: a waiting call may close it and report why
         how, ms = (_KEEP, 0) if linger is None else (_SET, linger)
+        self._tell_async_owner()
         rc = lib.zr_close(self._st, how | self._monitor_flag(), ms)
         if rc == _ASKED:
             rc = self._wait_closed_by_owner(how, ms)
         if rc:
             self._closed_reason = reason
             raise self._busy_error() if rc in (_ASKED, _BUSY) else self._error(rc, "close")
+        self._tell_async_owner(closed=True)
         self._stop_monitor()
 
     def _monitor_flag(self) -> int:
@@ -278,9 +297,11 @@ class Socket(MessagingMixin):
         if not self._closed_reason:
             self._closed_reason = reason
         how, ms = (_KEEP, 0) if linger is None else (_SET, linger)
+        self._tell_async_owner()
         rc = int(lib.zr_close(self._st, how | self._monitor_flag(), ms))
         if rc != 0:
             return rc
+        self._tell_async_owner(closed=True)
         mon = self._monitor
         if mon is not None:
             # The monitor was stopped in C (or dropped by libzmq without an event);
@@ -299,8 +320,10 @@ class Socket(MessagingMixin):
         when closed now; False when a call in another thread still holds it."""
         if not self._closed_reason:
             self._closed_reason = "interpreter exit"
+        self._tell_async_owner()
         if lib.zr_close(self._st, _CAP | self._monitor_flag(), linger_cap) != 0:
             return False
+        self._tell_async_owner(closed=True)
         mon = self._monitor
         if mon is not None:
             self._monitor = None

@@ -171,3 +171,20 @@ int zr_hot_send(uintptr_t addr, const void *data, size_t size)
     PyEval_RestoreThread(ts);
     return rc == ZR_ERR ? (int)zr_hot_fail(err) : rc;
 }
+
+/* send(nonblocking=True) of one whole frame, for the async sockets: never waits, so
+   never releases the GIL. 0, or a ZR_* code (ZR_ERR with errno EAGAIN: no room now). */
+int zr_hot_send_nowait(uintptr_t addr, const void *data, size_t size)
+{
+    zr_socket_t *st = (zr_socket_t *)addr;
+    int rc = zr_enter(st);
+    if (rc)
+        return rc;
+    if (zmq_send(st->handle, data, size, ZMQ_DONTWAIT) >= 0) {
+        zr_leave(st);
+        return 0;
+    }
+    int err = errno;
+    zr_leave(st);
+    return (int)zr_hot_fail(err);
+}
