@@ -192,6 +192,7 @@ def record_status(entry: SocketEntry) -> RecordStatus:
         w.rotations,
         w.lost,
         w.lost_reason,
+        rotation_failure=w.rotation_failure,
     )
 
 

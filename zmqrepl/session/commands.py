@@ -305,11 +305,14 @@ _TABLE = [
             Flag(
                 "max-size",
                 ArgKind.WORD,
-                "rotate when FILE reaches SIZE (4096, 500k, 10M, 1G)",
+                "rotate when the next message would take FILE past SIZE (64k at least: 500k, 10M, 1G)",
                 metavar="SIZE",
             ),
             Flag(
-                "files", ArgKind.INT, "with --max-size: keep K files in all (FILE, FILE.1 ...)", metavar="K"
+                "files",
+                ArgKind.INT,
+                "with --max-size: keep K files in all (FILE, FILE.1 ...; 1 to 100)",
+                metavar="K",
             ),
         ),
         details="One JSON object per line (see the README to load it in pandas). "
@@ -318,8 +321,11 @@ _TABLE = [
         "--max-size SIZE --files K keeps a ring of K files, like tcpdump -C/-W: when FILE "
         "would pass SIZE, FILE.1 becomes FILE.2 and so on (the oldest, FILE.K-1, is "
         "dropped), FILE becomes FILE.1 and a new FILE starts; FILE always holds the newest "
-        "messages (K defaults to 2; a message larger than SIZE gets a file of its own). "
-        "k, M and G are 1024-based.",
+        "messages (K defaults to 2, at most 100; SIZE is at least 64k, since a rotation renames "
+        "up to K-1 files; a message larger than SIZE gets a file of its own). k, M and G are "
+        "1024-based. FILE is resolved when the recording starts (a later cd does not move it); "
+        "only regular files are rotated (a symlink at FILE.2 stops the recording); a rotation "
+        "that fails (a rename refused) is said once and the recording goes on in FILE.",
         examples=(
             "record s feed.jsonl",
             "record s",

@@ -163,6 +163,7 @@ class RecordStatus(Result):
     lost: int = 0  # messages that could not be written
     lost_reason: str = ""
     ended: str = ""  # not recording: why the last recording stopped by itself, if it did
+    rotation_failure: str = ""  # why the ring could not rotate (it records on, past SIZE)
 
     @property
     def lines(self) -> list[str]:
@@ -180,6 +181,8 @@ class RecordStatus(Result):
         ]
         if self.lost:
             lines.append(f"{format_count(self.lost)} messages could not be written: {self.lost_reason}")
+        if self.rotation_failure:
+            lines.append(self.rotation_failure)
         return lines
 
     @property

@@ -218,7 +218,7 @@ class SessionState:
             self.count_peers(entry, batch, batch.properties)
         if entry.record_file is not None:
             now = time.time()
-            self._record(entry, (record_line(now, entry.name, frames) for frames in batch))
+            self.record_lines(entry, (record_line(now, entry.name, frames) for frames in batch))
         if entry.watching:
             # The event log keeps only its newest `capacity` events anyway: older
             # messages of a burst are counted as dropped without being captured.
@@ -247,7 +247,7 @@ class SessionState:
             if props is not None:
                 self.count_peers(entry, (frames,), (props,))
             if entry.record_file is not None:
-                self._record(entry, (record_line(time.time(), entry.name, frames),))
+                self.record_lines(entry, (record_line(time.time(), entry.name, frames),))
             if entry.waiters[0].offer(frames):
                 entry.waiters.pop(0)
                 if not entry.waiters:
@@ -392,15 +392,21 @@ class SessionState:
                 self._recording_lost(entry, exc)
             self.update_reader(entry)
 
-    def _record(self, entry: SocketEntry, lines: Iterable[str]) -> None:
+    def record_lines(self, entry: SocketEntry, lines: Iterable[str]) -> None:
         """Write lines to ``entry``'s recording; a failed write stops it, never the read
         (the messages taken from libzmq still go to watch and to waiting recvs)."""
-        if entry.record_file is None:
+        fh = entry.record_file
+        if fh is None:
             return
         try:
-            entry.record_file.writelines(lines)
+            fh.writelines(lines)
         except (OSError, ValueError) as exc:
             self.recording_failed(entry, exc)
+            return
+        if fh.rotation_failure and not fh.rotation_told:  # it records on, in the open file
+            fh.rotation_told = True
+            text = f"{entry.name}: recording to {entry.record_path}: {fh.rotation_failure}"
+            self.events.push(Notice(text, error=True))
 
     def recording_failed(self, entry: SocketEntry, exc: OSError | ValueError) -> None:
         """Engine thread: writing ``entry``'s recording failed (a full disk, say). Stop it
