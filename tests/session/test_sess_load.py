@@ -225,6 +225,71 @@ def test_the_engine_keeps_reading_other_sockets_during_a_burst(
     session.run(f"socket p push; connect p {endpoint}")
     seen: list[int] = []
     session.progress = lambda _p: seen.append(session.sockets()[0].received)
-    executed(session, "send p x --count 200000", SentBurst)  # as fast as it goes
+    # As fast as it goes, long enough for reports (FIRST_REPORT_S): s is read meanwhile,
+    # between the burst's steps, so its count grows within this command's own reports.
+    burst = executed(session, "send p x --count 500000", SentBurst)
+    assert len(seen) >= 3 and seen[-1] > seen[0], (seen, burst.seconds)
+    seen.clear()
     executed(session, "send p x --count 1500 --rate 1500", SentBurst)
-    assert len(seen) >= 4 and seen[-1] > seen[0], seen  # s was read while p sent
+    assert len(seen) >= 4 and seen[-1] > seen[0], seen  # and while a paced burst waits
+
+
+def test_send_rate_refuses_rates_that_mean_nothing(session: Session) -> None:
+    session.run("socket p push; socket q pull; bind q inproc://r; connect p inproc://r")
+    for rate in ("inf", "1e308", "1e-300", "2e9"):
+        text = error_of(session, f"send p x --count 10 --rate {rate}")
+        assert text.startswith("--rate takes 0.001 to 1,000,000,000 messages per second (hint: "), text
+    assert executed(session, "send p x --count 3 --rate 1e9", SentBurst).sent == 3
+
+
+def test_the_no_peer_timeout_counts_from_the_first_failed_try(
+    session: Session, start_peer: Callable[..., Peer]
+) -> None:
+    session.run("socket p push")
+    endpoint = executed(session, "bind p tcp://127.0.0.1:*").value
+    peer = start_peer()
+    peer.call("socket", name="q", type="PULL")
+    peer.call("connect", sock="q", endpoint=endpoint)
+    session.run("send p hello")  # waits for the connection
+    assert peer.recv("q") == [b"hello"]
+
+    class Churn:
+        """The peer goes at the first report (before message 1 is due, at 1 s) and a new
+        one comes 2.2 s in: 1.2 s after the first failed try, 2.2 s after the last send."""
+
+        back = False
+
+        def __call__(self, progress: Progress) -> None:
+            if "q" in closed:
+                if not self.back and progress.elapsed >= 2.2:
+                    self.back = True
+                    peer.call("socket", name="q2", type="PULL")
+                    peer.call("connect", sock="q2", endpoint=endpoint)
+                return
+            closed.append("q")
+            peer.call("close", sock="q")
+
+    closed: list[str] = []
+    session.progress = Churn()
+    result = executed(session, "send p tick-%n --count 2 --rate 1", SentBurst)
+    assert result.sent == 2
+    assert peer.call("recv", sock="q2", count=1, timeout=5000)["messages"] == [[b"tick-1".hex()]]
+
+
+def test_a_progress_listener_that_fails_stops_the_job(
+    session: Session, start_peer: Callable[..., Peer]
+) -> None:
+    peer, endpoint = pull_peer(start_peer)
+    session.run(f"socket p push; connect p {endpoint}")
+
+    def broken(_progress: Progress) -> None:
+        raise RuntimeError("the display broke")
+
+    session.progress = broken
+    with pytest.raises(RuntimeError, match="the display broke"):
+        session.execute("send p x --count 3000 --rate 1000")
+    sent = session.sockets()[0].sent
+    assert 0 < sent < 3000
+    # Nothing more goes: the peer gets what was counted, and no more within a second.
+    got = peer.call("recv", sock="q", count=sent + 1, timeout=1000)["messages"]
+    assert len(got) == sent and session.sockets()[0].sent == sent

@@ -6,6 +6,7 @@ Both run in the engine thread in steps (load.py) while the command waits with pr
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING
 
 from ..core import SocketType
@@ -20,13 +21,24 @@ from .syntax import Parsed
 if TYPE_CHECKING:
     from .session import Session
 
-__all__ = ["DEFAULT_PING_COUNT", "DEFAULT_PING_SIZE", "DEFAULT_PING_TIMEOUT_MS", "ping", "send_burst"]
+__all__ = [
+    "CANNOT_SEND",
+    "DEFAULT_PING_COUNT",
+    "DEFAULT_PING_SIZE",
+    "DEFAULT_PING_TIMEOUT_MS",
+    "ping",
+    "send_burst",
+]
 
 DEFAULT_PING_COUNT = 10
 DEFAULT_PING_SIZE = 16
 DEFAULT_PING_TIMEOUT_MS = 1000
 _MAX_PING_SIZE = 64 * 1024 * 1024
-_CANNOT_SEND = (SocketType.SUB, SocketType.PULL, SocketType.XSUB)
+CANNOT_SEND = (SocketType.SUB, SocketType.PULL, SocketType.XSUB)
+# Beyond these a pace means nothing: a message every 1000 s at the least, and above a
+# billion a second no socket keeps up (full speed, without --rate, is what is meant).
+_MIN_RATE = 0.001
+_MAX_RATE = 1e9
 
 
 def send_burst(session: Session, p: Parsed, entry: SocketEntry, frames: list[bytes]) -> SentBurst:
@@ -37,7 +49,12 @@ def send_burst(session: Session, p: Parsed, entry: SocketEntry, frames: list[byt
         raise CommandError(
             "--rate must be above 0 (messages per second)", "e.g. --rate 1000; leave it out for full speed"
         )
-    if entry.kind in _CANNOT_SEND:
+    if rate is not None and not (math.isfinite(rate) and _MIN_RATE <= rate <= _MAX_RATE):
+        raise CommandError(
+            f"--rate takes {_MIN_RATE:g} to {_MAX_RATE:,.0f} messages per second",
+            "e.g. --rate 1000; leave it out for full speed",
+        )
+    if entry.kind in CANNOT_SEND:
         raise CommandError(
             f"{entry.name} is a {entry.kind.name.lower()} socket and cannot send",
             "send on a push, pub, dealer...",
