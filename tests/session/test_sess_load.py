@@ -11,9 +11,10 @@ from typing import Callable
 import pytest
 
 from tests.peers import Peer
-from tests.support import executed
+from tests.support import executed, wait_for
 from zmqrepl.session import (
     CommandError,
+    Notice,
     PingReport,
     Progress,
     Received,
@@ -293,3 +294,30 @@ def test_a_progress_listener_that_fails_stops_the_job(
     # Nothing more goes: the peer gets what was counted, and no more within a second.
     got = peer.call("recv", sock="q", count=sent + 1, timeout=1000)["messages"]
     assert len(got) == sent and session.sockets()[0].sent == sent
+
+
+def test_replay_to_a_socket_that_cannot_send_ends_with_a_reason(
+    session: Session, start_peer: Callable[..., Peer], tmp_path: Path
+) -> None:
+    path = tmp_path / "feed.jsonl"
+    path.write_text("".join(f'{{"t": {i / 100}, "frames": [{{"text": "m{i}"}}]}}\n' for i in range(3)))
+    session.run("socket s sub; socket q pull; socket x xsub")
+    for name, kind in (("s", "sub"), ("q", "pull"), ("x", "xsub")):
+        for flags in ("", " --background"):
+            text = error_of(session, f"replay {path} {name} --speed 0{flags}")
+            assert text.startswith(f"{name} is a {kind} socket and cannot send (hint: "), text
+    # A REQ takes one request, then must receive: the second send fails (EFSM), and the
+    # replay ends there with the reason, waiting or in the background.
+    rep = start_peer("rep")
+    session.run(f"socket r req; connect r {rep.endpoint}")
+    text = error_of(session, f"replay {path} r --speed 0")
+    assert text.startswith(f"replay of {path} to r stopped after 1 of 3 messages: "), text
+    session.run(f"close r; socket r2 req; connect r2 {rep.endpoint}")
+    session.events.take()
+    session.run(f"replay {path} r2 --speed 0 --background")
+
+    def notices() -> list[Notice]:
+        return [e for e in session.events.take().events if isinstance(e, Notice)]
+
+    (notice,) = wait_for(notices, what="the replay's notice")
+    assert notice.error and notice.text.startswith(f"replay of {path} to r2 stopped after 1 of 3 messages: ")
