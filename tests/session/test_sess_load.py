@@ -16,9 +16,11 @@ from zmqrepl.session import (
     CommandError,
     Notice,
     PingReport,
+    PollState,
     Progress,
     Received,
     Replayed,
+    Sent,
     SentBurst,
     Session,
 )
@@ -165,9 +167,11 @@ def test_ctrl_c_stops_a_ping_with_its_figures(session: Session, start_peer: Call
     rep = start_peer("rep")
     session.run(f"socket r req; connect r {rep.endpoint}")
     session.progress = StopAfter(1)
-    result = executed(session, "ping r --count 100000000", PingReport)
-    assert result.stopped and 0 < len(result.times) < 100000000
-    assert result.lines[-1].startswith(f"stopped after {len(result.times):,} of 100,000,000")
+    result = executed(session, "ping r --count 1000000", PingReport)
+    assert result.stopped and 0 < len(result.times) < 1000000
+    assert result.lines[1] == f"stopped after {len(result.times):,} of 1,000,000"
+    # Stopped between a request and its reply (the REQ then waits for it), or just after one.
+    assert len(result.lines) == (3 if result.waits else 2)
 
 
 def test_recv_count_stopped_keeps_what_came(session: Session, start_peer: Callable[..., Peer]) -> None:
@@ -321,3 +325,65 @@ def test_replay_to_a_socket_that_cannot_send_ends_with_a_reason(
 
     (notice,) = wait_for(notices, what="the replay's notice")
     assert notice.error and notice.text.startswith(f"replay of {path} to r2 stopped after 1 of 3 messages: ")
+
+
+def test_a_dealer_ping_skips_a_late_reply_to_an_earlier_request(
+    session: Session, start_peer: Callable[..., Peer]
+) -> None:
+    server = start_peer()
+    server.call("socket", name="x", type="ROUTER")
+    endpoint = server.call("bind", sock="x", endpoint="tcp://127.0.0.1:*")
+    session.run(f"socket d dealer; connect d {endpoint}")
+    assert "no reply on d within 200 ms" in error_of(session, "ping d --timeout 200")
+    (late,) = server.call("recv", sock="x")["messages"]  # [routing id, b"ping:ID:0", b"", payload]
+    assert bytes.fromhex(late[1]).startswith(b"ping:") and late[2] == ""
+    server.call("send", sock="x", frames=late)  # the reply comes after its ping ended
+    assert executed(session, "poll d --timeout 5000", PollState).value == {"d": ["in", "out"]}
+    # The next ping's request is another: the late reply is not taken for its answer.
+    text = error_of(session, "ping d --timeout 200")
+    assert text.startswith("no reply on d within 200 ms (1 replies to other requests skipped)"), text
+
+
+def test_ctrl_c_during_a_req_ping_drops_the_late_reply(
+    session: Session, start_peer: Callable[..., Peer]
+) -> None:
+    server = start_peer()
+    server.call("socket", name="x", type="REP")
+    endpoint = server.call("bind", sock="x", endpoint="tcp://127.0.0.1:*")
+    session.run(f"socket r req; connect r {endpoint}")
+    session.progress = StopAfter(1)
+    result = executed(session, "ping r --count 5 --timeout 20000", PingReport)  # no reply yet
+    assert result.stopped and result.waits and result.times == ()
+    assert result.lines[-1].startswith("r (req) still waits for the reply to request 1: it is dropped if ")
+    session.progress = None
+    assert "r (req) still waits for the reply to the ping stopped before" in error_of(session, "ping r")
+    (request,) = server.call("recv", sock="x")["messages"]
+    server.call("send", sock="x", frames=request)  # the late reply
+    wait_for(lambda: session.sockets()[0].received == 1, what="the late reply read")
+    # Dropped, so the REQ can send again (it would fail with EFSM while it still waited).
+    executed(session, "send r next", Sent)
+    assert server.call("recv", sock="x")["messages"] == [[b"next".hex()]]
+
+
+def test_ping_count_is_bounded(session: Session) -> None:
+    session.run("socket r req")
+    text = error_of(session, "ping r --count 1000001")
+    assert text.startswith("ping --count takes 1 to 1,000,000 round trips (hint: ")
+
+
+def test_closing_the_socket_ends_a_ping_at_once(session: Session, start_peer: Callable[..., Peer]) -> None:
+    silent = start_peer()
+    silent.call("socket", name="x", type="ROUTER")
+    endpoint = silent.call("bind", sock="x", endpoint="tcp://127.0.0.1:*")
+    session.run(f"socket r req; connect r {endpoint}")
+    closed: list[str] = []
+
+    def close(_progress: Progress) -> None:
+        if not closed:
+            closed.append("r")
+            session.execute("close r")
+
+    session.progress = close
+    started = time.monotonic()
+    assert error_of(session, "ping r --timeout 30000") == "socket r was closed"
+    assert time.monotonic() - started < 20  # not the 30 s timeout

@@ -9,6 +9,8 @@ one sleep per message, so it holds at high rates.
 
 from __future__ import annotations
 
+import itertools
+import os
 import time
 from concurrent.futures import Future
 from dataclasses import dataclass, field
@@ -157,12 +159,26 @@ class PingDone:
     times: tuple[float, ...]
     timed_out: bool
     unsent: bool = False  # the last request could not even be queued (no peer)
+    skipped: int = 0  # replies that were not to the request in flight (a DEALER's)
+    waits: bool = False  # stopped with a REQ's request unanswered
+
+
+_PING_IDS = itertools.count(1)
 
 
 class Ping(Waiter):
     """Round trips on a REQ or DEALER socket: the next request goes as soon as the reply to
     the last one is read (in the engine thread, where the times are taken). It sits in the
-    socket's waiters, so a watch or a recv does not take the replies."""
+    socket's waiters, so a watch or a recv does not take the replies.
+
+    A DEALER's request is [b"ping:ID:N", b"", payload]: a REP or ROUTER server sends the
+    frames before the empty delimiter back as they came, so a reply that does not start
+    with the request's own first frame (a late reply to an earlier ping, or no reply to a
+    ping at all) is skipped and counted. A REQ matches its replies itself.
+
+    A REQ stopped (Ctrl-C) with a request in flight cannot send until that reply comes:
+    the ping stays in the waiters ("draining") until its timeout, to drop the late reply,
+    so the REQ can send again."""
 
     def __init__(
         self, state: SessionState, entry: SocketEntry, count: int, payload: bytes, timeout_ms: int
@@ -170,11 +186,17 @@ class Ping(Waiter):
         super().__init__(count)
         self.state = state
         self.entry = entry
-        # A DEALER's request starts with the empty delimiter a REP or ROUTER server expects.
-        self.request = [payload] if entry.kind is SocketType.REQ else [b"", payload]
+        self.req = entry.kind is SocketType.REQ
+        self.payload = payload
+        self.tag = f"ping:{os.getpid()}.{next(_PING_IDS)}:".encode()
         self.timeout_ms = timeout_ms
         self.times: list[float] = []
+        self.skipped = 0
+        # Its own future, not the base one, which close_entry fails through ``fail``.
         self.done: Future[PingDone] = Future()
+        self.draining = False
+        self._in_flight = False
+        self._expect = b""
         self._sent_at = 0.0
 
     def start(self) -> None:
@@ -183,35 +205,59 @@ class Ping(Waiter):
         self.state.update_reader(self.entry)
         self._send(leave=True)
 
+    def fail(self, exc: BaseException) -> None:
+        if not self.done.done():
+            self.done.set_exception(exc)
+
+    def _request(self, number: int) -> list[bytes]:
+        if self.req:
+            return [self.payload]
+        self._expect = self.tag + str(number).encode()
+        return [self._expect, b"", self.payload]
+
     def _send(self, leave: bool) -> None:
         """``leave``: take the ping out of the waiters if it ends here (not from ``offer``,
         whose caller drops it from the list itself)."""
         number = len(self.times)
+        request = self._request(number)
         self._sent_at = time.perf_counter()
         try:
-            self.entry.socket.send_multipart(self.request, nonblocking=True)
+            self.entry.socket.send_multipart(request, nonblocking=True)
         except Again:
-            # No peer yet: the request cannot even be queued.
+            # No peer (any more): the request cannot even be queued.
             self._end(timed_out=True, leave=leave, unsent=True)
             return
         except BaseException as exc:  # noqa: BLE001 - handed to the waiting thread
             if leave:
                 self._leave()
-            if not self.done.done():
-                self.done.set_exception(exc)
+            self.fail(exc)
             return
+        self._in_flight = True
         self.entry.sent += 1
-        self.entry.bytes_out += sum(len(f) for f in self.request)
+        self.entry.bytes_out += sum(len(f) for f in request)
         self.state.engine.call_later(self.timeout_ms / 1000, lambda: self._check(number))
 
     def _check(self, number: int) -> None:
-        if not self.done.done() and len(self.times) == number:
+        if self.draining:
+            if number != len(self.times):
+                return  # an earlier request's check: the one in flight has its own
+            # Its late reply did not come in time: the REQ still waits for it.
+            self.draining = False
+            self._leave()
+        elif not self.done.done() and len(self.times) == number:
             self._end(timed_out=True)
 
     def offer(self, frames: list[bytes]) -> bool:
         """Engine thread: a reply. True once the ping is over (the session drops the waiter)."""
+        if self.draining:  # the reply to the stopped ping's last request: dropped
+            self.draining = False
+            return True
         if self.done.done():
             return True
+        if not self.req and (not frames or frames[0] != self._expect):
+            self.skipped += 1  # not the reply to the request in flight
+            return False
+        self._in_flight = False
         self.times.append(time.perf_counter() - self._sent_at)
         if len(self.times) >= self.count:
             self._end(timed_out=False, leave=False)
@@ -221,7 +267,12 @@ class Ping(Waiter):
 
     def stop(self) -> None:
         """Engine thread (Ctrl-C): end now with what came."""
-        if not self.done.done():
+        if self.done.done():
+            return
+        if self.req and self._in_flight:
+            self.draining = True  # stays in the waiters until the reply or the timeout
+            self._end(timed_out=False, leave=False, waits=True)
+        else:
             self._end(timed_out=False)
 
     def _leave(self) -> None:
@@ -229,8 +280,8 @@ class Ping(Waiter):
             self.entry.waiters.remove(self)
             self.state.update_reader(self.entry)
 
-    def _end(self, timed_out: bool, leave: bool = True, unsent: bool = False) -> None:
+    def _end(self, timed_out: bool, leave: bool = True, unsent: bool = False, waits: bool = False) -> None:
         if leave:
             self._leave()
         if not self.done.done():
-            self.done.set_result(PingDone(tuple(self.times), timed_out, unsent))
+            self.done.set_result(PingDone(tuple(self.times), timed_out, unsent, self.skipped, waits))

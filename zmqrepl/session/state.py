@@ -281,8 +281,7 @@ class SessionState:
         self.stop_monitor(entry)
         self.stop_record(entry)
         for waiter in entry.waiters:
-            if not waiter.future.done():
-                waiter.future.set_exception(CommandError(f"socket {entry.name} was closed"))
+            waiter.fail(CommandError(f"socket {entry.name} was closed"))
         entry.waiters.clear()
         entry.socket.close()
         self.entries.pop(entry.name, None)
