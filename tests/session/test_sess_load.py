@@ -387,3 +387,23 @@ def test_closing_the_socket_ends_a_ping_at_once(session: Session, start_peer: Ca
     started = time.monotonic()
     assert error_of(session, "ping r --timeout 30000") == "socket r was closed"
     assert time.monotonic() - started < 20  # not the 30 s timeout
+
+
+def test_recv_count_shows_only_the_newest_and_keeps_every_message(
+    session: Session, start_peer: Callable[..., Peer]
+) -> None:
+    pusher = start_peer()
+    pusher.call("socket", name="p", type="PUSH")
+    session.run("socket q pull")
+    pusher.call("connect", sock="p", endpoint=executed(session, "bind q tcp://127.0.0.1:*").value)
+    n = 1500
+    pusher.call("send_many", sock="p", messages=[[f"m{i}".encode().hex()] for i in range(n)])
+    result = executed(session, f"recv q --count {n} --timeout 10000", Received)
+    assert result.value == [[f"m{i}".encode()] for i in range(n)]
+    assert [list(m.frames) for m in result.shown] == [[f"m{i}".encode()] for i in range(n - 100, n)]
+    assert result.not_shown == n - 100
+    assert (
+        result.not_shown_line
+        == "1,400 older messages not shown; the newest 100 follow (the value holds all 1,500)"
+    )
+    assert "1,000,000" in error_of(session, "recv q --count 1000001")

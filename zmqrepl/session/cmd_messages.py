@@ -37,7 +37,21 @@ from .syntax import Parsed
 if TYPE_CHECKING:
     from .session import Session
 
-__all__ = ["monitor", "poll", "record", "recv", "replay", "send", "unwatch", "watch"]
+__all__ = [
+    "MAX_RECV_COUNT",
+    "RECV_SHOWN",
+    "monitor",
+    "poll",
+    "record",
+    "recv",
+    "replay",
+    "send",
+    "unwatch",
+    "watch",
+]
+
+RECV_SHOWN = 100  # recv --count shows (and numbers) the newest this many; the value has all
+MAX_RECV_COUNT = 1_000_000
 
 
 def send(session: Session, p: Parsed) -> Sent | SentBurst:
@@ -56,10 +70,18 @@ def send(session: Session, p: Parsed) -> Sent | SentBurst:
 def recv(session: Session, p: Parsed) -> Received:
     entry = session.entry(p.args["NAME"])
     count: int = p.flags["count"]
+    if count > MAX_RECV_COUNT:
+        raise CommandError(
+            f"recv --count takes at most {MAX_RECV_COUNT:,} messages (each is kept for the answer)",
+            f"record {entry.name} FILE keeps any number; watch {entry.name} shows them as they come",
+        )
     view = check_view(p.flags["view"], session.view)
     messages, stopped = session.receive_following(entry.name, count, p.flags["timeout"])
     fmt = p.flags["format"]
-    shown = tuple(session.captured.capture(entry, m, fmt=fmt, view=view) for m in messages)
+    # Only the newest are made into display objects (numbered, kept for show): a screen of
+    # 100,000 messages is no use to read, and costs a display object each.
+    newest = messages[-RECV_SHOWN:]
+    shown = tuple(session.captured.capture(entry, m, fmt=fmt, view=view) for m in newest)
     return Received(entry.name, tuple(messages), shown, count, stopped)
 
 
