@@ -170,8 +170,11 @@ _TABLE = [
         'at most the socket\'s maxmsgsize), "" (an empty frame). '
         "With --count N, %n in a text frame (word, quoted or json:) becomes the message's "
         "number, 0 to N-1, and %% a literal % (%%n sends %n; hex, b64 and @file frames are "
-        "sent as they are); the engine sends in chunks, as fast as the peers take them or paced at --rate, "
-        "and says the rate achieved. A full queue for 2 s (no peer) ends it with an error.",
+        "sent as they are). json: is checked before %n is filled in, so there %n can only stand "
+        'inside a string (json:{"seq":"%n"}); for a bare number use a quoted text '
+        "frame: '{\"seq\": %n}'. The engine sends in chunks, as fast as the peers take them "
+        "or paced at --rate (0.001 to 1e9 a second), and says the rate achieved. A full queue "
+        "for 2 s (no peer) ends it with an error.",
         examples=(
             "send r hello",
             'send d "" "two words" 0xff00',
@@ -187,9 +190,10 @@ _TABLE = [
         Arg("NAME", S),
         flags=(_TIMEOUT, Flag("count", ArgKind.INT, "how many messages to wait for", 1), _FORMAT, _VIEW),
         details="Ctrl-C stops waiting. Without --timeout it waits until the messages come. "
-        "With --count above 1 a progress bar shows how many came, and Ctrl-C keeps (and "
-        "shows) the messages received so far. Each message shown gets a number (#42): "
-        "show 42 prints it whole.",
+        "With --count above 1 (at most 1,000,000) a progress bar shows how many came, and "
+        "Ctrl-C keeps (and shows) the messages received so far; only the newest 100 are "
+        "shown (a line says how many more came; the value holds them all). Each message "
+        "shown gets a number (#42): show 42 prints it whole.",
         examples=("recv r", "recv s --count 5 --timeout 2000", "recv s --count 3 --view line"),
     ),
     _cmd(
@@ -393,7 +397,7 @@ _TABLE = [
         "measure round trips to a live service from a req or dealer socket",
         Arg("NAME", S),
         flags=(
-            Flag("count", ArgKind.INT, "round trips", load.DEFAULT_PING_COUNT),
+            Flag("count", ArgKind.INT, "round trips (at most 1,000,000)", load.DEFAULT_PING_COUNT),
             Flag("size", ArgKind.INT, "bytes in each request", load.DEFAULT_PING_SIZE, metavar="B"),
             Flag(
                 "timeout",
@@ -403,12 +407,15 @@ _TABLE = [
                 metavar="MS",
             ),
         ),
-        details="Sends a request of --size bytes ('p' * size; a dealer puts an empty "
-        "delimiter frame first, as a REP or ROUTER server expects), waits for any reply, "
-        "then sends the next, and prints min, p50, p99 and max of the round trips as the "
-        "session sees them. A reply that does not come within --timeout stops it there, "
-        "with the figures so far (an error if none came); a req socket then still waits "
-        "for that reply (recv NAME takes it, or close and make it again). Ctrl-C stops it.",
+        details="Sends a request of --size bytes ('p' * size), waits for its reply, then sends "
+        "the next, and prints min, p50, p99 and max of the round trips as the session sees "
+        "them. A dealer's request is ping:ID:N, an empty delimiter, then the payload: a REP "
+        "or ROUTER server sends the frames before the delimiter back, so a reply to another "
+        "request (a late one) is skipped and counted, not timed. A reply that does not come "
+        "within --timeout stops it there, with the figures so far (an error if none came); "
+        "a req socket then still waits for that reply (recv NAME takes it, or close and make "
+        "it again). Ctrl-C stops it; a req stopped between a request and its reply drops "
+        "that reply if it comes within --timeout, and can then send again.",
         examples=("ping r", "ping d --count 1000 --size 1024", "ping r --timeout 200"),
     ),
     _cmd(
