@@ -93,10 +93,12 @@ class Burst:
         due = self.count
         if self.rate:
             if self.blocked_since is not None:
-                # Stalled: the schedule starts again from now, so the backlog is not sent
-                # in a rush once a peer takes messages again.
+                # Stalled: one message is tried at a time, and the schedule starts again
+                # from now, so the backlog is not sent in a rush once a peer takes them.
                 self.started = max(self.started, now - self.sent / self.rate)
-            due = min(self.count, int((now - self.started) * self.rate) + 1)
+                due = self.sent + 1
+            else:
+                due = min(self.count, int((now - self.started) * self.rate) + 1)
         want = min(due - self.sent, self._chunk)
         if want > 0:
             first = self.sent
