@@ -240,3 +240,14 @@ def test_the_writer_splits_at_newlines_only(tmp_path: Path) -> None:
     writer.close()
     assert writer.messages == 2
     assert path.read_text(encoding="utf-8").split("\n") == ['{"a": "x\u2028y"}', '{"b": "\x85"}', ""]
+
+
+def test_a_new_file_that_cannot_be_opened_is_an_oserror(tmp_path: Path) -> None:
+    """What the read paths catch: a rotation's open never raises CommandError past them."""
+    from zmqrepl.session.rotation import _open_new
+
+    (tmp_path / "d").mkdir()
+    with pytest.raises(OSError, match="is not a regular file"):
+        _open_new(str(tmp_path / "d"), "d")
+    with pytest.raises(OSError, match="No such file or directory"):
+        _open_new(str(tmp_path / "gone" / "f"), "f")
