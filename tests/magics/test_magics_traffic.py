@@ -68,3 +68,21 @@ def test_ctrl_c_stops_a_burst_and_the_rest_of_the_cell(shell: Shell, peer: PeerF
     assert " of 100,000 in " in ran.stdout and ran.stdout.rstrip().endswith(", stopped")
     assert "never" not in session.socket_names()
     assert reports[-1].finished
+
+
+def test_recv_count_shows_a_table_of_the_newest(shell: Shell, peer: PeerFactory) -> None:
+    ops = peer("ops")
+    ops.call("socket", name="p", type="PUSH")
+    shell.ok("%zmq socket q pull")
+    shell.ok("ep = %zmq bind q tcp://127.0.0.1:*")
+    ops.call("connect", sock="p", endpoint=shell["ep"])
+    ops.call("send_many", sock="p", messages=[[f"m{i}".encode().hex()] for i in range(300)])
+    shell.ok("got = %zmq recv q --count 300 --timeout 10000")
+    got = shell["got"]
+    assert len(got) == 300 and got[0] == [b"m0"] and got[-1] == [b"m299"]
+    page = got._repr_html_()
+    assert page.count("<tr>") == 21  # a heading and the newest 20
+    assert "280 older messages not shown (this list holds all 300)" in page and "m299" in page
+    assert "m279" not in page
+    text = repr(got)
+    assert text.startswith("[... 280 older messages not shown") and text.endswith("[b'm299']]")

@@ -186,3 +186,16 @@ def test_peers_table_and_notes_fit_a_narrow_width(session: Session, start_peer: 
     assert all(len(line) <= 40 for line in narrow) and narrow[2].startswith("a-r…")
     assert " ".join(lines[3:]).startswith("messages counted per peer since")
     assert result_lines(table, 60, fit=False) == table.lines  # a pipe or a file: whole
+
+
+def test_recv_count_prints_the_newest_and_says_how_many_are_not_shown(session: Session) -> None:
+    from zmqrepl.session import Received
+
+    session.run("socket p push; socket q pull; bind q inproc://many; connect p inproc://many")
+    executed(session, "send p m-%n --count 250")
+    result = executed(session, "recv q --count 250 --timeout 10000", Received)
+    lines = result_lines(result, 80)
+    assert lines[0] == "150 older messages not shown; the newest 100 follow (the value holds all 250)"
+    assert (
+        sum("m-" in line for line in lines) == 100 and "m-249" in lines[-1] and "m-149" not in "".join(lines)
+    )

@@ -13,7 +13,7 @@ from tests.peers import Peer
 from .pty_shell import Shell
 
 # "send p  12.3% [====>   ] 1,234/100,000 1,000 msg/s eta 1 min 38 s"
-_BAR = r"{what} +\d+\.\d% \[=*>? *\] [\d,]+/{total} [\d,]+ msg/s eta "
+_BAR = r"{what} +\d+\.\d% \[=*>? *\] [\d,]+/{total} [\d,]+ (msg|round trips)/s eta "
 
 
 def bar_line(sh: Shell, what: str, total: str) -> str:
@@ -90,9 +90,9 @@ def test_ping_shows_a_bar_and_ctrl_c_gives_the_figures_so_far(
     sh.command(f"socket r req; connect r {rep.endpoint}", "connecting to")
     sh.command("ping r --count 5", "r: 5 round trips of 16 B: min ")
     sh.wait_prompt()
-    sh.child.send("ping r --count 10000000\r")
-    bar_line(sh, "ping r", "10,000,000")
-    sh.interrupt_until(" of 10,000,000")
+    sh.child.send("ping r --count 1000000\r")
+    bar_line(sh, "ping r", "1,000,000")
+    sh.interrupt_until(" of 1,000,000")
     sh.wait_prompt()
     assert re.search(r"r: [\d,]+ round trips of 16 B: min \d+(\.\d+)? [um]s  p50 ", sh.plain())
-    assert re.search(r"stopped after [\d,]+ of 10,000,000", sh.plain())
+    assert re.search(r"stopped after [\d,]+ of 1,000,000", sh.plain())

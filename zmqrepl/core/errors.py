@@ -26,6 +26,8 @@ __all__ = [
 class ZMQError(Exception):
     """A libzmq call failed. ``errno`` is the code, ``strerror`` libzmq's own words."""
 
+    sent = 0  # send_many: the messages that went before the error
+
     def __init__(self, errno: int, strerror: str | None = None, message: str | None = None):
         self.errno = errno
         self.strerror = strerror if strerror is not None else _strerror(errno)

@@ -214,7 +214,8 @@ class MessagingMixin:
     def send_many(self, messages: Iterable[Frame | Iterable[Frame]], *, nonblocking: bool = False) -> int:
         """Send several messages in one call into C. Each is one frame (str or
         bytes-like) or a list of frames. Returns how many were sent: with
-        ``nonblocking``, fewer than given when the queue filled up."""
+        ``nonblocking``, fewer than given when the queue filled up. A ZMQError
+        raised says in ``sent`` how many went before it."""
         buffers: list[Any] = []
         ends: list[int] = []
         for message in messages:
@@ -248,7 +249,11 @@ class MessagingMixin:
             return rc
 
         flags = _DONTWAIT if nonblocking else 0
-        rc = self._resume(attempt, attempt(flags), flags, "send")
+        try:
+            rc = self._resume(attempt, attempt(flags), flags, "send")
+        except ZMQError as exc:
+            exc.sent = sent[0]  # the messages that went before the error
+            raise
         return len(ends) if rc == 0 else sent[0]
 
     # -- receiving ----------------------------------------------------------

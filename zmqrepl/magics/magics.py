@@ -82,14 +82,31 @@ class PeersTable(list):  # type: ignore[type-arg]
 
 
 class Messages(list):  # type: ignore[type-arg]
-    """Received messages (lists of bytes), shown as a table in the notebook."""
+    """Received messages (lists of bytes, every one), shown as a table of the newest
+    SHOWN (``%zmq recv s --count 100000`` is not a 100,000-row table)."""
+
+    SHOWN = 20
 
     def __init__(self, messages: list[list[bytes]], shown: list[Any]) -> None:
         super().__init__(messages)
-        self._shown = shown
+        self._shown = shown[-self.SHOWN :]
+
+    @property
+    def not_shown(self) -> int:
+        return len(self) - len(self._shown)
+
+    def _more(self) -> str:
+        return f"{self.not_shown:,} older messages not shown (this list holds all {len(self):,})"
 
     def _repr_html_(self) -> str:
-        return messages_html(self._shown)
+        table = messages_html(self._shown)
+        return f"<p><code>{self._more()}</code></p>{table}" if self.not_shown else table
+
+    def __repr__(self) -> str:
+        if not self.not_shown:
+            return super().__repr__()
+        newest = ", ".join(repr(m) for m in self[-self.SHOWN :])
+        return f"[... {self._more()} ..., {newest}]"
 
 
 class ShownFrames(list):  # type: ignore[type-arg]

@@ -11,8 +11,8 @@ from concurrent.futures import Future
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Iterator
 
-from ..core import Again
-from .cmd_load import send_burst
+from ..core import Again, ZMQError
+from .cmd_load import CANNOT_SEND, send_burst
 from .defaults import DEFAULT_SEND_TIMEOUT_MS, VIEWS
 from .entry import SocketEntry
 from .errors import CommandError, clip
@@ -38,7 +38,21 @@ from .syntax import Parsed
 if TYPE_CHECKING:
     from .session import Session
 
-__all__ = ["monitor", "poll", "record", "recv", "replay", "send", "unwatch", "watch"]
+__all__ = [
+    "MAX_RECV_COUNT",
+    "RECV_SHOWN",
+    "monitor",
+    "poll",
+    "record",
+    "recv",
+    "replay",
+    "send",
+    "unwatch",
+    "watch",
+]
+
+RECV_SHOWN = 100  # recv --count shows (and numbers) the newest this many; the value has all
+MAX_RECV_COUNT = 1_000_000
 
 
 def send(session: Session, p: Parsed) -> Sent | SentBurst:
@@ -62,10 +76,18 @@ def _filter(p: Parsed) -> MessageFilter | None:
 def recv(session: Session, p: Parsed) -> Received:
     entry = session.entry(p.args["NAME"])
     count: int = p.flags["count"]
+    if count > MAX_RECV_COUNT:
+        raise CommandError(
+            f"recv --count takes at most {MAX_RECV_COUNT:,} messages (each is kept for the answer)",
+            f"record {entry.name} FILE keeps any number; watch {entry.name} shows them as they come",
+        )
     view = check_view(p.flags["view"], session.view)
     messages, stopped = session.receive_following(entry.name, count, p.flags["timeout"], _filter(p))
     fmt = p.flags["format"]
-    shown = tuple(session.captured.capture(entry, m, fmt=fmt, view=view) for m in messages)
+    # Only the newest are made into display objects (numbered, kept for show): a screen of
+    # 100,000 messages is no use to read, and costs a display object each.
+    newest = messages[-RECV_SHOWN:]
+    shown = tuple(session.captured.capture(entry, m, fmt=fmt, view=view) for m in newest)
     return Received(entry.name, tuple(messages), shown, count, stopped)
 
 
@@ -218,6 +240,7 @@ def record_status(entry: SocketEntry) -> RecordStatus:
         w.rotations,
         w.lost,
         w.lost_reason,
+        rotation_failure=w.rotation_failure,
     )
 
 
@@ -225,6 +248,11 @@ def replay(session: Session, p: Parsed) -> ReplayStarted | Replayed:
     entry = session.entry(p.args["NAME"])
     path: str = p.args["FILE"]
     speed: float = p.flags["speed"]
+    if entry.kind in CANNOT_SEND:
+        raise CommandError(
+            f"{entry.name} is a {entry.kind.name.lower()} socket and cannot send",
+            "replay through a push, pub, dealer...",
+        )
     direction = _direction(p.flags["direction"])
     # A first pass checks the whole file and measures it; the replay reads it again as
     # it goes, so memory holds one message, not the file. Both passes read one open
@@ -292,6 +320,7 @@ class _Replay:
     pending: tuple[float, list[bytes]] | None = None
     progress_at: float = 0.0
     started: float = 0.0
+    ended: bool = False
 
     def __post_init__(self) -> None:
         self.started = self.progress_at = time.monotonic()
@@ -301,7 +330,17 @@ class _Replay:
         return self.started + ((t - self.first_t) / self.speed if self.speed > 0 else 0.0)
 
     def step(self) -> None:
-        """Engine thread: send what has fallen due, then come back when the next one does."""
+        """Engine thread: send what has fallen due, then come back when the next one does.
+        Whatever goes wrong ends the replay with its reason (a REQ given a second request
+        before its reply, say): never a replay that neither runs nor ends."""
+        try:
+            self._step()
+        except BaseException as exc:  # noqa: BLE001 - said as the replay's end
+            if not self.ended:
+                reason = exc.message if isinstance(exc, (CommandError, ZMQError)) else repr(exc)
+                self.stop(f"stopped after {self.sent} of {self.count} messages: {reason}")
+
+    def _step(self) -> None:
         entry = self.entry
         now = time.monotonic()
         if self.stopping:
@@ -348,11 +387,15 @@ class _Replay:
         self.session.engine.call_later(delay, self.step)
 
     def stop(self, how: str, error: bool = True) -> None:
-        close = getattr(self.records, "close", None)
-        if close is not None:
-            close()
-        self.recording.close()
+        self.ended = True
+        try:
+            close = getattr(self.records, "close", None)
+            if close is not None:
+                close()
+        finally:
+            self.recording.close()
         if self.future is not None:
-            self.future.set_result(how if error else "")
+            if not self.future.done():
+                self.future.set_result(how if error else "")
             return
         self.session.events.push(Notice(f"replay of {self.path} to {self.entry.name} {how}", error))

@@ -184,8 +184,11 @@ _TABLE = [
         'at most the socket\'s maxmsgsize), "" (an empty frame). '
         "With --count N, %n in a text frame (word, quoted or json:) becomes the message's "
         "number, 0 to N-1, and %% a literal % (%%n sends %n; hex, b64 and @file frames are "
-        "sent as they are); the engine sends in chunks, as fast as the peers take them or paced at --rate, "
-        "and says the rate achieved. A full queue for 2 s (no peer) ends it with an error.",
+        "sent as they are). json: is checked before %n is filled in, so there %n can only stand "
+        'inside a string (json:{"seq":"%n"}); for a bare number use a quoted text '
+        "frame: '{\"seq\": %n}'. The engine sends in chunks, as fast as the peers take them "
+        "or paced at --rate (0.001 to 1e9 a second), and says the rate achieved. A full queue "
+        "for 2 s (no peer) ends it with an error.",
         examples=(
             "send r hello",
             'send d "" "two words" 0xff00',
@@ -207,10 +210,12 @@ _TABLE = [
             *_FILTERS,
         ),
         details="Ctrl-C stops waiting. Without --timeout it waits until the messages come. "
-        "With --count above 1 a progress bar shows how many came, and Ctrl-C keeps (and "
-        "shows) the messages received so far. Each message shown gets a number (#42): "
-        "show 42 prints it whole. With --where or --grep it waits for messages that match; "
-        "those that do not are read and passed over (sockets counts them). " + _FILTER_DETAILS,
+        "With --count above 1 (at most 1,000,000) a progress bar shows how many came, and "
+        "Ctrl-C keeps (and shows) the messages received so far; only the newest 100 are "
+        "shown (a line says how many more came; the value holds them all). Each message "
+        "shown gets a number (#42): show 42 prints it whole. With --where or --grep it waits "
+        "for messages that match; those that do not are read and passed over (sockets counts "
+        "them). " + _FILTER_DETAILS,
         examples=(
             "recv r",
             "recv s --count 5 --timeout 2000",
@@ -343,11 +348,14 @@ _TABLE = [
             Flag(
                 "max-size",
                 ArgKind.WORD,
-                "rotate when FILE reaches SIZE (4096, 500k, 10M, 1G)",
+                "rotate when the next message would take FILE past SIZE (64k at least: 500k, 10M, 1G)",
                 metavar="SIZE",
             ),
             Flag(
-                "files", ArgKind.INT, "with --max-size: keep K files in all (FILE, FILE.1 ...)", metavar="K"
+                "files",
+                ArgKind.INT,
+                "with --max-size: keep K files in all (FILE, FILE.1 ...; 1 to 100)",
+                metavar="K",
             ),
         ),
         details="One JSON object per line (see the README to load it in pandas). "
@@ -357,8 +365,11 @@ _TABLE = [
         "--max-size SIZE --files K keeps a ring of K files, like tcpdump -C/-W: when FILE "
         "would pass SIZE, FILE.1 becomes FILE.2 and so on (the oldest, FILE.K-1, is "
         "dropped), FILE becomes FILE.1 and a new FILE starts; FILE always holds the newest "
-        "messages (K defaults to 2; a message larger than SIZE gets a file of its own). "
-        "k, M and G are 1024-based. " + _FILTER_DETAILS,
+        "messages (K defaults to 2, at most 100; SIZE is at least 64k, since a rotation renames "
+        "up to K-1 files; a message larger than SIZE gets a file of its own). k, M and G are "
+        "1024-based. FILE is resolved when the recording starts (a later cd does not move it); "
+        "only regular files are rotated (a symlink at FILE.2 stops the recording); a rotation "
+        "that fails (a rename refused) is said once and the recording goes on in FILE. " + _FILTER_DETAILS,
         examples=(
             "record s feed.jsonl",
             "record s",
@@ -427,7 +438,7 @@ _TABLE = [
         "measure round trips to a live service from a req or dealer socket",
         Arg("NAME", S),
         flags=(
-            Flag("count", ArgKind.INT, "round trips", load.DEFAULT_PING_COUNT),
+            Flag("count", ArgKind.INT, "round trips (at most 1,000,000)", load.DEFAULT_PING_COUNT),
             Flag("size", ArgKind.INT, "bytes in each request", load.DEFAULT_PING_SIZE, metavar="B"),
             Flag(
                 "timeout",
@@ -437,12 +448,15 @@ _TABLE = [
                 metavar="MS",
             ),
         ),
-        details="Sends a request of --size bytes ('p' * size; a dealer puts an empty "
-        "delimiter frame first, as a REP or ROUTER server expects), waits for any reply, "
-        "then sends the next, and prints min, p50, p99 and max of the round trips as the "
-        "session sees them. A reply that does not come within --timeout stops it there, "
-        "with the figures so far (an error if none came); a req socket then still waits "
-        "for that reply (recv NAME takes it, or close and make it again). Ctrl-C stops it.",
+        details="Sends a request of --size bytes ('p' * size), waits for its reply, then sends "
+        "the next, and prints min, p50, p99 and max of the round trips as the session sees "
+        "them. A dealer's request is ping:ID:N, an empty delimiter, then the payload: a REP "
+        "or ROUTER server sends the frames before the delimiter back, so a reply to another "
+        "request (a late one) is skipped and counted, not timed. A reply that does not come "
+        "within --timeout stops it there, with the figures so far (an error if none came); "
+        "a req socket then still waits for that reply (recv NAME takes it, or close and make "
+        "it again). Ctrl-C stops it; a req stopped between a request and its reply drops "
+        "that reply if it comes within --timeout, and can then send again.",
         examples=("ping r", "ping d --count 1000 --size 1024", "ping r --timeout 200"),
     ),
     _cmd(

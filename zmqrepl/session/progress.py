@@ -23,7 +23,9 @@ T = TypeVar("T")
 # A command that ends sooner shows no progress at all (a bar that flashes is noise).
 FIRST_REPORT_S = 0.3
 _REPORT_EVERY_S = 0.1
-# How long a stopped job may take to say what it did (it stops at its next step, within ms).
+# How long a stopped job may take to say what it did: it stops at its next step, which comes
+# within a step's time (milliseconds, see load.CHUNK) unless the engine is stuck; past this
+# the command is cancelled as if the job had not answered.
 _STOP_WAIT_S = 5.0
 
 
@@ -113,7 +115,20 @@ def follow(
             if listener is not None and now >= next_report:
                 reported = True
                 next_report = now + _REPORT_EVERY_S
-                listener(Progress(what, done(), total, now - start, unit=unit))
+                try:
+                    listener(Progress(what, done(), total, now - start, unit=unit))
+                except KeyboardInterrupt:
+                    raise
+                except BaseException:
+                    # A broken listener (a display that fails) ends the command: the job is
+                    # stopped and settled first, so it never goes on unseen; no last report.
+                    reported = False
+                    stop()
+                    try:
+                        _settle_after_stop(future)
+                    except BaseException:  # noqa: BLE001 - the listener's error is the one said
+                        pass
+                    raise
     except KeyboardInterrupt:
         stopped = True
         stop()

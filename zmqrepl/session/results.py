@@ -397,6 +397,21 @@ class Received(Result):
     stopped: bool = False  # by Ctrl-C (recv --count), with the messages that came
 
     @property
+    def not_shown(self) -> int:
+        """Older messages received but not in ``shown`` (only the newest are shown)."""
+        return len(self.messages) - len(self.shown)
+
+    @property
+    def not_shown_line(self) -> str:
+        """What a front end that shows ``shown`` says of the rest ("" if none)."""
+        if not self.not_shown:
+            return ""
+        return (
+            f"{self.not_shown:,} older messages not shown; the newest {len(self.shown):,} follow "
+            f"(the value holds all {len(self.messages):,})"
+        )
+
+    @property
     def lines(self) -> list[str]:
         if self.stopped:
             return [f"{self.socket}: received {len(self.messages):,} of {self.asked:,} messages, stopped"]

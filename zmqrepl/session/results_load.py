@@ -7,6 +7,7 @@ from ``zmqrepl.session`` like them.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 from .files import human_size
 from .progress import format_count, format_seconds
@@ -76,9 +77,12 @@ class PingReport(Result):
     timed_out: bool = False  # the next request had no reply within timeout_ms
     stopped: bool = False  # Ctrl-C
     waits: bool = False  # a REQ socket still waits for the unanswered reply
+    skipped: int = 0  # replies that were not to the request in flight (stale, or not a ping's)
+    gone: bool = False  # the peer went: the next request could not be sent
 
-    @property
+    @cached_property
     def stats(self) -> dict[str, float]:
+        """Sorted once (a ping keeps up to a million round trips)."""
         ordered = tuple(sorted(self.times))
         if not ordered:
             return {}
@@ -95,7 +99,11 @@ class PingReport(Result):
         stats = "  ".join(f"{k} {format_latency(v)}" for k, v in self.stats.items())
         head = f"{self.socket}: {format_count(n)} round trip{'s' if n != 1 else ''} of {self.size} B"
         lines = [f"{head}: {stats}" if stats else head]
-        if self.timed_out:
+        if self.gone:
+            lines.append(
+                f"the peer is gone: request {n + 1} of {self.asked} could not be sent (no peer to take it)"
+            )
+        elif self.timed_out:
             lines.append(
                 f"no reply within {self.timeout_ms} ms to request {n + 1} of {self.asked}: stopped there"
             )
@@ -106,6 +114,16 @@ class PingReport(Result):
                 )
         elif self.stopped:
             lines.append(f"stopped after {format_count(n)} of {format_count(self.asked)}")
+            if self.waits:
+                lines.append(
+                    f"{self.socket} (req) still waits for the reply to request {n + 1}: it is dropped "
+                    f"if it comes within {self.timeout_ms} ms of the request; after that recv "
+                    f"{self.socket} takes it, or close {self.socket} and make it again"
+                )
+        if self.skipped:
+            lines.append(
+                f"{format_count(self.skipped)} replies to other requests skipped (late, or not a ping's)"
+            )
         return lines
 
     @property
@@ -163,6 +181,7 @@ class RecordStatus(Result):
     lost: int = 0  # messages that could not be written
     lost_reason: str = ""
     ended: str = ""  # not recording: why the last recording stopped by itself, if it did
+    rotation_failure: str = ""  # why the ring could not rotate (it records on, past SIZE)
 
     @property
     def lines(self) -> list[str]:
@@ -180,6 +199,8 @@ class RecordStatus(Result):
         ]
         if self.lost:
             lines.append(f"{format_count(self.lost)} messages could not be written: {self.lost_reason}")
+        if self.rotation_failure:
+            lines.append(self.rotation_failure)
         return lines
 
     @property

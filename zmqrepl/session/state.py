@@ -234,7 +234,7 @@ class SessionState:
                 same = wf is not None and entry.watching and rf.same_as(wf)
                 recorded = watched if same else self._select(entry, rf, batch)
                 entry.record_matched += len(recorded)
-            self._record(entry, record_lines(now, entry.name, recorded))
+            self.write_records(entry, record_lines(now, entry.name, recorded))
         if entry.watching:
             self.show(entry, now, watched)
 
@@ -311,7 +311,7 @@ class SessionState:
                 rf = entry.record_filter
                 if rf is None or self._select(entry, rf, (frames,)):
                     entry.record_matched += rf is not None
-                    self._record(entry, (record_line(time.time(), entry.name, frames),))
+                    self.write_records(entry, (record_line(time.time(), entry.name, frames),))
             # The first waiter whose filter (recv --where/--grep) takes it; a message none
             # takes is passed over (it counts as received).
             for i, waiter in enumerate(entry.waiters):
@@ -351,8 +351,7 @@ class SessionState:
         self.stop_monitor(entry)
         self.stop_record(entry)
         for waiter in entry.waiters:
-            if not waiter.future.done():
-                waiter.future.set_exception(CommandError(f"socket {entry.name} was closed"))
+            waiter.fail(CommandError(f"socket {entry.name} was closed"))
         entry.waiters.clear()
         entry.socket.close()
         self.entries.pop(entry.name, None)
@@ -462,15 +461,21 @@ class SessionState:
                 self._recording_lost(entry, exc)
             self.update_reader(entry)
 
-    def _record(self, entry: SocketEntry, lines: Iterable[str]) -> None:
+    def write_records(self, entry: SocketEntry, lines: Iterable[str]) -> None:
         """Write lines to ``entry``'s recording; a failed write stops it, never the read
         (the messages taken from libzmq still go to watch and to waiting recvs)."""
-        if entry.record_file is None:
+        fh = entry.record_file
+        if fh is None:
             return
         try:
-            entry.record_file.writelines(lines)
+            fh.writelines(lines)
         except (OSError, ValueError) as exc:
             self.recording_failed(entry, exc)
+            return
+        if fh.rotation_failure and not fh.rotation_told:  # it records on, in the open file
+            fh.rotation_told = True
+            text = f"{entry.name}: recording to {entry.record_path}: {fh.rotation_failure}"
+            self.events.push(Notice(text, error=True))
 
     def recording_failed(self, entry: SocketEntry, exc: OSError | ValueError) -> None:
         """Engine thread: writing ``entry``'s recording failed (a full disk, say). Stop it

@@ -393,14 +393,14 @@ class Tap:
         shown = list(batch)
         peers = [self._peer(flow, m, properties[i] if properties else None) for i, m in enumerate(shown)]
         now = time.time()
-        if entry.record_file is not None:
-            try:
-                entry.record_file.writelines(
+        if entry.record_file is not None:  # a full disk, say, stops the recording: the tap goes on
+            self.state.write_records(
+                entry,
+                (
                     record_line(now, entry.name, self._frames(flow, m), flow.record_as, peer)
                     for m, peer in zip(shown, peers)
-                )
-            except (OSError, ValueError) as exc:  # a full disk, say: the tap goes on
-                self.state.recording_failed(entry, exc)
+                ),
+            )
         if entry.watching:
             # As for any socket (state.py): shown at most every 100 ms, the newest of a burst.
             frames = [self._frames(flow, m) for m in shown] if flow.routed else shown

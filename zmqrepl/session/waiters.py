@@ -18,6 +18,11 @@ class Waiter:
         self.messages: list[list[bytes]] = []
         self.future: Future[list[list[bytes]]] = Future()
 
+    def fail(self, exc: BaseException) -> None:
+        """Engine thread: end the wait with an error (its socket was closed)."""
+        if not self.future.done():
+            self.future.set_exception(exc)
+
     def offer(self, frames: list[bytes]) -> bool:
         """Take a message; True once the waiter has all it asked for."""
         if self.future.done():

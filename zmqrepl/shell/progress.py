@@ -96,15 +96,23 @@ class ProgressView:
                 _Detail(self),
             ]
         )
-        bar.__enter__()
-        self._counter = bar(label=progress.what, total=progress.total)
+        # Held before it starts: a Ctrl-C (SIGINT) anywhere from here on finds the bar and
+        # closes it, so it never runs on unowned with the terminal in its mode.
         self._bar = bar
+        try:
+            bar.__enter__()
+            self._counter = bar(label=progress.what, total=progress.total)
+        except BaseException:
+            self._close()
+            raise
 
     def _close(self) -> None:
         bar, self._bar = self._bar, None
         self._counter = None
         if bar is None:
             return
+        if getattr(bar, "_thread", None) is None:
+            return  # stopped before its thread started: nothing runs (its exit would wait for ever)
         try:
             bar.__exit__(None, None, None)
         except KeyboardInterrupt:

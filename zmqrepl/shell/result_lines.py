@@ -34,7 +34,8 @@ def result_lines(result: Result, width: int, fit: bool = True) -> list[str]:
 @result_lines.register(Received)
 @result_lines.register(ScriptRan)
 def _with_messages(result: Received | ScriptRan, width: int, fit: bool = True) -> list[str]:
-    return result.lines + [line for msg in result.shown for line in message_lines(msg, width)]
+    more = [result.not_shown_line] if isinstance(result, Received) and result.not_shown else []
+    return result.lines + more + [line for msg in result.shown for line in message_lines(msg, width)]
 
 
 @result_lines.register(SocketTable)
