@@ -157,7 +157,7 @@ def test_view_and_history_size_settings(tmp_path: Path, start_peer: Callable[...
         "#2 T s [1+3 B] t | m-1",  # history: the newest 2
         "#3 T s [1+3 B] t | m-2",
     ]
-    assert "2 of 2 kept messages (the newest 2 are kept); show N prints one whole" in lines
+    assert "2 of 2 kept messages (the session keeps the newest 2); show N prints one whole" in lines
     assert proc.stderr.startswith("error: message #1 is no longer kept: the session keeps the newest 2")
     bad = _batch(tmp_path, "[shell]\nview = wide\n", "version")
     assert bad.returncode == 0

@@ -15,7 +15,7 @@ from typing import Any, Callable
 from IPython.core.error import UsageError
 from IPython.core.magic import Magics, cell_magic, line_magic, magics_class, no_var_expand
 from IPython.display import HTML, display
-from traitlets import Int, Unicode
+from traitlets import Int, TraitError, Unicode, validate
 
 from ..session import (
     COMMANDS,
@@ -24,7 +24,9 @@ from ..session import (
     DEFAULT_HISTORY_SIZE,
     DEFAULT_LINGER_MS,
     DEFAULT_MAXMSGSIZE,
+    DEFAULT_VIEW,
     FORMATS,
+    VIEWS,
     ArgKind,
     Bound,
     CommandError,
@@ -142,6 +144,22 @@ class ZmqMagics(Magics):
     history_size = Int(
         DEFAULT_HISTORY_SIZE, help="Messages shown (watch, recv) kept for %zmq show N and %zmq history."
     ).tag(config=True)
+    view = Unicode(
+        DEFAULT_VIEW, help="How watch and recv tables show a message: full (a line per frame) or line."
+    ).tag(config=True)
+
+    @validate("history_size")
+    def _check_history_size(self, proposal: Any) -> int:
+        if proposal["value"] < 0:
+            raise TraitError(f"history_size is 0 or more, not {proposal['value']} (hint: e.g. 1000)")
+        return int(proposal["value"])
+
+    @validate("view")
+    def _check_view(self, proposal: Any) -> str:
+        view = str(proposal["value"]).strip().lower()
+        if view not in VIEWS:
+            raise TraitError(f"view is {' or '.join(VIEWS)}, not {proposal['value']!r:.40}")
+        return view
 
     def __init__(self, shell: Any = None, **kwargs: Any) -> None:
         super().__init__(shell=shell, **kwargs)
@@ -159,6 +177,7 @@ class ZmqMagics(Magics):
                 heartbeat_ivl=self.heartbeat_ivl,
                 heartbeat_timeout=self.heartbeat_timeout,
                 history_size=self.history_size,
+                view=self.view,
             )
             self._session.progress = ProgressLine()  # long commands show a line that updates
         return self._session

@@ -79,6 +79,7 @@ from .session import Session
 from .syntax import Arg, ArgKind, Command, Flag, Parsed
 from .tokens import split_commands
 from .utf8 import decode_utf8
+from .visible import columns, fit_columns, safe_text
 
 __all__ = [  # noqa: RUF022 - grouped by what a front end uses them for, sorted in each group
     # commands: the table, its rows, and the one error every command raises
@@ -152,7 +153,9 @@ __all__ = [  # noqa: RUF022 - grouped by what a front end uses them for, sorted 
     "PeerDropped",
     "SessionEvent",
     # rendering to plain text
+    "columns",
     "dropped_line",
+    "fit_columns",
     "format_size",
     "format_time",
     "message_line",
@@ -161,6 +164,7 @@ __all__ = [  # noqa: RUF022 - grouped by what a front end uses them for, sorted 
     "notice_line",
     "number_text",
     "render_frame",
+    "safe_text",
     "subscription_text",
     "summary_line",
     "table_lines",
