@@ -205,3 +205,5 @@ def test_view_setting_gives_one_line_per_message_and_bad_settings_are_refused(
     assert "view is full or line, not 'wide'" in caplog.text
     shell.ok("%config ZmqMagics.history_size = -1")
     assert "history_size is 0 or more, not -1 (hint: e.g. 1000)" in caplog.text
+    shell.ok("%config ZmqMagics.history_bytes = -5")
+    assert "history_bytes is 0 or more, not -5" in caplog.text

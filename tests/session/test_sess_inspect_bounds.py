@@ -138,9 +138,16 @@ def test_one_show_has_one_budget_for_all_its_frames(
 
 
 def test_a_message_over_the_byte_cap_is_still_shown_and_the_cap_is_named(
-    session: Session, start_peer: Callable[..., Peer]
+    start_peer: Callable[..., Peer],
 ) -> None:
-    session.captured.max_bytes = 40_000  # under one message of 3 frames of 16 KiB
+    session = Session(linger=0, history_bytes=40_000)  # under one message of 3 frames of 16 KiB
+    try:
+        _over_the_cap(session, start_peer)
+    finally:
+        session.close()
+
+
+def _over_the_cap(session: Session, start_peer: Callable[..., Peer]) -> None:
     peer = pusher(session, start_peer)
     peer.send("p", b"a" * 16384, b"b" * 16384, b"c" * 16384)
     (msg,) = received(session).shown

@@ -230,6 +230,7 @@ def test_an_empty_no_color_keeps_colour(shell: Callable[..., Shell]) -> None:
         ("[shell]\nview = %(other)s\n", "view = '%(other)s' (hint: view is full or line)"),
         ("[shell]\nhistory_size = -5\n", "history_size = '-5' (hint: values are whole numbers, 0 or more)"),
         ("[shell]\nlinger = 1%\n", "linger = '1%' (hint: values are whole numbers)"),
+        ("[shell]\nhistory_bytes = -1\n", "history_bytes = '-1' (hint: values are whole numbers, 0 or more)"),
         ("view = line\n", "(hint: lines are name = value under [shell])"),
     ],
 )
@@ -238,3 +239,19 @@ def test_a_bad_setting_is_one_line_with_a_hint(tmp_path: Path, settings: str, sa
     assert proc.returncode == 0
     (line,) = proc.stderr.splitlines()
     assert line.startswith("warning: ignoring ") and line.endswith(said), line
+
+
+def test_history_bytes_setting_bounds_the_ring_and_history_names_it(
+    tmp_path: Path, start_peer: Callable[..., Peer]
+) -> None:
+    peer = start_peer("pub", "--count", "3", "--prefix", "m")
+    proc = _batch(
+        tmp_path,
+        "[shell]\nhistory_bytes = 200\n",  # a message of 2 short frames counts 2 x 64 + its bytes
+        f"socket s sub; connect s {peer.endpoint}; subscribe s; recv s --count 3 --timeout 10000; history",
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert (
+        "1 of 1 kept messages (the session keeps the newest 200 bytes of frames (1 message now))"
+        in proc.stdout
+    )

@@ -21,6 +21,7 @@ from ..session import (
     COMMANDS,
     DEFAULT_HEARTBEAT_IVL_MS,
     DEFAULT_HEARTBEAT_TIMEOUT_MS,
+    DEFAULT_HISTORY_BYTES,
     DEFAULT_HISTORY_SIZE,
     DEFAULT_LINGER_MS,
     DEFAULT_MAXMSGSIZE,
@@ -144,14 +145,18 @@ class ZmqMagics(Magics):
     history_size = Int(
         DEFAULT_HISTORY_SIZE, help="Messages shown (watch, recv) kept for %zmq show N and %zmq history."
     ).tag(config=True)
+    history_bytes = Int(
+        DEFAULT_HISTORY_BYTES, help="Bytes of frames those messages hold at most (the newest always stays)."
+    ).tag(config=True)
     view = Unicode(
         DEFAULT_VIEW, help="How watch and recv tables show a message: full (a line per frame) or line."
     ).tag(config=True)
 
-    @validate("history_size")
+    @validate("history_size", "history_bytes")
     def _check_history_size(self, proposal: Any) -> int:
         if proposal["value"] < 0:
-            raise TraitError(f"history_size is 0 or more, not {proposal['value']} (hint: e.g. 1000)")
+            name = proposal["trait"].name
+            raise TraitError(f"{name} is 0 or more, not {proposal['value']} (hint: e.g. 1000)")
         return int(proposal["value"])
 
     @validate("view")
@@ -177,6 +182,7 @@ class ZmqMagics(Magics):
                 heartbeat_ivl=self.heartbeat_ivl,
                 heartbeat_timeout=self.heartbeat_timeout,
                 history_size=self.history_size,
+                history_bytes=self.history_bytes,
                 view=self.view,
             )
             self._session.progress = ProgressLine()  # long commands show a line that updates

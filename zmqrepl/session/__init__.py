@@ -12,6 +12,7 @@ from .completion import Candidate, CompletionContext, Span, classify, complete, 
 from .defaults import (
     DEFAULT_HEARTBEAT_IVL_MS,
     DEFAULT_HEARTBEAT_TIMEOUT_MS,
+    DEFAULT_HISTORY_BYTES,
     DEFAULT_HISTORY_SIZE,
     DEFAULT_LINGER_MS,
     DEFAULT_MAXMSGSIZE,
@@ -95,6 +96,7 @@ __all__ = [  # noqa: RUF022 - grouped by what a front end uses them for, sorted 
     # the session and its defaults
     "DEFAULT_HEARTBEAT_IVL_MS",
     "DEFAULT_HEARTBEAT_TIMEOUT_MS",
+    "DEFAULT_HISTORY_BYTES",
     "DEFAULT_HISTORY_SIZE",
     "DEFAULT_LINGER_MS",
     "DEFAULT_MAXMSGSIZE",

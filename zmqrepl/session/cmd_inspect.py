@@ -69,7 +69,7 @@ def _not_kept(session: Session, number: int) -> CommandError:
         kept = f"#{first} to #{last}" if count else "none"
         return CommandError(
             f"message #{number} is no longer kept: the session keeps {ring.bound_text()} (now {kept})",
-            "history lists them; raise history_size in the settings to keep more, or "
+            "history lists them; raise history_size (history_bytes) in the settings to keep more, or "
             "record NAME FILE to keep every message",
         )
     return CommandError(

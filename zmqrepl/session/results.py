@@ -308,7 +308,7 @@ class PeerInfo:
             return f"disconnected {format_time(self.state_time)}"
         if self.state == "handshake failed":
             times = f" ({self.failures} times)" if self.failures > 1 else ""
-            return f"handshake failed {format_time(self.state_time)}{times}: {self.reason}"
+            return f"handshake failed {format_time(self.state_time)}{times}: {safe_text(self.reason)}"
         return self.state
 
     def row(self, routing_ids: bool = True) -> tuple[object, ...]:

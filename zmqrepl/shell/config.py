@@ -9,6 +9,7 @@ Settings live in ``$XDG_CONFIG_HOME/zmqrepl/config.ini`` (default ~/.config):
     heartbeat_timeout = 15000  ; ms of silence after which a peer is disconnected
     max_messages = 40      ; messages shown per 100 ms before summarising
     history_size = 1000    ; messages shown that are kept for show N and history
+    history_bytes = 33554432  ; bytes of frames those hold at most (the newest always stays)
     view = full            ; how watch and recv show messages: full or line
 """
 
@@ -22,6 +23,7 @@ from pathlib import Path
 from ..session import (
     DEFAULT_HEARTBEAT_IVL_MS,
     DEFAULT_HEARTBEAT_TIMEOUT_MS,
+    DEFAULT_HISTORY_BYTES,
     DEFAULT_HISTORY_SIZE,
     DEFAULT_LINGER_MS,
     DEFAULT_MAXMSGSIZE,
@@ -55,6 +57,7 @@ class Settings:
     heartbeat_timeout: int = DEFAULT_HEARTBEAT_TIMEOUT_MS
     max_messages: int = 40
     history_size: int = DEFAULT_HISTORY_SIZE
+    history_bytes: int = DEFAULT_HISTORY_BYTES
     view: str = DEFAULT_VIEW
 
 
@@ -102,5 +105,13 @@ def load_settings() -> tuple[Settings, str | None]:
     return settings, None
 
 
-_COUNTS = ("max_messages", "history_size")
-_NUMBERS = ("linger", "maxmsgsize", "heartbeat_ivl", "heartbeat_timeout", "max_messages", "history_size")
+_COUNTS = ("max_messages", "history_size", "history_bytes")
+_NUMBERS = (
+    "linger",
+    "maxmsgsize",
+    "heartbeat_ivl",
+    "heartbeat_timeout",
+    "max_messages",
+    "history_size",
+    "history_bytes",
+)
