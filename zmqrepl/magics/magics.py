@@ -360,6 +360,10 @@ def _takes_format(line: str) -> bool:
     the table has it: a default format is never added to ``RECV s``."""
     words = line.split()
     command = COMMANDS.get(words[0]) if words else None
-    return command is not None and any(
-        f.kind is ArgKind.FORMAT and f.default == "auto" for f in command.flags
+    # watch's flag has no default (watch NAME again keeps the format it had); show's reads
+    # a message whole.
+    return (
+        command is not None
+        and command.name != "show"
+        and any(f.kind is ArgKind.FORMAT for f in command.flags)
     )
