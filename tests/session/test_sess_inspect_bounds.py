@@ -131,6 +131,7 @@ def test_one_show_has_one_budget_for_all_its_frames(
     assert len(shown.lines) <= 20_000 + 3 * 40
     cut = [f for f in shown.frames if any("show prints at most 20000 lines" in n for n in f.notes)]
     assert cut and shown.frames[-1].kind == "skipped"
+    assert f"frame 39: {shown.frames[-1].size / 1024:.1f} KiB, not shown" in shown.lines
     one = executed(session, "show --frame 39", ShownMessage)
     assert [f.index for f in one.frames] == [39] and len(one.frames[0].lines) == 5002
     with pytest.raises(CommandError, match="has no frame 40: its frames are 0 to 39"):

@@ -728,7 +728,7 @@ class ShownMessage(Result):
 
     @staticmethod
     def frame_title(frame: FrameDump) -> str:
-        what = {"hex": "binary", "empty": "empty"}.get(frame.kind, frame.kind)
+        what = {"hex": "binary", "empty": "empty", "skipped": "not shown"}.get(frame.kind, frame.kind)
         return f"frame {frame.index}: {format_size(frame.size)}, {what}"
 
     @property
