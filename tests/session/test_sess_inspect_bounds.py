@@ -239,3 +239,15 @@ def test_session_view_line_is_what_recv_shows(start_peer: Callable[..., Peer]) -
         assert line.endswith("[1+1 B] a | b")
     finally:
         session.close()
+
+
+def test_a_capture_that_raises_leaves_no_gap_in_the_numbers(
+    session: Session, start_peer: Callable[..., Peer]
+) -> None:
+    peer = pusher(session, start_peer)
+    with pytest.raises(TypeError):  # a frame that is not bytes: the display object fails
+        session.captured.capture(session.entry("r"), [None])  # type: ignore[list-item]
+    peer.send("p", b"first")
+    (msg,) = received(session).shown
+    assert msg.number == 1
+    assert session.captured.state() == (1, 1, 1)
