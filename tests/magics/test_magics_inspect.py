@@ -9,6 +9,7 @@ from html.parser import HTMLParser
 from typing import Any, Callable
 
 import msgpack
+import pytest
 
 from zmqrepl.magics.magics import History, ShownFrames
 
@@ -148,3 +149,61 @@ def test_default_format_shows_in_tables_and_show_still_reads_whole(shell: Shell,
     assert "7b 22 61" in shell["got"]._repr_html_()  # the table: hex, as configured
     shell.ok("m = %zmq show 1")
     assert shell["m"].result.frames[0].kind == "json"  # show: the whole message, decoded
+
+
+_HOSTILE = "x\x1b]52;c;aGVsbG8=\x07\u009b2J\u202eevil"
+
+
+def test_controls_from_a_peer_show_escaped_in_the_html(shell: Shell, peer: PeerFactory) -> None:
+    pusher = _pull(shell, peer)
+    pusher.send("p", json.dumps({"k\u009d": _HOSTILE}, ensure_ascii=False).encode(), _HOSTILE.encode())
+    shell.ok("got = %zmq recv r --timeout 10000 --format text")
+    shell.ok("m = %zmq show")
+    shell.ok("h = %zmq history")
+    pages = [shell["m"]._repr_html_(), shell["h"]._repr_html_()]
+    for page in pages:
+        for raw in ("\x1b", "\u009b", "\u009d", "\u202e", "\x07"):
+            assert raw not in page, (raw, page)
+    assert "&quot;k\\x9d&quot;" in pages[0] and "\\u202eevil" in pages[0]
+    assert "\\x1b]52;c;aGVsbG8=\\x07\\x9b2J\\u202eevil" in pages[1]
+
+
+def test_one_show_shares_one_node_budget_across_its_frames(shell: Shell, peer: PeerFactory) -> None:
+    pusher = _pull(shell, peer)
+    frame = json.dumps(list(range(2500))).encode()  # 12 KiB: kept whole
+    pusher.send("p", frame, frame, frame)
+    shell.ok("got = %zmq recv r --timeout 10000")
+    shell.ok("m = %zmq show")
+    html = shell["m"]._repr_html_()
+    assert html.count("<span class='key'>") <= 5000  # 7500 if each frame had its own
+    assert "… (more not shown)" in html
+
+
+def test_recv_view_line_gives_one_line_per_message(shell: Shell, peer: PeerFactory) -> None:
+    pusher = _pull(shell, peer)
+    pusher.send("p", b"a", b"b")
+    pusher.send("p", b"c")
+    shell.ok("two = %zmq recv r --count 2 --timeout 10000 --view line")
+    (lines,) = folds(shell["two"]._repr_html_()).pres
+    first, second = lines.splitlines()
+    assert re.fullmatch(r"#1 \d\d:\d\d:\d\d\.\d{3} r \[1\+1 B\] a \| b", first), first
+    assert re.fullmatch(r"#2 \d\d:\d\d:\d\d\.\d{3} r \[1 B\] c", second), second
+
+
+def test_view_setting_gives_one_line_per_message_and_bad_settings_are_refused(
+    shell: Shell, peer: PeerFactory, caplog: pytest.LogCaptureFixture
+) -> None:
+    shell.ok("%config ZmqMagics.view = 'line'")
+    pusher = _pull(shell, peer)
+    pusher.send("p", b"a", b"b")
+    pusher.send("p", b"c")
+    shell.ok("got = %zmq recv r --count 2 --timeout 10000")
+    (lines,) = folds(shell["got"]._repr_html_()).pres
+    assert re.fullmatch(r"#1 \d\d:\d\d:\d\d\.\d{3} r \[1\+1 B\] a \| b", lines.splitlines()[0]), lines
+    # %config tells a refused value in one logged line, and keeps the old value.
+    shell.ok("%config ZmqMagics.view = 'wide'")
+    assert "view is full or line, not 'wide'" in caplog.text
+    shell.ok("%config ZmqMagics.history_size = -1")
+    assert "history_size is 0 or more, not -1 (hint: e.g. 1000)" in caplog.text
+    shell.ok("%config ZmqMagics.history_bytes = -5")
+    assert "history_bytes is 0 or more, not -5" in caplog.text

@@ -157,7 +157,7 @@ def test_view_and_history_size_settings(tmp_path: Path, start_peer: Callable[...
         "#2 T s [1+3 B] t | m-1",  # history: the newest 2
         "#3 T s [1+3 B] t | m-2",
     ]
-    assert "2 of 2 kept messages (the newest 2 are kept); show N prints one whole" in lines
+    assert "2 of 2 kept messages (the session keeps the newest 2); show N prints one whole" in lines
     assert proc.stderr.startswith("error: message #1 is no longer kept: the session keeps the newest 2")
     bad = _batch(tmp_path, "[shell]\nview = wide\n", "version")
     assert bad.returncode == 0
@@ -198,4 +198,73 @@ def test_recv_count_prints_the_newest_and_says_how_many_are_not_shown(session: S
     assert lines[0] == "150 older messages not shown; the newest 100 follow (the value holds all 250)"
     assert (
         sum("m-" in line for line in lines) == 100 and "m-249" in lines[-1] and "m-149" not in "".join(lines)
+    )
+
+
+# ESC ] 52 (OSC 52: write the clipboard), U+009B (CSI in one character) and U+202E (right
+# to left): what a hostile peer could send to act on the terminal.
+_HOSTILE = "x\x1b]52;c;aGVsbG8=\x07\u009b2J\u202eevil"
+
+
+def test_controls_and_wide_text_from_a_peer_reach_the_terminal_escaped_and_fitted(
+    shell: Callable[..., Shell], start_peer: Callable[..., Peer]
+) -> None:
+    peer, endpoint = pusher(start_peer)
+    sh = shell(cols=80)
+    sh.command("socket r pull", "r: pull socket")
+    sh.command(f"connect r {endpoint}", "connecting to")
+    sh.command("watch r --view line --format text", "watching r")
+    peer.send("p", ("東京の天気は晴れです" * 20).encode())
+    peer.send("p", _HOSTILE.encode(), json.dumps({"k": _HOSTILE}, ensure_ascii=False).encode())
+    sh.wait(lambda: len(re.findall(r"^#\d+ ", sh.text(), re.M)) == 2, "two numbered lines")
+    display = sh.screen.display
+    at = next(i for i, line in enumerate(display) if line.startswith("#1 "))
+    assert display[at].rstrip().endswith("…")
+    assert display[at + 1].startswith("#2 ")  # one screen line: the wide text did not wrap
+    sh.command("watch r --view full", "watching r")
+    sh.command("history", "2 of 2 kept messages")
+    sh.command("show 2", "frame 1: ")
+    raw = sh.raw
+    for hostile in ("\x1b]52", "\u009b", "\u202e"):
+        assert hostile.encode() not in raw, hostile
+    assert "\\x1b]52;c;aGVsbG8=\\x07\\x9b2J\\u202eevil" in sh.plain()
+
+
+def test_an_empty_no_color_keeps_colour(shell: Callable[..., Shell]) -> None:
+    sh = shell(env={"NO_COLOR": ""})
+    sh.command("frobnicate", "error: ")
+    assert colour_codes(sh.raw), "NO_COLOR set but empty turns nothing off (no-color.org)"
+
+
+@pytest.mark.parametrize(
+    ("settings", "said"),
+    [
+        ("[shell]\nview = 50%\n", "view = '50%' (hint: view is full or line)"),
+        ("[shell]\nview = %(other)s\n", "view = '%(other)s' (hint: view is full or line)"),
+        ("[shell]\nhistory_size = -5\n", "history_size = '-5' (hint: values are whole numbers, 0 or more)"),
+        ("[shell]\nlinger = 1%\n", "linger = '1%' (hint: values are whole numbers)"),
+        ("[shell]\nhistory_bytes = -1\n", "history_bytes = '-1' (hint: values are whole numbers, 0 or more)"),
+        ("view = line\n", "(hint: lines are name = value under [shell])"),
+    ],
+)
+def test_a_bad_setting_is_one_line_with_a_hint(tmp_path: Path, settings: str, said: str) -> None:
+    proc = _batch(tmp_path, settings, "version")
+    assert proc.returncode == 0
+    (line,) = proc.stderr.splitlines()
+    assert line.startswith("warning: ignoring ") and line.endswith(said), line
+
+
+def test_history_bytes_setting_bounds_the_ring_and_history_names_it(
+    tmp_path: Path, start_peer: Callable[..., Peer]
+) -> None:
+    peer = start_peer("pub", "--count", "3", "--prefix", "m")
+    proc = _batch(
+        tmp_path,
+        "[shell]\nhistory_bytes = 200\n",  # a message of 2 short frames counts 2 x 64 + its bytes
+        f"socket s sub; connect s {peer.endpoint}; subscribe s; recv s --count 3 --timeout 10000; history",
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert (
+        "1 of 1 kept messages (the session keeps the newest 200 bytes of frames (1 message now))"
+        in proc.stdout
     )

@@ -15,7 +15,9 @@ from ..session import (
     SocketInfo,
     format_size,
     format_time,
+    message_line,
     render_frame,
+    safe_text,
     subscription_text,
 )
 
@@ -58,7 +60,12 @@ def _frames_cell(msg: Message, width: int) -> str:
 
 
 def messages_html(messages: Sequence[Message], width: int = 100) -> str:
-    """A table of messages; a tap's (any with a direction) get direction and peer columns."""
+    """A table of messages; a tap's (any with a direction) get direction and peer columns.
+    Messages in the line view (watch or recv --view line, ZmqMagics.view) are one line each,
+    as the shell shows them."""
+    if messages and all(m.view == "line" for m in messages):
+        lines = "\n".join(html.escape(message_line(m, width)) for m in messages)
+        return f"{_CSS}<pre class='zmqrepl'>{lines}</pre>"
     tapped = any(m.direction for m in messages)
     body = "".join(
         f"<tr><td class='dim'>{m.number or ''}</td><td class='dim'>{format_time(m.time)}</td>"
@@ -135,21 +142,24 @@ def history_html(table: HistoryTable, width: int = 100) -> str:
     return (messages_html(table.messages, width) if table.messages else _CSS) + notes
 
 
-# What a decoded value may show as HTML at most: nodes in all, and levels of folds (deeper
-# levels show as one line of JSON).
+# What a message's decoded values may show as HTML at most: nodes in all (its frames
+# together), levels of folds (deeper levels show as one line of JSON) and characters of
+# such a line.
 _NODES = 5000
 _DEPTH = 30
+_LEAF = 1000
 
 
 def shown_html(result: ShownMessage) -> str:
     """``show N``: a header, then each frame: JSON and msgpack as a tree of <details> that
     fold (the first two levels open), text and hex dumps as <pre>."""
     parts = [f"{_CSS}<div class='zmqrepl'><b>{html.escape(result.header)}</b>"]
+    budget = [_NODES]  # one for the whole message, as show's lines (dump.Budget)
     for frame in result.frames:
         title = html.escape(result.frame_title(frame))
         parts.append(f"<div class='k-{frame.kind}'>{title}</div>")
         if frame.kind in ("json", "msgpack"):
-            parts.append(_tree(frame.value, 0, [_NODES]))
+            parts.append(_tree(frame.value, 0, budget))
         elif frame.lines:
             parts.append(f"<pre>{html.escape(chr(10).join(frame.lines))}</pre>")
         parts.extend(f"<div class='dim'>({html.escape(n)})</div>" for n in frame.notes)
@@ -161,12 +171,12 @@ def _tree(value: object, depth: int, budget: list[int]) -> str:
     budget[0] -= 1
     leaf = not isinstance(value, (dict, list)) or not value
     if leaf or depth >= _DEPTH or budget[0] <= 0:
-        text = json.dumps(value, ensure_ascii=False)
-        if not leaf and budget[0] <= 0:
-            text = text[:200] + (" …" if len(text) > 200 else "")
+        text = safe_text(json.dumps(value, ensure_ascii=False))
+        if not leaf and (budget[0] <= 0 or len(text) > _LEAF):
+            text = text[:_LEAF] + (" …" if len(text) > _LEAF else "")
         return f"<span>{html.escape(text)}</span>"
     if isinstance(value, dict):
-        items = [(html.escape(json.dumps(k, ensure_ascii=False)), v) for k, v in value.items()]
+        items = [(html.escape(safe_text(json.dumps(k, ensure_ascii=False))), v) for k, v in value.items()]
         opening, closing, what = "{", "}", f"{len(items)} key{'s' if len(items) != 1 else ''}"
     else:
         assert isinstance(value, list)

@@ -15,16 +15,19 @@ from typing import Any, Callable
 from IPython.core.error import UsageError
 from IPython.core.magic import Magics, cell_magic, line_magic, magics_class, no_var_expand
 from IPython.display import HTML, display
-from traitlets import Int, Unicode
+from traitlets import Int, TraitError, Unicode, validate
 
 from ..session import (
     COMMANDS,
     DEFAULT_HEARTBEAT_IVL_MS,
     DEFAULT_HEARTBEAT_TIMEOUT_MS,
+    DEFAULT_HISTORY_BYTES,
     DEFAULT_HISTORY_SIZE,
     DEFAULT_LINGER_MS,
     DEFAULT_MAXMSGSIZE,
+    DEFAULT_VIEW,
     FORMATS,
+    VIEWS,
     ArgKind,
     Bound,
     CommandError,
@@ -159,6 +162,26 @@ class ZmqMagics(Magics):
     history_size = Int(
         DEFAULT_HISTORY_SIZE, help="Messages shown (watch, recv) kept for %zmq show N and %zmq history."
     ).tag(config=True)
+    history_bytes = Int(
+        DEFAULT_HISTORY_BYTES, help="Bytes of frames those messages hold at most (the newest always stays)."
+    ).tag(config=True)
+    view = Unicode(
+        DEFAULT_VIEW, help="How watch and recv tables show a message: full (a line per frame) or line."
+    ).tag(config=True)
+
+    @validate("history_size", "history_bytes")
+    def _check_history_size(self, proposal: Any) -> int:
+        if proposal["value"] < 0:
+            name = proposal["trait"].name
+            raise TraitError(f"{name} is 0 or more, not {proposal['value']} (hint: e.g. 1000)")
+        return int(proposal["value"])
+
+    @validate("view")
+    def _check_view(self, proposal: Any) -> str:
+        view = str(proposal["value"]).strip().lower()
+        if view not in VIEWS:
+            raise TraitError(f"view is {' or '.join(VIEWS)}, not {proposal['value']!r:.40}")
+        return view
 
     def __init__(self, shell: Any = None, **kwargs: Any) -> None:
         super().__init__(shell=shell, **kwargs)
@@ -176,6 +199,8 @@ class ZmqMagics(Magics):
                 heartbeat_ivl=self.heartbeat_ivl,
                 heartbeat_timeout=self.heartbeat_timeout,
                 history_size=self.history_size,
+                history_bytes=self.history_bytes,
+                view=self.view,
             )
             self._session.progress = ProgressLine()  # long commands show a line that updates
         return self._session
@@ -352,6 +377,10 @@ def _takes_format(line: str) -> bool:
     the table has it: a default format is never added to ``RECV s``."""
     words = line.split()
     command = COMMANDS.get(words[0]) if words else None
-    return command is not None and any(
-        f.kind is ArgKind.FORMAT and f.default == "auto" for f in command.flags
+    # watch's flag has no default (watch NAME again keeps the format it had); show's reads
+    # a message whole.
+    return (
+        command is not None
+        and command.name != "show"
+        and any(f.kind is ArgKind.FORMAT for f in command.flags)
     )

@@ -12,6 +12,7 @@ from .completion import Candidate, CompletionContext, Span, classify, complete, 
 from .defaults import (
     DEFAULT_HEARTBEAT_IVL_MS,
     DEFAULT_HEARTBEAT_TIMEOUT_MS,
+    DEFAULT_HISTORY_BYTES,
     DEFAULT_HISTORY_SIZE,
     DEFAULT_LINGER_MS,
     DEFAULT_MAXMSGSIZE,
@@ -79,6 +80,7 @@ from .session import Session
 from .syntax import Arg, ArgKind, Command, Flag, Parsed
 from .tokens import split_commands
 from .utf8 import decode_utf8
+from .visible import columns, fit_columns, safe_text
 
 __all__ = [  # noqa: RUF022 - grouped by what a front end uses them for, sorted in each group
     # commands: the table, its rows, and the one error every command raises
@@ -94,6 +96,7 @@ __all__ = [  # noqa: RUF022 - grouped by what a front end uses them for, sorted 
     # the session and its defaults
     "DEFAULT_HEARTBEAT_IVL_MS",
     "DEFAULT_HEARTBEAT_TIMEOUT_MS",
+    "DEFAULT_HISTORY_BYTES",
     "DEFAULT_HISTORY_SIZE",
     "DEFAULT_LINGER_MS",
     "DEFAULT_MAXMSGSIZE",
@@ -152,7 +155,9 @@ __all__ = [  # noqa: RUF022 - grouped by what a front end uses them for, sorted 
     "PeerDropped",
     "SessionEvent",
     # rendering to plain text
+    "columns",
     "dropped_line",
+    "fit_columns",
     "format_size",
     "format_time",
     "message_line",
@@ -161,6 +166,7 @@ __all__ = [  # noqa: RUF022 - grouped by what a front end uses them for, sorted 
     "notice_line",
     "number_text",
     "render_frame",
+    "safe_text",
     "subscription_text",
     "summary_line",
     "table_lines",

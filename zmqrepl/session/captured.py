@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from .defaults import DEFAULT_HISTORY_BYTES, DEFAULT_HISTORY_SIZE
 from .events import Message
+from .files import human_size
 
 if TYPE_CHECKING:
     from .entry import SocketEntry
@@ -48,17 +49,17 @@ class MessageRing:
         and ``view``: a recv's own; by default the socket's (watch). ``at``: when it was
         read, if not now."""
         with self._lock:
-            self._last += 1
             msg = Message.capture(
                 entry.name,
                 frames,
                 fmt or entry.fmt,
                 direction=direction,
                 peer=peer,
-                number=self._last,
+                number=self._last + 1,
                 view=view or entry.view,
                 at=at,
             )
+            self._last += 1  # only once made: a capture that raises leaves no gap
             self._keep(msg)
         return msg
 
@@ -67,7 +68,8 @@ class MessageRing:
             return
         self._messages.append(msg)
         self._bytes += _kept_bytes(msg)
-        while self._messages and (len(self._messages) > self.size or self._bytes > self.max_bytes):
+        # The newest always stays, however big: show prints what was just shown.
+        while len(self._messages) > 1 and (len(self._messages) > self.size or self._bytes > self.max_bytes):
             self._bytes -= _kept_bytes(self._messages.popleft())
 
     def get(self, number: int) -> Message | None:
@@ -87,18 +89,23 @@ class MessageRing:
         with self._lock:
             return list(self._messages)
 
-    def span(self) -> tuple[int, int]:
-        """The oldest kept number and the newest given (0, 0 before the first; with
-        nothing kept, the newest given twice)."""
-        with self._lock:
-            first = self._messages[0].number if self._messages else self._last
-            return first, self._last
-
-    def gone(self, number: int) -> bool:
-        """Whether ``number`` was given once but is no longer kept."""
+    def state(self) -> tuple[int, int, int]:
+        """The oldest kept number, the newest given and how many are kept, read together
+        (0, 0, 0 before the first; with nothing kept, the oldest is the newest given + 1)."""
         with self._lock:
             first = self._messages[0].number if self._messages else self._last + 1
-            return 0 < number < first
+            return (first if self._last else 0), self._last, len(self._messages)
+
+    def bound_text(self) -> str:
+        """Which bound keeps the ring as it is now, in words: "the newest 1000", or the byte
+        cap when that is what made older messages leave while fewer than ``size`` are kept."""
+        with self._lock:
+            count = len(self._messages)
+            lost = bool(self._messages) and self._messages[0].number > 1
+        if lost and count < self.size:
+            now = f"{count} message{'s' if count != 1 else ''} now"
+            return f"the newest {human_size(self.max_bytes)} of frames ({now})"
+        return f"the newest {self.size}"
 
 
 def _kept_bytes(msg: Message) -> int:

@@ -7,9 +7,10 @@ the session's numbered ring of shown messages (captured.py).
 from __future__ import annotations
 
 import re
+import time
 from typing import TYPE_CHECKING
 
-from .dump import dump_frame
+from .dump import Budget, dump_frame
 from .errors import CommandError, clip
 from .events import Message
 from .results import HistoryTable, ShownMessage
@@ -18,7 +19,7 @@ from .syntax import Parsed
 if TYPE_CHECKING:
     from .session import Session
 
-__all__ = ["history", "show", "text_matches"]
+__all__ = ["GREP_SECONDS", "history", "show", "text_matches"]
 
 _NOTHING_YET = "watch NAME or recv NAME first: each message they show gets a number"
 
@@ -27,41 +28,58 @@ def show(session: Session, p: Parsed) -> ShownMessage:
     ring = session.captured
     number: int | None = p.args.get("N")
     hex_bytes: int = p.flags["bytes"]
+    only: int | None = p.flags["frame"]
     if hex_bytes < 1:
         raise CommandError("--bytes must be 1 or more", "e.g. show --bytes 16384")
     if number is None:
         msg = ring.newest()
         if msg is None:
             raise CommandError("no message to show yet", _NOTHING_YET)
+    elif number < 1:
+        raise CommandError(
+            f"no message #{number}: messages are numbered from 1", "show without a number prints the newest"
+        )
     else:
         msg = ring.get(number)
         if msg is None:
             raise _not_kept(session, number)
+    if only is not None and not 0 <= only < len(msg.frames):
+        raise CommandError(
+            f"message #{msg.number} has no frame {only}: its frames are 0 to {len(msg.frames) - 1}",
+            f"e.g. show {msg.number} --frame 0",
+        )
     # A watch's json or msgpack is a decoder asked for (a msgpack string or number is not
     # told from bytes unless asked); its hex or text was for the one line, not for reading.
     fmt: str = p.flags["format"] or (msg.fmt if msg.fmt in ("json", "msgpack") else "auto")
+    budget = Budget()  # one for the whole message: many frames do not print more
     frames = tuple(
-        dump_frame(i, data, size, fmt, hex_bytes, msg.number)
+        dump_frame(i, data, size, fmt, hex_bytes, msg.number, budget)
         for i, (data, size) in enumerate(zip(msg.frames, msg.sizes))
+        if only is None or i == only
     )
     return ShownMessage(msg, frames)
 
 
 def _not_kept(session: Session, number: int) -> CommandError:
     ring = session.captured
-    first, last = ring.span()
+    first, last, count = ring.state()
     if not last:
         return CommandError(f"no message #{number}: none was shown yet", _NOTHING_YET)
-    if ring.gone(number):
-        kept = f"#{first} to #{last}" if ring.newest() is not None else "none"
+    if number < first:
+        kept = f"#{first} to #{last}" if count else "none"
         return CommandError(
-            f"message #{number} is no longer kept: the session keeps the newest {ring.size} (now {kept})",
-            "history lists them; raise history_size in the settings to keep more, or "
+            f"message #{number} is no longer kept: the session keeps {ring.bound_text()} (now {kept})",
+            "history lists them; raise history_size (history_bytes) in the settings to keep more, or "
             "record NAME FILE to keep every message",
         )
     return CommandError(
         f"no message #{number} yet: the newest is #{last}", "show without a number prints the newest"
     )
+
+
+# How long history --grep searches at most: a costly regular expression over 1000 frames
+# of 16 KiB could otherwise hold the prompt for minutes.
+GREP_SECONDS = 2.0
 
 
 def history(session: Session, p: Parsed) -> HistoryTable:
@@ -71,12 +89,38 @@ def history(session: Session, p: Parsed) -> HistoryTable:
     pattern: str | None = p.flags["grep"]
     regex = _compile(pattern) if pattern is not None else None
     last: int = p.flags["last"]
-    kept = session.captured.snapshot()
-    matching = [
-        m for m in kept if (name is None or m.socket == name) and (regex is None or text_matches(regex, m))
-    ]
+    if last < 0:
+        raise CommandError("--last must be 0 or more", "e.g. history --last 20")
+    ring = session.captured
+    kept = ring.snapshot()
+    mine = [m for m in kept if name is None or m.socket == name]
+    searched = len(mine)
+    if regex is None:
+        matching = mine
+    else:
+        # Newest first, so that a search cut by the deadline has the newest matches.
+        deadline = time.monotonic() + GREP_SECONDS
+        found: list[Message] = []
+        for done, m in enumerate(reversed(mine), 1):
+            if text_matches(regex, m):
+                found.append(m)
+            if time.monotonic() > deadline:
+                searched = done
+                break
+        matching = found[::-1]
     shown = matching[-last:] if last else []
-    return HistoryTable(tuple(shown), len(matching), len(kept), session.captured.size, name, pattern)
+    return HistoryTable(
+        tuple(shown),
+        len(matching),
+        len(kept),
+        ring.size,
+        name,
+        pattern,
+        bound=ring.bound_text(),
+        searched=searched,
+        among=len(mine),
+        seconds=GREP_SECONDS,
+    )
 
 
 def _compile(pattern: str) -> re.Pattern[str]:

@@ -105,8 +105,8 @@ def check_view(word: str | None, default: str) -> str:
 
 def watch(session: Session, p: Parsed) -> Watching:
     entries = [session.entry(n) for n in p.args["NAME"]]
-    fmt: str = p.flags["format"]
-    view = check_view(p.flags["view"], session.view)
+    asked_fmt: str | None = p.flags["format"]
+    asked_view = check_view(p.flags["view"], "") or None
     filt = _filter(p)  # one for all the sockets named: its failure is told once
     if filt is not None:
         for entry in entries:
@@ -120,9 +120,10 @@ def watch(session: Session, p: Parsed) -> Watching:
         for entry in entries:
             if entry.watch_filter is not filt:
                 entry.watch_matched = 0
+            # watch NAME again keeps the format and view it had unless they are given.
+            entry.fmt = asked_fmt or (entry.fmt if entry.watching else "auto")
+            entry.view = asked_view or (entry.view if entry.watching else session.view)
             entry.watching = True
-            entry.fmt = fmt
-            entry.view = view
             entry.watch_filter = filt
             session.update_reader(entry)
 

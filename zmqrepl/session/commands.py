@@ -228,14 +228,19 @@ _TABLE = [
         messages.watch,
         "show every incoming message on sockets as it arrives",
         Arg("NAME", S, repeat=True),
-        flags=(_FORMAT, _VIEW, *_FILTERS),
+        flags=(
+            Flag("format", ArgKind.FORMAT, "how frames are shown: " + "|".join(FORMATS) + " (default: auto)"),
+            _VIEW,
+            *_FILTERS,
+        ),
         details="Each message shown gets a number (#42): show 42 prints it whole, history "
         "lists them. --view line shows one line per message: number, time, socket, direction "
         "(a tap's), part sizes in bytes (5+1.2k: two parts) and the frames, cut at the "
         "terminal's width. Under a flood the newest messages are shown and the rest counted "
         "(+N more); sockets counts every message. With --where or --grep only matching messages "
-        "show, and sockets gives received and matched. watch NAME again changes the format, the "
-        "view or the filter. " + _FILTER_DETAILS,
+        "show, and sockets gives received and matched. watch NAME again changes the format or "
+        "the view given (the others stay as they were) and sets the filter (none: every message). "
+        + _FILTER_DETAILS,
         examples=(
             "watch s",
             "watch s d --format hex",
@@ -258,14 +263,22 @@ _TABLE = [
                 ArgKind.FORMAT,
                 f"read the frames as {'|'.join(FORMATS)} (default: auto, or the watch's json|msgpack)",
             ),
-            Flag("bytes", ArgKind.INT, f"bytes of a binary frame shown (default {SHOW_BYTES})", SHOW_BYTES),
+            Flag(
+                "bytes",
+                ArgKind.INT,
+                f"bytes of a binary frame shown (default {SHOW_BYTES})",
+                SHOW_BYTES,
+                metavar="B",
+            ),
+            Flag("frame", ArgKind.INT, "print only this frame (0 is the first)", metavar="K"),
         ),
         details="N is the number watch, recv and history give each message (#42: type show 42, "
         "as # starts a comment); without N, the newest. The session keeps the newest "
         "messages shown (history_size in the settings) and the first 16 KiB of each frame; "
         "record NAME FILE keeps every message whole. A hex dump shows offsets, 16 bytes "
-        "a line and their ASCII.",
-        examples=("show", "show 42", "show 42 --format hex", "show 7 --bytes 16384"),
+        "a line and their ASCII. One show prints at most 20000 lines or 2 MiB of characters "
+        "(then says what it left out); --frame K prints one frame. Numbers start at 1.",
+        examples=("show", "show 42", "show 42 --format hex", "show 7 --bytes 16384", "show 7 --frame 2"),
     ),
     _cmd(
         "history",
@@ -273,12 +286,18 @@ _TABLE = [
         "list the messages shown (newest last), of one socket or all, with their numbers",
         Arg("NAME", S, True),
         flags=(
-            Flag("grep", ArgKind.WORD, "only messages with a frame that matches this regular expression"),
-            Flag("last", ArgKind.INT, "how many of the newest matching messages to list", 50),
+            Flag(
+                "grep",
+                ArgKind.WORD,
+                "only messages with a frame that matches this regular expression",
+                metavar="REGEX",
+            ),
+            Flag("last", ArgKind.INT, "how many of the newest matching messages to list (default 50)", 50),
         ),
         details="One line per message: number, time, socket, part sizes, a preview. --grep "
-        "searches each frame as UTF-8 text (Python re syntax). The session keeps the newest "
-        "messages shown (history_size in the settings, 1000 by default).",
+        "searches each frame as UTF-8 text (Python re syntax), newest first, for 2 s at most "
+        "(then it lists what it found and says how far it got); Ctrl-C stops it. The session "
+        "keeps the newest messages shown (history_size in the settings, 1000 by default).",
         examples=("history", "history s --grep temp", "history --grep '\"id\": 4[0-9]' --last 10"),
     ),
     _cmd(

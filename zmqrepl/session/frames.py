@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import codecs
 import json
 from dataclasses import dataclass
 
@@ -20,6 +21,7 @@ from .errors import CommandError, clip
 from .files import human_size, read_bounded
 from .tokens import Token
 from .utf8 import encode_utf8
+from .visible import fit_columns, safe_text
 
 __all__ = [
     "FORMATS",
@@ -160,35 +162,42 @@ def render_frame(data: bytes, size: int | None = None, fmt: str = "auto", width:
     if true_size == 0:
         return RenderedFrame("empty", "", 0, False)
     kind, text = _render(data, fmt, cut)
-    if len(text) > width:
-        text = text[: max(width - 1, 1)] + "…"
-        cut = True
-    return RenderedFrame(kind, text, true_size, cut)
+    fitted = fit_columns(text, width)
+    return RenderedFrame(kind, fitted, true_size, cut or fitted is not text)
 
 
 def _render(data: bytes, fmt: str, partial: bool) -> tuple[str, str]:
+    """The frame's kind and one line of it, every control in it escaped (safe_text)."""
     if fmt == "hex":
         return "hex", hexdump(data)
     if fmt == "msgpack":
         decoded = _msgpack(data)
         if decoded is not None:
-            return "msgpack", decoded
+            return "msgpack", safe_text(decoded)
         return "hex", hexdump(data)
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError:
-        text = None
+    text = decode_kept(data, partial)
     if fmt == "text":
-        return "text", data.decode("utf-8", "replace").replace("\n", "\\n")
+        return "text", safe_text(decode_kept(data, partial, "replace") or "")
     looks_like_json = text is not None and not partial and text[:1] in ("{", "[", '"')
     if text and (looks_like_json or fmt == "json"):
         try:
-            return "json", json.dumps(json.loads(text), separators=(",", ":"), ensure_ascii=False)
+            compact = json.dumps(json.loads(text), separators=(",", ":"), ensure_ascii=False)
+            return "json", safe_text(compact)
         except (ValueError, TypeError, RecursionError):  # RecursionError: nested too deep
             pass
     if text is not None and _printable(text.replace("\n", "")):
-        return "text", text.replace("\n", "\\n")
+        return "text", safe_text(text)
     return "hex", hexdump(data)
+
+
+def decode_kept(data: bytes, partial: bool, errors: str = "strict") -> str | None:
+    """``data`` as UTF-8 text, None if it is not; a ``partial`` frame (cut where the session
+    stopped keeping it) may end inside a character, which is dropped, not held against it."""
+    decoder = codecs.getincrementaldecoder("utf-8")(errors)
+    try:
+        return decoder.decode(data, final=not partial)
+    except UnicodeDecodeError:
+        return None
 
 
 def _msgpack(data: bytes) -> str | None:

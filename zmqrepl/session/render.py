@@ -11,6 +11,8 @@ from typing import Mapping, Sequence
 from .events import SUBSCRIPTION, Message, MonitorNotice, Notice, PeerDropped
 from .frames import render_frame
 from .syntax import Command
+from .visible import columns as text_columns
+from .visible import fit_columns
 
 __all__ = [
     "dropped_line",
@@ -73,9 +75,8 @@ def message_lines(
         frames.append((i, label, text))
     if parts == 1:
         _, label, text = frames[0]
-        room = max(width - len(head) - len(label) - 2, 16)
-        if len(text) > room:
-            text = text[: room - 1] + "…"
+        room = max(width - text_columns(head) - len(label) - 2, 16)
+        text = fit_columns(text, room)
         return [f"{head} {label.strip()} {text}"]
     return [head] + [f"  {i:>2} {label} {text}" for i, label, text in frames]
 
@@ -101,7 +102,7 @@ def message_line(msg: Message, width: int = 100, fmt: str | None = None) -> str:
     if len(msg.sizes) > _LINE_PARTS:
         sizes = sizes[:-2] + f"+… B, {len(msg.sizes)} parts"
     head += f" [{sizes}]" if msg.sizes else " [no parts]"
-    room = max(width - len(head) - 1, 8)
+    room = max(width - text_columns(head) - 1, 8)
     previews: list[str] = []
     used = 0
     for data, size in zip(msg.frames, msg.sizes):
@@ -110,7 +111,7 @@ def message_line(msg: Message, width: int = 100, fmt: str | None = None) -> str:
         shown = render_frame(data, size, fmt, room - used + 1)
         text = shown.text if shown.kind != "empty" else '""'
         previews.append(text)
-        used += len(text) + 3
+        used += text_columns(text) + 3
     return _cut(f"{head} {' | '.join(previews)}", width)
 
 
@@ -124,7 +125,7 @@ def _short_size(n: int) -> str:
 
 
 def _cut(text: str, width: int) -> str:
-    return text if len(text) <= width else text[: max(width - 1, 1)] + "…"
+    return fit_columns(text, max(width, 1))
 
 
 def subscription_text(msg: Message) -> str | None:
@@ -178,7 +179,7 @@ def table_lines(
     "…") until every line fits in ``width`` characters. The first column (what a row is
     about: a socket's name) keeps what the others, cut to their least, leave it."""
     cells = [[str(c) for c in columns]] + [[str(v) for v in row] for row in rows]
-    widths = [max(len(r[i]) for r in cells) for i in range(len(columns))]
+    widths = [max(text_columns(r[i]) for r in cells) for i in range(len(columns))]
     if width is not None:
         room = width - 2 * (len(widths) - 1)
         least = sum(min(w, _MIN_COLUMN) for w in widths[1:])
@@ -212,7 +213,8 @@ def _fitted(widths: list[int], room: int) -> list[int]:
 
 
 def _cell(text: str, width: int) -> str:
-    return text.ljust(width) if len(text) <= width else text[: width - 1] + "…"
+    fitted = fit_columns(text, width)
+    return fitted + " " * (width - text_columns(fitted))
 
 
 def help_lines(table: Mapping[str, Command], command: Command | None = None) -> list[str]:

@@ -18,6 +18,7 @@ from typing import ClassVar
 from .dump import FrameDump
 from .events import Message
 from .render import format_size, format_time, message_line, number_text, table_lines
+from .visible import safe_text
 from .wire import shown_bytes, shown_text
 
 __all__ = [
@@ -307,7 +308,7 @@ class PeerInfo:
             return f"disconnected {format_time(self.state_time)}"
         if self.state == "handshake failed":
             times = f" ({self.failures} times)" if self.failures > 1 else ""
-            return f"handshake failed {format_time(self.state_time)}{times}: {self.reason}"
+            return f"handshake failed {format_time(self.state_time)}{times}: {safe_text(self.reason)}"
         return self.state
 
     def row(self, routing_ids: bool = True) -> tuple[object, ...]:
@@ -742,7 +743,7 @@ class ShownMessage(Result):
 
     @staticmethod
     def frame_title(frame: FrameDump) -> str:
-        what = {"hex": "binary", "empty": "empty"}.get(frame.kind, frame.kind)
+        what = {"hex": "binary", "empty": "empty", "skipped": "not shown"}.get(frame.kind, frame.kind)
         return f"frame {frame.index}: {format_size(frame.size)}, {what}"
 
     @property
@@ -770,6 +771,10 @@ class HistoryTable(Result):
     size: int  # the most it keeps (the history_size setting)
     socket: str | None = None
     grep: str | None = None
+    bound: str = ""  # the bound that keeps the ring as it is, in words ("the newest 1000")
+    searched: int = 0  # messages --grep searched before its deadline (all of ``among``: no cut)
+    among: int = 0  # messages it had to search (kept, of the socket asked for)
+    seconds: float = 0.0  # the deadline of --grep
 
     def message_lines(self, width: int = 100) -> list[str]:
         return [message_line(m, width) for m in self.messages]
@@ -779,15 +784,21 @@ class HistoryTable(Result):
         if not self.kept:
             return ["no messages yet: watch NAME or recv NAME shows some, and history lists them"]
         which = " on " + self.socket if self.socket else ""
-        which += f" matching {self.grep!r}" if self.grep is not None else ""
-        if not self.matched:
-            return [f"none of the {self.kept} kept messages{which}"]
+        which += f" matching {safe_text(repr(self.grep))}" if self.grep is not None else ""
         out = []
+        if self.searched < self.among:
+            out.append(
+                f"searched the newest {self.searched} of {self.among} in {self.seconds:g} s, then "
+                "stopped (a simpler --grep, or history NAME, searches fewer)"
+            )
+        if not self.matched:
+            return [*out, f"none of the {self.kept} kept messages{which}"]
         if self.matched > len(self.messages):
             out.append(f"+{self.matched - len(self.messages)} older{which} (history --last N shows more)")
+        bound = self.bound or f"the newest {self.size}"
         out.append(
-            f"{len(self.messages)} of {self.kept} kept messages{which} (the newest {self.size} "
-            "are kept); show N prints one whole"
+            f"{len(self.messages)} of {self.kept} kept messages{which} (the session keeps {bound}); "
+            "show N prints one whole"
         )
         return out
 

@@ -30,6 +30,7 @@ from .captured import MessageRing
 from .defaults import (
     DEFAULT_HEARTBEAT_IVL_MS,
     DEFAULT_HEARTBEAT_TIMEOUT_MS,
+    DEFAULT_HISTORY_BYTES,
     DEFAULT_HISTORY_SIZE,
     DEFAULT_LINGER_MS,
     DEFAULT_MAXMSGSIZE,
@@ -70,12 +71,14 @@ class SessionState:
         heartbeat_timeout: int = DEFAULT_HEARTBEAT_TIMEOUT_MS,
         event_capacity: int = 500,
         history_size: int = DEFAULT_HISTORY_SIZE,
+        history_bytes: int = DEFAULT_HISTORY_BYTES,
         view: str = DEFAULT_VIEW,
         libzmq_version: tuple[int, int, int] | None = None,
     ) -> None:
         """``libzmq_version``: the version the session reports and judges for security
         warnings; by default the one loaded (another lets tests see an old one's warning).
-        ``history_size``: messages kept for show and history; ``view``: how watch and recv
+        ``history_size``: messages kept for show and history, ``history_bytes``: the most
+        bytes of frames they hold (the newest is kept even past it); ``view``: how watch and recv
         show messages unless told (full or line)."""
         self.libzmq_version = libzmq_version or zmq_version()
         self.security_warning = security_warning_for(self.libzmq_version)
@@ -85,7 +88,7 @@ class SessionState:
         self.heartbeat_ivl = heartbeat_ivl  # 0: new sockets send no heartbeats
         self.heartbeat_timeout = heartbeat_timeout
         self.events = EventLog(event_capacity)
-        self.captured = MessageRing(history_size)  # numbered messages: show N, history
+        self.captured = MessageRing(history_size, history_bytes)  # numbered messages: show N, history
         self.view = view
         self.engine = Engine(on_error=self._background_error)
         self.entries: dict[str, SocketEntry] = {}

@@ -126,6 +126,7 @@ def main(argv: list[str] | None = None) -> int:
         heartbeat_ivl=settings.heartbeat_ivl,
         heartbeat_timeout=settings.heartbeat_timeout,
         history_size=settings.history_size,
+        history_bytes=settings.history_bytes,
         view=settings.view,
     )
     # https://no-color.org: a NO_COLOR that is set and not empty turns colour off.

@@ -9,6 +9,7 @@ Settings live in ``$XDG_CONFIG_HOME/zmqrepl/config.ini`` (default ~/.config):
     heartbeat_timeout = 15000  ; ms of silence after which a peer is disconnected
     max_messages = 40      ; messages shown per 100 ms before summarising
     history_size = 1000    ; messages shown that are kept for show N and history
+    history_bytes = 33554432  ; bytes of frames those hold at most (the newest always stays)
     view = full            ; how watch and recv show messages: full or line
 """
 
@@ -22,6 +23,7 @@ from pathlib import Path
 from ..session import (
     DEFAULT_HEARTBEAT_IVL_MS,
     DEFAULT_HEARTBEAT_TIMEOUT_MS,
+    DEFAULT_HISTORY_BYTES,
     DEFAULT_HISTORY_SIZE,
     DEFAULT_LINGER_MS,
     DEFAULT_MAXMSGSIZE,
@@ -55,6 +57,7 @@ class Settings:
     heartbeat_timeout: int = DEFAULT_HEARTBEAT_TIMEOUT_MS
     max_messages: int = 40
     history_size: int = DEFAULT_HISTORY_SIZE
+    history_bytes: int = DEFAULT_HISTORY_BYTES
     view: str = DEFAULT_VIEW
 
 
@@ -64,7 +67,8 @@ def load_settings() -> tuple[Settings, str | None]:
     path = _xdg("XDG_CONFIG_HOME", "~/.config") / "config.ini"
     if not path.exists():
         return settings, None
-    parser = configparser.ConfigParser()
+    # No interpolation: a "%" in a value is a "%", not the start of a reference to resolve.
+    parser = configparser.ConfigParser(interpolation=None)
     try:
         data = read_bounded(
             str(path),
@@ -79,16 +83,35 @@ def load_settings() -> tuple[Settings, str | None]:
     try:
         parser.read_string(text, str(path))
         section = parser["shell"] if parser.has_section("shell") else {}
-        for name in _NUMBERS:
-            if name in section:
-                setattr(settings, name, int(section[name]))
-    except (configparser.Error, ValueError) as exc:
-        return Settings(), f"ignoring {path}: {exc} (hint: values must be whole numbers)"
-    view = section.get("view", DEFAULT_VIEW).strip().lower()
+        view = section.get("view", DEFAULT_VIEW).strip().lower()
+    except configparser.Error as exc:
+        said = " ".join(str(exc).split())[:200]  # its own text runs over several lines
+        return Settings(), f"ignoring {path}: {said} (hint: lines are name = value under [shell])"
+    for name in _NUMBERS:
+        if name in section:
+            try:
+                value = int(section[name])
+            except ValueError:
+                value = None
+            # linger and maxmsgsize take -1 (forever, no limit); a count cannot be negative.
+            if value is None or (value < 0 and name in _COUNTS):
+                least = ", 0 or more" if name in _COUNTS else ""
+                said = f"{name} = {section[name][:40]!r}"
+                return Settings(), f"ignoring {path}: {said} (hint: values are whole numbers{least})"
+            setattr(settings, name, value)
     if view not in VIEWS:
         return Settings(), f"ignoring {path}: view = {view[:40]!r} (hint: view is {' or '.join(VIEWS)})"
     settings.view = view
     return settings, None
 
 
-_NUMBERS = ("linger", "maxmsgsize", "heartbeat_ivl", "heartbeat_timeout", "max_messages", "history_size")
+_COUNTS = ("max_messages", "history_size", "history_bytes")
+_NUMBERS = (
+    "linger",
+    "maxmsgsize",
+    "heartbeat_ivl",
+    "heartbeat_timeout",
+    "max_messages",
+    "history_size",
+    "history_bytes",
+)
