@@ -282,8 +282,7 @@ class SessionState:
     ) -> list[list[bytes]]:
         """The messages ``filt`` lets through; the first time its expression raises, a notice."""
         out = filt.select(messages)
-        if filt.first_error is not None and not filt.warned:
-            warning = filt.warning()
+        for warning in (filt.warning(), filt.grep_warning()):
             if warning:
                 self.events.push(Notice(f"{entry.name}: {warning}", error=True))
         return out
