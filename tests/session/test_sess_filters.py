@@ -381,3 +381,23 @@ def test_a_slow_grep_is_turned_off_and_said_once(session: Session, start_peer: P
         "q: --grep '(a|aa)+$' took over 20 ms on one message: it is off; give a simpler pattern"
     ]
     assert row(session).matched == 1  # "aaa" only: off from the first slow one
+
+
+def test_a_message_nested_too_deep_fails_alone_and_never_empties_a_recording(
+    session: Session, start_peer: PeerFactory, tmp_path: Path
+) -> None:
+    """JSON nested 100,000 deep makes the parser raise RecursionError: that frame is not
+    JSON (json is None); the rest of its batch is shown, and the unfiltered recording has
+    every message (the error took the whole batch from both)."""
+    pusher = pull_with_pusher(session, start_peer)
+    path = tmp_path / "all.jsonl"
+    session.execute(f"record q {path}")
+    session.execute("watch q --where 'json is None or json[0] == 1'")
+    messages = [[b"a"], [b"[" * 100_000], [b"[2]"], [b"[1]"], [b"z"]]
+    push(pusher, *messages)
+    wait_for(lambda: row(session).received == 5, what="5 messages read")
+    got = shown(session, [b"z"])
+    assert [m[0][:3] for m in got] == [b"a", b"[[[", b"[1]", b"z"]
+    session.execute("record q --stop")
+    assert len(path.read_text().splitlines()) == 5
+    assert [n for n in session.events.take().events if isinstance(n, Notice) and "Traceback" in n.text] == []
