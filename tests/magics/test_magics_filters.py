@@ -74,7 +74,8 @@ def test_a_bad_filter_is_one_usage_error_line(shell: Shell) -> None:
     for code, expected in (
         ("%zmq watch q --where 'topic =='", "is not a Python expression"),
         ("%zmq recv q --grep '(' --timeout 10", "is not a regular expression"),
-        ("%zmq watch q --where 'frames.__class__'", "names starting with _"),
+        ("%zmq watch q --where 'frames.__class__'", "other than a method call is not allowed"),
+        ("%zmq watch q --where '(len := 3)'", ":= is not allowed"),
     ):
         ran = shell.run(code)
         assert isinstance(ran.error, UsageError), code

@@ -43,6 +43,18 @@ def shown(session: Session, last: list[bytes], name: str = "q") -> list[list[byt
     return [list(m.frames) for m in session.watch_buffer(name)]
 
 
+def notices_once_told(session: Session) -> list[Notice]:
+    """The notices taken from the session's events, once there is one."""
+    got: list[Notice] = []
+
+    def take() -> bool:
+        got.extend(e for e in session.events.take().events if isinstance(e, Notice))
+        return bool(got)
+
+    wait_for(take, what="a notice")
+    return got
+
+
 def test_watch_where_on_topics_shows_matching_and_sockets_counts_both(
     session: Session, start_peer: PeerFactory
 ) -> None:
@@ -126,11 +138,11 @@ def test_where_and_grep_together_both_must_match(session: Session, start_peer: P
     ("line", "message"),
     [
         ('watch q --where "topic =="', "is not a Python expression"),
-        ('watch q --where "frames.__class__"', "names starting with _"),
-        ("watch q --where '__import__(\"os\")'", "names starting with _"),
+        ('watch q --where "frames.__class__"', ".'__class__' other than a method call is not allowed"),
+        ("watch q --where '__import__(\"os\")'", "unknown name '__import__'"),
         ("watch q --where 'open(\"/etc/passwd\")'", "unknown name 'open'"),
         ("watch q --where 'topci == b\"x\"'", "unknown name 'topci'"),
-        ("watch q --where '\"{0.__class__}\".format(frames)'", "may not use .format"),
+        ("watch q --where '\"{0.__class__}\".format(frames)'", "the method .'format' is not allowed"),
         ("watch q --where ''", "needs an expression"),
         ("watch q --grep '(unclosed'", "is not a regular expression"),
         ("recv q --where 'topic ==' --timeout 10", "is not a Python expression"),
@@ -283,3 +295,109 @@ def test_matched_counts_stay_exact_while_recv_reads(session: Session, start_peer
     assert len(results[0].messages) == 3
     info = row(session)
     assert (info.received, info.matched) == (3, 2)
+
+
+# The reviewer's probe: a generator's frame reached the interpreter's builtins and ran a command.
+ESCAPE = (
+    '[g := (g.gi_frame.f_back.f_back.f_globals["__builtins__"]["__import__"]("os").system("id")'
+    " for y in [1]), list(g)][1]"
+)
+
+
+@pytest.mark.parametrize(
+    ("expression", "message"),
+    [
+        (ESCAPE, ":= is not allowed"),
+        ("[x.gi_frame for x in frames]", "a comprehension is not allowed"),
+        ("any(x.gi_frame for x in frames)", "a generator is not allowed"),
+        ("frames[0].gi_frame", ".'gi_frame' other than a method call is not allowed"),
+        ("().__class__", ".'__class__' other than a method call is not allowed"),
+        ("getattr(topic, 'upper')", "unknown name 'getattr'"),
+        ("type(topic)", "unknown name 'type'"),
+        ("vars()", "unknown name 'vars'"),
+        ("'{0.__class__}'.format(topic)", "the method .'format' is not allowed"),
+        ("'{0}'.format_map(json)", "the method .'format_map' is not allowed"),
+        ("(len := lambda x: 0)", ":= is not allowed"),
+        ("(lambda: 0)()", "calling 'lambda: 0' is not allowed"),
+        ("f'{topic}'", "an f-string is not allowed"),
+        ("max(frames, key=len)", "len other than called is not allowed"),
+        ("isinstance(topic, type)", "isinstance without a type is not allowed"),
+        ("10**10**8", "the operator ** is not allowed"),
+        ("b'a' * 10**10", "* without an int constant up to 100"),
+        ("size * size", "* without an int constant up to 100"),
+        ("round(size, -10**18)", "round's digits other than an int constant"),
+        ("sum(frames, [])", "sum with 2 arguments is not allowed"),
+        ("topic.upper(*frames)", "*args is not allowed"),
+        ("-" * 1000 + "1", "nested too deeply"),
+        ("size > " + "1 + " * 600 + "1", "at most 2000 characters"),
+    ],
+)
+def test_where_is_a_whitelist_escapes_and_costly_operations_are_refused_at_once(
+    session: Session, expression: str, message: str
+) -> None:
+    session.run("socket q pull")
+    with pytest.raises(CommandError) as caught:
+        session.execute(f"watch q --where {json.dumps(expression)}")
+    err = caught.value
+    assert message in err.message, err.message
+    assert err.hint and "\n" not in err.line
+    assert row(session).flags == "-"  # not watching
+
+
+def test_where_allows_what_the_help_says(session: Session, start_peer: PeerFactory) -> None:
+    pusher = pull_with_pusher(session, start_peer)
+    expression = (
+        "topic.decode().lower().startswith('w') and not parts % 2 and size * 2 > 10 "
+        "and isinstance(json, (dict, list)) and json.get('t', 0) in [1, 2] and str(topic)[:3] == \"b'w\" "
+        "and round(1.26, 1) == 1.3 and (frames[-1][1:3] if parts else b'') == b'\"t' and abs(-1) == 1"
+    )
+    session.execute(f"watch q --where {json.dumps(expression)}")
+    push(pusher, [b"Wx", b'{"t": 3}'], [b"wy", b'{"t": 2}'], [b"end"])
+    wait_for(lambda: row(session).received == 3, what="3 read")
+    push(pusher, [b"w", b'{"t": 1}'])
+    assert shown(session, [b"w", b'{"t": 1}']) == [[b"wy", b'{"t": 2}'], [b"w", b'{"t": 1}']]
+
+
+def test_a_peer_cannot_make_a_value_grow_past_the_message(session: Session, start_peer: PeerFactory) -> None:
+    """A frame of the peer's is formatted (%), repeated and turned to text over and over:
+    each growing step is checked as it runs, so such messages fail (not matching), fast."""
+    pusher = pull_with_pusher(session, start_peer)
+    session.execute(
+        "watch q --where 'len(str(str(str(str(topic * 100) * 100) * 100) * 100)) > 0 or topic % 1 == 1'"
+    )
+    push(pusher, [b"%999999999d" * 1000], [b"x"])
+    wait_for(lambda: row(session).received == 2, what="2 read")
+    text = notices_once_told(session)[0].text
+    assert "raised ValueError" in text and "over 8x the message" in text, text
+    assert row(session).matched == 0
+
+
+def test_a_slow_grep_is_turned_off_and_said_once(session: Session, start_peer: PeerFactory) -> None:
+    pusher = pull_with_pusher(session, start_peer)
+    session.execute("watch q --grep '(a|aa)+$'")
+    push(pusher, [b"aaa"], [b"a" * 60 + b"!"], [b"aaaa"], [b"a" * 60 + b"!"])
+    wait_for(lambda: row(session).received == 4, what="4 read")
+    assert [n.text for n in notices_once_told(session)] == [
+        "q: --grep '(a|aa)+$' took over 20 ms on one message: it is off; give a simpler pattern"
+    ]
+    assert row(session).matched == 1  # "aaa" only: off from the first slow one
+
+
+def test_a_message_nested_too_deep_fails_alone_and_never_empties_a_recording(
+    session: Session, start_peer: PeerFactory, tmp_path: Path
+) -> None:
+    """JSON nested 100,000 deep makes the parser raise RecursionError: that frame is not
+    JSON (json is None); the rest of its batch is shown, and the unfiltered recording has
+    every message (the error took the whole batch from both)."""
+    pusher = pull_with_pusher(session, start_peer)
+    path = tmp_path / "all.jsonl"
+    session.execute(f"record q {path}")
+    session.execute("watch q --where 'json is None or json[0] == 1'")
+    messages = [[b"a"], [b"[" * 100_000], [b"[2]"], [b"[1]"], [b"z"]]
+    push(pusher, *messages)
+    wait_for(lambda: row(session).received == 5, what="5 messages read")
+    got = shown(session, [b"z"])
+    assert [m[0][:3] for m in got] == [b"a", b"[[[", b"[1]", b"z"]
+    session.execute("record q --stop")
+    assert len(path.read_text().splitlines()) == 5
+    assert [n for n in session.events.take().events if isinstance(n, Notice) and "Traceback" in n.text] == []

@@ -253,3 +253,15 @@ def test_show_reads_a_hex_watch_whole_and_keeps_a_msgpack_one(
     wait_for(lambda: len(session.watch_buffer("r")) == 2, what="a second watched message")
     frame = executed(session, "show", ShownMessage).frames[0]
     assert (frame.kind, frame.value) == ("msgpack", "just a string")
+
+
+def test_history_grep_that_backtracks_is_one_line_not_a_hang(
+    session: Session, start_peer: Callable[..., Peer]
+) -> None:
+    peer = pusher(session, start_peer)
+    session.run("watch r")
+    peer.send("p", b"a" * 60 + b"!")
+    wait_for(lambda: len(session.captured.snapshot()) == 1, what="1 message captured")
+    with pytest.raises(CommandError, match=r"--grep '\(a\|aa\)\+\$' took over 20 ms on message #") as slow:
+        session.execute("history --grep '(a|aa)+$'")
+    assert slow.value.hint and "simpler" in slow.value.hint

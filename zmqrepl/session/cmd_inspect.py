@@ -6,13 +6,15 @@ the session's numbered ring of shown messages (captured.py).
 
 from __future__ import annotations
 
-import re
 import time
 from typing import TYPE_CHECKING
+
+import regex
 
 from .dump import Budget, dump_frame
 from .errors import CommandError, clip
 from .events import Message
+from .filters import GREP_TIMEOUT_S
 from .results import HistoryTable, ShownMessage
 from .syntax import Parsed
 
@@ -87,7 +89,7 @@ def history(session: Session, p: Parsed) -> HistoryTable:
     if name is not None:
         session.entry(name)  # an unknown name is refused, with the names there are
     pattern: str | None = p.flags["grep"]
-    regex = _compile(pattern) if pattern is not None else None
+    search = _compile(pattern) if pattern is not None else None
     last: int = p.flags["last"]
     if last < 0:
         raise CommandError("--last must be 0 or more", "e.g. history --last 20")
@@ -95,14 +97,14 @@ def history(session: Session, p: Parsed) -> HistoryTable:
     kept = ring.snapshot()
     mine = [m for m in kept if name is None or m.socket == name]
     searched = len(mine)
-    if regex is None:
+    if search is None:
         matching = mine
     else:
         # Newest first, so that a search cut by the deadline has the newest matches.
         deadline = time.monotonic() + GREP_SECONDS
         found: list[Message] = []
         for done, m in enumerate(reversed(mine), 1):
-            if text_matches(regex, m):
+            if text_matches(search, m):
                 found.append(m)
             if time.monotonic() > deadline:
                 searched = done
@@ -123,16 +125,26 @@ def history(session: Session, p: Parsed) -> HistoryTable:
     )
 
 
-def _compile(pattern: str) -> re.Pattern[str]:
+def _compile(pattern: str) -> regex.Pattern[str]:
     try:
-        return re.compile(pattern)
-    except (re.error, RecursionError, OverflowError) as exc:
+        return regex.compile(pattern)
+    except (regex.error, RecursionError, OverflowError, ValueError, MemoryError) as exc:
         raise CommandError(
             f"--grep {clip(pattern)} is not a regular expression: {exc}",
             "Python's re syntax, e.g. --grep 'temp.*[0-9]'; quote it if it has spaces",
         ) from None
 
 
-def text_matches(regex: re.Pattern[str], msg: Message) -> bool:
-    """Whether any frame, read as UTF-8 text (bad bytes as U+FFFD), holds a match."""
-    return any(regex.search(frame.decode("utf-8", "replace")) for frame in msg.frames)
+def text_matches(pattern: regex.Pattern[str], msg: Message) -> bool:
+    """Whether any frame, read as UTF-8 text (bad bytes as U+FFFD), holds a match; a search
+    of one frame that takes over GREP_TIMEOUT_S is a CommandError (a pattern that backtracks)."""
+    try:
+        return any(
+            pattern.search(frame.decode("utf-8", "replace"), timeout=GREP_TIMEOUT_S) for frame in msg.frames
+        )
+    except TimeoutError:
+        ms = round(GREP_TIMEOUT_S * 1000)
+        raise CommandError(
+            f"--grep {clip(pattern.pattern)} took over {ms} ms on message #{msg.number}",
+            "give a simpler pattern (no nested repeats like (a|aa)+)",
+        ) from None

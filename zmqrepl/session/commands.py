@@ -30,7 +30,7 @@ from .defaults import (
 )
 from .dump import SHOW_BYTES
 from .files import human_size
-from .filters import GREP_PREFIX
+from .filters import GREP_PREFIX, GREP_TIMEOUT_S
 from .frames import FORMATS
 from .peerbook import PEER_LIMIT
 from .syntax import Arg, ArgKind, Command, Flag, Handler
@@ -71,11 +71,18 @@ _FILTERS = (
 _FILTER_DETAILS = (
     "--where EXPR: a Python expression over each message, with frames (list of bytes), topic "
     "(frames[0]), parts (number of frames), size (total bytes) and json (the first frame that "
-    "is a JSON object or array, else None), and len, int, str, float, bool, any, all, min, max, "
-    "abs; names starting with _ are refused. A message on which it raises does not match (said "
-    f"once). --grep REGEX: Python's re, searched in each frame's first {human_size(GREP_PREFIX)} "
-    "as UTF-8 text. Both given: both must match. Quote an expression with spaces; in single quotes "
-    "backslashes stay as typed."
+    "is a JSON object or array, else None). Allowed, and nothing else: those names; calls of "
+    "len int str float bool any all min max abs sum round, isinstance(x, bytes|str|int|float|"
+    "dict|list|tuple|bool); methods startswith endswith decode lower upper strip split find "
+    "count index get keys values items isdigit hex (and a few like them); and or not, "
+    "comparisons, in, is, x if c else y, + - / // %, * by an int constant up to 100, [i], "
+    "[a:b], tuples, lists, dicts, constants. Refused when given: other attributes, :=, lambda, "
+    "comprehensions, f-strings, **. Nothing loops but over the message and a value may not grow "
+    "past 8x it, so a message costs time linear in its size. A message on which it raises does "
+    f"not match (said once). --grep REGEX: Python's re syntax, searched in each frame's first "
+    f"{human_size(GREP_PREFIX)} as UTF-8 text for at most {round(GREP_TIMEOUT_S * 1000)} ms a "
+    "frame: a pattern slower than that is turned off (said once). Both given: both must match. "
+    "Quote an expression with spaces; in single quotes backslashes stay as typed."
 )
 
 _TABLE = [

@@ -9,15 +9,18 @@ EXPR is a Python expression over one message, with these names:
     json    the first frame that parses as a JSON object or array, else None
             (a topic that happens to be a number is not taken for the body)
 
-and a few plain builtins (``SAFE_BUILTINS``). It is compiled once, when the command is
-given: a syntax error, an unknown name, or a name or attribute starting with ``_`` is
-refused then, in one line. This keeps typos and dunder tricks out; it is not a sandbox
-for hostile expressions (the user runs their own). An expression that raises on a
-message counts as not matching; the filter remembers the first error so the session can
-say so once.
+It is checked against a whitelist when the command is given (where.py: the names above,
+a few builtins, comparisons and arithmetic, slices, a list of methods; no other attribute,
+no comprehension, lambda or :=) and refused in one line otherwise, so an expression
+cannot reach the interpreter; nothing in it loops but over the message, and a value may
+not grow past a few times the message, so one message costs time linear in its size.
+An expression that raises on a message counts as not matching; the filter remembers the
+first error so the session can say so once.
 
-REGEX is Python's ``re``, searched in each frame decoded as UTF-8 (bad bytes replaced),
-at most the first ``GREP_PREFIX`` bytes of a frame, so one huge frame costs a bounded time.
+REGEX is the ``regex`` module's (Python ``re`` syntax), searched in each frame decoded as
+UTF-8 (bad bytes replaced), at most the first ``GREP_PREFIX`` bytes of a frame, and for at
+most ``GREP_TIMEOUT_S`` per frame: a pattern that takes longer on one (nested repeats
+backtracking) is turned off, matches nothing from then on, and the session says so once.
 
 Per message the filter runs one generated function over a whole batch (``select``), with
 only the names the expression uses computed: a filtered watch keeps up with 200k msg/s.
@@ -27,40 +30,40 @@ from __future__ import annotations
 
 import ast
 import json as _json
-import re
 from typing import Callable, Iterable, Sequence
 
+import regex
+
 from .errors import CommandError, clip
+from .where import CALLS, GROWING_METHODS, HINT, MAX_EXPRESSION, NAMES, TYPES, check_where, grown, mod, mul
 
-__all__ = ["GREP_PREFIX", "NAMES", "SAFE_BUILTINS", "MessageFilter", "compile_filter"]
+__all__ = ["GREP_PREFIX", "GREP_TIMEOUT_S", "NAMES", "SAFE_BUILTINS", "MessageFilter", "compile_filter"]
 
-NAMES = ("frames", "topic", "parts", "size", "json")
-SAFE_BUILTINS: dict[str, object] = {
-    f.__name__: f
-    for f in (len, int, str, float, bool, bytes, any, all, min, max, abs, sum, round, isinstance, dict, list)
-}
+SAFE_BUILTINS = CALLS
 GREP_PREFIX = 64 * 1024
+# The most one search of one frame may take before its --grep is turned off: the engine
+# thread runs it, and everything else the session does waits meanwhile.
+GREP_TIMEOUT_S = 0.02
 # A frame longer than this is not parsed for ``json`` (bounded work per message).
 JSON_LIMIT = 1024 * 1024
-# str.format and format_map reach attributes by name inside the string ("{0.__class__}").
-_REFUSED_ATTRS = ("format", "format_map")
-_WHERE_HINT = "a Python expression of frames, topic, parts, size, json; e.g. --where \"topic == b'weather'\""
+_WHERE_HINT = HINT
 
 Select = Callable[[Iterable[list[bytes]]], "tuple[list[list[bytes]], int, BaseException | None]"]
 
 # The loop each filter runs, in which ``_TEST`` is replaced by the condition and the
-# assignment of a name the expression does not use is left out.
+# assignment of a name the expression does not use is left out. Every binding is inside
+# the try: a message that makes one raise (JSON nested too deep) is that message's failure.
 _TEMPLATE = """
 def _select(_messages):
     _out = []
     _bad = 0
     _error = None
     for frames in _messages:
-        topic = frames[0] if frames else b""
-        parts = len(frames)
-        size = _size(frames)
-        json = _first_json(frames)
         try:
+            topic = frames[0] if frames else b""
+            parts = len(frames)
+            size = _size(frames)
+            json = _first_json(frames)
             if _TEST:
                 _out.append(frames)
         except _Exception as _exc:
@@ -77,37 +80,52 @@ def _size(frames: Sequence[bytes]) -> int:
 
 def _first_json(frames: Sequence[bytes]) -> object:
     for frame in frames:
+        if len(frame) > JSON_LIMIT:
+            continue  # checked first: lstrip would copy the frame
         head = frame[:1] if frame[:1] not in (b" ", b"\t", b"\n", b"\r") else frame.lstrip()[:1]
-        if head in (b"{", b"[") and len(frame) <= JSON_LIMIT:
+        if head in (b"{", b"["):
             try:
                 return _json.loads(frame)
-            except ValueError:  # not JSON, or not UTF-8
+            except Exception:  # noqa: BLE001 - not JSON, not UTF-8, or nested too deep
                 continue
     return None
 
 
-def _grep_test(pattern: re.Pattern[str]) -> Callable[[Sequence[bytes]], bool]:
-    search = pattern.search
+class _Grep:
+    """One --grep's search of a message's frames, turned off for good after a search
+    took over GREP_TIMEOUT_S."""
 
-    def test(frames: Sequence[bytes]) -> bool:
+    def __init__(self, pattern: regex.Pattern[str]) -> None:
+        self.search = pattern.search
+        self.off = False
+
+    def __call__(self, frames: Sequence[bytes]) -> bool:
+        if self.off:
+            return False
         for frame in frames:
-            if search(frame[:GREP_PREFIX].decode("utf-8", "replace")):
-                return True
+            try:
+                if self.search(frame[:GREP_PREFIX].decode("utf-8", "replace"), timeout=GREP_TIMEOUT_S):
+                    return True
+            except TimeoutError:
+                self.off = True
+                return False
         return False
-
-    return test
 
 
 class MessageFilter:
     """A compiled ``--where``/``--grep``: ``select`` gives the messages of a batch that match."""
 
-    def __init__(self, where: str | None, grep: str | None, select: Select) -> None:
+    def __init__(
+        self, where: str | None, grep: str | None, select: Select, grep_test: _Grep | None = None
+    ) -> None:
         self.where = where
         self.grep = grep
         self._select = select
+        self._grep = grep_test
         self.failures = 0  # messages on which the expression raised (counted as not matching)
         self.first_error: BaseException | None = None
         self.warned = False
+        self.grep_warned = False
 
     def select(self, messages: Iterable[list[bytes]]) -> list[list[bytes]]:
         out, bad, error = self._select(messages)
@@ -133,6 +151,17 @@ class MessageFilter:
             "such messages count as not matching (said once)"
         )
 
+    def grep_warning(self) -> str | None:
+        """Once, after the --grep was turned off for being slow: what happened, in a line."""
+        if self.grep_warned or self._grep is None or not self._grep.off:
+            return None
+        self.grep_warned = True
+        ms = round(GREP_TIMEOUT_S * 1000)
+        return (
+            f"--grep {clip(self.grep or '', 60)} took over {ms} ms on one message: it is off; "
+            "give a simpler pattern"
+        )
+
     @property
     def text(self) -> str:
         """The flags as given, for a confirmation line or the sockets table."""
@@ -145,24 +174,48 @@ class MessageFilter:
 
 
 def compile_filter(where: str | None, grep: str | None) -> MessageFilter | None:
-    """The filter of a command's --where and --grep, or None without either; a broken
-    expression or regex is a CommandError."""
+    """The filter of a command's --where and --grep, or None without either; a broken or
+    refused expression or regex is a CommandError."""
     if where is None and grep is None:
         return None
+    try:
+        return _compile_filter(where, grep)
+    except CommandError:
+        raise
+    except (RecursionError, MemoryError, ValueError, OverflowError, SyntaxError) as exc:
+        what = f"--where {clip(where)}" if where is not None else f"--grep {clip(grep or '')}"
+        raise CommandError(
+            f"{what} could not be compiled ({type(exc).__name__})", "make it simpler"
+        ) from None
+
+
+def _compile_filter(where: str | None, grep: str | None) -> MessageFilter:
     tests: list[ast.expr] = []
     env: dict[str, object] = {
-        "__builtins__": dict(SAFE_BUILTINS),
+        "__builtins__": {},
+        **CALLS,
+        **TYPES,  # isinstance's second argument
+        "len": len,  # the template's
         "_first_json": _first_json,
         "_size": _size,
+        "_grown": grown,
+        "_mul": mul,
+        "_mod": mod,
         "_Exception": Exception,
     }
     used: set[str] = set()
     if where is not None:
         expr = _parse_where(where)
         used = {n.id for n in ast.walk(expr) if isinstance(n, ast.Name)} & set(NAMES)
+        guarded = _Guard()
+        expr = guarded.visit(expr)
+        if guarded.sized:
+            used.add("size")
         tests.append(expr)
+    grep_test = None
     if grep is not None:
-        env["_grep"] = _grep_test(_compile_grep(grep))
+        grep_test = _Grep(_compile_grep(grep))
+        env["_grep"] = grep_test
         used.add("frames")
         call = ast.Call(ast.Name("_grep", ast.Load()), [ast.Name("frames", ast.Load())], [])
         tests.append(call)
@@ -171,14 +224,15 @@ def compile_filter(where: str | None, grep: str | None) -> MessageFilter | None:
     func = module.body[0]
     assert isinstance(func, ast.FunctionDef)
     loop = func.body[3]
-    assert isinstance(loop, ast.For)
-    loop.body = [s for s in loop.body if not _assigns_unused(s, used)]
+    assert isinstance(loop, ast.For) and isinstance(loop.body[0], ast.Try)
+    guard = loop.body[0]
+    guard.body = [s for s in guard.body if not _assigns_unused(s, used)]
     module = ast.fix_missing_locations(_Substitute(test).visit(module))
-    # Our template around the checked expression, with only the safe builtins.
+    # Our template around the checked expression, with no builtins but the allowed ones.
     exec(compile(module, "<filter>", "exec"), env)
     select = env["_select"]
     assert callable(select)
-    return MessageFilter(where, grep, select)
+    return MessageFilter(where, grep, select, grep_test)
 
 
 def _assigns_unused(stmt: ast.stmt, used: set[str]) -> bool:
@@ -196,9 +250,46 @@ class _Substitute(ast.NodeTransformer):
         return self.test if node.id == "_TEST" else node
 
 
+def _call(name: str, *args: ast.expr) -> ast.Call:
+    return ast.Call(ast.Name(name, ast.Load()), list(args), [])
+
+
+class _Guard(ast.NodeTransformer):
+    """The checked expression with every operation that can make a value bigger run
+    through where.py's checks: ``a * b`` as ``_mul(a, b, size)``, ``a % b`` as
+    ``_mod(a, b)``, ``str(x)`` and the growing methods as ``_grown(..., size)``."""
+
+    def __init__(self) -> None:
+        self.sized = False
+
+    def _size(self) -> ast.Name:
+        self.sized = True
+        return ast.Name("size", ast.Load())
+
+    def visit_BinOp(self, node: ast.BinOp) -> ast.AST:
+        self.generic_visit(node)
+        if isinstance(node.op, ast.Mult):
+            return _call("_mul", node.left, node.right, self._size())
+        if isinstance(node.op, ast.Mod):
+            return _call("_mod", node.left, node.right)
+        return node
+
+    def visit_Call(self, node: ast.Call) -> ast.AST:
+        self.generic_visit(node)
+        func = node.func
+        growing = (isinstance(func, ast.Name) and func.id == "str") or (
+            isinstance(func, ast.Attribute) and func.attr in GROWING_METHODS
+        )
+        return _call("_grown", node, self._size()) if growing else node
+
+
 def _parse_where(text: str) -> ast.expr:
     if not text.strip():
         raise CommandError("--where needs an expression", _WHERE_HINT)
+    if len(text) > MAX_EXPRESSION:
+        raise CommandError(
+            f"--where takes at most {MAX_EXPRESSION} characters ({len(text):,} given)", _WHERE_HINT
+        )
     try:
         tree = ast.parse(text.strip(), mode="eval")
     except SyntaxError as exc:
@@ -210,44 +301,24 @@ def _parse_where(text: str) -> ast.expr:
         ) from None
     except (ValueError, MemoryError, RecursionError):  # a NUL byte; nesting too deep
         raise CommandError(f"--where {clip(text)} is not a Python expression", _WHERE_HINT) from None
-    bound = set(NAMES) | set(SAFE_BUILTINS)
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
-            bound.add(node.id)  # a comprehension's or := target
-        elif isinstance(node, ast.arg):
-            bound.add(node.arg)  # a lambda's
-    for node in ast.walk(tree):
-        name = None
-        if isinstance(node, ast.Name):
-            name = node.id
-        elif isinstance(node, ast.Attribute):
-            name = node.attr
-            if name in _REFUSED_ATTRS:
-                raise CommandError(f"--where may not use .{name}", "compare or slice the bytes instead")
-        elif isinstance(node, ast.arg):
-            name = node.arg
-        elif isinstance(node, ast.keyword):
-            name = node.arg
-        if name is not None and name.startswith("_"):
-            raise CommandError(f"--where may not use names starting with _ ({clip(name)})", _WHERE_HINT)
-        if isinstance(node, ast.Name) and node.id not in bound:
-            raise CommandError(
-                f"--where: unknown name {clip(node.id)}",
-                "names: " + ", ".join(NAMES) + "; builtins: " + ", ".join(SAFE_BUILTINS),
-            )
+    try:
+        check_where(text, tree)
+    except RecursionError:
+        raise CommandError(f"--where {clip(text)} is nested too deeply", "make it simpler") from None
     return tree.body
 
 
-def _compile_grep(text: str) -> re.Pattern[str]:
+def _compile_grep(text: str) -> regex.Pattern[str]:
     try:
-        return re.compile(text)
-    except re.error as exc:
-        where = f" at position {exc.pos}" if exc.pos is not None else ""
+        return regex.compile(text)
+    except regex.error as exc:
+        pos = getattr(exc, "pos", None)  # the regex module's error has them; its stubs do not say
+        where = f" at position {pos}" if pos is not None else ""
         raise CommandError(
-            f"--grep {clip(text)} is not a regular expression: {exc.msg}{where}",
+            f"--grep {clip(text)} is not a regular expression: {getattr(exc, 'msg', exc)}{where}",
             "Python re syntax; in single quotes backslashes stay as typed: --grep 'id=\\d+'",
         ) from None
-    except (OverflowError, RecursionError, MemoryError):
+    except (OverflowError, RecursionError, MemoryError, ValueError):
         raise CommandError(
             f"--grep {clip(text)} is too large a regular expression", "make it simpler"
         ) from None

@@ -224,21 +224,23 @@ class SessionState:
         if counting:
             self.count_peers(entry, batch, batch.properties)
         now = time.time()
-        watched: Sequence[list[bytes]] = batch
-        wf = entry.watch_filter
-        if entry.watching and wf is not None:
-            watched = self._select(entry, wf, batch)
-            entry.watch_matched += len(watched)
+        # Recorded first, and each stage guarded on its own: a watch's filter that fails can
+        # never empty a recording, nor a recording's filter a watch.
+        recorded: Sequence[list[bytes]] | None = None
+        rf = entry.record_filter
         if entry.record_file is not None:
-            rf = entry.record_filter
-            recorded: Sequence[list[bytes]] = batch
+            recorded = batch if rf is None else self._select(entry, rf, batch)
             if rf is not None:
-                # The same filter as the watch's (one command gave both): tested once.
-                same = wf is not None and entry.watching and rf.same_as(wf)
-                recorded = watched if same else self._select(entry, rf, batch)
                 entry.record_matched += len(recorded)
             self.write_records(entry, record_lines(now, entry.name, recorded))
         if entry.watching:
+            wf = entry.watch_filter
+            watched: Sequence[list[bytes]] = batch
+            if wf is not None:
+                # The same filter as the recording's (one command gave both): tested once.
+                same = recorded is not None and rf is not None and rf.same_as(wf)
+                watched = recorded if same and recorded is not None else self._select(entry, wf, batch)
+                entry.watch_matched += len(watched)
             self.show(entry, now, watched)
 
     def show(
@@ -283,10 +285,21 @@ class SessionState:
     def _select(
         self, entry: SocketEntry, filt: MessageFilter, messages: Sequence[list[bytes]]
     ) -> list[list[bytes]]:
-        """The messages ``filt`` lets through; the first time its expression raises, a notice."""
-        out = filt.select(messages)
-        if filt.first_error is not None and not filt.warned:
-            warning = filt.warning()
+        """The messages ``filt`` lets through; the first time its expression raises, a
+        notice. Should the filter itself fail (not one message: each message's failure is
+        caught in it), none match and the session says so in a line."""
+        try:
+            out = filt.select(messages)
+        except Exception as exc:  # noqa: BLE001 - told in a notice; the read goes on
+            if not filt.warned:
+                filt.warned = True
+                text = (
+                    f"{entry.name}: {clip(filt.text, 60, quoted=False)} failed ({type(exc).__name__}) "
+                    f"on a batch of {len(messages):,}: none of them matched; give a simpler filter"
+                )
+                self.events.push(Notice(text, error=True))
+            return []
+        for warning in (filt.warning(), filt.grep_warning()):
             if warning:
                 self.events.push(Notice(f"{entry.name}: {warning}", error=True))
         return out
