@@ -177,13 +177,14 @@ class Socket(AsyncSocketBase):
             pass  # closed or terminated: every task was woken to raise why
 
     def _wake_all(self) -> None:
+        # A future of a closed loop (its task never runs again) cannot be woken.
         for queue in (self._rq, self._sq):
             while queue:
                 fut = queue.popleft()
-                if not fut.done():
+                if not fut.done() and not fut.get_loop().is_closed():
                     fut.set_result(True)
         for fut, _mask in self._pollers:
-            if not fut.done():
+            if not fut.done() and not fut.get_loop().is_closed():
                 fut.set_result(True)
 
     def _closing(self, closed: bool) -> None:
