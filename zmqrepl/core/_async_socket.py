@@ -1,20 +1,30 @@
 """What the asyncio and anyio sockets share: every operation, over a plain Socket.
 
-Each operation first makes the non-blocking call (one crossing into C, no future,
-no trip through the event loop); only when libzmq says EAGAIN does it wait, in
+Each operation first makes the non-blocking call (no future, no trip through the
+event loop); only when libzmq says EAGAIN does it wait, in
 ``_wait``, which each front end implements with its own loop's means. The message
 is taken by the waiting task itself, after the wait, with no await in between: a
 task cancelled while it waits has taken nothing.
 
 libzmq's fd is edge-triggered: it signals that ``events`` may have changed, and any
 operation on the socket (ours, or another task's) can consume that signal while a
-message is still queued. So after every operation, when tasks wait on the socket,
-``_after_op`` makes them look at ``events`` again (``_recheck``).
+message is still queued; so can a call that fails with EAGAIN (libzmq processes
+its commands then) and every read of ``events``. So after every call into libzmq,
+whatever its outcome, when tasks wait on the socket, ``_after_op`` makes them look at
+``events`` again (``_look``: receivers are woken when POLLIN is set, senders on
+POLLOUT, polls by their mask).
+
+The fd the loop watches is a duplicate (``os.dup``) owned by the async socket: a close
+from another thread closes libzmq's fd at once, and its number may be reused by a new
+socket before the loop has unregistered the old one; the duplicate keeps its number
+until the loop has let go of it.
 """
 
 from __future__ import annotations
 
+import os
 import threading
+import time
 import weakref
 from typing import Any, Callable, Iterable, TypeVar
 
@@ -39,6 +49,10 @@ _hot_recv_nowait = lib.zr_hot_recv_nowait
 _hot_send_nowait = lib.zr_hot_send_nowait
 _getsockopt = lib.zr_getsockopt
 _SEND_SLICE = 1024  # messages per call into C once send_many has found the queue full
+# After an attempt failed although events said ready (a ROUTER with router_mandatory
+# whose one peer is full while another has room), the next wait is this long at least:
+# events would say ready again at once, and a loop that never suspends starves the rest.
+RETRY_S = 0.005
 
 _S = TypeVar("_S", bound="AsyncSocketBase")
 
@@ -98,17 +112,22 @@ class AsyncSocketBase:
 
     # -- what each front end provides --------------------------------------------------
 
-    async def _wait(self, flag: int, deadline: float | None) -> bool:
-        """Wait until ``events`` has ``flag``, or ``deadline`` (the loop's clock) passes:
-        True when it may be ready, False on the deadline."""
+    async def _wait(self, flag: int, deadline: float | None, retry: bool = False) -> bool:
+        """Wait until ``events`` has ``flag``, or ``deadline`` (time.monotonic) passes:
+        True when it may be ready, False on the deadline (or a little before: the
+        caller checks the clock itself). ``retry``: the last attempt failed, so
+        suspend for a moment even when ``events`` says ready."""
         raise NotImplementedError
 
-    def _deadline(self, timeout_ms: int) -> float:
+    def _look(self, mine: int = 0) -> int:
+        """Read ``events`` once (which resets the fd's signal) and wake the waiting
+        tasks whose direction is ready, except for the bits of ``mine`` (the caller's
+        own, which it acts on itself); in the loop's thread. Returns the events."""
         raise NotImplementedError
 
     def _recheck(self) -> None:
-        """Tasks wait on this socket and an operation just ran: have them look again
-        (in the loop's thread)."""
+        """_look from the fd's callback, or after an operation: never raises (a closed
+        socket wakes every task, to raise why)."""
         raise NotImplementedError
 
     def _after_op(self) -> None:
@@ -168,9 +187,18 @@ class AsyncSocketBase:
 
     @property
     def events(self) -> PollFlag:
-        return PollFlag(self._events())
+        """ZMQ_EVENTS now. Reading it resets the fd's signal, so the waiting tasks look
+        again too."""
+        try:
+            return PollFlag(self._events())
+        finally:
+            if self._nwaiting:
+                self._after_op()
 
     def fileno(self) -> int:
+        """The plain socket's fd (edge-triggered: read ``events`` after it fires). The
+        async socket watches a duplicate of its own, which a reader added on this one
+        does not replace."""
         return self._sync.fd
 
     def close(self, linger: int | None = None) -> None:
@@ -201,10 +229,24 @@ class AsyncSocketBase:
         return int(self._ev_buf[0])
 
     def _read_fd(self) -> int:
+        """The fd the loop watches: a duplicate of ZMQ_FD, closed by _close_fd."""
         if self._fd < 0:
-            self._fd = int(self._sync.get(Option.FD))
+            self._fd = os.dup(int(self._sync.get(Option.FD)))
             self._thread = threading.get_ident()
         return self._fd
+
+    def _close_fd(self) -> None:
+        fd, self._fd = self._fd, -1
+        if fd >= 0:
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+
+    def __del__(self) -> None:
+        # A loop that still watched the fd would keep this object alive (its callback).
+        if getattr(self, "_fd", -1) >= 0:  # not set when __init__ raised
+            self._close_fd()
 
     # -- waiting ---------------------------------------------------------------------------
 
@@ -216,35 +258,42 @@ class AsyncSocketBase:
         timeout = sync._rcvtimeo if flag == POLLIN else sync._sndtimeo
         if timeout == 0:
             raise _would_block(sync, op)
-        deadline = None if timeout < 0 else self._deadline(timeout)
+        # On time.monotonic, not the loop's clock: uvloop's counts whole ms, and a
+        # timer on it can fire up to a ms early.
+        deadline = None if timeout < 0 else time.monotonic() + timeout / 1000.0
+        retry = False
         while True:
-            ready = await self._wait(flag, deadline)
+            await self._wait(flag, deadline, retry)
             # No await from here to the return: a task that is cancelled has waited,
             # never taken a message it would then drop.
-            result = attempt()
-            if result is not None:
+            try:
+                result = attempt()
+            finally:
                 if self._nwaiting:
                     self._after_op()
+            if result is not None:
                 return result
-            if not ready:
+            if deadline is not None and time.monotonic() >= deadline:
                 raise sync._timed_out(op, timeout)
+            retry = True
 
     # -- receiving -------------------------------------------------------------------------
 
     async def recv(self, nonblocking: bool = False, as_: Any = None) -> Any:
         """Receive one frame (as for Socket.recv); waits without blocking the loop."""
-        if as_ is None:
-            rc = _hot_recv_nowait(self._addr)
-            frame = self._box.pop() if not rc else self._sync._recv_finish(rc, _DONTWAIT)
-        else:
-            frame = self._sync.recv(True, as_)
-        if frame is None:
-            if nonblocking:
-                return None
+        try:
+            if as_ is None:
+                rc = _hot_recv_nowait(self._addr)
+                frame = self._box.pop() if not rc else self._sync._recv_finish(rc, _DONTWAIT)
+            else:
+                frame = self._sync.recv(True, as_)
+        finally:
+            # Even a receive that found nothing processed libzmq's commands.
+            if self._nwaiting:
+                self._after_op()
+        if frame is None and not nonblocking:
             sync = self._sync
             return await self._until(lambda: sync.recv(True, as_), POLLIN)
-        if self._nwaiting:
-            self._after_op()
         return frame
 
     async def recv_multipart(
@@ -252,15 +301,15 @@ class AsyncSocketBase:
     ) -> Any:
         """Every frame of the next message (as for Socket.recv_multipart)."""
         sync = self._sync
-        got = sync.recv_multipart(nonblocking=True, as_=as_, properties=properties)
-        if got is None:
-            if nonblocking:
-                return None
+        try:
+            got = sync.recv_multipart(nonblocking=True, as_=as_, properties=properties)
+        finally:
+            if self._nwaiting:
+                self._after_op()
+        if got is None and not nonblocking:
             return await self._until(
                 lambda: sync.recv_multipart(nonblocking=True, as_=as_, properties=properties), POLLIN
             )
-        if self._nwaiting:
-            self._after_op()
         return got
 
     async def recv_many(
@@ -274,12 +323,12 @@ class AsyncSocketBase:
         """Up to ``max_messages`` ready messages in one call into C; waits for the first
         unless ``nonblocking`` (as for Socket.recv_many)."""
         sync = self._sync
-        batch = sync.recv_many(max_messages, nonblocking=True, max_bytes=max_bytes, properties=properties)
-        if len(batch):
+        try:
+            batch = sync.recv_many(max_messages, nonblocking=True, max_bytes=max_bytes, properties=properties)
+        finally:
             if self._nwaiting:
                 self._after_op()
-            return batch
-        if nonblocking:
+        if len(batch) or nonblocking:
             return batch
 
         def attempt() -> MessageBatch | None:
@@ -316,10 +365,12 @@ class AsyncSocketBase:
         except Again:
             if nonblocking:
                 raise
-            await self._until(lambda: _sent(lambda: sync.send(msg, True, more)), POLLOUT)
+        else:
             return
-        if self._nwaiting:
-            self._after_op()
+        finally:
+            if self._nwaiting:
+                self._after_op()
+        await self._until(lambda: _sent(lambda: sync.send(msg, True, more)), POLLOUT)
 
     async def send_multipart(self, parts: Iterable[Frame], *, nonblocking: bool = False) -> None:
         """Send all parts as one message, or none of them."""
@@ -330,39 +381,50 @@ class AsyncSocketBase:
         except Again:
             if nonblocking:
                 raise
-            await self._until(lambda: _sent(lambda: sync.send_multipart(frames, nonblocking=True)), POLLOUT)
+        else:
             return
-        if self._nwaiting:
-            self._after_op()
+        finally:
+            if self._nwaiting:
+                self._after_op()
+        await self._until(lambda: _sent(lambda: sync.send_multipart(frames, nonblocking=True)), POLLOUT)
 
     async def send_many(
         self, messages: Iterable[Frame | Iterable[Frame]], *, nonblocking: bool = False
     ) -> int:
         """Send several messages, as many per call into C as the queue takes; returns
-        how many were sent (all of them unless ``nonblocking``)."""
+        how many were sent (all of them unless ``nonblocking``). A wait that ends in an
+        exception (Again after sndtimeo, a cancel, a close) tells how many went in its
+        ``sent`` attribute, as the plain Socket.send_many does."""
         sync = self._sync
         rest = list(messages)
         total = len(rest)
-        done = sync.send_many(rest, nonblocking=True)
-        if done < total and not nonblocking:
+        try:
+            done = sync.send_many(rest, nonblocking=True)
+        finally:
+            if self._nwaiting:
+                self._after_op()
+        if done >= total or nonblocking:
+            return done
 
-            def attempt() -> int | None:
-                # In slices: each call into C builds its arrays for all it is given, and
-                # a full queue takes only as many as it has room for.
-                nonlocal done
-                while done < total:
-                    chunk = rest[done : done + _SEND_SLICE]
-                    sent = sync.send_many(chunk, nonblocking=True)
-                    done += sent
-                    if sent < len(chunk):
-                        return None
-                return total
+        def attempt() -> int | None:
+            # In slices: each call into C builds its arrays for all it is given, and
+            # a full queue takes only as many as it has room for.
+            nonlocal done
+            while done < total:
+                chunk = rest[done : done + _SEND_SLICE]
+                sent = sync.send_many(chunk, nonblocking=True)
+                done += sent
+                if sent < len(chunk):
+                    return None
+            return total
 
+        try:
             finished: int = await self._until(attempt, POLLOUT)
-            return finished
-        if self._nwaiting:
-            self._after_op()
-        return done
+        except BaseException as exc:
+            # An error from a slice's own call tells how many of that slice went.
+            exc.sent = done + getattr(exc, "sent", 0)  # type: ignore[attr-defined]
+            raise
+        return finished
 
 
 def _sent(call: Callable[[], None]) -> bool | None:

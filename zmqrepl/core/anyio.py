@@ -23,6 +23,7 @@ from __future__ import annotations
 import math
 import sys
 import threading
+import time
 from typing import Any, Callable, Sequence
 
 try:
@@ -33,7 +34,7 @@ except ImportError as exc:  # pragma: no cover - only without anyio
         "or use zmqrepl.core.asyncio with plain asyncio)"
     ) from exc
 
-from ._async_socket import AsyncSocketBase, WrongEventLoop
+from ._async_socket import POLLIN, POLLOUT, RETRY_S, AsyncSocketBase, WrongEventLoop
 from .constants import Errno, PollFlag, SocketType
 from .context import Context
 from .poll import PollItem
@@ -65,7 +66,7 @@ class Socket(AsyncSocketBase):
     """A ZeroMQ socket for anyio: ``Socket("pull")``, ``Socket("sub", ctx)``, or
     ``Socket(plain_socket)``."""
 
-    __slots__ = ("_call_soon", "_changed", "_fd_scope", "_fd_waiting")
+    __slots__ = ("_call_soon", "_changed", "_fd_scope", "_fd_waiting", "_want")
 
     def __init__(
         self, socket_type: str | SocketType | int | SyncSocket, context: Context | None = None
@@ -75,6 +76,7 @@ class Socket(AsyncSocketBase):
         self._fd_scope: anyio.CancelScope | None = None  # its wait, to make it look again
         self._changed: anyio.Event | None = None  # what the others wait on
         self._call_soon: Callable[[Callable[[], None]], Any] | None = None
+        self._want = {POLLIN: 0, POLLOUT: 0}  # waiting tasks that want each direction
 
     def _check_thread(self) -> None:
         if threading.get_ident() != self._thread and self._nwaiting:
@@ -88,9 +90,6 @@ class Socket(AsyncSocketBase):
                 ),
             )
 
-    def _deadline(self, timeout_ms: int) -> float:
-        return float(anyio.current_time()) + timeout_ms / 1000.0
-
     def _after_op(self) -> None:
         if threading.get_ident() == self._thread:
             self._recheck()
@@ -102,18 +101,31 @@ class Socket(AsyncSocketBase):
             except RuntimeError:
                 pass  # that loop has ended: nothing waits in it any more
 
-    async def _wait(self, flag: int, deadline: float | None) -> bool:
+    async def _wait(self, flag: int, deadline: float | None, retry: bool = False) -> bool:
         if self._thread is not None:
             self._check_thread()
-        fd = self._read_fd()
         if self._nwaiting == 0:
             self._thread = threading.get_ident()
             self._call_soon = _call_soon_in_loop()
+        if retry and self._look() & flag:
+            # Ready, yet the last attempt failed: events says so again at once, so
+            # suspend a moment (within the deadline) rather than spin.
+            left = RETRY_S if deadline is None else deadline - time.monotonic()
+            await anyio.sleep(max(0.0, min(RETRY_S, left)))
+            return True
+        # The deadline is on time.monotonic; the scope's on the loop's clock.
+        scope_deadline = math.inf
+        if deadline is not None:
+            scope_deadline = float(anyio.current_time()) + max(0.0, deadline - time.monotonic())
+        want = self._want
         self._nwaiting += 1
+        for bit in (POLLIN, POLLOUT):
+            if flag & bit:
+                want[bit] += 1
         try:
-            with anyio.CancelScope(deadline=math.inf if deadline is None else deadline):
+            with anyio.CancelScope(deadline=scope_deadline):
                 while True:
-                    if self._events() & flag:
+                    if self._look(flag) & flag:
                         return True
                     if self._fd_waiting:
                         changed = self._changed
@@ -121,6 +133,7 @@ class Socket(AsyncSocketBase):
                             changed = self._changed = anyio.Event()
                         await changed.wait()
                         continue
+                    fd = self._read_fd()  # anew: a failed close may have closed the last
                     self._fd_waiting = True
                     try:
                         with anyio.CancelScope() as scope:
@@ -135,22 +148,50 @@ class Socket(AsyncSocketBase):
             return False  # the deadline passed
         finally:
             self._nwaiting -= 1
+            for bit in (POLLIN, POLLOUT):
+                if flag & bit:
+                    want[bit] -= 1
+
+    def _look(self, mine: int = 0) -> int:
+        """Read events; if a direction that another waiting task wants is ready, wake
+        them all to look (``mine``: the caller waits for these bits itself)."""
+        try:
+            events = self._events()
+        except Exception:
+            self._recheck_all()
+            raise
+        want = self._want
+        others = 0
+        for bit in (POLLIN, POLLOUT):
+            if want[bit] - (1 if mine & bit else 0) > 0:
+                others |= bit
+        if events & others:
+            self._recheck_all()
+        return events
 
     def _wake_others(self) -> None:
         changed, self._changed = self._changed, None
         if changed is not None:
             changed.set()
 
-    def _recheck(self) -> None:
-        """An operation ran while tasks wait: it may have taken the fd's signal with a
-        message still queued, so every waiting task looks at events again."""
+    def _recheck_all(self) -> None:
         self._wake_others()
         scope = self._fd_scope
         if scope is not None:
             scope.cancel()
 
+    def _recheck(self) -> None:
+        """An operation ran while tasks wait: it may have taken the fd's signal with a
+        message still queued, so the tasks look if what they want is ready."""
+        try:
+            self._look()
+        except Exception:  # noqa: BLE001 - closed: every task was woken to raise why
+            pass
+
     def _closing(self, closed: bool) -> None:
         if not self._nwaiting:
+            if closed:
+                self._close_fd()  # nothing waits on it: no loop watches it
             return
         if threading.get_ident() == self._thread:
             if not closed:  # the fd is still open: anyio forgets it now
@@ -159,23 +200,27 @@ class Socket(AsyncSocketBase):
         if not closed:
             return  # woken now, a task would find the socket open and wait again
         call_soon = self._call_soon
-        if call_soon is not None:
-            try:
-                call_soon(self._stop_waiting)
-            except RuntimeError:
-                pass  # that loop has ended: nothing waits in it any more
+        try:
+            if call_soon is None:
+                raise RuntimeError("no loop")
+            call_soon(self._stop_waiting)
+        except RuntimeError:
+            self._close_fd()  # that loop has ended: nothing waits in it any more
 
     def _stop_waiting(self) -> None:
-        """Wake the task on the fd (before the close, so anyio forgets the fd while it
-        is open) and the others: each then raises why the socket closed."""
-        if self._fd_waiting and self._fd >= 0:
-            try:
-                anyio.notify_closing(self._fd)
-            except Exception:  # noqa: BLE001 - no loop here, or the fd is gone already
-                scope = self._fd_scope
-                if scope is not None:
-                    scope.cancel()
-        self._wake_others()
+        """Wake the task on the fd (anyio forgets the fd before our duplicate of it is
+        closed) and the others: each then raises why the socket closed."""
+        try:
+            if self._fd_waiting and self._fd >= 0:
+                try:
+                    anyio.notify_closing(self._fd)
+                except Exception:  # noqa: BLE001 - no loop here, or the fd is gone already
+                    scope = self._fd_scope
+                    if scope is not None:
+                        scope.cancel()
+            self._close_fd()
+        finally:
+            self._wake_others()
 
 
 async def poll(items: Sequence[PollItem], timeout: int | float | None = None) -> int:
@@ -200,7 +245,9 @@ async def poll(items: Sequence[PollItem], timeout: int | float | None = None) ->
     def ready() -> int:
         n = 0
         for item, owner in owners:
-            got = owner._events() & int(item.events)
+            # _look, not a bare read of events: that read resets the fd's signal, so
+            # the socket's other waiting tasks must look too.
+            got = owner._look() & int(item.events)
             item.revents = PollFlag(got)
             n += bool(got)
         return n
@@ -211,12 +258,21 @@ async def poll(items: Sequence[PollItem], timeout: int | float | None = None) ->
             n = ready()
             if n or timeout == 0:
                 return n
+            failed: list[BaseException] = []
             async with anyio.create_task_group() as group:
                 for item, owner in owners:
-                    group.start_soon(_first_ready, group.cancel_scope, owner, int(item.events))
+                    group.start_soon(_first_ready, group.cancel_scope, owner, int(item.events), failed)
+            if failed:
+                # As the plain poll: the socket's own error (SocketClosed...), not a group.
+                raise failed[0]
     return ready()
 
 
-async def _first_ready(scope: anyio.CancelScope, owner: Socket, mask: int) -> None:
-    await owner._wait(mask, None)
+async def _first_ready(
+    scope: anyio.CancelScope, owner: Socket, mask: int, failed: list[BaseException]
+) -> None:
+    try:
+        await owner._wait(mask, None)
+    except Exception as exc:  # noqa: BLE001 - handed to poll() to raise
+        failed.append(exc)
     scope.cancel()

@@ -21,18 +21,24 @@ rcvtimeo/sndtimeo raise Again after that many ms; ``close()`` (from any thread) 
 waiting tasks raise SocketClosed, and terminating the context ContextTerminated. A
 socket waits in one event loop: an operation that would wait from another loop or thread
 raises WrongEventLoop at once (the socket may move to a new loop once its old one is
-closed); one that libzmq answers at once just works. Works with uvloop too.
+closed). One that libzmq answers at once may be called from another thread, but a call
+there that meets one in the loop's thread on the socket at the same moment raises
+SocketBusy (libzmq sockets are not thread-safe; zmqrepl refuses instead of crashing).
+``fileno()`` is the plain socket's fd; the loop watches a duplicate, so a reader added
+on it does not replace the socket's own. The plain ``zmqrepl.core.poll`` refuses these
+sockets (it would take their wake-ups): ``await poll(...)`` here. Works with uvloop too.
 """
 
 from __future__ import annotations
 
 import asyncio
 import threading
+import time
 from asyncio import AbstractEventLoop, Future
 from collections import deque
 from typing import Sequence
 
-from ._async_socket import POLLIN, POLLOUT, AsyncSocketBase, WrongEventLoop
+from ._async_socket import POLLIN, POLLOUT, RETRY_S, AsyncSocketBase, WrongEventLoop
 from ._lib import lib
 from .constants import Errno, PollFlag, SocketType
 from .context import Context
@@ -50,15 +56,16 @@ class Socket(AsyncSocketBase):
     """A ZeroMQ socket for asyncio: ``Socket("pull")``, ``Socket("sub", ctx)``, or
     ``Socket(plain_socket)`` over an existing ``zmqrepl.core.Socket``."""
 
-    __slots__ = ("_loop", "_pollers", "_rq", "_sq")
+    __slots__ = ("_epoch", "_loop", "_pollers", "_rq", "_sq")
 
     def __init__(
         self, socket_type: str | SocketType | int | SyncSocket, context: Context | None = None
     ) -> None:
         super().__init__(socket_type, context)
         self._loop: AbstractEventLoop | None = None
+        self._epoch = 0  # moves to a new loop so far: a task of an older one counts no more
         # Tasks waiting to receive / to send, oldest first, each on its own future;
-        # a wake-up goes to the first (see _recheck).
+        # a wake-up goes to the first (see _look).
         self._rq: deque[Future[bool]] = deque()
         self._sq: deque[Future[bool]] = deque()
         self._pollers: list[tuple[Future[bool], int]] = []  # poll() calls waiting on it
@@ -84,38 +91,51 @@ class Socket(AsyncSocketBase):
                     "socket in each loop or thread, or close the other loop first)"
                 ),
             )
+        # The tasks of a closed loop never run again: forget them, and their count.
+        self._rq.clear()
+        self._sq.clear()
+        self._pollers.clear()
+        self._nwaiting = 0
+        self._epoch += 1
         fd = self._read_fd()
         loop.add_reader(fd, self._recheck)
         self._loop = loop
         self._thread = threading.get_ident()
         return loop
 
-    def _deadline(self, timeout_ms: int) -> float:
-        return self._bind().time() + timeout_ms / 1000.0
-
     # -- waiting ---------------------------------------------------------------------------
 
-    async def _wait(self, flag: int, deadline: float | None) -> bool:
+    async def _wait(self, flag: int, deadline: float | None, retry: bool = False) -> bool:
         loop = self._bind()
         # The reader is registered: a change from now on wakes us. One that came since
         # the last operation may have left the fd quiet, so look first.
-        if self._events() & flag:
+        if self._look(flag) & flag:
+            if not retry:
+                return True
+            # Ready, yet the last attempt failed: events says so again at once, so
+            # suspend a moment (within the deadline) rather than spin.
+            pause = RETRY_S if deadline is None else max(0.0, min(RETRY_S, deadline - time.monotonic()))
+            await asyncio.sleep(pause)
             return True
         fut: Future[bool] = loop.create_future()
         queue = self._rq if flag == POLLIN else self._sq
         queue.append(fut)
-        timer = None if deadline is None else loop.call_at(deadline, _expire, queue, fut)
+        timer = None
+        if deadline is not None:
+            timer = loop.call_later(max(0.0, deadline - time.monotonic()), _expire, queue, fut)
+        epoch = self._epoch
         self._nwaiting += 1
         try:
             return await fut
-        except asyncio.CancelledError:
-            if fut.cancelled():
+        except BaseException as exc:
+            if not fut.done() or fut.cancelled():
                 _discard(queue, fut)
-            elif fut.result():
+            elif isinstance(exc, asyncio.CancelledError) and fut.result():
                 self._recheck()  # woken, but will not act on it: the next task is
             raise
         finally:
-            self._nwaiting -= 1
+            if epoch == self._epoch:
+                self._nwaiting -= 1
             if timer is not None:
                 timer.cancel()
 
@@ -130,28 +150,51 @@ class Socket(AsyncSocketBase):
             except RuntimeError:
                 pass  # that loop is closed: nothing waits in it any more
 
-    def _recheck(self) -> None:
-        """The fd fired, or an operation ran while tasks wait: wake the first waiting
-        receiver if a message is queued, the first sender if there is room, and every
-        poll() that waits for what the socket has now."""
+    def _look(self, mine: int = 0) -> int:
+        """Wake the first waiting receiver if a message is queued, the first sender if
+        there is room, and every poll() that waits for what the socket has now; but not
+        for ``mine``, which the caller takes itself. Raises if the socket is closed
+        (having woken every task, to raise why)."""
         try:
             events = self._events()
         except ZMQError:
-            events = POLLIN | POLLOUT  # closed or terminated: let them all raise why
-        if events & POLLIN:
-            _wake_first(self._rq)
-        if events & POLLOUT:
-            _wake_first(self._sq)
+            self._wake_all()
+            raise
+        loop = self._loop
+        if events & POLLIN and not mine & POLLIN and self._rq:
+            _wake_first(self._rq, loop)
+        if events & POLLOUT and not mine & POLLOUT and self._sq:
+            _wake_first(self._sq, loop)
         for fut, mask in self._pollers:
             if events & mask and not fut.done():
+                fut.set_result(True)
+        return events
+
+    def _recheck(self) -> None:
+        try:
+            self._look()
+        except ZMQError:
+            pass  # closed or terminated: every task was woken to raise why
+
+    def _wake_all(self) -> None:
+        # A future of a closed loop (its task never runs again) cannot be woken.
+        for queue in (self._rq, self._sq):
+            while queue:
+                fut = queue.popleft()
+                if not fut.done() and not fut.get_loop().is_closed():
+                    fut.set_result(True)
+        for fut, _mask in self._pollers:
+            if not fut.done() and not fut.get_loop().is_closed():
                 fut.set_result(True)
 
     def _closing(self, closed: bool) -> None:
         loop = self._loop
         if loop is None:
+            if closed:
+                self._close_fd()
             return
         if threading.get_ident() == self._thread:
-            if not closed:  # the fd is still open: unwatch it now
+            if not closed:  # unwatch the fd before the close, in the loop's own thread
                 self._stop_waiting()
             return
         if not closed:
@@ -159,31 +202,30 @@ class Socket(AsyncSocketBase):
         try:
             loop.call_soon_threadsafe(self._stop_waiting)
         except RuntimeError:
-            pass  # that loop is closed: nothing waits in it any more
+            # That loop is closed: nothing waits in it, and its selector forgot the fd.
+            self._loop = None
+            self._close_fd()
 
     def _stop_waiting(self) -> None:
-        """Unwatch the fd (still open when called before the close, as it is in the
-        loop's own thread) and wake every waiting task; they raise why it closed."""
+        """Unwatch the fd, close our duplicate of it, and wake every waiting task; they
+        raise why the socket closed. A close that then fails (SocketBusy) leaves the
+        socket open: its tasks wait again, and the next wait watches the fd anew."""
         loop, self._loop = self._loop, None
-        if loop is not None and not loop.is_closed() and self._fd >= 0:
-            try:
-                loop.remove_reader(self._fd)
-            except (OSError, ValueError):
-                pass  # closed by another thread already: the selector forgot it
-        for queue in (self._rq, self._sq):
-            while queue:
-                fut = queue.popleft()
-                if not fut.done():
-                    fut.set_result(True)
-        for fut, _mask in self._pollers:
-            if not fut.done():
-                fut.set_result(True)
+        try:
+            if loop is not None and not loop.is_closed() and self._fd >= 0:
+                try:
+                    loop.remove_reader(self._fd)
+                except Exception:  # noqa: BLE001 - uvloop raises its own kinds
+                    pass
+            self._close_fd()
+        finally:
+            self._wake_all()
 
 
-def _wake_first(queue: deque[Future[bool]]) -> None:
+def _wake_first(queue: deque[Future[bool]], loop: AbstractEventLoop | None) -> None:
     while queue:
         fut = queue.popleft()
-        if not fut.done():
+        if not fut.done() and fut.get_loop() is loop:
             fut.set_result(True)
             return
 
@@ -226,28 +268,33 @@ async def poll(items: Sequence[PollItem], timeout: int | float | None = None) ->
     for _item, owner in owners:
         owner._bind()
     forever = timeout is None or timeout < 0
-    deadline = 0.0 if forever else loop.time() + float(timeout or 0) / 1000.0
+    deadline = 0.0 if forever else time.monotonic() + float(timeout or 0) / 1000.0
     while True:
         ready = 0
         for item, owner in owners:
-            got = owner._events() & int(item.events)
+            # _look, not a bare read of events: that read resets the fd's signal, so
+            # the socket's other waiting tasks must look too.
+            got = owner._look() & int(item.events)
             item.revents = PollFlag(got)
             ready += bool(got)
-        if ready or (not forever and loop.time() >= deadline):
+        if ready or (not forever and time.monotonic() >= deadline):
             return ready
         fut: Future[bool] = loop.create_future()
-        entries = [(owner, (fut, int(item.events))) for item, owner in owners]
-        for owner, entry in entries:
+        entries = [(owner, owner._epoch, (fut, int(item.events))) for item, owner in owners]
+        for owner, _epoch, entry in entries:
             owner._pollers.append(entry)
             owner._nwaiting += 1
-        timer = None if forever else loop.call_at(deadline, _expire, deque(), fut)
+        timer = None
+        if not forever:
+            timer = loop.call_later(max(0.0, deadline - time.monotonic()), _expire, deque(), fut)
         try:
             await fut
         finally:
             if timer is not None:
                 timer.cancel()
-            for owner, entry in entries:
-                owner._nwaiting -= 1
+            for owner, epoch, entry in entries:
+                if epoch == owner._epoch:
+                    owner._nwaiting -= 1
                 try:
                     owner._pollers.remove(entry)
                 except ValueError:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import time
 from typing import Any, Protocol, Sequence, Union
 
+from ._async_socket import AsyncSocketBase
 from ._lib import ffi, lib
 from .constants import Errno, PollFlag
 from .errors import error_for
@@ -41,9 +42,10 @@ class PollItem:
         if isinstance(source, Socket):
             self.socket = source
             self.fd = -1
-        elif isinstance(getattr(source, "socket", None), Socket):
-            # An async socket (zmqrepl.core.asyncio, .anyio): the plain socket it wraps.
-            self.socket = source.socket  # type: ignore[union-attr]
+        elif isinstance(source, AsyncSocketBase):
+            # An async socket (zmqrepl.core.asyncio, .anyio): the plain socket it wraps,
+            # for their own poll (the plain poll here refuses it).
+            self.socket = source.socket
             self.fd = -1
         elif isinstance(source, int) and not isinstance(source, bool):
             if source < 0:
@@ -86,6 +88,7 @@ def poll(items: Sequence[PollItem], timeout: int | float | None = None) -> int:
     for i, item in enumerate(items):
         if not isinstance(item, PollItem):
             raise TypeError(f"poll() takes PollItems, not {type(item).__name__}")
+        _refuse_async(item, "poll()")
         states[i] = item.socket._st if item.socket is not None else ffi.NULL
         raw[i].fd = item.fd
         raw[i].events = int(item.events)
@@ -129,6 +132,7 @@ class PollSet:
         for i, item in enumerate(self.items):
             if not isinstance(item, PollItem):
                 raise TypeError(f"PollSet takes PollItems, not {type(item).__name__}")
+            _refuse_async(item, "PollSet")
             self._states[i] = item.socket._st if item.socket is not None else ffi.NULL
             self._raw[i].fd = item.fd
             self._raw[i].events = int(item.events)
@@ -147,6 +151,18 @@ class PollSet:
         if rc < 0 and not (rc == lib.ZR_ERR and ffi.errno == Errno.EINTR):
             _raise_for(self.items, rc, self._failed[0])
         return [0] * n
+
+
+def _refuse_async(item: PollItem, who: str) -> None:
+    """A blocking poll would read the events of an async socket and reset its fd's
+    signal behind the back of the tasks waiting on it (a lost wake-up)."""
+    sock = item.socket
+    ref = sock._async_owner if sock is not None else None
+    if ref is not None and ref() is not None:
+        raise TypeError(
+            f"{who} cannot wait on a socket that an async socket owns (hint: "
+            "await zmqrepl.core.asyncio.poll(...) or zmqrepl.core.anyio.poll(...) instead)"
+        )
 
 
 def _raise_for(items: Sequence[PollItem], rc: int, failed: int) -> None:
