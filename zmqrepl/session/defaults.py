@@ -39,8 +39,9 @@ DEFAULT_HEARTBEAT_IVL_MS = 5000
 DEFAULT_HEARTBEAT_TIMEOUT_MS = 15000
 # After passing a message on, a tap polls for the next one without sleeping this long (us):
 # in a request/reply exchange the answer usually comes within it, and is then taken without
-# the engine thread being woken. Measured with bench/tap.py on a 2-core machine: the REQ/REP
-# round trip's p50 through a tap fell from about 180 us to about 115 us (direct: about 80).
+# the engine thread being woken. Measured with bench/tap.py on a 2-core machine (BENCHMARKS.md):
+# with it, a tap added 16 and 60 us to the REQ/REP round trip's p50 in two runs; without it
+# (--spin 0), 206 and 258 us.
 # The cost is a core kept busy while it polls: a pipeline tap passing a message every
 # millisecond polls a fifth of the time, and a request/reply tap polls after the request
 # and after the reply. `tap ... --spin 0` turns it off. At most MAX_TAP_SPIN_US, less
