@@ -58,12 +58,7 @@ def _pyzmq(case: str, endpoint: str, control: str, count: int) -> None:
             push.bind(endpoint)
             ack.bind(control)
             _ready()
-            await push.send(b"x")
-            t0 = time.perf_counter()
-            for _ in range(count):
-                await push.send(b"x")
-            await ack.recv()
-            _say(value=count / (time.perf_counter() - t0))
+            _say(value=await _send_rate(push.send, ack.recv, count))
         else:
             req = ctx.socket(zmq.REQ)
             req.connect(endpoint)
@@ -72,6 +67,16 @@ def _pyzmq(case: str, endpoint: str, control: str, count: int) -> None:
         ctx.destroy(linger=0)
 
     asyncio.run(main())
+
+
+async def _send_rate(send: Callable[[bytes], Any], ack: Callable[[], Any], count: int) -> float:
+    """msg/s of ``count`` sends after a warm-up one, up to the peer's acknowledgement."""
+    await send(b"x")
+    t0 = time.perf_counter()
+    for _ in range(count):
+        await send(b"x")
+    await ack()
+    return count / (time.perf_counter() - t0)
 
 
 async def _round_trips(send: Callable[[bytes], Any], recv: Callable[[], Any], count: int) -> dict[str, float]:
@@ -115,12 +120,7 @@ def _zmqrepl_async(case: str, endpoint: str, control: str, count: int, uvloop: b
             push.bind(endpoint)
             ack.bind(control)
             _ready()
-            await push.send(b"x")
-            t0 = time.perf_counter()
-            for _ in range(count):
-                await push.send(b"x")
-            await ack.recv()
-            _say(value=count / (time.perf_counter() - t0))
+            _say(value=await _send_rate(push.send, ack.recv, count))
             push.close()
             ack.close()
         else:
