@@ -52,6 +52,7 @@ class Engine:
         self._seq = itertools.count()
         self._stopping = False
         self._spin_until_ns = 0  # poll without sleeping until then (see spin_for)
+        self._nap_s = 0.0  # sleep this long before the next poll (see nap)
         self._thread = threading.Thread(target=self._run, name="zmqrepl-engine", daemon=True)
         self._thread.start()
 
@@ -121,6 +122,13 @@ class Engine:
         if us > 0:
             self._spin_until_ns = max(self._spin_until_ns, time.monotonic_ns() + us * 1000)
 
+    def nap(self, seconds: float) -> None:
+        """Sleep ``seconds`` before the next poll, so that a flooded socket's next read takes
+        more at once (flood.py). Several asking in one step: the shortest nap, which every
+        one of them allows; none while commands wait or a tap spins."""
+        if seconds > 0.0:
+            self._nap_s = seconds if not self._nap_s else min(self._nap_s, seconds)
+
     def call_later(self, delay: float, fn: Callable[[], None]) -> None:
         heapq.heappush(self._timers, (time.monotonic() + delay, next(self._seq), fn))
 
@@ -151,6 +159,9 @@ class Engine:
             timeout = max(0, min(timeout, int((self._timers[0][0] - time.monotonic()) * 1000) + 1))
         if self._calls:
             timeout = 0
+        nap, self._nap_s = self._nap_s, 0.0
+        if nap and timeout and not self._spin_until_ns:
+            time.sleep(nap)  # the GIL is let go meanwhile: the front end runs
         spin_us = 0
         if self._spin_until_ns:
             spin_us = (self._spin_until_ns - time.monotonic_ns()) // 1000

@@ -30,6 +30,7 @@ class SocketEntry:
     received: int = 0
     sent: int = 0
     bytes_in: int = 0
+    read_at: float = 0.0  # time.monotonic() of the last read for watch/record (flood.py)
     bytes_out: int = 0
     rate_in: float = 0.0  # messages per second over the last second
     rate_out: float = 0.0

@@ -42,6 +42,7 @@ from .entry import SocketEntry
 from .errors import CommandError, clip
 from .events import EventLog, MonitorNotice, Notice, PeerDropped
 from .filters import MessageFilter
+from .flood import FLOOD_BATCH, nap_after_read
 from .frames import FileLimit
 from .handshake import MECHANISMS, is_handshake_failure
 from .handshake import explain as explain_handshake
@@ -219,8 +220,13 @@ class SessionState:
         count = len(batch)
         if not count:
             return
+        read_at = time.monotonic()
+        since, entry.read_at = read_at - entry.read_at, read_at
         entry.received += count
         entry.bytes_in += batch.nbytes
+        if count >= FLOOD_BATCH:
+            rcvhwm = entry.socket.get(Option.RCVHWM)
+            self.engine.nap(nap_after_read(count, since, rcvhwm if isinstance(rcvhwm, int) else 0))
         if counting:
             self.count_peers(entry, batch, batch.properties)
         now = time.time()

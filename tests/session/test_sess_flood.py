@@ -1,0 +1,49 @@
+"""Fewer, larger reads under a flood (session/flood.py): the nap never risks the receive
+queue, and a watched flood is still counted exactly, whatever the queue's size."""
+
+from __future__ import annotations
+
+from typing import Callable
+
+import pytest
+
+from tests.peers import Peer
+from zmqrepl.session import Session
+from zmqrepl.session.flood import FLOOD_BATCH, MAX_NAP_S, MIN_NAP_S, QUEUE_SHARE, nap_after_read
+
+from .test_sess_live import all_in
+
+
+def test_no_nap_without_a_flood() -> None:
+    assert nap_after_read(FLOOD_BATCH - 1, 0.0001, 1000) == 0.0  # a few messages: read at once
+    assert nap_after_read(1000, 0.0, 1000) == 0.0  # no time to measure a rate in
+    assert nap_after_read(FLOOD_BATCH, 0.001, 1000) > 0.0
+
+
+@pytest.mark.parametrize("rcvhwm", [1, 10, 64, 500, 1000, 5000, 100_000])
+@pytest.mark.parametrize("rate", [32_000, 200_000, 500_000, 1_000_000, 5_000_000])
+def test_a_nap_fills_at_most_a_quarter_of_the_queue(rcvhwm: int, rate: int) -> None:
+    for count in (FLOOD_BATCH, 100, 1000):
+        nap = nap_after_read(count, count / rate, rcvhwm)
+        assert nap == 0.0 or MIN_NAP_S <= nap <= MAX_NAP_S
+        assert nap * rate <= rcvhwm / QUEUE_SHARE * 1.000001  # what arrives meanwhile
+    # The queue libzmq gives by default, at the rate the issue measures: a real nap.
+    assert nap_after_read(100, 100 / 500_000, 1000) == MAX_NAP_S
+
+
+def test_an_unbounded_queue_naps_the_most() -> None:
+    assert nap_after_read(1000, 0.0001, 0) == MAX_NAP_S
+
+
+@pytest.mark.parametrize("rcvhwm", ["0", "16", "1000"])
+def test_a_flood_is_counted_exactly_whatever_the_queue(start_peer: Callable[..., Peer], rcvhwm: str) -> None:
+    # The pub peer never drops (sndhwm 0): every message must arrive and be counted, with
+    # the engine napping between reads and a receive queue as small as 16 messages.
+    n = 100_000
+    session = Session(linger=0)
+    try:
+        peer = start_peer("pub", "--count", str(n))
+        session.run(f"socket s sub; set s rcvhwm {rcvhwm}; connect s {peer.endpoint}; subscribe s; watch s")
+        all_in(session, peer, n)  # the END marker after them, and exactly n + 1 counted
+    finally:
+        session.close()
