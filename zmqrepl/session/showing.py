@@ -31,10 +31,10 @@ SHOW_INTERVAL_S = 0.1
 # so that buffer always holds the newest.
 SHOW_KEEP = 200
 # The most bytes of frames one socket holds for display between two takes (whole frames:
-# they are cut to DISPLAY_PREFIX only when made into display objects). A read batch holds
-# up to 16 MiB (recv_many's max_bytes), so without it a flood of 1 MiB messages would keep
-# several such batches alive; with it, 4 MiB: four such messages, or 200 of 20 KiB. The
-# newest message is kept whatever its size (at most the socket's maxmsgsize).
+# they are cut to DISPLAY_PREFIX only when made into display objects). The count alone keeps
+# whole read batches (each stops once past 16 MiB, recv_many's max_bytes): a flood of 1 MiB
+# messages would hold some 200 of them. With this, 4 MiB: four of 1 MiB, or 200 of 20 KiB.
+# The newest message is kept whatever its size (at most the socket's maxmsgsize).
 SHOW_MAX_BYTES = 4 * 1024 * 1024
 
 
