@@ -206,12 +206,18 @@ def test_recv_count_and_timeout(session: Session, start_peer: Callable[..., Peer
 
 
 def test_subscription_topics(session: Session, start_peer: Callable[..., Peer]) -> None:
-    peer = start_peer("pub", "--count", "3", "--topic", "weather")
-    session.run(f"socket s sub; connect s {peer.endpoint}; subscribe s weath")
+    peer = start_peer()
+    peer.call("socket", name="x", type="XPUB")
+    endpoint = peer.call("bind", sock="x", endpoint="tcp://127.0.0.1:*")
+    session.run(f"socket s sub; connect s {endpoint}; subscribe s weath")
+    assert peer.recv("x", timeout=10000) == [b"\x01weath"]  # the publisher has it: it filters by it
     assert info(session, "s").options.endswith("subscribe='weath'")
+    for topic in (b"news", b"weather", b"sport", b"weathervane", b"weather"):
+        peer.send("x", topic, b"body")
     got = one(session, "recv s --count 3 --timeout 10000", Received)
-    assert [m[0] for m in got.messages] == [b"weather"] * 3
+    assert [m[0] for m in got.messages] == [b"weather", b"weathervane", b"weather"]  # in order: none other
     assert one(session, "unsubscribe s weath").lines == ["s unsubscribed from 'weath'"]
+    assert peer.recv("x", timeout=10000) == [b"\x00weath"]
 
 
 # -- errors ----------------------------------------------------------------------------------
