@@ -54,11 +54,11 @@ class Chunk:
     labels: Sequence[Label] | None
     nbytes: int  # bytes of frames, or a bound on them until _trim counted them
 
-    def waiting(self, skip: int = 0) -> Iterator[Waiting]:
-        """The messages past the first ``skip``, with their time and label."""
+    def waiting(self) -> Iterator[Waiting]:
+        """The messages, each with the time of the read and its label ("", "" if none)."""
         if self.labels is None:
-            return ((self.at, frames, _NO_LABEL) for frames in self.messages[skip:])
-        return ((self.at, f, label) for f, label in zip(self.messages[skip:], self.labels[skip:]))
+            return ((self.at, frames, _NO_LABEL) for frames in self.messages)
+        return ((self.at, frames, label) for frames, label in zip(self.messages, self.labels))
 
 
 class Showing:
