@@ -6,8 +6,9 @@ Session and the interactive shell, in one run.
 For each rate a C publisher (bench/c/pacedpub.c: XPUB, libzmq's default HWMs, tcp on
 127.0.0.1, 16-byte messages) sends for --seconds to one receiver at a time, a fresh
 publisher each: a bare pyzmq ``recv()`` loop on a SUB, a Session whose SUB is watched (its
-own counter counts), the same with a filter and a recording (``--where``, ``record
---where``; at the rates of --filter-rates), and the shell (``python -m zmqrepl`` in a
+own counter counts), the same with a filter and a recording (``watch --where``, ``record
+--where`` with another expression; at the rates of --filter-rates; the lines the recording
+wrote are counted in its file at the end), and the shell (``python -m zmqrepl`` in a
 pseudo-terminal, watching; its ``sockets`` table counts). Every receiver is a process of
 its own, so CPU is its own: user+system seconds from its first message to its last, as a
 share of one core over the stream. In the shell, a key is typed about every 250 ms while
@@ -39,7 +40,10 @@ __all__ = ["main"]
 
 ROOT = Path(__file__).resolve().parent.parent
 SIZE = 16
-FILTER = "--where \"topic[-1:] != b'7'\""  # matches 9 in 10 messages: each one is evaluated
+# Every message is evaluated by each; told apart by what they let through (the last digit
+# of the ASCII sequence number): the watch's 9 in 10, the recording's 8 in 10.
+WATCH_FILTER = "--where \"topic[-1:] != b'7'\""
+RECORD_FILTER = "--where \"topic[-1:] < b'8'\""
 _TICK = os.sysconf("SC_CLK_TCK")
 _ESCAPES = re.compile(rb"\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b[()][0-9A-Za-z]|\x1b[=>]")
 
@@ -50,7 +54,9 @@ class Figures:
     rate: int
     sent: int = 0
     received: int = 0
-    matched: int = -1
+    matched: int = -1  # by the watch's filter
+    recorded: int = -1  # by the recording's filter, as the session counted
+    lines: int = -1  # lines in the recording's file at the end
     cpu: float = 0.0  # share of one core over the stream
     echo_ms: list[float] = field(default_factory=list)
     rss_mb: tuple[float, float] = (0.0, 0.0)
@@ -89,10 +95,17 @@ def _peer(publisher: Publisher, role: str, *commands: str) -> dict[str, float]:
     return result
 
 
-def run_peer(exe: Path, rate: int, seconds: float, role: str, label: str, *commands: str) -> Figures:
+def run_peer(
+    exe: Path, rate: int, seconds: float, role: str, label: str, *commands: str, recording: str = ""
+) -> Figures:
+    """``recording``: the file the commands record to, whose lines are counted at the end."""
     pub = Publisher(exe, rate, seconds)
     got = _peer(pub, role, *commands)
     fig = Figures(label, rate, pub.finish(), int(got["received"]), int(got.get("matched", -1)))
+    fig.recorded = int(got.get("recorded", -1))
+    if recording:
+        with open(recording, "rb") as fh:  # the peer has exited: its recording is closed
+            fig.lines = sum(1 for _ in fh)
     fig.cpu = got["cpu"] / seconds
     return fig
 
@@ -209,11 +222,17 @@ def _k(n: float) -> str:
     return f"{n / 1e6:.2f}M" if n >= 1e6 else f"{n / 1e3:.0f}k" if n >= 1e3 else f"{n:.0f}"
 
 
+def _written(f: Figures) -> str:
+    if f.recorded < 0 and f.lines < 0:
+        return ""
+    return f"{f.recorded:,} / {f.lines:,}"
+
+
 def table(rows: list[Figures]) -> list[str]:
     out = [
-        "| rate (msg/s) | receiver | sent | received | share | matched | CPU (1 core) "
-        "| echo p50 / max (ms) | RSS start / end (MB) |",
-        "| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+        "| rate (msg/s) | receiver | sent | received | share | matched | recorded / lines written "
+        "| CPU (1 core) | echo p50 / max (ms) | RSS start / end (MB) |",
+        "| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for f in rows:
         echo = f"{statistics.median(f.echo_ms):.0f} / {max(f.echo_ms):.0f}" if f.echo_ms else ""
@@ -221,7 +240,7 @@ def table(rows: list[Figures]) -> list[str]:
         out.append(
             f"| {_k(f.rate)} | {f.receiver} | {f.sent:,} | {f.received:,} "
             f"| {f.received / max(1, f.sent):.0%} "
-            f"| {'' if f.matched < 0 else f'{f.matched:,}'} | {f.cpu:.0%} | {echo} | {rss} |"
+            f"| {'' if f.matched < 0 else f'{f.matched:,}'} | {_written(f)} | {f.cpu:.0%} | {echo} | {rss} |"
         )
     return out
 
@@ -257,8 +276,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                         args.seconds,
                         "session",
                         "Session (watch --where, record --where)",
-                        f"watch s {FILTER}",
-                        f"record s {rec} {FILTER}",
+                        f"watch s {WATCH_FILTER}",
+                        f"record s {rec} {RECORD_FILTER}",
+                        recording=rec,
                     )
                 )
             if "shell" in which:

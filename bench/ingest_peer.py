@@ -7,8 +7,9 @@ pyzmq: a bare ``recv()`` loop on a SUB (pyzmq's wheel, libzmq's default HWMs). s
 zmqrepl Session with a SUB named ``s``, subscribed and watched, then any further commands
 (a filter, a recording); the session's own counter counts. Both print "ready" once
 subscribed, and at the end (one second without a message) one JSON line: messages
-received (for the session, also matched by its filter, if any), and CPU seconds of this
-process from the first message to the last.
+received (for the session, also matched by the watch's filter and written by the
+recording's filter, if any), and CPU seconds of this process from the first message to the
+last.
 """
 
 from __future__ import annotations
@@ -64,9 +65,9 @@ def session(endpoint: str, commands: Sequence[str]) -> dict[str, float]:
         s.execute(line)
     print("ready", flush=True)
 
-    def counts() -> tuple[int, int | None]:
+    def counts() -> tuple[int, int | None, int | None]:
         info = next(i for i in s.sockets() if i.name == "s")
-        return info.received, info.matched
+        return info.received, info.matched, info.recorded
 
     while counts()[0] == 0:
         time.sleep(0.001)
@@ -79,9 +80,15 @@ def session(endpoint: str, commands: Sequence[str]) -> dict[str, float]:
             last, last_change = now, time.monotonic()
     cpu = _cpu() - cpu0
     wall = last_change - t0
-    received, matched = counts()
-    s.close()
-    return {"received": received, "matched": -1 if matched is None else matched, "cpu": cpu, "wall": wall}
+    received, matched, recorded = counts()
+    s.close()  # closes the recording too: every line is in the file when this process ends
+    return {
+        "received": received,
+        "matched": -1 if matched is None else matched,
+        "recorded": -1 if recorded is None else recorded,
+        "cpu": cpu,
+        "wall": wall,
+    }
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -132,3 +132,41 @@ def test_config_shown_messages_default_format_and_update_interval_take_effect(
     shell.ok("txt = %zmq recv s --count 2 --timeout 5000 --format text")
     txt_rows = html_tables(shell["txt"]._repr_html_())[0][1:]
     assert all("m-" in row[4] for row in txt_rows)
+
+
+def test_the_pane_changes_when_new_rows_come_with_the_counts_unchanged(
+    shell: Shell, peer: PeerFactory
+) -> None:
+    """A message is counted when it is read and shown up to 100 ms later: between the two, the
+    pane's totals are already new. Its signature must still change when the row comes."""
+    pub = peer("pub", "--count", "1")
+    _subscribe(shell, pub.endpoint)
+    _start_watch(shell)
+    w = shell["w"]
+    pub.expect("DONE")
+    wait_for(lambda: w.messages[-1:] == [[b"t", b"m-0"]], what="the first message shown")
+    w.stop()  # no thread beside this test reads the pane now
+
+    def last_shown(frames: list[bytes]) -> Callable[[], bool]:
+        return lambda: w.messages[-1:] == [frames]
+
+    def counted(total: int) -> Callable[[], bool]:
+        return lambda: w.counts["s"] == total
+
+    caught = 0
+    for i in range(20):
+        before = w.counts["s"]
+        last = [b"t", f"b-{i}".encode()]
+        pub.publish(b"t", f"a-{i}".encode())  # shown at once or held: the next comes within 100 ms
+        pub.publish(*last)
+        wait_for(counted(before + 2), what="both counted")
+        signature = w._signature()
+        if last_shown(last)():
+            continue  # shown before the signature was read: try again
+        caught += 1
+        wait_for(last_shown(last), what=f"b-{i} shown")
+        assert w.counts["s"] == before + 2
+        assert w._signature() != signature
+        if caught == 3:
+            break
+    assert caught, "no round read the pane between counting and showing a message"

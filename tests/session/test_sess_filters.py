@@ -12,7 +12,7 @@ import pytest
 
 from tests.peers import Peer
 from tests.support import executed, wait_for
-from zmqrepl.session import Bound, CommandError, Notice, Received, Session, SocketInfo
+from zmqrepl.session import Bound, CommandError, Notice, Received, RecordStatus, Session, SocketInfo
 
 PeerFactory = Callable[..., Peer]
 
@@ -210,12 +210,16 @@ def test_record_where_writes_only_matching_and_sockets_counts_them(
     wait_for(lambda: row(session).received == 4, what="4 messages read")
     table = "\n".join(executed(session, "sockets").lines)
     assert "4 (2 recorded)" in table
+    status = executed(session, "record q", RecordStatus)
+    assert status.lines[0].startswith(f"q: recording to {path}: 2 messages, ")
+    assert status.lines[0].endswith(" written; 2 matched --grep ERROR")
+    assert (status.value["filter"], status.value["matched"]) == ("--grep ERROR", 2)
     session.execute("record q --stop")
     lines = [json.loads(line) for line in path.read_text().splitlines()]
     assert [[f["text"] for f in rec["frames"]] for rec in lines] == [["ERROR disk"], ["svc", "ERROR net"]]
     # replay reads such a file like any other
     session.run("socket back push")
-    assert "2" in " ".join(executed(session, f"replay {path} back --speed 0 --background").lines)
+    assert executed(session, f"replay {path} back --speed 0 --background").value == 2
 
 
 def test_record_and_watch_with_their_own_filters(

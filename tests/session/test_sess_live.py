@@ -178,11 +178,17 @@ def test_event_log_overflow_keeps_counts_exact(start_peer: Callable[..., Peer]) 
 def test_unwatch_stops_events_but_not_the_socket(session: Session, start_peer: Callable[..., Peer]) -> None:
     peer = start_peer("pub", "--count", "10")
     subscribe_to(session, peer)
-    peer.expect("DONE")
-    wait_until(lambda: info(session, "s").received == 10, what="10 messages")
-    session.events.take()
+    all_in(session, peer, 10)
+    shown_to_the_end(session)
     assert one(session, "unwatch").lines == ["stopped watching s"]
     assert info(session, "s").flags == "-"
+    session.events.take()
+    # The socket still receives: recv gets the next message, and nothing is shown of it.
+    peer.publish(b"t", b"after")
+    assert one(session, "recv s --timeout 10000").value == [b"t", b"after"]
+    assert info(session, "s").received == 12
+    assert [e for e in session.events.take().events if isinstance(e, Message)] == []
+    assert [m.frames for m in session.watch_buffer("s")][-1] == END
 
 
 def test_recv_count_and_timeout(session: Session, start_peer: Callable[..., Peer]) -> None:
@@ -200,12 +206,18 @@ def test_recv_count_and_timeout(session: Session, start_peer: Callable[..., Peer
 
 
 def test_subscription_topics(session: Session, start_peer: Callable[..., Peer]) -> None:
-    peer = start_peer("pub", "--count", "3", "--topic", "weather")
-    session.run(f"socket s sub; connect s {peer.endpoint}; subscribe s weath")
+    peer = start_peer()
+    peer.call("socket", name="x", type="XPUB")
+    endpoint = peer.call("bind", sock="x", endpoint="tcp://127.0.0.1:*")
+    session.run(f"socket s sub; connect s {endpoint}; subscribe s weath")
+    assert peer.recv("x", timeout=10000) == [b"\x01weath"]  # the publisher has it: it filters by it
     assert info(session, "s").options.endswith("subscribe='weath'")
+    for topic in (b"news", b"weather", b"sport", b"weathervane", b"weather"):
+        peer.send("x", topic, b"body")
     got = one(session, "recv s --count 3 --timeout 10000", Received)
-    assert [m[0] for m in got.messages] == [b"weather"] * 3
+    assert [m[0] for m in got.messages] == [b"weather", b"weathervane", b"weather"]  # in order: none other
     assert one(session, "unsubscribe s weath").lines == ["s unsubscribed from 'weath'"]
+    assert peer.recv("x", timeout=10000) == [b"\x00weath"]
 
 
 # -- errors ----------------------------------------------------------------------------------

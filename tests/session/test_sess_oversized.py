@@ -70,7 +70,7 @@ def test_a_peer_that_goes_away_is_not_mistaken_for_a_drop(
     peer = start_peer("rep")
     session.run(f"socket d dealer; set d maxmsgsize 1000; monitor d; connect d {peer.endpoint}")
     session.run('send d "" hi')
-    assert session.execute("recv d --timeout 10000") is not None
+    assert executed(session, "recv d --timeout 10000").value == [b"", b"reply", b"hi"]
     peer.kill()
     events: list[MonitorNotice] = []
 
@@ -95,7 +95,7 @@ def test_without_reconnects_nothing_can_be_told(session: Session, start_peer: Ca
         f"monitor d; connect d {peer.endpoint}"
     )
     session.run('send d "" hi')
-    assert session.execute("recv d --timeout 10000") is not None
+    assert executed(session, "recv d --timeout 10000").value == [b"", b"reply", b"hi"]
     peer.kill()  # an ordinary disconnect, with no reconnect to follow it
     wait_until(
         lambda: any(e.event == "disconnected" for e in session.monitor_events("d")), what="the disconnect"

@@ -17,7 +17,7 @@ def ticks(text: str) -> list[int]:
 def test_watch_where_shows_only_matching_and_sockets_counts_matched(
     shell: Callable[..., Shell], start_peer: Callable[..., Peer]
 ) -> None:
-    peer = start_peer("pub", "--interval", "0.01", "--prefix", "tick")
+    peer = start_peer("pub", "--count", "40", "--interval", "0.01", "--prefix", "tick")
     sh = shell()
     sh.command("socket s sub", "s: sub socket")
     sh.command(f"connect s {peer.endpoint}", "connecting to")
@@ -27,13 +27,17 @@ def test_watch_where_shows_only_matching_and_sockets_counts_matched(
     sh.wait(lambda: len(ticks(sh.plain()[start:])) >= 4, "four matching messages")
     seen = ticks(sh.plain()[start:])
     assert seen and all(n % 5 == 0 for n in seen), seen
+    peer.expect("DONE")
+    peer.publish(b"t", b"tick-40")  # a match, sent after the others: once shown, all 41 are in
+    sh.wait(lambda: 40 in ticks(sh.plain()[start:]), "tick-40 shown")
+    assert sorted(set(ticks(sh.plain()[start:]))) == list(range(0, 41, 5))  # every match, no other
     before = len(sh.plain())
     sh.child.send("sockets\r")
     sh.wait(
         lambda: re.search(r"\d+ \(\d+ matched\)", sh.plain()[before:]) is not None, "received and matched"
     )
     found = re.search(r"(\d+) \((\d+) matched\)", sh.plain()[before:])
-    assert found is not None and int(found.group(1)) >= int(found.group(2)) * 5 - 5
+    assert found is not None and found.groups() == ("41", "9")  # 0, 5, ..., 40 of tick-0 to tick-40
 
 
 def test_broken_filters_are_one_line_errors_and_a_raising_one_is_told_once(

@@ -164,3 +164,33 @@ def test_demo_shows_live_messages(shell: Callable[..., Shell]) -> None:
     sh.wait_prompt()
     sh.child.sendcontrol("d")
     assert sh.exit_status() == 0
+
+
+def test_under_a_flood_what_is_printed_and_told_adds_up_at_unwatch(
+    shell: Callable[..., Shell], start_peer: Callable[..., Peer]
+) -> None:
+    """The shell prints some of a stream and "+N more on s" for the rest; the messages still
+    waiting to be shown when the watch stops are told too, so the two add up to what s
+    received (nothing reads s after unwatch)."""
+    # About 1500 msg/s without end: more than the 40 per 100 ms the shell prints, and some
+    # always wait to be shown (they become display objects every 100 ms).
+    peer = start_peer("pub", "--interval", "0.0005", "--prefix", "tick")
+    sh = shell()
+    subscribe(sh, peer.endpoint)
+    sh.wait(lambda: re.search(r"\+\d+ more on s\b", sh.plain()) is not None, "a stream summarised")
+    sh.command("unwatch s", "stopped watching s")
+    before = len(sh.plain())
+    sh.child.send("sockets\r")
+    sh.wait(lambda: re.search(r"\ns  +sub  ", sh.plain()[before:]) is not None, "the sockets table")
+    sh.wait_prompt()
+    row = re.search(r"\ns  +sub  .*", sh.plain()[before:])
+    assert row is not None
+    received = int(re.split(r"\s{2,}", row.group(0).strip())[4])
+    assert received > 0
+
+    def printed_and_told() -> int:
+        text = sh.plain()
+        printed = len(re.findall(r"\d\d:\d\d:\d\d\.\d{3} s \[2 parts\]", text))
+        return printed + sum(int(n) for n in re.findall(r"\+(\d+) more on s\b", text))
+
+    sh.wait(lambda: printed_and_told() == received, f"{received} printed or told")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections import deque
+from typing import NamedTuple
 
 from ..session import Message, PeerDropped, Session, dropped_line
 from .html import watch_html
@@ -62,7 +63,8 @@ class Watch(LivePane):
                 out.extend(self._session.watch_buffer(name))
             except Exception:  # noqa: BLE001 - the socket was closed: nothing more to show
                 continue
-        out.sort(key=lambda m: m.time)
+        # The session numbers messages in the order they were read, across sockets.
+        out.sort(key=lambda m: m.number)
         return out
 
     @property
@@ -76,25 +78,37 @@ class Watch(LivePane):
                 continue
         return out
 
+    def _view(self) -> _View:
+        """Everything the pane shows, read once: the HTML and the text are made of it."""
+        return _View(
+            tuple(self._snapshot()[-self._shown :][::-1]),
+            tuple(self.counts.items()),
+            tuple(self.matched.items()),
+            tuple(self._rates),
+            "live" if self.running else "stopped",
+            tuple(dropped_line(d) for d in self.drops),
+            tuple(self._labels().items()),
+        )
+
     def _repr_html_(self) -> str:
-        shown = self._snapshot()[-self._shown :][::-1]
-        state = "live" if self.running else "stopped"
+        view = self._view()
         return watch_html(
             self.names,
-            shown,
-            self.counts,
-            list(self._rates),
-            state,
-            [dropped_line(d) for d in self.drops],
-            self._labels(),
+            list(view.shown),
+            dict(view.counts),
+            list(view.rates),
+            view.state,
+            list(view.drops),
+            dict(view.labels),
         )
 
     def __repr__(self) -> str:
-        matched = self.matched
+        view = self._view()
+        matched = dict(view.matched)
         counts = ", ".join(
-            f"{n}={c}" + (f" ({matched[n]} matched)" if n in matched else "") for n, c in self.counts.items()
+            f"{n}={c}" + (f" ({matched[n]} matched)" if n in matched else "") for n, c in view.counts
         )
-        notes = "".join("\n" + dropped_line(d) for d in self.drops)
+        notes = "".join("\n" + line for line in view.drops)
         return f"<zmqrepl watch {' '.join(self.names)}: {counts}>{notes}"
 
     def _tick(self) -> None:
@@ -105,4 +119,16 @@ class Watch(LivePane):
             self._last_total, self._last_tick = total, now
 
     def _signature(self) -> object:
-        return (sum(self.counts.values()), len(self._rates), len(self.drops))
+        # What the pane shows, compared whole: new rows after a quiet spell (same counts),
+        # a rate that changed once the sparkline is full (same length), a stop.
+        return self._view()
+
+
+class _View(NamedTuple):
+    shown: tuple[Message, ...]  # newest first
+    counts: tuple[tuple[str, int], ...]
+    matched: tuple[tuple[str, int], ...]
+    rates: tuple[float, ...]
+    state: str
+    drops: tuple[str, ...]
+    labels: tuple[tuple[str, str], ...]

@@ -118,7 +118,9 @@ def watch(session: Session, p: Parsed) -> Watching:
 
     def act() -> None:
         for entry in entries:
-            if entry.watch_filter is not filt:
+            if not _same_filter(entry.watch_filter, filt):
+                # A new filter starts clean: what waits to be shown passed the old one.
+                session.not_shown(entry)
                 entry.watch_matched = 0
             # watch NAME again keeps the format and view it had unless they are given.
             entry.fmt = asked_fmt or (entry.fmt if entry.watching else "auto")
@@ -131,6 +133,13 @@ def watch(session: Session, p: Parsed) -> Watching:
     return Watching(tuple(e.name for e in entries), filt.text if filt else "")
 
 
+def _same_filter(old: MessageFilter | None, new: MessageFilter | None) -> bool:
+    """Whether a watch given again lets the same messages through as before."""
+    if old is None or new is None:
+        return old is new
+    return old.same_as(new)
+
+
 def unwatch(session: Session, p: Parsed) -> Unwatched:
     name = p.args.get("NAME")
     entries = [session.entry(name)] if name else list(session.entries.values())
@@ -139,7 +148,7 @@ def unwatch(session: Session, p: Parsed) -> Unwatched:
         for entry in entries:
             entry.watching = False
             entry.watch_filter = None
-            entry.showing.clear()
+            session.not_shown(entry)
             session.update_reader(entry)
 
     session.engine.call(act)
@@ -242,6 +251,8 @@ def record_status(entry: SocketEntry) -> RecordStatus:
         w.lost,
         w.lost_reason,
         rotation_failure=w.rotation_failure,
+        filter=entry.record_filter.text if entry.record_filter is not None else "",
+        matched=entry.record_matched,
     )
 
 

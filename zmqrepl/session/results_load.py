@@ -20,6 +20,14 @@ def _rate(n: int, seconds: float) -> str:
     return f"{n / seconds:,.0f} msg/s" if seconds > 0 else "-"
 
 
+def _sent_lines(head: str, sent: int, count: int, took: str, stopped: bool, detail: str = "") -> list[str]:
+    """The line of a run of sends (send --count, replay): "HEAD sent 3 of 10 TOOK, stopped"
+    after Ctrl-C, else "HEAD sent 10 messagesDETAIL TOOK"."""
+    if stopped:
+        return [f"{head} sent {format_count(sent)} of {format_count(count)} {took}, stopped"]
+    return [f"{head} sent {format_count(sent)} messages{detail} {took}"]
+
+
 @dataclass(frozen=True)
 class SentBurst(Result):
     """``send NAME FRAME ... --count N [--rate R]``: how many went, how fast."""
@@ -36,11 +44,9 @@ class SentBurst(Result):
     def lines(self) -> list[str]:
         asked = f", asked {self.rate:,.0f}" if self.rate else ""
         took = f"in {format_seconds(self.seconds)} ({_rate(self.sent, self.seconds)}{asked})"
-        if self.stopped:
-            return [
-                f"{self.socket}: sent {format_count(self.sent)} of {format_count(self.count)} {took}, stopped"
-            ]
-        return [f"{self.socket}: sent {format_count(self.sent)} messages, {human_size(self.size)} {took}"]
+        return _sent_lines(
+            f"{self.socket}:", self.sent, self.count, took, self.stopped, f", {human_size(self.size)}"
+        )
 
     @property
     def value(self) -> int:
@@ -150,12 +156,9 @@ class Replayed(Result):
     @property
     def lines(self) -> list[str]:
         took = f"in {format_seconds(self.seconds)}"
-        if self.stopped:
-            return [
-                f"replay of {self.path} to {self.socket}: sent {format_count(self.sent)} of "
-                f"{format_count(self.count)} {took}, stopped"
-            ]
-        return [f"replay of {self.path} to {self.socket}: sent {format_count(self.sent)} messages {took}"]
+        return _sent_lines(
+            f"replay of {self.path} to {self.socket}:", self.sent, self.count, took, self.stopped
+        )
 
     @property
     def value(self) -> int:
@@ -182,6 +185,8 @@ class RecordStatus(Result):
     lost_reason: str = ""
     ended: str = ""  # not recording: why the last recording stopped by itself, if it did
     rotation_failure: str = ""  # why the ring could not rotate (it records on, past SIZE)
+    filter: str = ""  # record --where/--grep as given, "" for none
+    matched: int = 0  # with a filter: the messages it let through since the recording started
 
     @property
     def lines(self) -> list[str]:
@@ -196,6 +201,7 @@ class RecordStatus(Result):
         lines = [
             f"{self.socket}: recording to {self.path}{ring}: {format_count(self.messages)} messages, "
             f"{human_size(self.written)} written"
+            + (f"; {format_count(self.matched)} matched {self.filter}" if self.filter else "")
         ]
         if self.lost:
             lines.append(f"{format_count(self.lost)} messages could not be written: {self.lost_reason}")
@@ -211,4 +217,6 @@ class RecordStatus(Result):
             "written": self.written,
             "rotations": self.rotations,
             "lost": self.lost,
+            "filter": self.filter or None,
+            "matched": self.matched if self.filter else None,
         }

@@ -50,7 +50,7 @@ from .hidden import option_text
 from .links import GRACE
 from .records import record_line, record_lines
 from .results import SocketInfo
-from .showing import SHOW_INTERVAL_S, Label
+from .showing import SHOW_INTERVAL_S, Chunk, Label, in_order
 from .waiters import Waiter
 from .zap import SessionAuth
 
@@ -102,6 +102,10 @@ class SessionState:
         self.drop_checks_scheduled = 0
         self.drop_checks_done = 0
         self._tick_at = time.monotonic()
+        # Display objects (showing.py): reads numbered in order, one take for every socket.
+        self._show_seq = 0
+        self._show_due = False  # a take is due (the engine has a timer for it)
+        self._shown_at = float("-inf")  # monotonic time of the last take
         self.auth = SessionAuth(self.engine)
         self.engine.submit(lambda: self.engine.call_later(1.0, self._tick))
 
@@ -247,7 +251,8 @@ class SessionState:
                 same = recorded is not None and rf is not None and rf.same_as(wf)
                 watched = recorded if same and recorded is not None else self._select(entry, wf, batch)
                 entry.watch_matched += len(watched)
-            self.show(entry, now, watched)
+            # The batch's bytes: exact for the batch, a bound for what a filter let through.
+            self.show(entry, now, watched, nbytes=batch.nbytes)
 
     def show(
         self,
@@ -255,38 +260,55 @@ class SessionState:
         at: float,
         messages: Sequence[list[bytes]],
         labels: Sequence[Label] | None = None,
+        nbytes: int | None = None,
     ) -> None:
         """Engine thread: messages of a watched socket, read at ``at``, for the display.
-        (A tap's come with a label each: direction and peer.) They wait in ``entry.showing``
-        (a reference to the batch, no per-message work) and
-        become display objects at most every SHOW_INTERVAL_S (showing.py): under a flood
-        only the newest are made, the rest are counted as not shown."""
-        passed = entry.showing.add(at, messages, labels)
+        (A tap's come with a label each: direction and peer; ``nbytes``: their bytes, or a
+        bound on them, if known.) They wait in ``entry.showing`` (a reference to the batch,
+        no per-message work) and become display objects at most every SHOW_INTERVAL_S
+        (showing.py), those of every watched socket together in the order they were read:
+        under a flood only the newest are made, the rest are counted as not shown."""
+        self._show_seq += 1
+        passed = entry.showing.add(self._show_seq, at, messages, labels, nbytes)
         if passed:
             self.events.count_dropped(entry.name, passed)
-        if entry.showing.scheduled or not len(entry.showing):
+        if self._show_due or not len(entry.showing):
             return
-        wait = entry.showing.shown_at + SHOW_INTERVAL_S - time.monotonic()
+        wait = self._shown_at + SHOW_INTERVAL_S - time.monotonic()
         if wait <= 0:
-            self._show_now(entry)
+            self._show_now()
         else:
-            entry.showing.scheduled = True
-            self.engine.call_later(wait, partial(self._show_now, entry))
+            self._show_due = True
+            self.engine.call_later(wait, self._show_now)
 
-    def _show_now(self, entry: SocketEntry) -> None:
-        showing = entry.showing
-        showing.scheduled = False
-        showing.shown_at = time.monotonic()
-        if not entry.watching or entry.socket.closed:
-            showing.clear()
-            return
-        messages, passed = showing.take()
-        if passed:
-            self.events.count_dropped(entry.name, passed)
-        for at, frames, (direction, peer) in messages:
-            msg = self.captured.capture(entry, frames, direction=direction, peer=peer, at=at)
-            entry.buffer.add(msg)
-            self.events.push(msg)
+    def _show_now(self) -> None:
+        """Engine thread: what waits on every socket becomes display objects, numbered in
+        the order it was read (one socket's in its own order, sockets interleaved by read)."""
+        self._show_due = False
+        self._shown_at = time.monotonic()
+        chunks: list[tuple[Chunk, SocketEntry]] = []
+        for entry in list(self.entries.values()):
+            if not len(entry.showing):
+                continue
+            if not entry.watching or entry.socket.closed:
+                self.not_shown(entry)
+                continue
+            taken, passed = entry.showing.take()
+            if passed:
+                self.events.count_dropped(entry.name, passed)
+            chunks.extend((chunk, entry) for chunk in taken)
+        for chunk, entry in in_order(chunks):
+            for at, frames, (direction, peer) in chunk.waiting():
+                msg = self.captured.capture(entry, frames, direction=direction, peer=peer, at=at)
+                entry.buffer.add(msg)
+                self.events.push(msg)
+
+    def not_shown(self, entry: SocketEntry) -> None:
+        """Engine thread: forget what waits to be shown on ``entry`` (its watch stopped or
+        changed, or it closes), counted as not shown: the front ends say "+N more"."""
+        count = entry.showing.clear()
+        if count:
+            self.events.count_dropped(entry.name, count)
 
     def _select(
         self, entry: SocketEntry, filt: MessageFilter, messages: Sequence[list[bytes]]
@@ -311,7 +333,13 @@ class SessionState:
         return out
 
     def _read_for_waiters(self, entry: SocketEntry) -> None:
-        """One message at a time: what no waiter takes must stay queued in libzmq."""
+        """While a recv waits: read up to READ_BATCH messages one at a time, so that
+        reading stops as soon as the last waiter has all it asked for; what comes after
+        stays queued in libzmq (for the next recv, or the batched read of watch and record).
+        Each message read is counted, recorded (through the recording's filter) and counted
+        as matched by the watch's filter, but not shown; it goes to the first waiter whose
+        filter lets it through, and one that no waiter takes is dropped (still counted as
+        received)."""
         sock = entry.socket
         for _ in range(READ_BATCH):
             props: MessageProperties | None = None
@@ -372,6 +400,7 @@ class SessionState:
         self.engine.remove_reader(entry.socket)
         self.stop_monitor(entry)
         self.stop_record(entry)
+        self.not_shown(entry)
         for waiter in entry.waiters:
             waiter.fail(CommandError(f"socket {entry.name} was closed"))
         entry.waiters.clear()
