@@ -364,9 +364,16 @@ def test_a_task_left_in_a_closed_asyncio_loop(backend: str, ctx: Context) -> Non
         got.append(await sock.recv())
         got.append(await sock.recv())
         results: dict[str, Any] = {}
+        begun = anyio.Event()
+
+        async def marked() -> Any:
+            begun.set()  # no suspension from here to recv's own (a count of waiting tasks
+            return await sock.recv()  # would still include the closed loop's task)
+
         async with anyio.create_task_group() as group:
-            _start(group, results, "recv", sock.recv)
-            await _waiting(sock)
+            _start(group, results, "recv", marked)
+            await begun.wait()
+            assert "recv" not in results
             push.send(b"d")
             woken = await _settled(lambda: "recv" in results)
             sock.close()

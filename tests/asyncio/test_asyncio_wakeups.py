@@ -12,7 +12,7 @@ import gc
 import threading
 import time
 import weakref
-from typing import Callable
+from typing import Awaitable, Callable, TypeVar
 
 import pytest
 
@@ -23,6 +23,8 @@ from zmqrepl.core import poll as plain_poll
 from zmqrepl.core.asyncio import Socket, poll
 
 pytestmark = pytest.mark.parametrize("loop", LOOPS)
+
+T = TypeVar("T")
 
 
 def _full_pair(ctx: Context, name: str) -> tuple[Socket, PlainSocket]:
@@ -55,6 +57,21 @@ async def _settled(done: Callable[[], bool], rounds: int = 100) -> bool:
 async def _waiting(sock: Socket) -> None:
     """Until a task waits on ``sock`` (a state check, not a sleep)."""
     assert await _settled(lambda: sock._nwaiting > 0)
+
+
+async def _suspended(op: Awaitable[T]) -> asyncio.Future[T]:
+    """``op`` in a task of its own, once it has run up to its first suspension (it has taken
+    a message, or it waits): told by a marker it sets, not by a count of waiting tasks,
+    which a task left in a closed loop may still hold."""
+    begun = asyncio.Event()
+
+    async def marked() -> T:
+        begun.set()  # no suspension from here to op's own
+        return await op
+
+    task = asyncio.ensure_future(marked())
+    await begun.wait()
+    return task
 
 
 def _drain(peer: PlainSocket) -> int:
@@ -309,8 +326,8 @@ def test_a_socket_moves_to_a_new_loop_after_one_closed_with_a_task_pending(loop:
     old.close()  # with the task still waiting in recv
 
     async def main() -> bytes:
-        receiver = asyncio.ensure_future(sock.recv())
-        await _waiting(sock)
+        receiver = await _suspended(sock.recv())
+        assert not receiver.done()
         push.send(b"new")
         woken = await _settled(receiver.done)
         sock.close()
@@ -423,8 +440,8 @@ def test_a_task_left_in_a_closed_loop_neither_breaks_nor_holds_the_socket(loop: 
         assert sock.events & 1
         got.append(await sock.recv())
         got.append(await sock.recv())
-        receiver = asyncio.ensure_future(sock.recv())
-        await _waiting(sock)
+        receiver = await _suspended(sock.recv())
+        assert not receiver.done()
         push.send(b"d")
         woken = await _settled(receiver.done)
         sock.close()
