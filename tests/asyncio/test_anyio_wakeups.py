@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import os
 import threading
 import time
 import weakref
@@ -82,6 +83,19 @@ def _start(group: Any, results: dict[str, Any], name: str, op: Callable[[], Awai
             results[name] = exc
 
     group.start_soon(task)
+
+
+def _until_fd_closed(fd: int, within: float = 10.0) -> None:
+    """Until ``fd`` is closed (libzmq's reaper thread closes a socket's fd after the close
+    returns), checked with a deadline, with the loop's thread blocked on purpose."""
+    deadline = time.monotonic() + within
+    while True:
+        try:
+            os.fstat(fd)
+        except OSError:
+            return
+        assert time.monotonic() < deadline, f"fd {fd} still open after {within} s"
+        time.sleep(0.0005)
 
 
 def _drain(peer: PlainSocket) -> int:
@@ -268,9 +282,11 @@ def test_a_cross_thread_close_then_a_new_socket(backend: str, ctx: Context) -> N
         async with anyio.create_task_group() as group:
             _start(group, results, "first", first.recv)
             await _waiting(first)
+            number = first.fileno()  # libzmq's fd (the loop watches a duplicate of it)
             closer = threading.Thread(target=first.close)
             closer.start()
             closer.join()  # the loop unwatches first's fd only when it runs again
+            _until_fd_closed(number)  # so that the new socket's fd can take its number
             second = Socket("pull", ctx)  # its fd may take the number libzmq's fd for first had
             second.set("linger", 0)
             second.bind("inproc://second")

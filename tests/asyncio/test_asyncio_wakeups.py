@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import os
 import threading
 import time
 import weakref
@@ -72,6 +73,19 @@ async def _suspended(op: Awaitable[T]) -> asyncio.Future[T]:
     task = asyncio.ensure_future(marked())
     await begun.wait()
     return task
+
+
+def _until_fd_closed(fd: int, within: float = 10.0) -> None:
+    """Until ``fd`` is closed (libzmq's reaper thread closes a socket's fd after the close
+    returns), checked with a deadline, with the loop's thread blocked on purpose."""
+    deadline = time.monotonic() + within
+    while True:
+        try:
+            os.fstat(fd)
+        except OSError:
+            return
+        assert time.monotonic() < deadline, f"fd {fd} still open after {within} s"
+        time.sleep(0.0005)
 
 
 def _drain(peer: PlainSocket) -> int:
@@ -282,9 +296,11 @@ def test_a_cross_thread_close_then_a_new_socket(loop: str, ctx: Context) -> None
         first.bind("inproc://first")
         waiting = asyncio.ensure_future(first.recv())
         await _waiting(first)
+        number = first.fileno()  # libzmq's fd (the loop watches a duplicate of it)
         closer = threading.Thread(target=first.close)
         closer.start()
         closer.join()  # the loop unwatches first's fd only when it runs again
+        _until_fd_closed(number)  # so that the new socket's fd can take its number
         second = Socket("pull", ctx)  # its fd may take the number first's had
         second.set("linger", 0)
         second.bind("inproc://second")
