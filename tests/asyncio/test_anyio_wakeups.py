@@ -98,6 +98,19 @@ def _until_fd_closed(fd: int, within: float = 10.0) -> None:
         time.sleep(0.0005)
 
 
+def _soon(backend: str, fn: Callable[..., object], *args: object) -> None:
+    """Have the loop call ``fn(*args)`` in its next round, before a task started after
+    this call takes its first step. On asyncio both go to the ready queue, in order, after
+    the loop has polled the fds; on trio run_sync_soon's callbacks run in a system task,
+    so the order (and whether the fd is polled in between) varies from run to run."""
+    if backend == "trio":
+        import trio
+
+        trio.lowlevel.current_trio_token().run_sync_soon(fn, *args)
+    else:
+        asyncio.get_running_loop().call_soon(fn, *args)
+
+
 def _drain(peer: PlainSocket) -> int:
     n = 0
     while peer.recv(nonblocking=True) is not None:
@@ -114,13 +127,18 @@ def test_a_waiting_receiver_is_woken_after_events_is_read(backend: str, ctx: Con
         async with anyio.create_task_group() as group:
             _start(group, results, "recv", mine.recv)
             await _waiting(mine)
-            peer.send(b"hello")  # the fd fires; what follows reads events before the loop sees it
-            if how == "events":
-                assert mine.events & 1
-            elif how == "poll":
-                assert await poll([PollItem(mine, out=True)], timeout=0) == 0
+            if how == "send":
+                # The peer's send and the sender's first step in one round of the loop,
+                # after it has polled the fd: the sender (which waits too: no room) looks
+                # at events before the loop can see the fd fire.
+                _soon(backend, peer.send, b"hello")
+                _start(group, results, "send", lambda: mine.send(b"x"))
             else:
-                _start(group, results, "send", lambda: mine.send(b"x"))  # no room: it waits too
+                peer.send(b"hello")  # the fd fires; what follows reads events before the loop sees it
+                if how == "events":
+                    assert mine.events & 1
+                else:
+                    assert await poll([PollItem(mine, out=True)], timeout=0) == 0
             results["woken"] = await _settled(lambda: "recv" in results)
             mine.close()
         peer.close()
@@ -162,15 +180,25 @@ def test_a_nonblocking_receive_that_finds_nothing_wakes_a_waiting_sender(
 
 
 @backends
-def test_two_tasks_in_opposite_directions_on_one_socket(backend: str, ctx: Context) -> None:
+@pytest.mark.parametrize("when", ["both-waiting", "sender-starting"])
+def test_two_tasks_in_opposite_directions_on_one_socket(backend: str, ctx: Context, when: str) -> None:
+    """As the asyncio test: both wait, or the sender's first step comes in the round of
+    the loop of the peer's send and must wake the receiver."""
+
     async def main() -> dict[str, Any]:
-        mine, peer = _full_pair(ctx, "both")
+        mine, peer = _full_pair(ctx, f"both-{when}")
         results: dict[str, Any] = {}
         async with anyio.create_task_group() as group:
             _start(group, results, "recv", mine.recv)
-            _start(group, results, "send", lambda: mine.send(b"last"))
-            await _waiting(mine, 2)
-            peer.send(b"hello")
+            if when == "both-waiting":
+                _start(group, results, "send", lambda: mine.send(b"last"))
+                await _waiting(mine, 2)
+                peer.send(b"hello")
+            else:
+                await _waiting(mine)
+                _soon(backend, peer.send, b"hello")
+                _start(group, results, "send", lambda: mine.send(b"last"))
+                results["first"] = await _settled(lambda: "recv" in results)
             assert _drain(peer) > 0
             results["woken"] = await _settled(lambda: "recv" in results and "send" in results)
             mine.close()
@@ -179,21 +207,33 @@ def test_two_tasks_in_opposite_directions_on_one_socket(backend: str, ctx: Conte
         return results
 
     results = run_anyio(main, backend)
+    assert results.get("first", True), "the sender's first call did not wake the receiver"
     assert results["woken"], results
     assert (results["recv"], results["send"], results["last"]) == (b"hello", None, b"last")
 
 
 @backends
-def test_poll_and_recv_on_one_socket(backend: str, ctx: Context) -> None:
+@pytest.mark.parametrize("when", ["both-waiting", "poll-starting"])
+def test_poll_and_recv_on_one_socket(backend: str, ctx: Context, when: str) -> None:
+    """As the asyncio test: both wait, or poll's first look at events comes in the round
+    of the loop of the peer's sends and must wake the receiver."""
+
     async def main() -> dict[str, Any]:
-        mine, peer = _full_pair(ctx, "pollrecv")
+        mine, peer = _full_pair(ctx, f"pollrecv-{when}")
         results: dict[str, Any] = {}
         async with anyio.create_task_group() as group:
-            _start(group, results, "poll", lambda: poll([PollItem(mine, in_=True)]))
-            _start(group, results, "recv", mine.recv)
-            await _waiting(mine, 2)
-            peer.send(b"one")
-            peer.send(b"two")  # the receiver takes one, and poll sees the other
+            if when == "both-waiting":
+                _start(group, results, "poll", lambda: poll([PollItem(mine, in_=True)]))
+                _start(group, results, "recv", mine.recv)
+                await _waiting(mine, 2)
+                peer.send(b"one")
+                peer.send(b"two")  # the receiver takes one, and poll sees the other
+            else:
+                _start(group, results, "recv", mine.recv)
+                await _waiting(mine)
+                _soon(backend, peer.send, b"one")
+                _soon(backend, peer.send, b"two")
+                _start(group, results, "poll", lambda: poll([PollItem(mine, in_=True)]))
             results["woken"] = await _settled(lambda: "poll" in results and "recv" in results)
             mine.close()
         peer.close()
