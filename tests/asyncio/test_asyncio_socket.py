@@ -13,7 +13,7 @@ from typing import Any, Callable
 import pytest
 
 from tests.asyncio.conftest import Streamer
-from tests.asyncio.support import LOOPS, number, run
+from tests.asyncio.support import LOOPS, number, run, until
 from tests.peers import Peer
 from zmqrepl.core import Again, Context, ContextTerminated, PollItem, SocketClosed, ZMQError
 from zmqrepl.core import Socket as PlainSocket
@@ -174,17 +174,18 @@ def test_several_tasks_on_several_sockets_get_every_message_once(
         left = {id(a): count, id(b): count}
 
         async def take(sock: Socket, out: list[int]) -> None:
-            while left[id(sock)] > 0:
-                try:
-                    frame = await asyncio.wait_for(sock.recv(), 0.5)
-                except TimeoutError:
-                    continue  # the others took the last ones
-                left[id(sock)] -= 1
-                out.append(number(frame))
+            # The task that takes a socket's last message closes it, which ends the
+            # waits of the others on it (no timeout that guesses when they are done).
+            try:
+                while True:
+                    out.append(number(await sock.recv()))
+                    left[id(sock)] -= 1
+                    if left[id(sock)] == 0:
+                        sock.close()
+            except SocketClosed:
+                assert left[id(sock)] == 0
 
         await asyncio.gather(*(take(a if i < 4 else b, results[i]) for i in range(6)))
-        a.close()
-        b.close()
         return results
 
     results = run(loop, main)
@@ -235,7 +236,10 @@ def test_rcvtimeo_and_sndtimeo_raise_again(loop: str, ctx: Context) -> None:
             start = time.monotonic()
             with pytest.raises(Again, match="timed out after 60 ms"):
                 await op
-            assert time.monotonic() - start >= 0.055
+            end = time.monotonic()
+            # Never early (the deadline is on this clock); the upper bound only says that
+            # the timeout fired at all, with room for a loaded machine.
+            assert start + 0.060 <= end < start + 10.0, end - start
             seen.append("again")
         pull.set("rcvtimeo", 0)
         with pytest.raises(Again):
@@ -260,7 +264,7 @@ def test_close_fails_pending_operations(loop: str, ctx: Context) -> None:
             asyncio.ensure_future(poll([PollItem(pull, in_=True)])),
             asyncio.ensure_future(push.send(b"x")),
         ]
-        await asyncio.sleep(0.01)
+        await until(lambda: (pull._nwaiting, push._nwaiting) == (3, 1), "all four waiting")
         assert not any(t.done() for t in pending)
         pull.close()
         # another thread closes the other one
@@ -286,7 +290,7 @@ def test_context_term_fails_pending_operations(loop: str, where: str) -> None:
             p.bind("tcp://127.0.0.1:*")
         waiting = [asyncio.ensure_future(p.recv()) for p in pulls]
         waiting.append(asyncio.ensure_future(pulls[0].recv()))
-        await asyncio.sleep(0.01)
+        await until(lambda: [p._nwaiting for p in pulls] == [2, 1, 1], "the receives waiting")
         if where == "loop":
             ctx.term()
         else:
@@ -303,7 +307,7 @@ def test_a_second_loop_gets_a_clear_error(loop: str, ctx: Context) -> None:
     async def main() -> str:
         pull, _ = _pull(ctx)
         waiting = asyncio.ensure_future(pull.recv())
-        await asyncio.sleep(0.01)
+        await until(lambda: pull._nwaiting == 1, "the receive waiting")
         errors: list[BaseException] = []
 
         def elsewhere() -> None:
@@ -448,7 +452,7 @@ def test_recv_options_are_those_of_the_plain_socket(
         peer.call("socket", name="p", type="PUSH")
         peer.call("connect", sock="p", endpoint=endpoint)
         waiting = asyncio.ensure_future(pull.recv(as_=str))  # waits, then decodes
-        await asyncio.sleep(0.01)
+        await until(lambda: pull._nwaiting == 1, "the receive waiting")
         peer.send("p", "héllo".encode())
         text = await waiting
         peer.send("p", b"a", b"b")

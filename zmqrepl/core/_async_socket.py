@@ -137,7 +137,8 @@ class AsyncSocketBase:
 
     def _closing(self, closed: bool) -> None:
         """The plain socket is about to close (``closed`` False) or has closed (True),
-        in any thread: wake every waiting task, in the loop's thread."""
+        in any thread. Only once it has closed: wake every waiting task, in the loop's
+        thread, to raise why (a close can fail, and then the tasks go on waiting)."""
         raise NotImplementedError
 
     # -- the plain socket ------------------------------------------------------------------

@@ -18,12 +18,14 @@ cancelled while it waits (``asyncio.wait_for``, ``asyncio.timeout``, ``task.canc
 has taken nothing: the next receive gets the message.
 
 rcvtimeo/sndtimeo raise Again after that many ms; ``close()`` (from any thread) makes
-waiting tasks raise SocketClosed, and terminating the context ContextTerminated. A
-socket waits in one event loop: an operation that would wait from another loop or thread
-raises WrongEventLoop at once (the socket may move to a new loop once its old one is
-closed). One that libzmq answers at once may be called from another thread, but a call
-there that meets one in the loop's thread on the socket at the same moment raises
-SocketBusy (libzmq sockets are not thread-safe; zmqrepl refuses instead of crashing).
+waiting tasks raise SocketClosed (a close that fails leaves them waiting), and
+terminating the context ContextTerminated. A socket waits in one event loop: an
+operation that would wait from another loop or thread raises WrongEventLoop at once (the
+socket may move to a new loop once its old one is closed; it holds no reference to a
+loop, so a closed one is not kept alive). One that libzmq answers at once may be
+called from another thread, but a call there that meets one in the loop's thread on the
+socket at the same moment raises SocketBusy (libzmq sockets are not thread-safe;
+zmqrepl refuses instead of crashing).
 ``fileno()`` is the plain socket's fd; the loop watches a duplicate, so a reader added
 on it does not replace the socket's own. The plain ``zmqrepl.core.poll`` refuses these
 sockets (it would take their wake-ups): ``await poll(...)`` here. Works with uvloop too.
@@ -34,10 +36,12 @@ from __future__ import annotations
 import asyncio
 import threading
 import time
+import weakref
 from asyncio import AbstractEventLoop, Future
 from collections import deque
-from typing import Sequence
+from typing import Callable, Sequence
 
+from ._async_poll import poll_owners
 from ._async_socket import POLLIN, POLLOUT, RETRY_S, AsyncSocketBase, WrongEventLoop
 from ._lib import lib
 from .constants import Errno, PollFlag, SocketType
@@ -48,40 +52,71 @@ from .socket import Socket as SyncSocket
 
 __all__ = ["Socket", "WrongEventLoop", "poll"]
 
-_get_running_loop = asyncio._get_running_loop  # None outside a loop; no exception
 _CLOSED = lib.ZR_CLOSED
+
+
+class _Waits:
+    """The tasks of one event loop waiting on one socket, each on its own future, oldest
+    first; a wake-up goes to the first (see Socket._look). Held by that loop (the fd's
+    reader) and by the waiting tasks; the socket keeps only a weak reference, so a closed
+    loop, and tasks left pending in it, are not kept alive by the socket."""
+
+    __slots__ = ("__weakref__", "loop", "pollers", "rq", "sq")
+
+    def __init__(self, loop: AbstractEventLoop) -> None:
+        self.loop = loop
+        self.rq: deque[Future[bool]] = deque()  # tasks waiting to receive
+        self.sq: deque[Future[bool]] = deque()  # ... to send
+        self.pollers: list[tuple[Future[bool], int]] = []  # poll() calls, with their masks
+
+
+def _no_waits() -> _Waits | None:
+    return None
 
 
 class Socket(AsyncSocketBase):
     """A ZeroMQ socket for asyncio: ``Socket("pull")``, ``Socket("sub", ctx)``, or
     ``Socket(plain_socket)`` over an existing ``zmqrepl.core.Socket``."""
 
-    __slots__ = ("_epoch", "_loop", "_pollers", "_rq", "_sq")
+    __slots__ = ("_epoch", "_waits")
 
     def __init__(
         self, socket_type: str | SocketType | int | SyncSocket, context: Context | None = None
     ) -> None:
         super().__init__(socket_type, context)
-        self._loop: AbstractEventLoop | None = None
+        self._waits: Callable[[], _Waits | None] = _no_waits  # those of the loop it waits in
         self._epoch = 0  # moves to a new loop so far: a task of an older one counts no more
-        # Tasks waiting to receive / to send, oldest first, each on its own future;
-        # a wake-up goes to the first (see _look).
-        self._rq: deque[Future[bool]] = deque()
-        self._sq: deque[Future[bool]] = deque()
-        self._pollers: list[tuple[Future[bool], int]] = []  # poll() calls waiting on it
 
     # -- the loop ----------------------------------------------------------------------
 
-    def _bind(self) -> AbstractEventLoop:
-        """The running loop, which this socket waits in from now on (its fd is watched)."""
+    def _current(self) -> _Waits | None:
+        """The waits of the loop the socket is bound to; None (and the old loop's tasks
+        forgotten: they never run again) once that loop is closed."""
+        waits = self._waits()
+        if waits is not None and not waits.loop.is_closed():
+            return waits
+        if self._waits is not _no_waits:
+            self._forget()
+        return None
+
+    def _forget(self) -> None:
+        """Unbind from a closed loop: its selector forgot the fd, and its tasks and their
+        count go (the epoch keeps a task of it from counting itself out later)."""
+        self._waits = _no_waits
+        self._nwaiting = 0
+        self._epoch += 1
+
+    def _bind(self) -> _Waits:
+        """The running loop's waits; the socket waits in that loop from now on (its fd
+        is watched)."""
         loop = asyncio.get_running_loop()
-        old = self._loop
-        if old is loop:
-            return loop
+        waits = self._current()
+        if waits is not None and waits.loop is loop:
+            return waits
         sync = self._sync
         if sync.closed:
             raise sync._error(_CLOSED, "recv")
-        if old is not None and not old.is_closed():
+        if waits is not None:
             raise WrongEventLoop(
                 Errno.EBUSY,
                 "socket in use",
@@ -91,22 +126,20 @@ class Socket(AsyncSocketBase):
                     "socket in each loop or thread, or close the other loop first)"
                 ),
             )
-        # The tasks of a closed loop never run again: forget them, and their count.
-        self._rq.clear()
-        self._sq.clear()
-        self._pollers.clear()
-        self._nwaiting = 0
-        self._epoch += 1
-        fd = self._read_fd()
-        loop.add_reader(fd, self._recheck)
-        self._loop = loop
+        waits = _Waits(loop)
+        # The reader's callback holds the waits: as long as the loop watches the fd.
+        loop.add_reader(self._read_fd(), self._fd_ready, waits)
+        self._waits = weakref.ref(waits)
         self._thread = threading.get_ident()
-        return loop
+        return waits
+
+    def _fd_ready(self, waits: _Waits) -> None:
+        self._recheck()
 
     # -- waiting ---------------------------------------------------------------------------
 
     async def _wait(self, flag: int, deadline: float | None, retry: bool = False) -> bool:
-        loop = self._bind()
+        waits = self._bind()
         # The reader is registered: a change from now on wakes us. One that came since
         # the last operation may have left the fd quiet, so look first.
         if self._look(flag) & flag:
@@ -117,8 +150,9 @@ class Socket(AsyncSocketBase):
             pause = RETRY_S if deadline is None else max(0.0, min(RETRY_S, deadline - time.monotonic()))
             await asyncio.sleep(pause)
             return True
+        loop = waits.loop
         fut: Future[bool] = loop.create_future()
-        queue = self._rq if flag == POLLIN else self._sq
+        queue = waits.rq if flag == POLLIN else waits.sq
         queue.append(fut)
         timer = None
         if deadline is not None:
@@ -136,17 +170,17 @@ class Socket(AsyncSocketBase):
         finally:
             if epoch == self._epoch:
                 self._nwaiting -= 1
-            if timer is not None:
+            if timer is not None and not loop.is_closed():
                 timer.cancel()
 
     def _after_op(self) -> None:
         if threading.get_ident() == self._thread:
             self._recheck()
             return
-        loop = self._loop
-        if loop is not None:
+        waits = self._waits()
+        if waits is not None:
             try:
-                loop.call_soon_threadsafe(self._recheck)
+                waits.loop.call_soon_threadsafe(self._recheck)
             except RuntimeError:
                 pass  # that loop is closed: nothing waits in it any more
 
@@ -155,17 +189,20 @@ class Socket(AsyncSocketBase):
         there is room, and every poll() that waits for what the socket has now; but not
         for ``mine``, which the caller takes itself. Raises if the socket is closed
         (having woken every task, to raise why)."""
+        waits = self._current()
         try:
             events = self._events()
         except ZMQError:
-            self._wake_all()
+            if waits is not None:
+                _wake_all(waits)
             raise
-        loop = self._loop
-        if events & POLLIN and not mine & POLLIN and self._rq:
-            _wake_first(self._rq, loop)
-        if events & POLLOUT and not mine & POLLOUT and self._sq:
-            _wake_first(self._sq, loop)
-        for fut, mask in self._pollers:
+        if waits is None:
+            return events
+        if events & POLLIN and not mine & POLLIN and waits.rq:
+            _wake_first(waits.rq)
+        if events & POLLOUT and not mine & POLLOUT and waits.sq:
+            _wake_first(waits.sq)
+        for fut, mask in waits.pollers:
             if events & mask and not fut.done():
                 fut.set_result(True)
         return events
@@ -176,58 +213,56 @@ class Socket(AsyncSocketBase):
         except ZMQError:
             pass  # closed or terminated: every task was woken to raise why
 
-    def _wake_all(self) -> None:
-        # A future of a closed loop (its task never runs again) cannot be woken.
-        for queue in (self._rq, self._sq):
-            while queue:
-                fut = queue.popleft()
-                if not fut.done() and not fut.get_loop().is_closed():
-                    fut.set_result(True)
-        for fut, _mask in self._pollers:
-            if not fut.done() and not fut.get_loop().is_closed():
-                fut.set_result(True)
-
     def _closing(self, closed: bool) -> None:
-        loop = self._loop
-        if loop is None:
-            if closed:
-                self._close_fd()
-            return
-        if threading.get_ident() == self._thread:
-            if not closed:  # unwatch the fd before the close, in the loop's own thread
-                self._stop_waiting()
-            return
+        # Before the close (closed False) nothing is done: a close can fail (SocketBusy),
+        # and then the socket is open and its tasks must go on waiting. The loop watches
+        # a duplicate of the fd, which libzmq's close leaves open, so it can be unwatched
+        # after the close.
         if not closed:
-            return  # woken now, a task would find the socket open and wait again
-        try:
-            loop.call_soon_threadsafe(self._stop_waiting)
-        except RuntimeError:
-            # That loop is closed: nothing waits in it, and its selector forgot the fd.
-            self._loop = None
-            self._close_fd()
+            return
+        waits = self._waits()
+        if waits is None or waits.loop.is_closed():
+            self._close_fd()  # no loop watches it (a closed loop's selector forgot it)
+        elif threading.get_ident() == self._thread:
+            self._stop_waiting(waits)
+        else:
+            try:
+                waits.loop.call_soon_threadsafe(self._stop_waiting, waits)
+            except RuntimeError:
+                self._close_fd()  # that loop closed just now: nothing waits in it
 
-    def _stop_waiting(self) -> None:
-        """Unwatch the fd, close our duplicate of it, and wake every waiting task; they
-        raise why the socket closed. A close that then fails (SocketBusy) leaves the
-        socket open: its tasks wait again, and the next wait watches the fd anew."""
-        loop, self._loop = self._loop, None
+    def _stop_waiting(self, waits: _Waits) -> None:
+        """After the close: unwatch the fd, close our duplicate of it, and wake every
+        waiting task; they raise why the socket closed."""
+        self._waits = _no_waits
         try:
-            if loop is not None and not loop.is_closed() and self._fd >= 0:
+            if self._fd >= 0:
                 try:
-                    loop.remove_reader(self._fd)
+                    waits.loop.remove_reader(self._fd)
                 except Exception:  # noqa: BLE001 - uvloop raises its own kinds
                     pass
             self._close_fd()
         finally:
-            self._wake_all()
+            _wake_all(waits)
 
 
-def _wake_first(queue: deque[Future[bool]], loop: AbstractEventLoop | None) -> None:
+def _wake_first(queue: deque[Future[bool]]) -> None:
     while queue:
         fut = queue.popleft()
-        if not fut.done() and fut.get_loop() is loop:
+        if not fut.done():
             fut.set_result(True)
             return
+
+
+def _wake_all(waits: _Waits) -> None:
+    for queue in (waits.rq, waits.sq):
+        while queue:
+            fut = queue.popleft()
+            if not fut.done():
+                fut.set_result(True)
+    for fut, _mask in waits.pollers:
+        if not fut.done():
+            fut.set_result(True)
 
 
 def _discard(queue: deque[Future[bool]], fut: Future[bool]) -> None:
@@ -250,28 +285,14 @@ async def poll(items: Sequence[PollItem], timeout: int | float | None = None) ->
     """Wait until one of these asyncio sockets is ready; returns how many are, with each
     item's ``revents`` set (as ``zmqrepl.core.poll``). ``timeout`` in ms: None waits for
     ever, 0 looks once."""
-    owners: list[tuple[PollItem, Socket]] = []
-    for item in items:
-        if not isinstance(item, PollItem) or item.socket is None:
-            raise TypeError(
-                "poll() takes PollItems over asyncio sockets (hint: PollItem(sock, in_=True); "
-                "for a plain fd use loop.add_reader)"
-            )
-        ref = item.socket._async_owner
-        owner = ref() if ref is not None else None
-        if not isinstance(owner, Socket):
-            raise TypeError(
-                "poll() takes asyncio sockets (hint: wrap a plain one: zmqrepl.core.asyncio.Socket(sock))"
-            )
-        owners.append((item, owner))
+    owners = poll_owners(items, Socket, "asyncio", "loop.add_reader")
     loop = asyncio.get_running_loop()
-    for _item, owner in owners:
-        owner._bind()
+    bound = [(item, owner, owner._bind()) for item, owner in owners]
     forever = timeout is None or timeout < 0
     deadline = 0.0 if forever else time.monotonic() + float(timeout or 0) / 1000.0
     while True:
         ready = 0
-        for item, owner in owners:
+        for item, owner, _waits in bound:
             # _look, not a bare read of events: that read resets the fd's signal, so
             # the socket's other waiting tasks must look too.
             got = owner._look() & int(item.events)
@@ -280,9 +301,9 @@ async def poll(items: Sequence[PollItem], timeout: int | float | None = None) ->
         if ready or (not forever and time.monotonic() >= deadline):
             return ready
         fut: Future[bool] = loop.create_future()
-        entries = [(owner, owner._epoch, (fut, int(item.events))) for item, owner in owners]
-        for owner, _epoch, entry in entries:
-            owner._pollers.append(entry)
+        entries = [(owner, waits, owner._epoch, (fut, int(item.events))) for item, owner, waits in bound]
+        for owner, waits, _epoch, entry in entries:
+            waits.pollers.append(entry)
             owner._nwaiting += 1
         timer = None
         if not forever:
@@ -292,10 +313,10 @@ async def poll(items: Sequence[PollItem], timeout: int | float | None = None) ->
         finally:
             if timer is not None:
                 timer.cancel()
-            for owner, epoch, entry in entries:
+            for owner, waits, epoch, entry in entries:
                 if epoch == owner._epoch:
                     owner._nwaiting -= 1
                 try:
-                    owner._pollers.remove(entry)
+                    waits.pollers.remove(entry)
                 except ValueError:
                     pass
