@@ -9,7 +9,14 @@ import pytest
 
 from tests.peers import Peer
 from zmqrepl.session import Session
-from zmqrepl.session.flood import FLOOD_BATCH, MAX_NAP_S, MIN_NAP_S, QUEUE_SHARE, nap_after_read
+from zmqrepl.session.flood import (
+    FLOOD_BATCH,
+    MAX_NAP_S,
+    MIN_NAP_S,
+    QUEUE_SHARE,
+    RATE_WINDOW_S,
+    nap_after_read,
+)
 
 from .test_sess_live import all_in
 
@@ -29,6 +36,15 @@ def test_a_nap_fills_at_most_a_quarter_of_the_queue(rcvhwm: int, rate: int) -> N
         assert nap * rate <= rcvhwm / QUEUE_SHARE * 1.000001  # what arrives meanwhile
     # The queue libzmq gives by default, at the rate the issue measures: a real nap.
     assert nap_after_read(100, 100 / 500_000, 1000) == MAX_NAP_S
+
+
+@pytest.mark.parametrize("rcvhwm", [16, 100, 1000])
+def test_a_burst_after_a_quiet_spell_naps_as_if_it_came_within_the_window(rcvhwm: int) -> None:
+    # 1000 messages read after 10 s of silence: they may have come in the last 2 ms, so the
+    # nap is that of 500k msg/s, not of 100 msg/s.
+    nap = nap_after_read(1000, 10.0, rcvhwm)
+    assert nap == nap_after_read(1000, RATE_WINDOW_S, rcvhwm)
+    assert nap * 1000 / RATE_WINDOW_S <= rcvhwm / QUEUE_SHARE * 1.000001
 
 
 def test_an_unbounded_queue_naps_the_most() -> None:

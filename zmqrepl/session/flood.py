@@ -7,29 +7,33 @@ before it polls again, so the next read takes more at once. The nap is kept shor
 that what arrives meanwhile fills at most a quarter of the socket's receive queue
 (``rcvhwm``), at the rate the read just saw: the queue never overflows because of it.
 
-Measured with bench/ingest.py (500k msg/s, four paired runs, default HWMs): the shell counted
-89-97 % of the stream with 24-31 % of a core, against 55-57 % of a core without the nap (and
-the bare pyzmq loop 88-92 % in the same runs). A message on another socket, or a command,
-waits at most one nap (MAX_NAP_S) longer while a flood lasts.
+Measured with bench/ingest.py (500k msg/s, default HWMs, four paired runs with other work
+on the machine): the shell counted 88-95 % of the stream with 29-32 % of a core, the bare
+pyzmq loop 81-95 % in the same runs; without the nap the shell took 55-57 % of a core. A
+message on another socket, or a command, waits at most one nap (MAX_NAP_S) longer while a flood lasts.
 """
 
 from __future__ import annotations
 
-__all__ = ["FLOOD_BATCH", "MAX_NAP_S", "MIN_NAP_S", "nap_after_read"]
+__all__ = ["FLOOD_BATCH", "MAX_NAP_S", "MIN_NAP_S", "QUEUE_SHARE", "RATE_WINDOW_S", "nap_after_read"]
 
 FLOOD_BATCH = 32  # messages in one read: the stream outruns the engine's wake-ups
 MAX_NAP_S = 0.0004  # at 500k msg/s, 200 messages gather: a fifth of libzmq's default rcvhwm
 MIN_NAP_S = 0.00005  # shorter than this a nap saves less than it costs (a sleep's own overhead)
 QUEUE_SHARE = 4  # a nap may fill at most 1/QUEUE_SHARE of the receive queue
+# The rate is measured over at most this long: a read after a quiet spell (a burst that has
+# just begun) would otherwise see a low rate and nap long into the burst.
+RATE_WINDOW_S = 0.002
 
 
 def nap_after_read(count: int, since_s: float, rcvhwm: int) -> float:
     """Seconds the engine may nap after a read of ``count`` messages that came in
     ``since_s`` (since the read before), from a socket whose receive queue holds ``rcvhwm``
     messages (0: no limit); 0.0 when this is no flood. A read capped before the queue was
-    empty overstates the rate, which only shortens the nap."""
+    empty, or ``since_s`` cut to RATE_WINDOW_S, overstates the rate, which only shortens
+    the nap."""
     if count < FLOOD_BATCH or since_s <= 0.0:
         return 0.0
-    rate = count / since_s
+    rate = count / min(since_s, RATE_WINDOW_S)
     nap = MAX_NAP_S if rcvhwm <= 0 else min(MAX_NAP_S, rcvhwm / QUEUE_SHARE / rate)
     return nap if nap >= MIN_NAP_S else 0.0
