@@ -1,11 +1,12 @@
 """Fewer, larger reads of a flooded socket: the same messages for less CPU.
 
-Under a flood the engine is woken for every few dozen messages (at 500k msg/s of 16 B over
+Under a flood, without naps, the engine is woken for every few dozen messages (at 500k msg/s of 16 B over
 tcp, about 5,700 reads a second of about 80 messages each), and each wake-up costs a poll, a
 read and the session's bookkeeping. When a read finds a flood, the engine naps a little
 before it polls again, so the next read takes more at once. The nap is kept short enough
 that what arrives meanwhile fills at most a quarter of the socket's receive queue
-(``rcvhwm``), at the rate the read just saw: the queue never overflows because of it.
+(``rcvhwm``) at the rate the read just saw: while that rate holds, a nap cannot make
+the queue overflow.
 
 Measured with bench/ingest.py (500k msg/s, default HWMs, four paired runs with other work
 on the machine): the shell counted 88-95 % of the stream with 29-32 % of a core, the bare
