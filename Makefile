@@ -47,4 +47,4 @@ $(STAMP): pyproject.toml setup.py zmqrepl/core/_build.py $(CSRC) scripts/ensure-
 	@touch $(STAMP)
 
 clean:
-	rm -rf $(VENV) build *.egg-info zmqrepl/core/_zmq*.so zmqrepl/core/_zmq.c zmqrepl/core/_zmq.o zmqrepl/core/csrc/*.o
+	rm -rf $(VENV) build dist *.egg-info zmqrepl/core/_zmq*.so zmqrepl/core/_zmq.c zmqrepl/core/_zmq.o zmqrepl/core/csrc/*.o

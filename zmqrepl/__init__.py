@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+# The one version number: pyproject.toml reads it (dynamic version), `zmqrepl --version` shows it.
 __version__ = "0.1.0"
 __all__ = ["__version__"]
 

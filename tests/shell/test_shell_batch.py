@@ -1,4 +1,4 @@
-"""The real ``zmqrepl`` program, non-interactively: -c, a script file, and stdin."""
+"""The real ``zmqrepl`` program, non-interactively: -c, a script file, stdin and --version."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from typing import Callable
 
 import pytest
 
+import zmqrepl
 from tests.peers import Peer
 
 ZMQREPL = [sys.executable, "-m", "zmqrepl"]
@@ -234,3 +235,12 @@ def test_console_script_and_settings(tmp_path: Path) -> None:
     assert proc.returncode == 0
     assert proc.stderr.startswith("warning: ignoring ") and "hint:" in proc.stderr
     assert "linger 1000 ms" in proc.stdout
+
+
+def test_version_flag_prints_the_package_version(tmp_path: Path) -> None:
+    """``zmqrepl --version``: the one version number (zmqrepl.__version__, which pyproject reads);
+    tests/packaging checks the same of an installed sdist."""
+    proc = run(["--version"], tmp_path, stdin=None)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout == f"zmqrepl {zmqrepl.__version__}\n"
+    assert proc.stderr == ""

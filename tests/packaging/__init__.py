@@ -1,0 +1,1 @@
+"""The packaging tests: the sdist and wheel built from the tracked files, installed and type-checked."""
