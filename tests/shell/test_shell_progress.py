@@ -78,7 +78,14 @@ def test_replay_shows_a_bar_and_ctrl_c_stops_it(shell: Callable[..., Shell], tmp
     bar_line(sh, "replay feed.jsonl to p", "1,000")
     sh.interrupt_until(f"replay of {path} to p: sent ")
     sh.wait_prompt()
-    assert re.search(r"sent [\d,]+ of 1,000 in [\d.]+ s, stopped", sh.plain())
+    report = re.search(r"sent ([\d,]+) of 1,000 in [\d.]+ s, stopped", sh.plain())
+    assert report is not None, sh.plain()[-2000:]
+    sent = int(report.group(1).replace(",", ""))
+    # What it says went is what q got: every one of them, and none after the Ctrl-C.
+    sh.command(
+        f"recv q --count {sent + 1} --timeout 1000", f"q: {sent} of {sent + 1} messages before the timeout"
+    )
+    assert f"m{sent - 1}\n" in sh.plain().replace("\r", "")
     sh.command("replay " + str(path) + " p --speed 0", "sent 1,000 messages in")
 
 

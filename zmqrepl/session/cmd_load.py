@@ -139,6 +139,13 @@ def ping(session: Session, p: Parsed) -> PingReport:
             f"{entry.name} has no peer to send a request to",
             f"connect {entry.name} to the service first: connect {entry.name} tcp://HOST:PORT",
         )
+    if not done.times and done.disconnected:
+        raise CommandError(
+            f"the peer of {entry.name} disconnected ({done.disconnected}) before the first reply"
+            + (f"; {entry.name} (req) still waits for it" if entry.kind is SocketType.REQ else ""),
+            "is the service still running? peers shows who is connected"
+            + (f"; close {entry.name} and make it again" if entry.kind is SocketType.REQ else ""),
+        )
     if not done.times and done.timed_out:
         raise CommandError(
             f"no reply on {entry.name} within {timeout} ms{skipped}"
@@ -156,4 +163,5 @@ def ping(session: Session, p: Parsed) -> PingReport:
         waits=done.waits or (done.timed_out and not done.unsent and entry.kind is SocketType.REQ),
         skipped=done.skipped,
         gone=done.unsent,
+        disconnected=done.disconnected,
     )

@@ -481,7 +481,9 @@ _TABLE = [
         "request (a late one) is skipped and counted, not timed. A reply that does not come "
         "within --timeout stops it there, with the figures so far (an error if none came); "
         "a req socket then still waits for that reply (recv NAME takes it, or close and make "
-        "it again). Ctrl-C stops it; a req stopped between a request and its reply drops "
+        "it again). When the socket's last peer disconnects with a request in flight, it ends "
+        "at once with the figures so far (that reply cannot come). Ctrl-C stops it; a req "
+        "stopped between a request and its reply drops "
         "that reply if it comes within --timeout, and can then send again.",
         examples=("ping r", "ping d --count 1000 --size 1024", "ping r --timeout 200"),
     ),

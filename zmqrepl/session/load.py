@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 from ..core import Again, SocketType, ZMQError
 from .defaults import DEFAULT_SEND_TIMEOUT_MS
 from .entry import SocketEntry
-from .errors import CommandError
+from .errors import CommandError, core_error
 from .sequence import MessageTemplate
 from .waiters import Waiter
 
@@ -133,7 +133,8 @@ class Burst:
             n = self.entry.socket.send_many(messages, nonblocking=True)
         except ZMQError as exc:
             self._count(messages, exc.sent)
-            raise CommandError(
+            # The core's own hint, if it has one, is the hint: one "(hint: ...)" a line.
+            raise core_error(
                 f"{self.entry.name} sent {self.sent:,} of {self.count:,} messages: {exc.message}",
                 "sockets shows the socket's state",
             ) from None
@@ -163,6 +164,7 @@ class PingDone:
     unsent: bool = False  # the last request could not even be queued (no peer)
     skipped: int = 0  # replies that were not to the request in flight (a DEALER's)
     waits: bool = False  # stopped with a REQ's request unanswered
+    disconnected: str = ""  # the endpoint whose peer went with a request in flight
 
 
 _PING_IDS = itertools.count(1)
@@ -180,7 +182,10 @@ class Ping(Waiter):
 
     A REQ stopped (Ctrl-C) with a request in flight cannot send until that reply comes:
     the ping stays in the waiters ("draining") until its timeout, to drop the late reply,
-    so the REQ can send again."""
+    so the REQ can send again.
+
+    When the socket's last peer disconnects with a request in flight (the monitor says so,
+    state.py), the ping ends at once with the figures so far: that reply cannot come."""
 
     def __init__(
         self, state: SessionState, entry: SocketEntry, count: int, payload: bytes, timeout_ms: int
@@ -267,6 +272,18 @@ class Ping(Waiter):
         self._send(leave=False)
         return self.done.done()
 
+    def peer_gone(self, endpoint: str) -> None:
+        """Engine thread: the socket's last peer disconnected with a request in flight. Its
+        reply cannot come on a new connection (the server that had the request is gone), so
+        the ping ends now with what came, rather than at its timeout."""
+        if self.done.done() or self.draining or not self._in_flight:
+            return
+        if self.req:  # the REQ still waits for that reply: dropped should it come, as on Ctrl-C
+            self.draining = True
+            self._end(timed_out=False, leave=False, waits=True, disconnected=endpoint)
+        else:
+            self._end(timed_out=False, disconnected=endpoint)
+
     def stop(self) -> None:
         """Engine thread (Ctrl-C): end now with what came."""
         if self.done.done():
@@ -282,8 +299,17 @@ class Ping(Waiter):
             self.entry.waiters.remove(self)
             self.state.update_reader(self.entry)
 
-    def _end(self, timed_out: bool, leave: bool = True, unsent: bool = False, waits: bool = False) -> None:
+    def _end(
+        self,
+        timed_out: bool,
+        leave: bool = True,
+        unsent: bool = False,
+        waits: bool = False,
+        disconnected: str = "",
+    ) -> None:
         if leave:
             self._leave()
         if not self.done.done():
-            self.done.set_result(PingDone(tuple(self.times), timed_out, unsent, self.skipped, waits))
+            self.done.set_result(
+                PingDone(tuple(self.times), timed_out, unsent, self.skipped, waits, disconnected)
+            )

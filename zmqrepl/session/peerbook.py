@@ -74,6 +74,11 @@ class PeerBook:
         if not self.counting:
             self.counting, self.counting_since = True, now
 
+    @property
+    def connected(self) -> int:
+        """Peers whose handshake succeeded and that have not disconnected since."""
+        return len(self._live)
+
     def records(self) -> list[PeerRecord]:
         """Newest activity first."""
         return list(reversed(self._records.values()))

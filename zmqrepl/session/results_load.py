@@ -85,6 +85,7 @@ class PingReport(Result):
     waits: bool = False  # a REQ socket still waits for the unanswered reply
     skipped: int = 0  # replies that were not to the request in flight (stale, or not a ping's)
     gone: bool = False  # the peer went: the next request could not be sent
+    disconnected: str = ""  # the endpoint whose peer went with a request in flight
 
     @cached_property
     def stats(self) -> dict[str, float]:
@@ -109,6 +110,16 @@ class PingReport(Result):
             lines.append(
                 f"the peer is gone: request {n + 1} of {self.asked} could not be sent (no peer to take it)"
             )
+        elif self.disconnected:
+            lines.append(
+                f"the peer disconnected ({self.disconnected}) during request {format_count(n + 1)} of "
+                f"{format_count(self.asked)}: stopped there"
+            )
+            if self.waits:
+                lines.append(
+                    f"{self.socket} (req) still waits for that reply, which cannot come now: close "
+                    f"{self.socket} and make it again"
+                )
         elif self.timed_out:
             lines.append(
                 f"no reply within {self.timeout_ms} ms to request {n + 1} of {self.asked}: stopped there"

@@ -445,6 +445,9 @@ class SessionState:
             reason = self._handshake_reason(entry, name, ev.value) if is_handshake_failure(name) else ""
             connects = entry.connected_endpoints()
             entry.peers.on_event(name, ev.endpoint, ev.value, ev.endpoint in connects, reason, now)
+            if name == "disconnected" and entry.waiters and not entry.peers.connected:
+                for waiter in list(entry.waiters):  # a ping ends here (and leaves the list)
+                    waiter.peer_gone(ev.endpoint)
             if entry.monitoring:
                 notice = MonitorNotice(entry.name, now, name, ev.endpoint, ev.value, reason)
                 entry.monitor_events.append(notice)

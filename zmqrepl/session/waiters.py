@@ -23,6 +23,10 @@ class Waiter:
         if not self.future.done():
             self.future.set_exception(exc)
 
+    def peer_gone(self, endpoint: str) -> None:
+        """Engine thread: the socket's last peer disconnected (``endpoint``, as the monitor
+        names it). A recv waits on: a peer may come back and send."""
+
     def offer(self, frames: list[bytes]) -> bool:
         """Take a message; True once the waiter has all it asked for."""
         if self.future.done():

@@ -149,20 +149,27 @@ long long zr_hot_recv_nowait(uintptr_t addr)
     return rc == ZR_ERR ? zr_hot_fail(errno) : rc;
 }
 
+/* One send of a whole frame that never waits: 0 once libzmq took it, else a
+   ZR_* code (ZR_ERR with errno set; EAGAIN: no room now). */
+static int zr_hot_try_send(zr_socket_t *st, const void *data, size_t size)
+{
+    int rc = zr_enter(st);
+    if (rc)
+        return rc;
+    rc = zmq_send(st->handle, data, size, ZMQ_DONTWAIT) >= 0 ? 0 : ZR_ERR;
+    zr_leave(st);  /* keeps errno */
+    return rc;
+}
+
 /* send() of one whole frame: libzmq copies it into the pipe at once when
    there is room; a full pipe waits (SNDTIMEO, in slices) without the GIL. */
 int zr_hot_send(uintptr_t addr, const void *data, size_t size)
 {
     zr_socket_t *st = (zr_socket_t *)addr;
-    int rc = zr_enter(st);
-    if (rc)
+    int rc = zr_hot_try_send(st, data, size);
+    if (rc != ZR_ERR)
         return rc;
-    if (zmq_send(st->handle, data, size, ZMQ_DONTWAIT) >= 0) {
-        zr_leave(st);
-        return 0;
-    }
     int err = errno;
-    zr_leave(st);
     if ((err != EAGAIN && err != EINTR) || st->sndtimeo == 0)  /* EINTR: as in zr_hot_recv */
         return (int)zr_hot_fail(err);
     PyThreadState *ts = PyEval_SaveThread();
@@ -176,15 +183,6 @@ int zr_hot_send(uintptr_t addr, const void *data, size_t size)
    never releases the GIL. 0, or a ZR_* code (ZR_ERR with errno EAGAIN: no room now). */
 int zr_hot_send_nowait(uintptr_t addr, const void *data, size_t size)
 {
-    zr_socket_t *st = (zr_socket_t *)addr;
-    int rc = zr_enter(st);
-    if (rc)
-        return rc;
-    if (zmq_send(st->handle, data, size, ZMQ_DONTWAIT) >= 0) {
-        zr_leave(st);
-        return 0;
-    }
-    int err = errno;
-    zr_leave(st);
-    return (int)zr_hot_fail(err);
+    int rc = zr_hot_try_send((zr_socket_t *)addr, data, size);
+    return rc == ZR_ERR ? (int)zr_hot_fail(errno) : rc;
 }
