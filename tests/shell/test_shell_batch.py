@@ -209,7 +209,7 @@ def test_console_script_and_settings(tmp_path: Path) -> None:
     plain(proc)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.splitlines() == [
-        "a: pub socket (linger 5 ms, maxmsgsize 1000, heartbeat every 5000 ms, timeout 15000 ms)",
+        "a: pub socket (linger 5 ms, maxmsgsize 1000)",
         "a.linger = 5",
     ]
     (config / "config.ini").write_text(

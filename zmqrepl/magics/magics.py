@@ -154,7 +154,9 @@ class ZmqMagics(Magics):
     )
     maxmsgsize = Int(DEFAULT_MAXMSGSIZE, help="Largest message new sockets accept (bytes).").tag(config=True)
     heartbeat_ivl = Int(
-        DEFAULT_HEARTBEAT_IVL_MS, help="Milliseconds between ZMTP pings new sockets send each peer (0: none)."
+        DEFAULT_HEARTBEAT_IVL_MS,
+        help="Milliseconds between ZMTP pings new sockets send each peer (0: none, the default; "
+        "libzmq 4.3 can abort with them when a peer leaves while a receive queue is full).",
     ).tag(config=True)
     heartbeat_timeout = Int(
         DEFAULT_HEARTBEAT_TIMEOUT_MS, help="Milliseconds of silence after which new sockets drop a peer."

@@ -9,6 +9,7 @@ import time
 from typing import TYPE_CHECKING, Any
 
 from ..core import Option, Socket, SocketType, ValueType
+from .defaults import HEARTBEAT_WARNING
 from .entry import SocketEntry
 from .errors import CommandError, clip, core_error
 from .frames import parse_frame
@@ -133,6 +134,8 @@ def set_option(session: Session, p: Parsed) -> OptionSet:
         raise core_error(str(exc), "see: help set") from None
     secret = is_secret(option)
     warning = None
+    if option.strip().lower() == "heartbeat_ivl" and isinstance(value, int) and value > 0:
+        warning = HEARTBEAT_WARNING
     if option == "curve_server" and value and session.security_warning and not session.curve_server_warned:
         # A CURVE server is what the listed CVEs attack; say it once per session.
         session.curve_server_warned = True

@@ -19,7 +19,6 @@ from . import cmd_sockets as sockets
 from . import cmd_tap as taps
 from . import cmd_tools as tools
 from .defaults import (
-    DEFAULT_HEARTBEAT_IVL_MS,
     DEFAULT_HEARTBEAT_TIMEOUT_MS,
     DEFAULT_LINGER_MS,
     DEFAULT_MAXMSGSIZE,
@@ -103,10 +102,11 @@ _TABLE = [
         Arg("TYPE", ArgKind.SOCKET_TYPE),
         details="TYPE is pub, sub, req, rep, dealer, router, push, pull, pair, xpub, xsub or "
         f"stream. New sockets get linger {DEFAULT_LINGER_MS} ms, maxmsgsize "
-        f"{human_size(DEFAULT_MAXMSGSIZE)} and ZMTP heartbeats: a ping every "
-        f"{DEFAULT_HEARTBEAT_IVL_MS} ms, and a peer that sends nothing within "
-        f"{DEFAULT_HEARTBEAT_TIMEOUT_MS} ms of a ping is disconnected (set NAME heartbeat_ivl 0 "
-        "turns them off; changes apply to new connections).",
+        f"{human_size(DEFAULT_MAXMSGSIZE)}, and no ZMTP heartbeats (as in libzmq): set NAME "
+        "heartbeat_ivl MS turns them on (a ping every MS, and a peer that sends nothing within "
+        f"heartbeat_timeout, {DEFAULT_HEARTBEAT_TIMEOUT_MS} ms unless set, is disconnected, so "
+        "a stopped peer shows as such; for new connections), with a warning: libzmq 4.3 can "
+        "abort with them when a peer leaves while the receive queue is full.",
         examples=("socket s sub", "socket r req"),
     ),
     _cmd(

@@ -17,6 +17,7 @@ __all__ = [
     "DEFAULT_SEND_TIMEOUT_MS",
     "DEFAULT_TAP_SPIN_US",
     "DEFAULT_VIEW",
+    "HEARTBEAT_WARNING",
     "MAX_TAP_SPIN_US",
     "VIEWS",
 ]
@@ -30,13 +31,23 @@ DEFAULT_MAXMSGSIZE = 64 * 1024 * 1024
 DEFAULT_SEND_TIMEOUT_MS = 2000
 # How long `probe` may take in all: a name lookup, a connect and two reads on a network.
 DEFAULT_PROBE_TIMEOUT_MS = 2000
-# libzmq sends no ZMTP heartbeats by default, so a peer that stops stays "connected": for
-# ever if its process is stopped (its kernel still answers TCP), until TCP gives up (minutes
-# to hours) if its host is gone. With these, a session socket PINGs each peer every 5 s and
-# drops a connection from which nothing came within 15 s of a PING; 0 turns them off.
+# ZMTP heartbeats (a PING to each peer every heartbeat_ivl ms, a connection dropped when
+# nothing came within heartbeat_timeout ms of one) show a stopped peer as disconnected, but
+# are off by default, as in libzmq: with them on, libzmq 4.3.4 aborts the whole process
+# ("Assertion failed: !_io_error (src/stream_engine_base.cpp:331)") when a peer leaves while
+# the socket's receive queue is full and unread, a PING is answered by a reset, and the queue
+# is then read. Measured through a Session (tests/reliability/heartbeat_queue.py: 200,000
+# messages of 16 B from a sender that exits, nobody reading for 2 s, pings every 200 ms): an
+# abort with rcvhwm 1,000, 2,000, 5,000, 10,000 and 100,000; none with rcvhwm 0 (the queue
+# never fills) and none without heartbeats. The reset also throws away what the kernel held.
+# `set NAME heartbeat_ivl MS` (or the settings) turns them on, with that warning.
 # libzmq reads them when a connection starts: a change applies to new connections.
-DEFAULT_HEARTBEAT_IVL_MS = 5000
+DEFAULT_HEARTBEAT_IVL_MS = 0
 DEFAULT_HEARTBEAT_TIMEOUT_MS = 15000
+HEARTBEAT_WARNING = (
+    "with heartbeats on, libzmq 4.3 can abort the whole process when a peer leaves while this "
+    "socket's receive queue is full and unread (rcvhwm 0 avoids it: a queue without limit)"
+)
 # After passing a message on, a tap polls for the next one without sleeping this long (us):
 # in a request/reply exchange the answer usually comes within it, and is then taken without
 # the engine thread being woken. Measured with bench/tap.py on a 2-core machine (BENCHMARKS.md):
