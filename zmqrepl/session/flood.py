@@ -8,9 +8,9 @@ that what arrives meanwhile fills at most a quarter of the socket's receive queu
 (``rcvhwm``) at the rate the read just saw: while that rate holds, a nap cannot make
 the queue overflow.
 
-Measured with bench/ingest.py (500k msg/s, default HWMs, four paired runs with other work
-on the machine): the shell counted 88-95 % of the stream with 29-32 % of a core, the bare
-pyzmq loop 81-95 % in the same runs; without the nap the shell took 55-57 % of a core. A
+Measured with bench/ingest.py on a quiet 2-core machine (500k msg/s, default HWMs, paired
+with a bare pyzmq loop): with the nap the shell counted 97.4-97.8 % of the stream with
+32-36 % of a core (the loop: 97.7-98.2 %, 36-40 %); without it, 96.8-97.5 % with 52-58 %. A
 message on another socket, or a command, waits at most one nap (MAX_NAP_S) longer while a flood lasts.
 """
 
