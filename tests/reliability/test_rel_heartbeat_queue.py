@@ -9,7 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from zmqrepl.session import OptionSet, Session
+from zmqrepl.session import HEARTBEAT_WARNING, OptionSet, Session, SocketMade
 
 from .rel_support import ROOT
 
@@ -46,5 +46,17 @@ def test_new_sockets_have_no_heartbeats_and_turning_them_on_warns() -> None:
         assert "abort" in turned.warning and "rcvhwm 0" in turned.warning
         off = session.execute("set s heartbeat_ivl 0")
         assert isinstance(off, OptionSet) and off.warning is None
+    finally:
+        session.close()
+
+
+def test_heartbeats_from_the_settings_warn_with_the_first_socket_only() -> None:
+    session = Session(linger=0, heartbeat_ivl=5000)
+    try:
+        first, second = session.run("socket a dealer; socket b dealer")
+        assert isinstance(first, SocketMade) and isinstance(second, SocketMade)
+        assert first.lines[0].endswith("heartbeat every 5000 ms, timeout 15000 ms)")
+        assert first.lines[1:] == ["warning: " + HEARTBEAT_WARNING]
+        assert second.warning is None and len(second.lines) == 1
     finally:
         session.close()

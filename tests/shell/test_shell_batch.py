@@ -13,6 +13,7 @@ import pytest
 
 import zmqrepl
 from tests.peers import Peer
+from zmqrepl.session import HEARTBEAT_WARNING
 
 ZMQREPL = [sys.executable, "-m", "zmqrepl"]
 
@@ -225,6 +226,7 @@ def test_console_script_and_settings(tmp_path: Path) -> None:
     plain(proc)
     assert proc.stdout.splitlines() == [
         "a: pub socket (linger 1000 ms, maxmsgsize 67108864, heartbeat every 300 ms, timeout 900 ms)",
+        "warning: " + HEARTBEAT_WARNING,
         "a.heartbeat_timeout = 900",
     ], proc.stderr
     (config / "config.ini").write_text("[shell]\nlinger = soon\n", encoding="utf-8")

@@ -18,6 +18,7 @@ from .defaults import (
     DEFAULT_MAXMSGSIZE,
     DEFAULT_SEND_TIMEOUT_MS,
     DEFAULT_VIEW,
+    HEARTBEAT_WARNING,
     VIEWS,
 )
 from .demo import DemoPublisher
@@ -95,6 +96,7 @@ __all__ = [  # noqa: RUF022 - grouped by what a front end uses them for, sorted 
     "lookup",
     # the session and its defaults
     "DEFAULT_HEARTBEAT_IVL_MS",
+    "HEARTBEAT_WARNING",
     "DEFAULT_HEARTBEAT_TIMEOUT_MS",
     "DEFAULT_HISTORY_BYTES",
     "DEFAULT_HISTORY_SIZE",

@@ -72,6 +72,10 @@ def make_socket(session: Session, p: Parsed) -> SocketMade:
         return entry
 
     session.engine.call(create)
+    warning = None
+    if session.heartbeat_ivl > 0 and not session.heartbeat_warned:
+        session.heartbeat_warned = True  # heartbeats on for every socket (settings): say why once
+        warning = HEARTBEAT_WARNING
     return SocketMade(
         name,
         kind.name.lower(),
@@ -79,6 +83,7 @@ def make_socket(session: Session, p: Parsed) -> SocketMade:
         session.maxmsgsize,
         max(session.heartbeat_ivl, 0),
         session.heartbeat_timeout,
+        warning,
     )
 
 

@@ -84,6 +84,7 @@ class SessionState:
         self.libzmq_version = libzmq_version or zmq_version()
         self.security_warning = security_warning_for(self.libzmq_version)
         self.curve_server_warned = False
+        self.heartbeat_warned = False  # a first socket with the session's heartbeats has said why
         self.linger = linger
         self.maxmsgsize = maxmsgsize
         self.heartbeat_ivl = heartbeat_ivl  # 0: new sockets send no heartbeats
