@@ -44,3 +44,34 @@ async def until(done: Callable[[], bool], what: str, within: float = 10.0) -> No
 
 def number(frame: bytes) -> int:
     return int.from_bytes(frame, "big")
+
+
+async def router_with_a_full_peer(router: Any, ctx: Any) -> list[Any]:
+    """Make ``router`` (an async ROUTER, router_mandatory, sndhwm 1, sndtimeo 100 ms) the
+    router of two plain DEALERs, "a" and "b", with a's queue full: events then says it can
+    send (b has room) while a send to a fails. Returns the dealers (for the caller to close)."""
+    from zmqrepl.core import Again
+    from zmqrepl.core import Socket as PlainSocket
+
+    for option, value in (("router_mandatory", 1), ("sndhwm", 1), ("linger", 0), ("sndtimeo", 100)):
+        router.set(option, value)
+    router.bind("inproc://mandatory")
+    peers = []
+    for ident in (b"a", b"b"):
+        d = PlainSocket("dealer", ctx)
+        d.set("routing_id", ident)
+        d.set("rcvhwm", 1)
+        d.set("linger", 0)
+        d.connect("inproc://mandatory")
+        peers.append(d)
+    # Both peers are known to the router once it has a message from each.
+    for d in peers:
+        d.send(b"hi")
+    for _ in peers:
+        await router.recv_multipart()
+    while True:
+        try:
+            router.socket.send_multipart([b"a", b"x"], nonblocking=True)
+        except Again:
+            break
+    return peers

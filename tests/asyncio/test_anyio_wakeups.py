@@ -21,7 +21,7 @@ import anyio
 import anyio.to_thread
 import pytest
 
-from tests.asyncio.support import BACKENDS, run_anyio, until
+from tests.asyncio.support import BACKENDS, router_with_a_full_peer, run_anyio, until
 from zmqrepl.core import (
     Again,
     Context,
@@ -260,29 +260,7 @@ def test_the_plain_poll_refuses_an_anyio_socket(ctx: Context) -> None:
 def test_router_mandatory_does_not_spin_and_sndtimeo_holds(backend: str, ctx: Context) -> None:
     async def main() -> tuple[float, float, int]:
         router = Socket("router", ctx)
-        router.set("router_mandatory", 1)
-        router.set("sndhwm", 1)
-        router.set("linger", 0)
-        router.set("sndtimeo", 100)
-        router.bind("inproc://mandatory")
-        peers = []
-        for ident in (b"a", b"b"):
-            d = PlainSocket("dealer", ctx)
-            d.set("routing_id", ident)
-            d.set("rcvhwm", 1)
-            d.set("linger", 0)
-            d.connect("inproc://mandatory")
-            peers.append(d)
-        # Both peers are known to the router once it has a message from each.
-        for d in peers:
-            d.send(b"hi")
-        for _ in peers:
-            await router.recv_multipart()
-        while True:
-            try:
-                router.socket.send_multipart([b"a", b"x"], nonblocking=True)
-            except Again:
-                break
+        peers = await router_with_a_full_peer(router, ctx)
         assert router.events & 2  # b has room: events says ready, yet a send to a fails
         ticks = 0
 
