@@ -18,6 +18,7 @@ from typing import Iterable, Sequence
 from ..core import (
     Again,
     Event,
+    MessageBatch,
     MessageProperties,
     Option,
     SocketType,
@@ -227,11 +228,19 @@ class SessionState:
             return
         read_at = time.monotonic()
         since, entry.read_at = read_at - entry.read_at, read_at
-        entry.received += count
-        entry.bytes_in += batch.nbytes
         if count >= FLOOD_BATCH:
             rcvhwm = entry.socket.get(Option.RCVHWM)
             self.engine.nap(nap_after_read(count, since, rcvhwm if isinstance(rcvhwm, int) else 0))
+        try:
+            self._take_batch(entry, batch, counting)
+        finally:
+            # Counted last: other threads read the counters (sockets()) without the engine,
+            # and one that sees this batch counted then sees its matched and recorded too.
+            entry.received += count
+            entry.bytes_in += batch.nbytes
+
+    def _take_batch(self, entry: SocketEntry, batch: MessageBatch, counting: bool) -> None:
+        """Engine thread: a read batch to the peers table, the recording and the watch."""
         if counting:
             self.count_peers(entry, batch, batch.properties)
         now = time.time()
