@@ -75,3 +75,24 @@ async def router_with_a_full_peer(router: Any, ctx: Any) -> list[Any]:
         except Again:
             break
     return peers
+
+
+def full_pair(socket_class: Any, ctx: Any, name: str) -> tuple[Any, Any]:
+    """An async PAIR (of ``socket_class``: the asyncio or the anyio one) whose send queue is
+    full, and its plain peer (which has not read)."""
+    from zmqrepl.core import Again
+    from zmqrepl.core import Socket as PlainSocket
+
+    mine = socket_class("pair", ctx)
+    mine.set("sndhwm", 1)
+    mine.set("linger", 0)
+    mine.bind(f"inproc://{name}")
+    peer = PlainSocket("pair", ctx)
+    peer.set("rcvhwm", 1)
+    peer.set("linger", 0)
+    peer.connect(f"inproc://{name}")
+    while True:
+        try:
+            mine.socket.send(b"fill", nonblocking=True)
+        except Again:
+            return mine, peer

@@ -21,7 +21,7 @@ import anyio
 import anyio.to_thread
 import pytest
 
-from tests.asyncio.support import BACKENDS, router_with_a_full_peer, run_anyio, until
+from tests.asyncio.support import BACKENDS, full_pair, router_with_a_full_peer, run_anyio, until
 from zmqrepl.core import (
     Again,
     Context,
@@ -42,19 +42,8 @@ backends = pytest.mark.parametrize("backend", BACKENDS)
 
 def _full_pair(ctx: Context, name: str) -> tuple[Socket, PlainSocket]:
     """An anyio PAIR whose send queue is full, and its plain peer (which has not read)."""
-    mine = Socket("pair", ctx)
-    mine.set("sndhwm", 1)
-    mine.set("linger", 0)
-    mine.bind(f"inproc://{name}")
-    peer = PlainSocket("pair", ctx)
-    peer.set("rcvhwm", 1)
-    peer.set("linger", 0)
-    peer.connect(f"inproc://{name}")
-    while True:
-        try:
-            mine.socket.send(b"fill", nonblocking=True)
-        except Again:
-            return mine, peer
+    mine, peer = full_pair(Socket, ctx, name)
+    return mine, peer
 
 
 async def _settled(done: Callable[[], bool], rounds: int = 100) -> bool:

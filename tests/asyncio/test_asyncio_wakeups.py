@@ -17,7 +17,7 @@ from typing import Awaitable, Callable, TypeVar
 
 import pytest
 
-from tests.asyncio.support import LOOPS, router_with_a_full_peer, run, until
+from tests.asyncio.support import LOOPS, full_pair, router_with_a_full_peer, run, until
 from zmqrepl.core import Again, Context, ContextTerminated, PollItem, PollSet, SocketBusy, SocketClosed, proxy
 from zmqrepl.core import Socket as PlainSocket
 from zmqrepl.core import poll as plain_poll
@@ -30,19 +30,8 @@ T = TypeVar("T")
 
 def _full_pair(ctx: Context, name: str) -> tuple[Socket, PlainSocket]:
     """An asyncio PAIR whose send queue is full, and its plain peer (which has not read)."""
-    mine = Socket("pair", ctx)
-    mine.set("sndhwm", 1)
-    mine.set("linger", 0)
-    mine.bind(f"inproc://{name}")
-    peer = PlainSocket("pair", ctx)
-    peer.set("rcvhwm", 1)
-    peer.set("linger", 0)
-    peer.connect(f"inproc://{name}")
-    while True:
-        try:
-            mine.socket.send(b"fill", nonblocking=True)
-        except Again:
-            return mine, peer
+    mine, peer = full_pair(Socket, ctx, name)
+    return mine, peer
 
 
 async def _settled(done: Callable[[], bool], rounds: int = 100) -> bool:
