@@ -1,8 +1,10 @@
 """A session socket with heartbeats whose peer floods it, leaves, and is read only later:
-run as ``python -m tests.reliability.heartbeat_queue SENDER RCVHWM`` (test_rel_heartbeat_queue.py).
+run as ``python -m tests.reliability.heartbeat_queue SENDER RCVHWM HEARTBEAT_IVL``
+(test_rel_heartbeat_queue.py); RCVHWM or HEARTBEAT_IVL ``-``: the session's default.
 
-Prints "received N" once the queue is drained. With heartbeats on, libzmq 4.3.4 aborts the
-process here instead (defaults.py), which is why the session's sockets have none by default.
+Prints "received N dropped M" once the queue is drained. Were the socket's libzmq queue
+left full, libzmq 4.3.4 would abort the process here instead (session/inbox.py): the
+session keeps such a socket read.
 """
 
 from __future__ import annotations
@@ -16,11 +18,13 @@ from zmqrepl.session import Bound, Session
 SILENT_S = 2.0  # nobody reads the socket this long: ten pings of a 200 ms heartbeat
 
 
-def main(sender: str, rcvhwm: str, heartbeat_ivl: str = "") -> None:
+def main(sender: str, rcvhwm: str, heartbeat_ivl: str) -> None:
     session = Session(linger=0)
     try:
-        session.run(f"socket s pull; set s rcvhwm {rcvhwm}")
-        if heartbeat_ivl:
+        session.run("socket s pull")
+        if rcvhwm != "-":
+            session.run(f"set s rcvhwm {rcvhwm}")
+        if heartbeat_ivl != "-":
             session.run(f"set s heartbeat_ivl {heartbeat_ivl}")
         bound = session.execute("bind s tcp://127.0.0.1:*")
         assert isinstance(bound, Bound)
@@ -34,7 +38,9 @@ def main(sender: str, rcvhwm: str, heartbeat_ivl: str = "") -> None:
             if now != last:
                 last, since = now, time.monotonic()
             time.sleep(0.05)
-        print("received", last, flush=True)
+        flags = session.sockets()[0].flags
+        dropped = flags.split("dropped ")[1].split(",")[0] if "dropped " in flags else "0"
+        print("received", last, "dropped", dropped, flush=True)
     finally:
         session.close()
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import signal
+import time
 from typing import Any, Callable, Iterator
 
 import pytest
@@ -55,20 +56,39 @@ def stopped() -> Iterator[list[Peer]]:
 # -- item 5: heartbeats by default ----------------------------------------------------------
 
 
-def test_new_sockets_get_no_heartbeats_and_help_says_how_and_why(session: Session) -> None:
-    # Off by default: with them, libzmq 4.3.4 can abort the process (session/defaults.py).
+def test_new_sockets_get_heartbeats_and_help_says_which_and_why(session: Session) -> None:
     made = executed(session, "socket s dealer", SocketMade)
-    assert made.heartbeat_ivl == 0 and "heartbeat" not in made.lines[0]
-    assert executed(session, "get s heartbeat_ivl").value == DEFAULT_HEARTBEAT_IVL_MS == 0
-    assert DEFAULT_HEARTBEAT_TIMEOUT_MS == 15000
-    assert "heartbeat" not in session.sockets()[0].options
+    assert made.heartbeat_ivl == DEFAULT_HEARTBEAT_IVL_MS == 5000
+    assert made.heartbeat_timeout == DEFAULT_HEARTBEAT_TIMEOUT_MS == 15000
+    assert made.lines[0].endswith("heartbeat every 5000 ms, timeout 15000 ms)")
+    assert executed(session, "get s heartbeat_ivl").value == 5000
+    assert executed(session, "get s heartbeat_timeout").value == 15000
+    assert "heartbeat_ivl=5000, heartbeat_timeout=15000" in session.sockets()[0].options
     assert "linger=0" in session.sockets()[0].options  # the other session defaults stay
     help_text = " ".join(executed(session, "help socket", TextLines).lines)
-    assert "no ZMTP heartbeats (as in libzmq): set NAME heartbeat_ivl MS turns them on" in help_text
-    assert "libzmq 4.3 can abort with them" in help_text
-    session.execute("set s heartbeat_ivl 5000")
-    assert executed(session, "get s heartbeat_ivl").value == 5000
-    assert "heartbeat_ivl=5000" in session.sockets()[0].options
+    assert "but for req, rep and pub, ZMTP heartbeats: a ping every 5000 ms" in help_text
+    assert "what comes while that is full is dropped and counted" in help_text
+    session.execute("set s heartbeat_ivl 700")
+    assert executed(session, "get s heartbeat_ivl").value == 700
+    assert "heartbeat_ivl=700" in session.sockets()[0].options
+
+
+def test_a_dealer_stopped_past_the_default_heartbeat_timeout_shows_disconnected(
+    session: Session, start_peer: Callable[..., Peer], stopped: list[Peer]
+) -> None:
+    # The session's defaults only: a ping every 5 s, nothing back within 15 s drops it.
+    session.run("socket r router; watch r")
+    endpoint = executed(session, "bind r tcp://127.0.0.1:*", Bound).endpoint
+    assert executed(session, "peers r", PeerTable).peers == ()
+    peer = dealer(start_peer, "sleepy", endpoint)
+    assert peer.send("d", b"hi")
+    wait_for(lambda: counted(session, "sleepy") == 1, 10, "sleepy's message")
+    os.kill(peer.proc.pid, signal.SIGSTOP)
+    stopped.append(peer)
+    at = time.monotonic()
+    wait_for(lambda: peer_rows(session, "r")["sleepy"].state.startswith("disconnected"), 25, "the drop")
+    # Within the timeout: 15 s of silence after a ping, pings every 5 s.
+    assert time.monotonic() - at <= DEFAULT_HEARTBEAT_TIMEOUT_MS / 1000 + DEFAULT_HEARTBEAT_IVL_MS / 1000 + 2
 
 
 def test_a_session_without_heartbeats_sets_none() -> None:

@@ -13,7 +13,6 @@ import pytest
 
 import zmqrepl
 from tests.peers import Peer
-from zmqrepl.session import HEARTBEAT_WARNING
 
 ZMQREPL = [sys.executable, "-m", "zmqrepl"]
 
@@ -217,7 +216,7 @@ def test_console_script_and_settings(tmp_path: Path) -> None:
         "[shell]\nheartbeat_ivl = 300\nheartbeat_timeout = 900\n", encoding="utf-8"
     )
     proc = subprocess.run(
-        [str(script), "-c", "socket a pub; get a heartbeat_timeout"],
+        [str(script), "-c", "socket a sub; get a heartbeat_timeout"],
         capture_output=True,
         text=True,
         timeout=30,
@@ -225,8 +224,7 @@ def test_console_script_and_settings(tmp_path: Path) -> None:
     )
     plain(proc)
     assert proc.stdout.splitlines() == [
-        "a: pub socket (linger 1000 ms, maxmsgsize 67108864, heartbeat every 300 ms, timeout 900 ms)",
-        "warning: " + HEARTBEAT_WARNING,
+        "a: sub socket (linger 1000 ms, maxmsgsize 67108864, heartbeat every 300 ms, timeout 900 ms)",
         "a.heartbeat_timeout = 900",
     ], proc.stderr
     (config / "config.ini").write_text("[shell]\nlinger = soon\n", encoding="utf-8")

@@ -155,8 +155,8 @@ class ZmqMagics(Magics):
     maxmsgsize = Int(DEFAULT_MAXMSGSIZE, help="Largest message new sockets accept (bytes).").tag(config=True)
     heartbeat_ivl = Int(
         DEFAULT_HEARTBEAT_IVL_MS,
-        help="Milliseconds between ZMTP pings new sockets send each peer (0: none, the default; "
-        "libzmq 4.3 can abort with them when a peer leaves while a receive queue is full).",
+        help="Milliseconds between ZMTP pings new sockets (but req, rep and pub) send each peer "
+        "(0: none; %zmq help socket says what else they change).",
     ).tag(config=True)
     heartbeat_timeout = Int(
         DEFAULT_HEARTBEAT_TIMEOUT_MS, help="Milliseconds of silence after which new sockets drop a peer."

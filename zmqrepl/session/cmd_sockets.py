@@ -9,7 +9,7 @@ import time
 from typing import TYPE_CHECKING, Any
 
 from ..core import Option, Socket, SocketType, ValueType
-from .defaults import HEARTBEAT_WARNING
+from .defaults import HEARTBEAT_TYPES, HEARTBEAT_WARNING
 from .entry import SocketEntry
 from .errors import CommandError, clip, core_error
 from .frames import parse_frame
@@ -63,7 +63,7 @@ def make_socket(session: Session, p: Parsed) -> SocketMade:
 
     def create() -> SocketEntry:
         sock = Socket(kind, session.engine.context)
-        options = session.new_socket_options()
+        options = session.new_socket_options(heartbeats=kind in HEARTBEAT_TYPES)
         for option, value in options.items():
             sock.set(option, value)
         entry = SocketEntry(name, kind, sock)
@@ -71,19 +71,15 @@ def make_socket(session: Session, p: Parsed) -> SocketMade:
         session.entries[name] = entry
         return entry
 
-    session.engine.call(create)
-    warning = None
-    if session.heartbeat_ivl > 0 and not session.heartbeat_warned:
-        session.heartbeat_warned = True  # heartbeats on for every socket (settings): say why once
-        warning = HEARTBEAT_WARNING
+    entry = session.engine.call(create)
+    ivl = entry.changed.get("heartbeat_ivl", 0)
     return SocketMade(
         name,
         kind.name.lower(),
         session.linger,
         session.maxmsgsize,
-        max(session.heartbeat_ivl, 0),
-        session.heartbeat_timeout,
-        warning,
+        ivl,
+        session.heartbeat_timeout if ivl else 0,
     )
 
 
@@ -102,6 +98,7 @@ def connect(session: Session, p: Parsed) -> EndpointChanged:
     def act() -> None:
         session.watch_connections(entry)  # before connecting: no event is missed
         entry.socket.connect(endpoint)
+        session.note_heartbeats(entry)
 
     session.engine.call(act)
     session.note_endpoint(endpoint)
@@ -132,6 +129,8 @@ def set_option(session: Session, p: Parsed) -> OptionSet:
         if entry.tap is not None:  # both of a tap's sockets (cmd_tap.TAP_OPTIONS)
             entry.tap.back.set(option, value)
         entry.changed[option] = value
+        if option.strip().lower() == "heartbeat_ivl":
+            session.note_heartbeats(entry)  # read from now on if it can be (inbox.py)
 
     try:
         session.engine.call(act)
@@ -139,8 +138,13 @@ def set_option(session: Session, p: Parsed) -> OptionSet:
         raise core_error(str(exc), "see: help set") from None
     secret = is_secret(option)
     warning = None
-    if option.strip().lower() == "heartbeat_ivl" and isinstance(value, int) and value > 0:
-        warning = HEARTBEAT_WARNING
+    if (
+        option.strip().lower() == "heartbeat_ivl"
+        and isinstance(value, int)
+        and value > 0
+        and (entry.tap is not None or entry.kind not in HEARTBEAT_TYPES)
+    ):
+        warning = HEARTBEAT_WARNING  # a socket the session cannot keep read (defaults.py)
     if option == "curve_server" and value and session.security_warning and not session.curve_server_warned:
         # A CURVE server is what the listed CVEs attack; say it once per session.
         session.curve_server_warned = True

@@ -124,7 +124,9 @@ def tap(session: Session, p: Parsed) -> TapStarted | TapSwitched:
         )
 
     def start() -> Tap:
-        made = Tap.open(session, name, pattern, listen, target, session.new_socket_options(), spin)
+        made = Tap.open(
+            session, name, pattern, listen, target, session.new_socket_options(heartbeats=False), spin
+        )
         session.entries[name] = made.entry
         return made
 

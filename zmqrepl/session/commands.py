@@ -19,6 +19,7 @@ from . import cmd_sockets as sockets
 from . import cmd_tap as taps
 from . import cmd_tools as tools
 from .defaults import (
+    DEFAULT_HEARTBEAT_IVL_MS,
     DEFAULT_HEARTBEAT_TIMEOUT_MS,
     DEFAULT_LINGER_MS,
     DEFAULT_MAXMSGSIZE,
@@ -102,11 +103,15 @@ _TABLE = [
         Arg("TYPE", ArgKind.SOCKET_TYPE),
         details="TYPE is pub, sub, req, rep, dealer, router, push, pull, pair, xpub, xsub or "
         f"stream. New sockets get linger {DEFAULT_LINGER_MS} ms, maxmsgsize "
-        f"{human_size(DEFAULT_MAXMSGSIZE)}, and no ZMTP heartbeats (as in libzmq): set NAME "
-        "heartbeat_ivl MS turns them on (a ping every MS, and a peer that sends nothing within "
-        f"heartbeat_timeout, {DEFAULT_HEARTBEAT_TIMEOUT_MS} ms unless set, is disconnected, so "
-        "a stopped peer shows as such; for new connections), with a warning: libzmq 4.3 can "
-        "abort with them when a peer leaves while the receive queue is full.",
+        f"{human_size(DEFAULT_MAXMSGSIZE)} and, but for req, rep and pub, ZMTP "
+        f"heartbeats: a ping every {DEFAULT_HEARTBEAT_IVL_MS} ms, and a peer that sends nothing "
+        f"within {DEFAULT_HEARTBEAT_TIMEOUT_MS} ms is disconnected, so a stopped peer shows in "
+        "monitor and peers (set NAME heartbeat_ivl / heartbeat_timeout MS before bind or "
+        "connect changes them; 0 turns them off). The session reads a socket with heartbeats "
+        "as messages come and keeps up to rcvhwm of them for recv, watch and record (libzmq 4.3 "
+        "can abort when a heartbeat socket's own queue stays full); what comes while that is "
+        "full is dropped and counted (sockets: dropped), where without heartbeats the sender "
+        "waits.",
         examples=("socket s sub", "socket r req"),
     ),
     _cmd(

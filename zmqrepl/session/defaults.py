@@ -6,6 +6,8 @@ them, and ``help socket`` quotes them.
 
 from __future__ import annotations
 
+from ..core import SocketType
+
 __all__ = [
     "DEFAULT_HEARTBEAT_IVL_MS",
     "DEFAULT_HEARTBEAT_TIMEOUT_MS",
@@ -17,6 +19,7 @@ __all__ = [
     "DEFAULT_SEND_TIMEOUT_MS",
     "DEFAULT_TAP_SPIN_US",
     "DEFAULT_VIEW",
+    "HEARTBEAT_TYPES",
     "HEARTBEAT_WARNING",
     "MAX_TAP_SPIN_US",
     "VIEWS",
@@ -31,22 +34,37 @@ DEFAULT_MAXMSGSIZE = 64 * 1024 * 1024
 DEFAULT_SEND_TIMEOUT_MS = 2000
 # How long `probe` may take in all: a name lookup, a connect and two reads on a network.
 DEFAULT_PROBE_TIMEOUT_MS = 2000
-# ZMTP heartbeats (a PING to each peer every heartbeat_ivl ms, a connection dropped when
-# nothing came within heartbeat_timeout ms of one) show a stopped peer as disconnected, but
-# are off by default, as in libzmq: with them on, libzmq 4.3.4 aborts the whole process
-# ("Assertion failed: !_io_error (src/stream_engine_base.cpp:331)") when a peer leaves while
-# the socket's receive queue is full and unread, a PING is answered by a reset, and the queue
-# is then read. Measured through a Session (tests/reliability/heartbeat_queue.py: 200,000
-# messages of 16 B from a sender that exits, nobody reading for 2 s, pings every 200 ms): an
-# abort with rcvhwm 1,000, 2,000, 5,000, 10,000 and 100,000; none with rcvhwm 0 (the queue
-# never fills) and none without heartbeats. The reset also throws away what the kernel held.
-# `set NAME heartbeat_ivl MS` (or the settings) turns them on, with that warning.
+# ZMTP heartbeats: a PING to each peer every heartbeat_ivl ms, and a connection that
+# brings nothing within heartbeat_timeout ms of one is dropped, so a stopped peer (SIGSTOP,
+# a hung host) shows as disconnected in `monitor` and `peers` within the timeout (libzmq
+# sends none by default). The session gives them to every socket it can keep read as
+# messages come (HEARTBEAT_TYPES): libzmq 4.3.4 can abort the process when a heartbeat
+# socket's receive queue stays full (inbox.py says when, and how the session prevents it).
 # libzmq reads them when a connection starts: a change applies to new connections.
-DEFAULT_HEARTBEAT_IVL_MS = 0
+DEFAULT_HEARTBEAT_IVL_MS = 5000
 DEFAULT_HEARTBEAT_TIMEOUT_MS = 15000
+# PUSH receives nothing, so no queue of it can fill. Not REQ and REP: their lockstep (a
+# request, then its reply) lets the session read only one message per exchange, so what a
+# peer sends beyond it stays in libzmq's queue; not PUB, whose queue of subscriptions libzmq
+# reads only when the socket is used; not a tap's sockets, which stop reading a side while
+# the other is full (backpressure) or the tap is paused.
+HEARTBEAT_TYPES = frozenset(
+    {
+        SocketType.PAIR,
+        SocketType.SUB,
+        SocketType.XSUB,
+        SocketType.XPUB,
+        SocketType.PULL,
+        SocketType.PUSH,
+        SocketType.DEALER,
+        SocketType.ROUTER,
+        SocketType.STREAM,
+    }
+)
 HEARTBEAT_WARNING = (
-    "with heartbeats on, libzmq 4.3 can abort the whole process when a peer leaves while this "
-    "socket's receive queue is full and unread (rcvhwm 0 avoids it: a queue without limit)"
+    "libzmq 4.3 can abort the whole process when a peer leaves while a heartbeat socket's "
+    "receive queue is full and unread, and the session cannot keep this socket read as messages "
+    "come (rcvhwm 0 avoids it: a queue without limit)"
 )
 # After passing a message on, a tap polls for the next one without sleeping this long (us):
 # in a request/reply exchange the answer usually comes within it, and is then taken without

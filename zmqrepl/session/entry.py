@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 from ..core import Monitor, Option, Socket, SocketType
 from .events import MonitorNotice, PeerDropped, WatchBuffer
 from .filters import MessageFilter
+from .inbox import Inbox
 from .links import DropDetector
 from .peerbook import PeerBook
 from .showing import SHOW_KEEP, Showing
@@ -56,12 +57,21 @@ class SocketEntry:
     monitor_events: deque[MonitorNotice] = field(default_factory=lambda: deque(maxlen=200))
     peers: PeerBook = field(default_factory=PeerBook)
     tap: Tap | None = None  # a tap (tap.py): this socket is its front, the tap reads it
+    # A connection may have heartbeats: the engine reads the socket as messages come, and
+    # keeps what nobody reads yet in the inbox (inbox.py says why).
+    drained: bool = False
+    inbox: Inbox = field(default_factory=Inbox)
     _last_in: int = 0
     _last_out: int = 0
 
     @property
-    def needs_reading(self) -> bool:
+    def reads_for_someone(self) -> bool:
+        """A watch, a recording or a recv takes what is read now."""
         return self.watching or self.record_file is not None or bool(self.waiters)
+
+    @property
+    def needs_reading(self) -> bool:
+        return self.drained or self.reads_for_someone
 
     def tick(self, seconds: float) -> None:
         """Update the rates; called by the engine once a second."""
@@ -94,6 +104,9 @@ class SocketEntry:
             )
             if on
         ]
-        if self.tap is not None and self.tap.dropped:
-            flags.append(f"dropped {self.tap.dropped}")
+        if len(self.inbox):
+            flags.append(f"queued {len(self.inbox)}")
+        dropped = self.tap.dropped if self.tap is not None else self.inbox.dropped
+        if dropped:
+            flags.append(f"dropped {dropped}")
         return ",".join(flags) or "-"

@@ -96,7 +96,6 @@ class SocketMade(Result):
     maxmsgsize: int
     heartbeat_ivl: int = 0  # ms; 0: no heartbeats
     heartbeat_timeout: int = 0
-    warning: str | None = None  # heartbeats from the settings: said with the session's first socket
 
     @property
     def lines(self) -> list[str]:
@@ -105,12 +104,9 @@ class SocketMade(Result):
             if self.heartbeat_ivl
             else ""
         )
-        lines = [
+        return [
             f"{self.name}: {self.kind} socket (linger {self.linger} ms, maxmsgsize {self.maxmsgsize}{beats})"
         ]
-        if self.warning:
-            lines.append("warning: " + self.warning)
-        return lines
 
     @property
     def value(self) -> str:

@@ -18,7 +18,6 @@ from typing import Iterable, Sequence
 from ..core import (
     Again,
     Event,
-    MessageBatch,
     MessageProperties,
     Option,
     SocketType,
@@ -37,6 +36,7 @@ from .defaults import (
     DEFAULT_MAXMSGSIZE,
     DEFAULT_SEND_TIMEOUT_MS,
     DEFAULT_VIEW,
+    HEARTBEAT_TYPES,
 )
 from .engine import Engine, wait
 from .entry import SocketEntry
@@ -48,6 +48,7 @@ from .frames import FileLimit
 from .handshake import MECHANISMS, is_handshake_failure
 from .handshake import explain as explain_handshake
 from .hidden import option_text
+from .inbox import MAX_MESSAGES
 from .links import GRACE
 from .records import record_line, record_lines
 from .results import SocketInfo
@@ -85,7 +86,6 @@ class SessionState:
         self.libzmq_version = libzmq_version or zmq_version()
         self.security_warning = security_warning_for(self.libzmq_version)
         self.curve_server_warned = False
-        self.heartbeat_warned = False  # a first socket with the session's heartbeats has said why
         self.linger = linger
         self.maxmsgsize = maxmsgsize
         self.heartbeat_ivl = heartbeat_ivl  # 0: new sockets send no heartbeats
@@ -144,14 +144,26 @@ class SessionState:
     def closed(self) -> bool:
         return self._closed
 
-    def new_socket_options(self) -> dict[str, int]:
-        """What every socket the session makes is set to, where it differs from libzmq's
-        defaults: linger and maxmsgsize, and heartbeats unless turned off (libzmq sends none,
-        so a stopped peer would stay connected)."""
+    def new_socket_options(self, heartbeats: bool = True) -> dict[str, int]:
+        """What a socket the session makes is set to, where it differs from libzmq's
+        defaults: linger and maxmsgsize, and heartbeats if ``heartbeats`` and not turned
+        off (libzmq sends none, so a stopped peer would stay connected)."""
         options = {"linger": self.linger, "maxmsgsize": self.maxmsgsize}
-        if self.heartbeat_ivl > 0:
+        if heartbeats and self.heartbeat_ivl > 0:
             options.update(heartbeat_ivl=self.heartbeat_ivl, heartbeat_timeout=self.heartbeat_timeout)
         return options
+
+    def note_heartbeats(self, entry: SocketEntry) -> None:
+        """Engine thread, after a bind or connect: libzmq gives the connections it makes
+        the heartbeat options set at that moment; once one may have heartbeats, the engine
+        reads the socket as messages come, into its inbox (inbox.py says why)."""
+        kind = entry.kind
+        if entry.drained or entry.tap is not None or kind not in HEARTBEAT_TYPES or kind is SocketType.PUSH:
+            return  # PUSH: nothing to read
+        ivl = entry.socket.get(Option.HEARTBEAT_IVL)
+        if isinstance(ivl, int) and ivl > 0:
+            entry.drained = True
+            self.update_reader(entry)
 
     def bind_watched(self, entry: SocketEntry, endpoint: str) -> str:
         """Engine thread: bind with the session's monitor on from before, so `peers` sees
@@ -160,16 +172,17 @@ class SessionState:
         learnt by binding once more without the monitor."""
         self.watch_connections(entry)
         try:
-            return entry.socket.bind(endpoint)
+            bound = entry.socket.bind(endpoint)
         except Again:
-            pass
-        shown = entry.monitoring
-        self.stop_monitor(entry)
-        try:
-            return entry.socket.bind(endpoint)  # raises the true error, or binds after all
-        finally:
-            self.watch_connections(entry)
-            entry.monitoring = shown
+            shown = entry.monitoring
+            self.stop_monitor(entry)
+            try:
+                bound = entry.socket.bind(endpoint)  # raises the true error, or binds after all
+            finally:
+                self.watch_connections(entry)
+                entry.monitoring = shown
+        self.note_heartbeats(entry)
+        return bound
 
     def note_endpoint(self, endpoint: str) -> None:
         """Remember an endpoint bound or connected to, for completion."""
@@ -212,15 +225,20 @@ class SessionState:
             return  # a tap's front is read by the tap (tap.py), for watch and record too
         if entry.needs_reading and not entry.socket.closed:
             self.engine.add_reader(entry.socket, lambda _sock: self._read(entry))
+            if len(entry.inbox) and entry.reads_for_someone:
+                self._serve_inbox(entry)  # a recv, watch or record just began: the oldest first
         else:
             self.engine.remove_reader(entry.socket)
 
     def _read(self, entry: SocketEntry) -> None:
+        if len(entry.inbox) and entry.reads_for_someone and not self._serve_inbox(entry):
+            return  # the recvs waiting took all they asked for: the rest stays, in order
         if entry.waiters:
             self._read_for_waiters(entry)
             return
-        # Watching or recording only: take everything queued in one call into C (with each
-        # message's properties only once `peers` counts, since they cost a call per message).
+        # Watching, recording or keeping: take everything queued in one call into C (with
+        # each message's properties only once `peers` counts, since they cost a call per
+        # message).
         counting = entry.peers.counting
         batch = entry.socket.recv_many(READ_BATCH, nonblocking=True, properties=counting)
         count = len(batch)
@@ -229,21 +247,48 @@ class SessionState:
         read_at = time.monotonic()
         since, entry.read_at = read_at - entry.read_at, read_at
         if count >= FLOOD_BATCH:
-            rcvhwm = entry.socket.get(Option.RCVHWM)
-            self.engine.nap(nap_after_read(count, since, rcvhwm if isinstance(rcvhwm, int) else 0))
+            self.engine.nap(nap_after_read(count, since, self._rcvhwm(entry)))
+        if counting:
+            self.count_peers(entry, batch, batch.properties)
+        if not entry.reads_for_someone:
+            self._keep(entry, batch, batch.nbytes)  # counted as received once taken from there
+            return
+        self._take_counted(entry, time.time(), batch, batch.nbytes)
+
+    def _take_counted(self, entry: SocketEntry, at: float, batch: Sequence[list[bytes]], nbytes: int) -> None:
         try:
-            self._take_batch(entry, batch, counting)
+            self._take_batch(entry, at, batch, nbytes)
         finally:
             # Counted last: other threads read the counters (sockets()) without the engine,
             # and one that sees this batch counted then sees its matched and recorded too.
-            entry.received += count
-            entry.bytes_in += batch.nbytes
+            entry.received += len(batch)
+            entry.bytes_in += nbytes
 
-    def _take_batch(self, entry: SocketEntry, batch: MessageBatch, counting: bool) -> None:
-        """Engine thread: a read batch to the peers table, the recording and the watch."""
-        if counting:
-            self.count_peers(entry, batch, batch.properties)
-        now = time.time()
+    @staticmethod
+    def _rcvhwm(entry: SocketEntry) -> int:
+        rcvhwm = entry.socket.get(Option.RCVHWM)
+        return rcvhwm if isinstance(rcvhwm, int) else 0
+
+    def _keep(self, entry: SocketEntry, messages: Sequence[list[bytes]], nbytes: int) -> None:
+        """Engine thread: messages nobody reads yet, into the socket's inbox (inbox.py)."""
+        inbox = entry.inbox
+        set_by_user = any(_option_label(k).strip().lower() in ("rcvhwm", "hwm") for k in entry.changed)
+        capacity = self._rcvhwm(entry) if set_by_user else MAX_MESSAGES
+        if inbox.add(time.time(), messages, nbytes, capacity) and not inbox.full_said:
+            inbox.full_said = True
+            self.events.push(
+                Notice(
+                    f"{entry.name}: {len(inbox):,} messages wait unread; what comes "
+                    f"now is dropped and counted (sockets: dropped): recv or watch {entry.name} to read "
+                    "them, or set rcvhwm higher (a socket made with heartbeat_ivl 0 keeps libzmq's "
+                    "queue, where the sender waits instead)",
+                    error=True,
+                )
+            )
+
+    def _take_batch(self, entry: SocketEntry, at: float, batch: Sequence[list[bytes]], nbytes: int) -> None:
+        """Engine thread: messages read at ``at`` (time.time()), ``nbytes`` bytes of frames
+        in all, to the recording and the watch."""
         # Recorded first, and each stage guarded on its own: a watch's filter that fails can
         # never empty a recording, nor a recording's filter a watch.
         recorded: Sequence[list[bytes]] | None = None
@@ -252,7 +297,7 @@ class SessionState:
             recorded = batch if rf is None else self._select(entry, rf, batch)
             if rf is not None:
                 entry.record_matched += len(recorded)
-            self.write_records(entry, record_lines(now, entry.name, recorded))
+            self.write_records(entry, record_lines(at, entry.name, recorded))
         if entry.watching:
             wf = entry.watch_filter
             watched: Sequence[list[bytes]] = batch
@@ -262,7 +307,7 @@ class SessionState:
                 watched = recorded if same and recorded is not None else self._select(entry, wf, batch)
                 entry.watch_matched += len(watched)
             # The batch's bytes: exact for the batch, a bound for what a filter let through.
-            self.show(entry, now, watched, nbytes=batch.nbytes)
+            self.show(entry, at, watched, nbytes=nbytes)
 
     def show(
         self,
@@ -345,11 +390,8 @@ class SessionState:
     def _read_for_waiters(self, entry: SocketEntry) -> None:
         """While a recv waits: read up to READ_BATCH messages one at a time, so that
         reading stops as soon as the last waiter has all it asked for; what comes after
-        stays queued in libzmq (for the next recv, or the batched read of watch and record).
-        Each message read is counted, recorded (through the recording's filter) and counted
-        as matched by the watch's filter, but not shown; it goes to the first waiter whose
-        filter lets it through, and one that no waiter takes is dropped (still counted as
-        received)."""
+        stays queued (in libzmq, or the inbox, for the next recv, or the batched read of
+        watch and record). Each message read is counted, then given (_give)."""
         sock = entry.socket
         for _ in range(READ_BATCH):
             props: MessageProperties | None = None
@@ -364,25 +406,51 @@ class SessionState:
             entry.bytes_in += sum(len(f) for f in frames)
             if props is not None:
                 self.count_peers(entry, (frames,), (props,))
-            wf = entry.watch_filter
-            if entry.watching and wf is not None and self._select(entry, wf, (frames,)):
-                entry.watch_matched += 1  # counted, though recv takes it (watch shows none meanwhile)
-            if entry.record_file is not None:
-                rf = entry.record_filter
-                if rf is None or self._select(entry, rf, (frames,)):
-                    entry.record_matched += rf is not None
-                    self.write_records(entry, (record_line(time.time(), entry.name, frames),))
-            # The first waiter whose filter (recv --where/--grep) takes it; a message none
-            # takes is passed over (it counts as received).
-            for i, waiter in enumerate(entry.waiters):
-                if waiter.filter is not None and not self._select(entry, waiter.filter, (frames,)):
-                    continue
-                if waiter.offer(frames):
-                    entry.waiters.pop(i)
-                    if not entry.waiters:
-                        self.update_reader(entry)
-                        return
-                break
+            if self._give(entry, frames):
+                self.update_reader(entry)
+                return
+
+    def _serve_inbox(self, entry: SocketEntry) -> bool:
+        """Engine thread: the inbox's messages to whoever reads now, counted as received
+        now (`peers` counted them when they came). True once the inbox is empty; False
+        when the recvs waiting took all they asked for first."""
+        if not entry.waiters:
+            for chunk in entry.inbox.take_all():
+                self._take_counted(entry, chunk.at, chunk.messages, chunk.nbytes)
+            return True
+        while True:
+            frames = entry.inbox.take_one()
+            if frames is None:
+                return True
+            entry.received += 1
+            entry.bytes_in += sum(map(len, frames))
+            if self._give(entry, frames):
+                self.update_reader(entry)  # a watch or record may take the rest, in order
+                return not len(entry.inbox)
+
+    def _give(self, entry: SocketEntry, frames: list[bytes]) -> bool:
+        """Engine thread: one message read while a recv waits: recorded (through the
+        recording's filter) and counted as matched by the watch's filter, but not shown;
+        it goes to the first waiter whose filter lets it through, and one that no waiter
+        takes is dropped (still counted as received). True once no waiter is left."""
+        wf = entry.watch_filter
+        if entry.watching and wf is not None and self._select(entry, wf, (frames,)):
+            entry.watch_matched += 1  # counted, though recv takes it (watch shows none meanwhile)
+        if entry.record_file is not None:
+            rf = entry.record_filter
+            if rf is None or self._select(entry, rf, (frames,)):
+                entry.record_matched += rf is not None
+                self.write_records(entry, (record_line(time.time(), entry.name, frames),))
+        # The first waiter whose filter (recv --where/--grep) takes it; a message none
+        # takes is passed over (it counts as received).
+        for i, waiter in enumerate(entry.waiters):
+            if waiter.filter is not None and not self._select(entry, waiter.filter, (frames,)):
+                continue
+            if waiter.offer(frames):
+                entry.waiters.pop(i)
+                return not entry.waiters
+            break
+        return False
 
     def count_peers(
         self, entry: SocketEntry, messages: Sequence[list[bytes]], properties: Sequence[MessageProperties]
@@ -414,6 +482,7 @@ class SessionState:
         for waiter in entry.waiters:
             waiter.fail(CommandError(f"socket {entry.name} was closed"))
         entry.waiters.clear()
+        entry.inbox.clear()
         entry.socket.close()
         self.entries.pop(entry.name, None)
 

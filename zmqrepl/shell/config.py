@@ -5,7 +5,7 @@ Settings live in ``$XDG_CONFIG_HOME/zmqrepl/config.ini`` (default ~/.config):
     [shell]
     linger = 1000          ; ms given to queued messages when a socket closes
     maxmsgsize = 67108864  ; largest message a socket accepts (bytes)
-    heartbeat_ivl = 0      ; ms between ZMTP pings to each peer (0: none; see help socket)
+    heartbeat_ivl = 5000   ; ms between ZMTP pings to each peer (0: none; see help socket)
     heartbeat_timeout = 15000  ; ms of silence after which a peer is disconnected
     max_messages = 40      ; messages shown per 100 ms before summarising
     history_size = 1000    ; messages shown that are kept for show N and history
