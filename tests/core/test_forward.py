@@ -3,6 +3,7 @@ watches it. Real sockets over every transport; what arrives is compared frame by
 
 from __future__ import annotations
 
+import os
 import threading
 from typing import Callable
 
@@ -13,6 +14,7 @@ from zmqrepl.core import (
     Errno,
     Option,
     PollItem,
+    PollSet,
     Socket,
     SocketBusy,
     SocketClosed,
@@ -174,3 +176,112 @@ def test_a_socket_another_thread_waits_on_is_busy(ctx: Context, endpoint: str) -
         forward(src, dst, 10)
     waiter.join(10)
     assert [e.errno for e in errors] == [Errno.EAGAIN]  # its own timeout, undisturbed
+
+
+# -- PollSet(forwards=...): the same, inside the wait -----------------------------------------
+
+
+def _wait_forwarding(
+    ps: PollSet, index: int, until: Callable[[list[int], int], bool]
+) -> tuple[list[int], int]:
+    """wait() until ``until(revents, passed so far)``: (the last revents, messages passed)."""
+    passed = 0
+    ready: list[int] = []
+
+    def step() -> bool:
+        nonlocal ready, passed
+        ready = ps.wait(50, 0, 100)
+        moved = ps.forwarded(index)
+        passed += moved.count if moved is not None else 0
+        return until(ready, passed)
+
+    assert wait_until(step, timeout=10), passed
+    return ready, passed
+
+
+def test_a_poll_set_passes_messages_on_while_it_waits_and_reports_none_of_them(
+    ctx: Context, endpoint: str, new_endpoint: Callable[[], str]
+) -> None:
+    producer, src, dst, consumer = _chain(ctx, endpoint, new_endpoint)
+    ps = PollSet([PollItem(src, in_=True)], {0: (dst, False)})  # dst is polled for nothing
+    sent = [[b"m%d" % i, b"x" * i] for i in range(300)]
+    for msg in sent:
+        producer.send_multipart(msg)
+    ready, passed = _wait_forwarding(ps, 0, lambda _ready, passed: passed == 300)
+    assert ready == [0]  # never reported ready: C passed everything on
+    assert [consumer.recv_multipart() for _ in sent] == sent
+    ps.set_forwarding(0, False)  # off: src is a plain item again
+    producer.send(b"after")
+    ready, passed = _wait_forwarding(ps, 0, lambda ready, _passed: ready == [1])
+    assert passed == 0 and src.recv() == b"after"
+
+
+def test_a_poll_set_leaves_a_message_the_far_side_cannot_take_to_python(ctx: Context, endpoint: str) -> None:
+    src, producer = ctx.socket("pull"), ctx.socket("push")
+    dst = ctx.socket("push")  # no peer: it takes nothing (EAGAIN)
+    for s in (src, producer, dst):
+        s.set("linger", 0)
+    producer.connect(src.bind(endpoint))
+    producer.send_multipart([b"first", b"two"])
+    producer.send(b"second")
+    ps = PollSet([PollItem(src, in_=True)], {0: (dst, False)})
+    held: list[list[bytes] | None] = []
+
+    def step() -> bool:
+        ps.wait(50)
+        moved = ps.forwarded(0)
+        if moved is not None:
+            assert moved.count == 0
+            held.append(moved.held)
+        return bool(held)
+
+    assert wait_until(step, timeout=10)
+    assert held == [[b"first", b"two"]]
+    src.set("rcvtimeo", 5000)
+    assert src.recv() == b"second"  # left in src, and src free to use at once
+
+
+def test_a_poll_set_forwarding_to_a_router_drops_and_counts_what_it_cannot_route(
+    ctx: Context, endpoint: str
+) -> None:
+    src, producer = ctx.socket("pull"), ctx.socket("push")
+    router, client = ctx.socket("router"), ctx.socket("dealer")
+    for s in (src, producer, router, client):
+        s.set("linger", 0)
+    router.set(Option.ROUTER_MANDATORY, True)
+    client.set(Option.ROUTING_ID, b"here")
+    client.set("rcvtimeo", 5000)
+    router.set("rcvtimeo", 5000)
+    client.connect(router.bind("tcp://127.0.0.1:*"))
+    client.send(b"hello")
+    assert router.recv_multipart() == [b"here", b"hello"]
+    producer.connect(src.bind(endpoint))
+    producer.send_multipart([b"gone", b"lost"])
+    producer.send_multipart([b"here", b"kept"])
+    ps = PollSet([PollItem(src, in_=True), PollItem(router, in_=True)], {0: (router, True)})
+    total = [0, 0]
+
+    def step() -> bool:
+        ps.wait(50)
+        moved = ps.forwarded(0)
+        if moved is not None:
+            assert moved.held is None
+            total[0] += moved.count
+            total[1] += moved.dropped
+        return total == [1, 1]
+
+    assert wait_until(step), total
+    assert client.recv_multipart() == [b"kept"]
+
+
+def test_a_poll_set_refuses_a_forward_to_itself_or_from_an_fd(ctx: Context) -> None:
+    sock = ctx.socket("pull")
+    r, w = os.pipe()
+    try:
+        with pytest.raises(ValueError):
+            PollSet([PollItem(sock, in_=True)], {0: (sock, False)})
+        with pytest.raises(ValueError):
+            PollSet([PollItem(r, in_=True)], {0: (ctx.socket("push"), False)})
+    finally:
+        os.close(r)
+        os.close(w)

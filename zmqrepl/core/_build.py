@@ -150,6 +150,9 @@ int zr_send(zr_socket_t *st, const void *data, size_t size, int flags, int timeo
 int zr_send_parts(zr_socket_t *st, void **data, size_t *sizes, int n, int flags, int timeout);
 int zr_poll(zr_socket_t **states, zmq_pollitem_t *items, int n, long timeout, long spin_us,
             int *failed);
+int zr_poll_forwarding(zr_socket_t **states, zmq_pollitem_t *items, int n, long timeout,
+                       long spin_us, int *failed, const int *fwd_to, const int *fwd_flags,
+                       long long *fwd_counts, long respin_us);
 int zr_monitor(zr_socket_t *st, const char *endpoint, int events);
 int zr_forward(zr_socket_t *src, zr_socket_t *dst, int max_msgs, int flags, long long *counts,
                int *failed);

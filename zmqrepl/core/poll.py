@@ -11,12 +11,13 @@ True
 from __future__ import annotations
 
 import time
-from typing import Any, Protocol, Sequence, Union
+from typing import Any, Mapping, Protocol, Sequence, Union
 
 from ._async_socket import AsyncSocketBase
 from ._lib import ffi, lib
 from .constants import Errno, PollFlag
 from .errors import error_for
+from .forward import Forwarded
 from .socket import Socket
 
 __all__ = ["PollItem", "PollSet", "poll"]
@@ -119,38 +120,118 @@ class PollSet:
     on every call (measured: 15 to 19 us for 5 items, against 3 to 5 us here).
 
     >>> ready = PollSet(items).wait(100)     # one int per item: POLLIN 1, POLLOUT 2, ...
+
+    ``forwards`` (item index: (destination socket, routed)) makes ``wait`` pass on what
+    that item's socket receives to the destination inside C, as ``forward`` does, and
+    go on waiting, so that a forwarder's messages never come back to Python one by one;
+    ``forwarded(i)`` then says what was passed on. ``set_forwarding(i, False)`` pauses
+    it (the item is reported ready as any other).
     """
 
-    __slots__ = ("_failed", "_n", "_raw", "_states", "items")
+    __slots__ = (
+        "_counts",
+        "_failed",
+        "_flags",
+        "_forward_dst",
+        "_n",
+        "_raw",
+        "_states",
+        "_to",
+        "_total",
+        "extra",
+        "items",
+    )
 
-    def __init__(self, items: Sequence[PollItem]) -> None:
+    def __init__(
+        self, items: Sequence[PollItem], forwards: Mapping[int, tuple[Socket, bool]] | None = None
+    ) -> None:
         self.items = list(items)  # keeps each socket, so its state stays alive
         n = self._n = len(self.items)
-        self._states: Any = ffi.new("zr_socket_t *[]", max(n, 1))
-        self._raw: Any = ffi.new("zmq_pollitem_t[]", max(n, 1))
-        self._failed: Any = ffi.new("int *")
-        for i, item in enumerate(self.items):
+        for item in self.items:
             if not isinstance(item, PollItem):
                 raise TypeError(f"PollSet takes PollItems, not {type(item).__name__}")
             _refuse_async(item, "PollSet")
+        index = {item.socket: i for i, item in enumerate(self.items) if item.socket is not None}
+        # A destination that is not polled is polled for nothing, so that the poll takes it.
+        self.extra = list(dict.fromkeys(dst for dst, _ in (forwards or {}).values() if dst not in index))
+        total = self._total = n + len(self.extra)
+        for j, dst in enumerate(self.extra):
+            index[dst] = n + j
+        self._states: Any = ffi.new("zr_socket_t *[]", max(total, 1))
+        self._raw: Any = ffi.new("zmq_pollitem_t[]", max(total, 1))
+        self._failed: Any = ffi.new("int *")
+        for i, item in enumerate(self.items):
             self._states[i] = item.socket._st if item.socket is not None else ffi.NULL
             self._raw[i].fd = item.fd
             self._raw[i].events = int(item.events)
+        for j, dst in enumerate(self.extra):
+            self._states[n + j] = dst._st
+            self._raw[n + j].events = 0
+        self._to: Any = ffi.NULL
+        self._flags: Any = ffi.NULL
+        self._counts: Any = ffi.NULL
+        self._forward_dst: dict[int, int] = {}
+        if forwards:
+            self._to = ffi.new("int[]", [-1] * total)
+            self._flags = ffi.new("int[]", total)
+            self._counts = ffi.new("long long[]", 4 * total)
+            for i, (dst, routed) in forwards.items():
+                sock = self.items[i].socket
+                if sock is None or sock is dst or not 0 <= i < n:
+                    raise ValueError("a forward goes from a polled socket to another socket")
+                self._forward_dst[i] = index[dst]
+                self._to[i] = index[dst]
+                self._flags[i] = lib.ZR_FORWARD_ROUTED if routed else 0
 
-    def wait(self, timeout: int, spin_us: int = 0) -> list[int]:
+    def set_forwarding(self, index: int, on: bool) -> None:
+        """Pass on item ``index``'s messages during ``wait`` (as set up), or not."""
+        self._to[index] = self._forward_dst[index] if on else -1
+
+    def wait(self, timeout: int, spin_us: int = 0, respin_us: int = 0) -> list[int]:
         """Wait up to ``timeout`` ms (at most one wait slice; 0: at once) for any item;
         the revents of each (all 0 when nothing was ready or a signal came). ``spin_us``:
         poll without sleeping for that long first (at most the timeout), which answers a
-        message that comes soon some tens of us sooner and keeps a core busy meanwhile."""
+        message that comes soon some tens of us sooner and keeps a core busy meanwhile.
+        ``respin_us``: after passing messages on (``forwards``), spin that long again."""
         raw, n = self._raw, self._n
         timeout = max(0, min(int(timeout), _SLICE_MS))
         spin = max(0, min(int(spin_us), timeout * 1000))
-        rc = lib.zr_poll(self._states, raw, n, timeout, spin, self._failed)
+        rc = lib.zr_poll_forwarding(
+            self._states,
+            raw,
+            self._total,
+            timeout,
+            spin,
+            self._failed,
+            self._to,
+            self._flags,
+            self._counts,
+            respin_us,
+        )
         if rc > 0:
             return [raw[i].revents for i in range(n)]
         if rc < 0 and not (rc == lib.ZR_ERR and ffi.errno == Errno.EINTR):
-            _raise_for(self.items, rc, self._failed[0])
+            _raise_for(self.items + [PollItem(dst, in_=True) for dst in self.extra], rc, self._failed[0])
         return [0] * n
+
+    def forwarded(self, index: int) -> Forwarded | None:
+        """What the last ``wait`` passed on from item ``index`` (None: nothing). A message
+        the destination had no room for is in ``held``: taken, not sent."""
+        counts = self._counts
+        base = 4 * index
+        held_frames = counts[base + 3]
+        if not (counts[base] or counts[base + 2] or held_frames):
+            return None
+        held = None
+        if held_frames:
+            st = self._states[index]
+            try:  # the socket is kept for this thread until the frames are copied out
+                data, sizes = st.part_data, st.part_size
+                held = [ffi.unpack(data[i], sizes[i]) for i in range(held_frames)]
+            finally:
+                lib.zr_forward_release(st)
+                counts[base + 3] = 0
+        return Forwarded(int(counts[base]), int(counts[base + 1]), int(counts[base + 2]), held)
 
 
 def _refuse_async(item: PollItem, who: str) -> None:

@@ -19,7 +19,7 @@ from concurrent.futures import Future
 from concurrent.futures import TimeoutError as FutureTimeout
 from typing import Any, Callable, TypeVar
 
-from ..core import Context, PollFlag, PollItem, PollSet, Socket
+from ..core import Context, Forwarded, PollFlag, PollItem, PollSet, Socket
 
 __all__ = ["Engine"]
 
@@ -37,6 +37,27 @@ _POLLIN = int(PollFlag.POLLIN)  # plain ints: PollSet gives revents as ints
 _POLLOUT = int(PollFlag.POLLOUT)
 
 
+class _Forwarder:
+    """A reader whose messages C may pass on itself while the engine waits (a tap's
+    flow nobody looks at): see Engine.add_forwarder."""
+
+    __slots__ = ("active", "dst", "moved", "respin_us", "routed")
+
+    def __init__(
+        self,
+        dst: Socket,
+        routed: bool,
+        active: Callable[[], bool],
+        moved: Callable[[Forwarded], None],
+        respin_us: int,
+    ) -> None:
+        self.dst = dst
+        self.routed = routed
+        self.active = active
+        self.moved = moved
+        self.respin_us = respin_us
+
+
 class Engine:
     def __init__(self, on_error: Callable[[BaseException], None] | None = None) -> None:
         self.context = Context()
@@ -47,7 +68,10 @@ class Engine:
         os.set_blocking(self._wake_w, False)
         self._readers: dict[Socket, Reader] = {}
         self._writers: dict[Socket, Reader] = {}  # called when a socket can send again
-        self._items: tuple[PollSet, list[Socket]] | None = None  # rebuilt when the sockets change
+        self._forwarders: dict[Socket, _Forwarder] = {}
+        # Rebuilt when the sockets change: the poll set, its sockets (item i + 1 is
+        # socket i), and the forwarding items with their forwarders.
+        self._items: tuple[PollSet, list[Socket], list[tuple[int, _Forwarder]]] | None = None
         self._timers: list[tuple[float, int, Callable[[], None]]] = []
         self._seq = itertools.count()
         self._stopping = False
@@ -115,6 +139,29 @@ class Engine:
         if self._writers.pop(sock, None) is not None:
             self._items = None
 
+    def add_forwarder(
+        self,
+        src: Socket,
+        dst: Socket,
+        *,
+        routed: bool,
+        active: Callable[[], bool],
+        moved: Callable[[Forwarded], None],
+        respin_us: int = 0,
+    ) -> None:
+        """While ``src`` has a reader and ``active()`` says so (asked before every wait),
+        what ``src`` receives is passed on to ``dst`` inside C while the engine waits (as
+        core.forward does, ``routed`` alike), and the wait goes on, spinning ``respin_us``
+        after each pass: no return to Python per message. ``moved`` is then told what was
+        passed on (and a message ``dst`` had no room for: held). The reader still gets
+        what C leaves (an error, or ``src`` ready while not active)."""
+        self._forwarders[src] = _Forwarder(dst, routed, active, moved, respin_us)
+        self._items = None
+
+    def remove_forwarder(self, src: Socket) -> None:
+        if self._forwarders.pop(src, None) is not None:
+            self._items = None
+
     def spin_for(self, us: int) -> None:
         """Poll without sleeping for the next ``us`` microseconds (a tap that just passed a
         message on expects the next one soon): a message that comes meanwhile is taken
@@ -149,11 +196,14 @@ class Engine:
     def _step(self) -> None:
         polled = self._items
         if polled is None:
-            socks = [s for s in dict.fromkeys((*self._readers, *self._writers)) if not s.closed]
-            items = [PollItem(self._wake_r, in_=True)]
-            items += [PollItem(s, in_=s in self._readers, out=s in self._writers) for s in socks]
-            polled = self._items = (PollSet(items), socks)
-        pollset, socks = polled
+            polled = self._items = self._poll_set()
+        pollset, socks, forwarding = polled
+        respin_us = 0
+        for index, fwd in forwarding:
+            on = fwd.active()
+            pollset.set_forwarding(index, on)
+            if on:
+                respin_us = max(respin_us, fwd.respin_us)
         timeout = _MAX_WAIT_MS
         if self._timers:
             timeout = max(0, min(timeout, int((self._timers[0][0] - time.monotonic()) * 1000) + 1))
@@ -168,10 +218,15 @@ class Engine:
             if spin_us <= 0:
                 self._spin_until_ns = spin_us = 0
         try:
-            ready = pollset.wait(timeout, spin_us)
+            ready = pollset.wait(timeout, spin_us, respin_us)
         except Exception:  # noqa: BLE001 - a socket closed under us: rebuild the set
             self._items = None
             ready = [0]
+            forwarding = []
+        for index, fwd in forwarding:  # before the readers: a held message stops its reader
+            moved = pollset.forwarded(index)
+            if moved is not None:
+                self._guard(fwd.moved, moved)
         if ready[0]:
             try:
                 while os.read(self._wake_r, 4096):
@@ -198,6 +253,18 @@ class Engine:
             while self._timers and self._timers[0][0] <= now:
                 _, _, fn = heapq.heappop(self._timers)
                 self._guard(fn)
+
+    def _poll_set(self) -> tuple[PollSet, list[Socket], list[tuple[int, _Forwarder]]]:
+        socks = [s for s in dict.fromkeys((*self._readers, *self._writers)) if not s.closed]
+        items = [PollItem(self._wake_r, in_=True)]
+        items += [PollItem(s, in_=s in self._readers, out=s in self._writers) for s in socks]
+        forwarding = [
+            (i + 1, fwd)
+            for i, s in enumerate(socks)
+            if (fwd := self._forwarders.get(s)) is not None and s in self._readers and not fwd.dst.closed
+        ]
+        forwards = {index: (fwd.dst, fwd.routed) for index, fwd in forwarding}
+        return PollSet(items, forwards or None), socks, forwarding
 
     def _guard(self, fn: Callable[..., None], *args: Any) -> None:
         """Background work must never kill the engine: report its failure instead."""

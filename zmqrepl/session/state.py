@@ -278,10 +278,10 @@ class SessionState:
             inbox.full_said = True
             self.events.push(
                 Notice(
-                    f"{entry.name}: {len(inbox):,} messages wait unread; what comes "
-                    f"now is dropped and counted (sockets: dropped): recv or watch {entry.name} to read "
-                    "them, or set rcvhwm higher (a socket made with heartbeat_ivl 0 keeps libzmq's "
-                    "queue, where the sender waits instead)",
+                    f"{entry.name}: {len(inbox):,} messages wait unread; what comes now is dropped "
+                    f"and counted (sockets: dropped) (hint: recv or watch {entry.name} reads them; "
+                    f"set {entry.name} rcvhwm N keeps more; a socket made with heartbeat_ivl 0 keeps "
+                    "libzmq's queue, where the sender waits instead)",
                     error=True,
                 )
             )

@@ -41,6 +41,7 @@ from ..core import (
     Again,
     Errno,
     Event,
+    Forwarded,
     MessageProperties,
     Monitor,
     Option,
@@ -179,7 +180,6 @@ class Flow:
     def _pass_unseen(self) -> None:
         """Nobody looks: the messages go from socket to socket inside C (core.forward),
         with no Python object per message."""
-        tap = self.tap
         try:
             moved = forward(self.src, self.dst, READ_BATCH, routed=self.to_router)
         except ZMQError as exc:  # what went before the error still counts
@@ -187,9 +187,20 @@ class Flow:
             if done is not None:
                 self._count(done.count, done.nbytes, done.dropped)
             raise
+        self.moved(moved)
+
+    def unseen(self) -> bool:
+        """Asked by the engine before each wait: may C pass this side's messages on by
+        itself meanwhile (Engine.add_forwarder)? Only while nobody looks at them (no
+        watch, recording or peer count of the front) and nothing waits to be sent."""
+        tap = self.tap
+        return not (tap.observed or (self.from_front and tap.entry.peers.counting) or self.pending)
+
+    def moved(self, moved: Forwarded) -> None:
+        """What was passed on inside C, by _pass_unseen or while the engine waited."""
         self._count(moved.count, moved.nbytes, moved.dropped)
         if moved.count:  # not after a hold: the far side is full, nothing comes soon
-            tap.engine.spin_for(tap.spin_us)
+            self.tap.engine.spin_for(self.tap.spin_us)
         if moved.held is not None:
             self._hold([moved.held])
 
@@ -252,12 +263,22 @@ class Flow:
         return len(msgs)
 
     def start(self) -> None:
+        engine = self.tap.engine
+        engine.add_forwarder(
+            self.src,
+            self.dst,
+            routed=self.to_router,
+            active=self.unseen,
+            moved=self.moved,
+            respin_us=self.tap.spin_us,
+        )
         if self.blocked:
-            self.tap.engine.add_writer(self.dst, self.drain)
+            engine.add_writer(self.dst, self.drain)
         else:
-            self.tap.engine.add_reader(self.src, self.pump)
+            engine.add_reader(self.src, self.pump)
 
     def stop(self) -> None:
+        self.tap.engine.remove_forwarder(self.src)
         self.tap.engine.remove_reader(self.src)
         self.tap.engine.remove_writer(self.dst)
 

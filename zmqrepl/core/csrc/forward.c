@@ -91,34 +91,22 @@ static int zr_pass_message(zr_socket_t *src, zr_socket_t *dst, int n, int flags,
     return rc;
 }
 
-/* Move up to max_msgs messages from src to dst without waiting. counts[0]:
-   messages passed on, [1]: their bytes, [2]: messages dropped, [3]: frames of
-   a message held back. A message dst refuses for room is dropped when flags
-   has ZR_FORWARD_ROUTED (a ROUTER's reply to a client that is gone or full:
-   holding it would hold every other client's behind it), and otherwise held:
-   it stays in src->parts, the socket kept for this thread as after a ZR_HOLD
-   receive, for Python to copy out (part_data, part_size) and let go of with
-   zr_forward_release. Returns 0, or ZR_BUSY/ZR_CLOSED/ZR_ERR (errno) with
-   *failed the socket at fault (0 src, 1 dst); counts then say what was done
-   before it. */
-int zr_forward(zr_socket_t *src, zr_socket_t *dst, int max_msgs, int flags, long long *counts,
-               int *failed)
+/* Move up to max_msgs messages from src to dst without waiting, both sockets
+   taken by this thread. counts[0]: messages passed on, [1]: their bytes, [2]:
+   messages dropped, [3]: frames of a message held back. A message dst refuses
+   for room is dropped when flags has ZR_FORWARD_ROUTED (a ROUTER's reply to a
+   client that is gone or full: holding it would hold every other client's
+   behind it), and otherwise held: it stays in src->parts (part_data and
+   part_size say where), and the caller keeps src for this thread
+   (zr_keep_held). Returns 0, or ZR_ERR (errno) with *failed the socket at
+   fault (0 src, 1 dst); counts then say what was done before it. */
+int zr_forward_taken(zr_socket_t *src, zr_socket_t *dst, int max_msgs, int flags, long long *counts,
+                     int *failed)
 {
     counts[0] = counts[1] = counts[2] = counts[3] = 0;
-    int rc = zr_enter(src);
-    if (rc) {
-        *failed = 0;
-        return rc;
-    }
-    rc = zr_enter(dst);
-    if (rc) {
-        zr_leave(src);
-        *failed = 1;
-        return rc;
-    }
     zr_release_parts(src);
     size_t bytes = 0;
-    int held = 0;
+    int held = 0, rc = 0;
     for (int done = 0; done < max_msgs; done++) {
         int n = zr_take_message(src);
         if (n <= 0) {
@@ -143,19 +131,49 @@ int zr_forward(zr_socket_t *src, zr_socket_t *dst, int max_msgs, int flags, long
         rc = 0;
     }
     counts[1] = (long long)bytes;
-    int saved = errno;
-    zr_leave(dst);
     if (held) {
         for (int i = 0; i < held; i++) {
             src->part_data[i] = (const char *)zmq_msg_data(&src->parts[i]);
             src->part_size[i] = zmq_msg_size(&src->parts[i]);
         }
         counts[3] = held;
-        return (int)zr_leave_wait(src, 0, ZR_HOLD);
+        return 0;
     }
     if (rc < 0)
         zr_release_parts(src);  /* a message cut short by an error is not half-kept */
-    errno = saved;
+    return rc;
+}
+
+/* After zr_forward_taken held a message in src->parts: let go of src but keep
+   it for this thread, as after a ZR_HOLD receive, until zr_forward_release. */
+int zr_keep_held(zr_socket_t *src)
+{
+    return (int)zr_leave_wait(src, 0, ZR_HOLD);
+}
+
+/* zr_forward_taken on two sockets it takes for the call. Returns 0, or
+   ZR_BUSY/ZR_CLOSED/ZR_ERR (errno) with *failed the socket at fault (0 src, 1
+   dst). A held message is copied out by Python (part_data, part_size), which
+   then lets go of it with zr_forward_release. */
+int zr_forward(zr_socket_t *src, zr_socket_t *dst, int max_msgs, int flags, long long *counts,
+               int *failed)
+{
+    counts[0] = counts[1] = counts[2] = counts[3] = 0;
+    int rc = zr_enter(src);
+    if (rc) {
+        *failed = 0;
+        return rc;
+    }
+    rc = zr_enter(dst);
+    if (rc) {
+        zr_leave(src);
+        *failed = 1;
+        return rc;
+    }
+    rc = zr_forward_taken(src, dst, max_msgs, flags, counts, failed);
+    zr_leave(dst);
+    if (counts[3])
+        return zr_keep_held(src);
     zr_leave(src);
     return rc;
 }

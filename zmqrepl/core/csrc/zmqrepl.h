@@ -162,11 +162,17 @@ int zr_released(long long *tokens, int max);
 #define ZR_FORWARD_ROUTED 1  /* zr_forward: dst is a ROUTER: drop what it refuses, never hold */
 int zr_forward(zr_socket_t *src, zr_socket_t *dst, int max_msgs, int flags, long long *counts,
                int *failed);
+int zr_forward_taken(zr_socket_t *src, zr_socket_t *dst, int max_msgs, int flags, long long *counts,
+                     int *failed);
+int zr_keep_held(zr_socket_t *src);
 void zr_forward_release(zr_socket_t *src);
 
 /* poll_proxy.c */
 int zr_poll(zr_socket_t **states, zmq_pollitem_t *items, int n, long timeout, long spin_us,
             int *failed);
+int zr_poll_forwarding(zr_socket_t **states, zmq_pollitem_t *items, int n, long timeout,
+                       long spin_us, int *failed, const int *fwd_to, const int *fwd_flags,
+                       long long *fwd_counts, long respin_us);
 int zr_proxy(zr_socket_t *frontend, zr_socket_t *backend, zr_socket_t *capture, int *failed);
 
 /* The guard's fast path (see the top of this file). */
