@@ -46,6 +46,7 @@ from ..session import (
     ShownMessage,
     SocketMade,
     SocketTable,
+    StatsReport,
     TapStarted,
     TextLines,
     Unwatched,
@@ -58,6 +59,7 @@ from .expand import expand
 from .html import history_html, messages_html, peers_html, shown_html, sockets_html
 from .monitor import MonitorPane
 from .progress import ProgressLine
+from .stats import Stats
 from .watch import Watch
 
 __all__ = ["History", "Messages", "PeersTable", "ShownFrames", "SocketsTable", "ZmqMagics"]
@@ -280,6 +282,7 @@ class ZmqMagics(Magics):
             PeerTable: PeersTable,
             ShownMessage: ShownFrames,
             HistoryTable: History,
+            StatsReport: Stats,
             Received: self._received,
             SocketMade: self._socket_made,
             VersionInfo: self._version,

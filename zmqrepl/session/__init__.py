@@ -35,6 +35,7 @@ from .render import (
     format_time,
     message_line,
     message_lines,
+    message_time,
     monitor_line,
     notice_line,
     number_text,
@@ -76,8 +77,10 @@ from .results import (
     Watching,
 )
 from .results_load import PingReport, RecordStatus, Replayed, SentBurst, format_latency
+from .results_stats import STATS_TOP, StatsReport, size_range, sparkline, topic_text
 from .scripts import MAX_SCRIPT_LINE, long_line_error, read_script
 from .session import Session
+from .stats import RateSample
 from .syntax import Arg, ArgKind, Command, Flag, Parsed
 from .tokens import split_commands
 from .utf8 import decode_utf8
@@ -145,6 +148,13 @@ __all__ = [  # noqa: RUF022 - grouped by what a front end uses them for, sorted 
     "Replayed",
     "SentBurst",
     "format_latency",
+    # stats NAME (results_stats.py, stats.py): rates, a sample of sizes and first frames
+    "STATS_TOP",
+    "RateSample",
+    "StatsReport",
+    "size_range",
+    "sparkline",
+    "topic_text",
     # how long commands stand, told to the front end's listener (Session.progress)
     "Progress",
     "ProgressListener",
@@ -164,6 +174,7 @@ __all__ = [  # noqa: RUF022 - grouped by what a front end uses them for, sorted 
     "format_time",
     "message_line",
     "message_lines",
+    "message_time",
     "monitor_line",
     "notice_line",
     "number_text",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections import deque
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -12,6 +13,7 @@ from .filters import MessageFilter
 from .links import DropDetector
 from .peerbook import PeerBook
 from .showing import SHOW_KEEP, Showing
+from .stats import SocketStats
 
 if TYPE_CHECKING:
     from .rotation import RecordWriter
@@ -56,6 +58,7 @@ class SocketEntry:
     monitor_events: deque[MonitorNotice] = field(default_factory=lambda: deque(maxlen=200))
     peers: PeerBook = field(default_factory=PeerBook)
     tap: Tap | None = None  # a tap (tap.py): this socket is its front, the tap reads it
+    stats: SocketStats = field(default_factory=SocketStats)  # stats NAME, the watch pane's chart
     _last_in: int = 0
     _last_out: int = 0
 
@@ -69,6 +72,7 @@ class SocketEntry:
             self.rate_in = (self.received - self._last_in) / seconds
             self.rate_out = (self.sent - self._last_out) / seconds
         self._last_in, self._last_out = self.received, self.sent
+        self.stats.tick(time.time(), seconds, self.received, self.bytes_in, self.sent, self.bytes_out)
 
     def connected_endpoints(self) -> list[str]:
         """A copy of the endpoints connected to: the core socket keeps the record."""

@@ -279,6 +279,7 @@ class SessionState:
         (showing.py), those of every watched socket together in the order they were read:
         under a flood only the newest are made, the rest are counted as not shown."""
         self._show_seq += 1
+        entry.stats.sample(messages)  # a few of the batch, for stats NAME (stats.py)
         passed = entry.showing.add(self._show_seq, at, messages, labels, nbytes)
         if passed:
             self.events.count_dropped(entry.name, passed)
@@ -309,7 +310,9 @@ class SessionState:
             chunks.extend((chunk, entry) for chunk in taken)
         for chunk, entry in in_order(chunks):
             for at, frames, (direction, peer) in chunk.waiting():
-                msg = self.captured.capture(entry, frames, direction=direction, peer=peer, at=at)
+                msg = self.captured.capture(
+                    entry, frames, direction=direction, peer=peer, at=at, queued=chunk.queued
+                )
                 entry.buffer.add(msg)
                 self.events.push(msg)
 
