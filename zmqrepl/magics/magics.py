@@ -31,6 +31,7 @@ from ..session import (
     ArgKind,
     Bound,
     CommandError,
+    HelpText,
     HistoryTable,
     KeyPair,
     MonitorSwitched,
@@ -59,6 +60,7 @@ from .expand import expand
 from .html import history_html, messages_html, peers_html, shown_html, sockets_html
 from .monitor import MonitorPane
 from .progress import ProgressLine
+from .speak import HelpView, notebook_line
 from .stats import Stats
 from .watch import Watch
 
@@ -242,7 +244,7 @@ class ZmqMagics(Magics):
         except _Stopped as stopped:  # Ctrl-C stopped a long command: it said what it did
             return stopped.value
         except CommandError as exc:
-            raise UsageError(exc.line) from None
+            raise UsageError(notebook_line(exc)) from None
         except KeyboardInterrupt:
             print("cancelled")
             return None
@@ -283,6 +285,7 @@ class ZmqMagics(Magics):
             ShownMessage: ShownFrames,
             HistoryTable: History,
             StatsReport: Stats,
+            HelpText: HelpView,
             Received: self._received,
             SocketMade: self._socket_made,
             VersionInfo: self._version,

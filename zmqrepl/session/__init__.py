@@ -30,6 +30,8 @@ from .frames import FORMATS, render_frame
 from .hidden import carries_secret
 from .progress import Progress, ProgressListener
 from .render import (
+    FRAMES_LINE,
+    HELP_EXAMPLE,
     dropped_line,
     format_size,
     format_time,
@@ -47,6 +49,7 @@ from .results import (
     AuthState,
     Bound,
     EndpointChanged,
+    HelpText,
     HistoryTable,
     KeyPair,
     MonitorSwitched,
@@ -114,6 +117,7 @@ __all__ = [  # noqa: RUF022 - grouped by what a front end uses them for, sorted 
     "Bound",
     "EndpointChanged",
     "FrameDump",
+    "HelpText",
     "HistoryTable",
     "KeyPair",
     "MonitorSwitched",
@@ -167,6 +171,8 @@ __all__ = [  # noqa: RUF022 - grouped by what a front end uses them for, sorted 
     "PeerDropped",
     "SessionEvent",
     # rendering to plain text
+    "FRAMES_LINE",
+    "HELP_EXAMPLE",
     "columns",
     "dropped_line",
     "fit_columns",

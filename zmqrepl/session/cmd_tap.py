@@ -102,7 +102,9 @@ def tap(session: Session, p: Parsed) -> TapStarted | TapSwitched:
         return _switch(session, name, listen == "pause")
     if target is None:
         raise CommandError(
-            "tap needs TARGET, the endpoint the clients used to connect to", f"usage: {p.command.usage}"
+            "tap needs TARGET, the endpoint the clients used to connect to",
+            refers="tap",
+            usage=p.command.usage,
         )
     pattern = PATTERNS.get(str(p.flags["pattern"]).lower())
     if pattern is None:

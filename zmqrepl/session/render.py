@@ -15,6 +15,8 @@ from .visible import columns as text_columns
 from .visible import fit_columns
 
 __all__ = [
+    "FRAMES_LINE",
+    "HELP_EXAMPLE",
     "dropped_line",
     "format_size",
     "format_time",
@@ -223,16 +225,19 @@ def _cell(text: str, width: int) -> str:
     return fitted + " " * (width - text_columns(fitted))
 
 
+# What help without a command ends with: the frame syntax, and a first session, command by
+# command (the shell writes it on one line, the magics as a cell).
+FRAMES_LINE = 'Frames: word, "quoted text", 0xHEX, b64:..., json:..., @file, "" (empty).'
+HELP_EXAMPLE = ("socket s sub", "connect s tcp://127.0.0.1:5556", "subscribe s", "watch s")
+
+
 def help_lines(table: Mapping[str, Command], command: Command | None = None) -> list[str]:
     """Every command of ``table`` in a line, or one command in detail."""
     if command is None:
         width = max(len(c.name) for c in table.values())
         lines = ["Commands (help CMD for details):"]
         lines += [f"  {c.name.ljust(width)}  {c.summary}" for c in table.values()]
-        lines += [
-            'Frames: word, "quoted text", 0xHEX, b64:..., json:..., @file, "" (empty).',
-            "Example: socket s sub; connect s tcp://127.0.0.1:5556; subscribe s; watch s",
-        ]
+        lines += [FRAMES_LINE, "Example: " + "; ".join(HELP_EXAMPLE)]
         return lines
     lines = [f"usage: {command.usage}", f"  {command.summary}"]
     if command.aliases:

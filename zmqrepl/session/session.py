@@ -53,7 +53,7 @@ class Session(SessionState):
         try:
             return command.handler(self, parsed)
         except ZMQError as exc:
-            raise core_error(exc.message, f"see: help {command.name}") from None
+            raise core_error(exc.message, refers=command.name) from None
         except FutureTimeout:
             raise CommandError(
                 f"{command.name} did not finish", "the session engine is busy; try again"
