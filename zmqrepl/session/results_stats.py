@@ -53,7 +53,12 @@ def topic_text(topic: bytes) -> str:
         text = safe_text(topic.decode("utf-8"))
     except UnicodeDecodeError:
         text = "0x" + topic.hex()
-    return text if len(text) <= _TOPIC_CHARS else text[: _TOPIC_CHARS - 1] + "…"
+    if len(text) <= _TOPIC_CHARS:
+        return text
+    # Cut in the middle: topics often share a long head and differ at the end
+    # ("kernel.<uuid>.status", "kernel.<uuid>.execute_result").
+    head = _TOPIC_CHARS // 3
+    return text[:head] + "…" + text[-(_TOPIC_CHARS - head - 1) :]
 
 
 @dataclass(frozen=True)
@@ -128,10 +133,10 @@ class StatsReport(Result):
     @property
     def lines(self) -> list[str]:
         out = [self.head]
-        out.append(self.rate_line("in", [r.msgs_in for r in self.rates], "msg/s"))
-        out.append(self.rate_line("in", [r.bytes_in for r in self.rates], "B/s"))
+        out.append(self.rate_line("messages in", [r.msgs_in for r in self.rates], "msg/s"))
+        out.append(self.rate_line("bytes in", [r.bytes_in for r in self.rates], "B/s"))
         if any(r.msgs_out for r in self.rates):
-            out.append(self.rate_line("out", [r.msgs_out for r in self.rates], "msg/s"))
+            out.append(self.rate_line("messages out", [r.msgs_out for r in self.rates], "msg/s"))
         out.append(self.sample_note)
         if self.sizes:
             out += table_lines(("size", "messages", "share"), self.size_rows())

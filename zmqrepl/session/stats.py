@@ -42,6 +42,7 @@ class RateSample:
     bytes_in: float
     msgs_out: float
     bytes_out: float
+    seconds: float  # how long the sample is: rate * seconds is its count
 
 
 def size_bucket(size: int) -> int:
@@ -55,7 +56,8 @@ class SocketStats:
 
     def __init__(self) -> None:
         self._rates: deque[RateSample] = deque(maxlen=HISTORY_S)
-        self._last = (0, 0, 0, 0)  # received, bytes_in, sent, bytes_out at the last tick
+        # received, bytes_in, sent, bytes_out at the last tick (a new socket's are all 0)
+        self._last = (0, 0, 0, 0)
         self._excluded = (0, 0)  # messages and bytes of a drain of queued messages, not a rate
         self._budget = SAMPLE_PER_SECOND
         self._sizes: dict[int, int] = {}
@@ -63,7 +65,6 @@ class SocketStats:
         self.others = 0  # sampled messages whose first frame fell out of the table
         self.sampled = 0
         self.offered = 0  # messages handed to the sample (sampled or not)
-        self.started = 0.0  # wall time of the first tick
 
     # -- engine thread -------------------------------------------------------------------
 
@@ -72,10 +73,6 @@ class SocketStats:
     ) -> None:
         """Once a second: the counters now; the sample's budget starts again."""
         self._budget = SAMPLE_PER_SECOND
-        if not self.started:
-            self.started = at
-            self._last = (received, bytes_in, sent, bytes_out)
-            return
         skip_n, skip_b = self._excluded
         self._excluded = (0, 0)
         last = self._last
@@ -89,6 +86,7 @@ class SocketStats:
                 max(0, bytes_in - last[1] - skip_b) / seconds,
                 (sent - last[2]) / seconds,
                 (bytes_out - last[3]) / seconds,
+                seconds,
             )
         )
 
@@ -117,15 +115,17 @@ class SocketStats:
             elif len(topics) < 2 * TOPIC_LIMIT:
                 topics[topic] = 1
             else:
-                self._prune()
+                topics = self._prune()
                 topics[topic] = 1
         self.sampled += take
 
-    def _prune(self) -> None:
-        """Keep the TOPIC_LIMIT most seen first frames; the rest count as others."""
+    def _prune(self) -> dict[bytes, int]:
+        """Keep the TOPIC_LIMIT most seen first frames (the table, returned); the rest count
+        as others. Once per TOPIC_LIMIT new first frames at most."""
         ranked = sorted(self._topics.items(), key=lambda kv: -kv[1])
         self._topics = dict(ranked[:TOPIC_LIMIT])
         self.others += sum(c for _, c in ranked[TOPIC_LIMIT:])
+        return self._topics
 
     # -- any thread (copies) -------------------------------------------------------------
 
