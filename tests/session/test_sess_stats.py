@@ -181,3 +181,15 @@ def test_topic_text_keeps_both_ends_of_a_long_topic() -> None:
     assert topic_text(b"") == "(empty)" and topic_text(b"\xff\x00") == "0xff00"
     long = topic_text(b"kernel.f775c199-1b47-4d8a-b53a-0123456789ab.execute_result")
     assert long.startswith("kernel.") and long.endswith(".execute_result") and len(long) == 32
+
+
+def test_a_watch_on_a_req_that_must_send_first_reads_nothing(
+    session: Session, start_peer: Callable[..., Peer]
+) -> None:
+    rep = start_peer("rep")
+    executed(session, "socket r req")
+    executed(session, f"connect r {rep.endpoint}")
+    executed(session, "watch r")  # a REQ that has sent nothing cannot receive: no drain, no error
+    executed(session, "send r hello")
+    shown = wait_for(lambda: session.watch_buffer("r"), what="the reply watched")
+    assert [m.queued for m in shown] == [False]

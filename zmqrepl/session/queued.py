@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from ..core import PollFlag
 from .state import READ_BATCH
 
 if TYPE_CHECKING:
@@ -30,6 +31,8 @@ def drain_queued(state: SessionState, entry: SocketEntry) -> int:
     as queued. Returns how many messages that was."""
     if entry.tap is not None or entry.waiters or entry.socket.closed:
         return 0  # a tap forwards as it goes; a waiting recv takes what is queued
+    if not entry.socket.events & PollFlag.POLLIN:
+        return 0  # nothing queued (or a REQ that must send first: a read would fail)
     before, before_bytes = entry.received, entry.bytes_in
     entry.showing.draining = True
     try:
