@@ -14,6 +14,10 @@ __all__ = ["bars_svg", "rate_svg"]
 _IN = "#1f77b4"
 _BYTES = "#ff7f0e"
 _FONT = "font-family='monospace' font-size='10'"
+# A chart holds this many samples at least (a new socket's few fill its right end, so the
+# line grows leftwards as time passes) and at most (two minutes; stats NAME keeps five).
+_SPAN_LEAST = 30
+_SPAN_MOST = 120
 
 
 def _points(values: Sequence[float], width: float, height: float, top: float, span: int) -> str:
@@ -30,13 +34,16 @@ def rate_svg(
     msgs: Sequence[float],
     nbytes: Sequence[float],
     *,
-    width: int = 240,
+    width: int = 320,
     height: int = 40,
-    span: int = 120,
+    span: int | None = None,
     title: str = "",
 ) -> str:
-    """Messages/s (solid) and bytes/s (dashed) over the last ``span`` samples (one a second),
-    each scaled to its own highest value, with those highest values written above."""
+    """Messages/s (solid) and bytes/s (dashed) over the last ``span`` samples (one a second;
+    by default as many as there are, from 30 to 120), each scaled to its own highest value,
+    with those highest values written above."""
+    if span is None:
+        span = max(_SPAN_LEAST, min(_SPAN_MOST, len(msgs)))
     msgs, nbytes = list(msgs)[-span:], list(nbytes)[-span:]
     label = html.escape(title or f"last {len(msgs)} s")
     if not msgs:
@@ -56,6 +63,7 @@ def rate_svg(
     legend = (
         f"<text x='0' y='9' {_FONT} fill='{_IN}'>max {max(msgs):,.0f} msg/s</text>"
         f"<text x='{width}' y='9' {_FONT} fill='{_BYTES}' text-anchor='end'>max {most_bytes}/s</text>"
+        f"<text x='{width // 2}' y='9' {_FONT} fill='#888' text-anchor='middle'>last {span} s</text>"
     )
     return (
         f"<svg class='zmqrepl-chart' width='{width}' height='{height + 12}' role='img' "
