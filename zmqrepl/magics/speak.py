@@ -8,6 +8,7 @@ help as rows (HelpText); the wording is chosen here, not rewritten from the shel
 from __future__ import annotations
 
 import html
+import re
 
 from ..session import FRAMES_LINE, HELP_EXAMPLE, Command, CommandError, HelpText
 from .html import _CSS
@@ -65,9 +66,14 @@ class HelpView:
         return "\n".join(lines)
 
 
+def _usage_html(usage: str) -> str:
+    """A usage line that wraps between its parts, never inside one ("[--count N]")."""
+    return re.sub(r"\[[^\]]*\]", lambda m: m.group(0).replace(" ", "&nbsp;"), html.escape(usage))
+
+
 def _list_html(commands: tuple[Command, ...]) -> str:
     rows = "".join(
-        f"<tr><td><b>{html.escape(c.name)}</b></td><td><code>{html.escape(c.usage)}</code></td>"
+        f"<tr><td><b>{html.escape(c.name)}</b></td><td><code>{_usage_html(c.usage)}</code></td>"
         f"<td>{html.escape(c.summary)}</td></tr>"
         for c in commands
     )
