@@ -24,6 +24,8 @@ from zmqrepl.session import (
 )
 from zmqrepl.session.stats import SAMPLE_PER_BATCH, SAMPLE_PER_SECOND, TOPIC_LIMIT, SocketStats
 
+from .test_sess_tap import shown, tap
+
 
 def _hex(text: str) -> str:
     return text.encode().hex()
@@ -193,3 +195,21 @@ def test_a_watch_on_a_req_that_must_send_first_reads_nothing(
     executed(session, "send r hello")
     shown = wait_for(lambda: session.watch_buffer("r"), what="the reply watched")
     assert [m.queued for m in shown] == [False]
+
+
+def test_a_tap_counts_per_peer(session: Session, start_peer: Callable[..., Peer]) -> None:
+    server = start_peer()
+    server.call("socket", name="r", type="ROUTER")
+    listen = tap(session, server.call("bind", sock="r", endpoint="tcp://127.0.0.1:*"))
+    executed(session, "watch t")
+    for ident, count in (("alice", 3), ("bob", 1)):
+        client = start_peer()
+        client.call("socket", name="d", type="DEALER", options=[["ROUTING_ID", ident]])
+        client.call("connect", sock="d", endpoint=listen)
+        for _ in range(count):
+            client.send("d", b"hi")
+    shown(session, "t", 4)
+    report = executed(session, "stats t", StatsReport)
+    assert report.kind == "tap reqrep" and report.key == "peer"
+    assert dict(report.topics) == {b"alice 127.0.0.1": 3, b"bob 127.0.0.1": 1}
+    assert report.sampled == 4

@@ -84,8 +84,8 @@ class StatsReport(Result):
     @property
     def key(self) -> str:
         """What the first frame is to this socket: a ROUTER's is the peer's routing id."""
-        if self.kind in ("router", "stream"):
-            return "peer"
+        if self.kind in ("router", "stream") or self.kind.startswith("tap"):
+            return "peer"  # a tap's are counted by the peer each came from or went to
         return "topic" if self.kind in ("sub", "xsub") else "first frame"
 
     @property

@@ -279,7 +279,8 @@ class SessionState:
         (showing.py), those of every watched socket together in the order they were read:
         under a flood only the newest are made, the rest are counted as not shown."""
         self._show_seq += 1
-        entry.stats.sample(messages)  # a few of the batch, for stats NAME (stats.py)
+        # A few of the batch, for stats NAME (stats.py); a tap's by peer.
+        entry.stats.sample(messages, labels)
         passed = entry.showing.add(self._show_seq, at, messages, labels, nbytes)
         if passed:
             self.events.count_dropped(entry.name, passed)

@@ -6,7 +6,7 @@ engine keeps exact anyway, once a second (``SocketStats.tick``). Sizes and first
 sampled: at most ``SAMPLE_PER_BATCH`` messages of each batch handed to the display, and at
 most ``SAMPLE_PER_SECOND`` a second in all, so a flood of 500k msg/s costs the same few
 thousand samples a second as a stream of 5k msg/s. Sizes go into power-of-two buckets,
-first frames into a bounded table of counts (``TOPIC_LIMIT`` kept, the rest "others").
+first frames (a tap's: peers) into a bounded table of counts (``TOPIC_LIMIT`` kept, the rest "others").
 """
 
 from __future__ import annotations
@@ -95,8 +95,12 @@ class SocketStats:
         but no part of the rate of the second they were drained in."""
         self._excluded = (self._excluded[0] + messages, self._excluded[1] + nbytes)
 
-    def sample(self, messages: Sequence[list[bytes]]) -> None:
-        """A batch on its way to the display: a few of its messages, evenly spread."""
+    def sample(
+        self, messages: Sequence[list[bytes]], labels: Sequence[tuple[str, str]] | None = None
+    ) -> None:
+        """A batch on its way to the display: a few of its messages, evenly spread. A tap's
+        come with a (direction, peer) label each: the peer is counted in place of the first
+        frame (a request's first frame is its empty delimiter)."""
         n = len(messages)
         self.offered += n
         take = min(n, SAMPLE_PER_BATCH, self._budget)
@@ -109,7 +113,10 @@ class SocketStats:
             frames = messages[int(i * step)]
             bucket = size_bucket(sum(map(len, frames)))
             sizes[bucket] = sizes.get(bucket, 0) + 1
-            topic = bytes(frames[0][:TOPIC_PREFIX]) if frames else b""
+            if labels is not None:
+                topic = labels[int(i * step)][1].encode("utf-8", "replace")[:TOPIC_PREFIX]
+            else:
+                topic = bytes(frames[0][:TOPIC_PREFIX]) if frames else b""
             if topic in topics:
                 topics[topic] += 1
             elif len(topics) < 2 * TOPIC_LIMIT:
