@@ -103,7 +103,9 @@ class Watch(LivePane):
 
     def _repr_html_(self) -> str:
         view = self._view()
-        totals = [sum(series) for series in zip(*(msgs for _, msgs, _ in view.charts))]
+        # Messages/s of all of them, second by second: aligned at the newest (a socket made
+        # later has fewer samples).
+        totals = [sum(second) for second in zip(*(msgs[::-1] for _, msgs, _ in view.charts))][::-1]
         return watch_html(
             self.names,
             list(view.shown),

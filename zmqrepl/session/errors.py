@@ -8,6 +8,11 @@ the magics "%zmq help send" and "%zmq send NAME ...". ``hint`` is the shell's wo
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .syntax import Command
+
 __all__ = ["CommandError", "clip", "core_error", "usage_error"]
 
 
@@ -32,9 +37,9 @@ def _shell_hint(refers: str | None, usage: str) -> str:
     return f"see: help {refers}" if refers else "type help for the list"
 
 
-def usage_error(message: str, name: str, usage: str) -> CommandError:
-    """An error whose hint is command ``name``'s usage line."""
-    return CommandError(message, refers=name, usage=usage)
+def usage_error(message: str, command: Command) -> CommandError:
+    """An error whose hint is ``command``'s usage line."""
+    return CommandError(message, refers=command.name, usage=command.usage)
 
 
 def core_error(text: str, fallback_hint: str = "", *, refers: str | None = None) -> CommandError:

@@ -70,23 +70,19 @@ def _convert(arg: Arg | Flag, token: Token, command: Command, limit: FileLimit |
         try:
             value = int(text, 0)
         except ValueError:
-            raise usage_error(
-                f"{label} takes a whole number, not {clip(text)}", command.name, command.usage
-            ) from None
+            raise usage_error(f"{label} takes a whole number, not {clip(text)}", command) from None
         if value < 0:
-            raise usage_error(f"{label} must be 0 or more, not {value}", command.name, command.usage)
+            raise usage_error(f"{label} must be 0 or more, not {value}", command)
         if value > _MAX_INT:  # e.g. sleep: time.sleep overflows on huge values
-            raise usage_error(f"{label} must be at most {_MAX_INT}, not {value}", command.name, command.usage)
+            raise usage_error(f"{label} must be at most {_MAX_INT}, not {value}", command)
         return value
     if kind is ArgKind.NUMBER:
         try:
             number = float(text)
         except ValueError:
-            raise usage_error(
-                f"{label} takes a number, not {clip(text)}", command.name, command.usage
-            ) from None
+            raise usage_error(f"{label} takes a number, not {clip(text)}", command) from None
         if number < 0 or number != number:
-            raise usage_error(f"{label} must be 0 or more", command.name, command.usage)
+            raise usage_error(f"{label} must be 0 or more", command)
         return number
     if kind is ArgKind.FORMAT:
         if text.lower() not in FORMATS:
@@ -100,8 +96,7 @@ def _convert(arg: Arg | Flag, token: Token, command: Command, limit: FileLimit |
     if kind is ArgKind.WORD and isinstance(arg, Arg) and arg.choices and text.lower() not in arg.choices:
         raise usage_error(
             f"{command.name} takes {' or '.join(arg.choices)} here, not {clip(text)}",
-            command.name,
-            command.usage,
+            command,
         )
     return token if kind is ArgKind.VALUE else text
 
@@ -138,7 +133,7 @@ def _split_flags(command: Command, tokens: list[Token]) -> tuple[list[Token], di
             value_tok = tokens[i + 1]
             i += 2
         else:
-            raise usage_error(f"--{name} needs a value", command.name, command.usage)
+            raise usage_error(f"--{name} needs a value", command)
         flags[name] = _convert(flag, value_tok, command)
     return words, flags
 
@@ -166,7 +161,7 @@ def parse(line: str, *, file_limit: Callable[[str], FileLimit] | None = None) ->
     required = [a for a in command.args if not a.optional]
     if len(words) < len(required):
         missing = required[len(words)].name
-        raise usage_error(f"{command.name} needs {missing}", command.name, command.usage)
+        raise usage_error(f"{command.name} needs {missing}", command)
     repeat = command.args[-1].repeat if command.args else False
     if not repeat and len(words) > len(command.args):
         extra = clip(words[len(command.args)].raw)
@@ -175,8 +170,7 @@ def parse(line: str, *, file_limit: Callable[[str], FileLimit] | None = None) ->
         raise usage_error(
             f"{command.name} takes {len(command.args)} argument"
             f"{'s' if len(command.args) != 1 else ''}; {extra} is one too many",
-            command.name,
-            command.usage,
+            command,
         )
     for i, arg in enumerate(command.args):
         limit = None
