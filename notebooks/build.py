@@ -67,6 +67,63 @@ def worker(tasks_ep, results_ep, name):
     pull.close()
     push.close()'''
 
+START_KERNEL = '''# A second kernel, started the way Jupyter starts one. Its connection info holds its
+# ports and the HMAC key that signs every message: the key is used below, never shown.
+import subprocess
+from jupyter_client import KernelManager
+
+km = KernelManager(kernel_name="python3")
+km.start_kernel(stderr=subprocess.DEVNULL)  # its warning about TCP without encryption would show here
+info = km.get_connection_info()
+key = info["key"]
+iopub_ep = f"{info['transport']}://{info['ip']}:{info['iopub_port']}"
+shell_ep = f"{info['transport']}://{info['ip']}:{info['shell_port']}"
+{name: "(hidden)" if name == "key" else value for name, value in info.items()}'''
+
+JUPYTER_MESSAGE = '''import datetime, hashlib, hmac, uuid
+
+session_id = uuid.uuid4().hex
+
+def jupyter_message(msg_type, content):
+    """A Jupyter message as frames: delimiter, signature, header, parent, metadata, content.
+    The signature is the HMAC-SHA256, with the kernel's key, of the four JSON frames."""
+    header = {
+        "msg_id": uuid.uuid4().hex, "session": session_id, "username": "zmqrepl",
+        "date": datetime.datetime.now(datetime.timezone.utc).isoformat(),
+        "msg_type": msg_type, "version": "5.3",
+    }
+    parts = [json.dumps(part) for part in (header, {}, {}, content)]
+    signature = hmac.new(key, "".join(parts).encode(), hashlib.sha256).hexdigest()
+    return header["msg_id"], ["<IDS|MSG>", signature, *parts]
+
+code_to_run = {"code": "6 * 7", "silent": False, "store_history": True,
+               "user_expressions": {}, "allow_stdin": False, "stop_on_error": True}
+msg_id, (delim, signature, header, parent, metadata, content) = jupyter_message("execute_request", code_to_run)
+print(header)'''
+
+PUBLISHED = '''import time
+
+def published(msg_id, timeout=30):
+    """What the kernel published on iopub in answer to msg_id, as (type, content), once
+    its status is back to idle: read from the messages the watch showed."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        seen = []
+        kept = %zmq history iopub --last 100
+        for msg in kept:
+            frames = list(msg.frames)  # a topic, then the delimiter and the signed frames
+            i = frames.index(b"<IDS|MSG>")
+            head, parent_header, _, body = (json.loads(f) for f in frames[i + 2 : i + 6])
+            if parent_header.get("msg_id") == msg_id:
+                seen.append((head["msg_type"], body))
+        if ("status", {"execution_state": "idle"}) in seen:
+            return seen
+        time.sleep(0.05)
+    raise TimeoutError(f"the kernel did not go back to idle within {timeout} s")
+
+answers = published(msg_id)
+[kind for kind, _ in answers]'''
+
 NOTEBOOKS = {
     "quickstart": [
         md("# zmqrepl quickstart: watch a publisher live\n\nLoad the extension, start a publisher, "
@@ -126,6 +183,33 @@ NOTEBOOKS = {
         code("from zmqrepl.core import Context\nserver_ctx = Context()\nserver = server_ctx.socket('router')\n"
              "server.bind(endpoint)\ntime.sleep(0.5)\nsorted(events.kinds)"),
         code("%zmq monitor c off"),
+    ],
+    "jupyter_kernel": [
+        md("# Debugging a real program: a Jupyter kernel's own ZeroMQ channels\n\nA Jupyter kernel "
+           "talks ZeroMQ: requests come in on its *shell* channel (a ROUTER), and everything it "
+           "does is published on *iopub* (a PUB). Here a second kernel is started with "
+           "`jupyter_client`, its iopub is watched with a SUB socket, and a request signed with "
+           "its key is sent on shell by hand."),
+        code("%load_ext zmqrepl"),
+        code(START_KERNEL),
+        code("%%zmq\nsocket iopub sub\nconnect iopub {iopub_ep}\nsubscribe iopub\n"
+             "socket shell dealer\nconnect shell {shell_ep}"),
+        md("A SUB socket hears only what is published after its subscription reached the "
+           "publisher. This kernel greets each new subscriber with an `iopub_welcome` message: "
+           "once it came, nothing is missed."),
+        code("import json\nwelcome = %zmq recv iopub --timeout 30000\njson.loads(welcome[2])['msg_type']"),
+        code("w = %zmq watch iopub shell"),
+        md("A request is six frames after the routing envelope: the delimiter `<IDS|MSG>`, the "
+           "HMAC signature, then header, parent header, metadata and content as JSON. The key "
+           "signs them; the kernel drops a message whose signature is wrong."),
+        code(JUPYTER_MESSAGE),
+        code("%zmq send shell {delim} {signature} {header} {parent} {metadata} {content}"),
+        md("The pane above shows the kernel at work on iopub: `status` busy, `execute_input`, "
+           "`execute_result`, `status` idle; and the `execute_reply` on shell."),
+        code(PUBLISHED),
+        code("dict(answers)['execute_result']['data']"),
+        code("%zmq stats iopub"),
+        code("%zmq unwatch\nkm.shutdown_kernel(now=True)"),
     ],
 }
 

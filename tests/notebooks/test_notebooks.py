@@ -53,7 +53,7 @@ class RecordingClient(NotebookClient):
 @pytest.fixture(scope="module")
 def executed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, RecordingClient]]:
     """Every notebook, executed once (all at the same time, each in its own kernel)."""
-    assert {"quickstart", "request_reply", "pipeline", "monitor"} <= set(NAMES)
+    assert {"quickstart", "request_reply", "pipeline", "monitor", "jupyter_kernel"} <= set(NAMES)
     copies = tmp_path_factory.mktemp("notebooks")
     clients = {}
     for name in NAMES:
@@ -179,6 +179,31 @@ def test_monitor_shows_retries_then_the_connection(executed: dict[str, Recording
     html = next(o for o in pane_cell.outputs if o.output_type == "display_data").data["text/html"]
     for kind in ("connect_retried", "connected", "handshake_succeeded"):
         assert f"<td>{kind}</td>" in html
+
+
+def test_jupyter_kernel_answers_a_signed_request_seen_on_its_iopub(
+    executed: dict[str, RecordingClient],
+) -> None:
+    client = executed["jupyter_kernel"]
+    info = ast.literal_eval(_result(_cell(client, "# A second kernel")[1]))
+    assert info["key"] == "(hidden)" and info["signature_scheme"] == "hmac-sha256"
+    assert {"shell_port", "iopub_port"} <= set(info)
+    assert _result(_cell(client, "import json\nwelcome")[1]) == "'iopub_welcome'"
+    # What the kernel published for the request, in order: busy, the code, its result, idle.
+    kinds = ast.literal_eval(_result(_cell(client, "import time\n\ndef published")[1]))
+    assert kinds == ["status", "execute_input", "execute_result", "status"]
+    assert ast.literal_eval(_result(_cell(client, "dict(answers)")[1])) == {"text/plain": "42"}
+    assert "sent 6 parts" in _stdout(_cell(client, "%zmq send shell")[1])
+
+    _, pane_cell = _cell(client, "w = %zmq watch iopub shell")
+    html = next(o for o in pane_cell.outputs if o.output_type == "display_data").data["text/html"]
+    assert "execute_result" in html and "execute_reply" in html  # iopub, and the reply on shell
+    stats = next(o for o in _cell(client, "%zmq stats iopub")[1].outputs if o.output_type == "execute_result")
+    assert "<svg" in stats.data["text/html"] and "execute_result" in stats.data["text/plain"]
+    # The key signs the request but is never shown: no output holds a key's bytes.
+    for cell in client.nb.cells:
+        for out in cell.get("outputs", []):
+            assert "'key': b'" not in str(out) and "key=b'" not in str(out)
 
 
 def test_build_script_regenerates_the_committed_notebooks(tmp_path: Path) -> None:

@@ -16,10 +16,12 @@ from ..session import (
     format_size,
     format_time,
     message_line,
+    message_time,
     render_frame,
     safe_text,
     subscription_text,
 )
+from .charts import rate_svg
 
 __all__ = [
     "history_html",
@@ -28,7 +30,6 @@ __all__ = [
     "peers_html",
     "shown_html",
     "sockets_html",
-    "sparkline",
     "watch_html",
 ]
 
@@ -38,14 +39,6 @@ _CSS = (
     ".zmqrepl .k-json{color:#070}.zmqrepl details{margin-left:1.2em}.zmqrepl summary{cursor:pointer}"
     ".zmqrepl .key{color:#05a}.zmqrepl pre{margin:2px 0 6px 1.2em}</style>"
 )
-_BARS = "▁▂▃▄▅▆▇█"
-
-
-def sparkline(values: Sequence[float]) -> str:
-    if not values:
-        return ""
-    top = max(values) or 1.0
-    return "".join(_BARS[min(len(_BARS) - 1, int(v / top * (len(_BARS) - 1)))] for v in values)
 
 
 def _frames_cell(msg: Message, width: int) -> str:
@@ -68,7 +61,7 @@ def messages_html(messages: Sequence[Message], width: int = 100) -> str:
         return f"{_CSS}<pre class='zmqrepl'>{lines}</pre>"
     tapped = any(m.direction for m in messages)
     body = "".join(
-        f"<tr><td class='dim'>{m.number or ''}</td><td class='dim'>{format_time(m.time)}</td>"
+        f"<tr><td class='dim'>{m.number or ''}</td><td class='dim'>{_time_cell(m)}</td>"
         f"<td>{html.escape(m.socket)}</td>"
         + (f"<td>{html.escape(m.direction)}</td><td>{html.escape(m.peer)}</td>" if tapped else "")
         + f"<td>{len(m.frames)}</td><td>{_message_cell(m, width)}</td></tr>"
@@ -79,6 +72,14 @@ def messages_html(messages: Sequence[Message], width: int = 100) -> str:
         f"{_CSS}<table class='zmqrepl'><tr><th>#</th><th>time</th><th>socket</th>{more}<th>parts</th>"
         f"<th>frames</th></tr>{body}</table>"
     )
+
+
+def _time_cell(msg: Message) -> str:
+    """A queued message's time is when the watch's first read took it, not when it came."""
+    if not msg.queued:
+        return format_time(msg.time)
+    note = "waited in the queue before the watch started; read at " + format_time(msg.time)
+    return f"<span title='{html.escape(note)}'>{html.escape(message_time(msg))}</span>"
 
 
 def _message_cell(msg: Message, width: int) -> str:
@@ -121,8 +122,11 @@ def watch_html(
     state: str,
     notes: Sequence[str] = (),
     labels: dict[str, str] | None = None,
+    charts: dict[str, tuple[Sequence[float], Sequence[float]]] | None = None,
 ) -> str:
-    """``labels``: a name's totals as text, in place of "N received" (a tap's "c→s 4, s→c 4")."""
+    """``labels``: a name's totals as text, in place of "N received" (a tap's "c→s 4, s→c 4");
+    ``rates``: messages/s of all of them, a sample a second; ``charts``: a socket's
+    messages/s and bytes/s, drawn under the head line (charts.py)."""
     labels = labels or {}
     total = " ".join(
         f"{html.escape(n)}: {html.escape(labels.get(n, f'{counts.get(n, 0)} received'))}" for n in names
@@ -130,10 +134,14 @@ def watch_html(
     rate = rates[-1] if rates else 0.0
     head = (
         f"<div class='zmqrepl'><b>watch {html.escape(' '.join(names))}</b> "
-        f"<span class='dim'>{state}</span> · {total} · {rate:.0f} msg/s "
-        f"<span title='messages per second, last {len(rates)} s'>{sparkline(rates)}</span></div>"
+        f"<span class='dim'>{state}</span> · {total} · {rate:.0f} msg/s</div>"
     )
-    return head + notes_html(notes) + messages_html(messages)
+    drawn = "".join(
+        f"<div class='zmqrepl' style='display:inline-block;margin-right:12px'>"
+        f"<span class='dim'>{html.escape(name)}</span><br>{rate_svg(msgs, nbytes, title=name)}</div>"
+        for name, (msgs, nbytes) in (charts or {}).items()
+    )
+    return head + drawn + notes_html(notes) + messages_html(messages)
 
 
 def history_html(table: HistoryTable, width: int = 100) -> str:

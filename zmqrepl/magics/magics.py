@@ -31,6 +31,7 @@ from ..session import (
     ArgKind,
     Bound,
     CommandError,
+    HelpText,
     HistoryTable,
     KeyPair,
     MonitorSwitched,
@@ -46,6 +47,7 @@ from ..session import (
     ShownMessage,
     SocketMade,
     SocketTable,
+    StatsReport,
     TapStarted,
     TextLines,
     Unwatched,
@@ -58,6 +60,8 @@ from .expand import expand
 from .html import history_html, messages_html, peers_html, shown_html, sockets_html
 from .monitor import MonitorPane
 from .progress import ProgressLine
+from .speak import HelpView, notebook_line
+from .stats import Stats
 from .watch import Watch
 
 __all__ = ["History", "Messages", "PeersTable", "ShownFrames", "SocketsTable", "ZmqMagics"]
@@ -240,7 +244,7 @@ class ZmqMagics(Magics):
         except _Stopped as stopped:  # Ctrl-C stopped a long command: it said what it did
             return stopped.value
         except CommandError as exc:
-            raise UsageError(exc.line) from None
+            raise UsageError(notebook_line(exc)) from None
         except KeyboardInterrupt:
             print("cancelled")
             return None
@@ -280,6 +284,8 @@ class ZmqMagics(Magics):
             PeerTable: PeersTable,
             ShownMessage: ShownFrames,
             HistoryTable: History,
+            StatsReport: Stats,
+            HelpText: HelpView,
             Received: self._received,
             SocketMade: self._socket_made,
             VersionInfo: self._version,

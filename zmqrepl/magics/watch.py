@@ -1,9 +1,7 @@
-"""``%zmq watch``: newest messages, totals and a rate sparkline, kept live."""
+"""``%zmq watch``: newest messages, totals and a chart of each socket's rates, kept live."""
 
 from __future__ import annotations
 
-import time
-from collections import deque
 from typing import NamedTuple
 
 from ..session import Message, PeerDropped, Session, dropped_line
@@ -21,9 +19,6 @@ class Watch(LivePane):
         self._session = session
         self.names = list(names)
         self._shown = shown
-        self._rates: deque[float] = deque(maxlen=30)
-        self._last_total = 0
-        self._last_tick = time.monotonic()
 
     @property
     def messages(self) -> list[list[bytes]]:
@@ -56,6 +51,22 @@ class Watch(LivePane):
                 out[info.name] = f"{info.received} received, {info.matched} matched"
         return out
 
+    def _charts(self) -> tuple[tuple[str, tuple[float, ...], tuple[float, ...]], ...]:
+        """Per watched socket: messages/s and bytes/s, a sample a second (the session's, so
+        messages queued before the watch are no spike); a tap's both ways."""
+        taps = {i.name for i in self._session.sockets() if i.directions}
+        out = []
+        for name in self.names:
+            try:
+                samples = self._session.rate_history(name)
+            except Exception:  # noqa: BLE001 - the socket was closed: nothing more to draw
+                continue
+            both = name in taps
+            msgs = tuple(r.msgs_in + (r.msgs_out if both else 0.0) for r in samples)
+            nbytes = tuple(r.bytes_in + (r.bytes_out if both else 0.0) for r in samples)
+            out.append((name, msgs, nbytes))
+        return tuple(out)
+
     def _snapshot(self) -> list[Message]:
         out: list[Message] = []
         for name in self.names:
@@ -84,7 +95,7 @@ class Watch(LivePane):
             tuple(self._snapshot()[-self._shown :][::-1]),
             tuple(self.counts.items()),
             tuple(self.matched.items()),
-            tuple(self._rates),
+            self._charts(),
             "live" if self.running else "stopped",
             tuple(dropped_line(d) for d in self.drops),
             tuple(self._labels().items()),
@@ -92,14 +103,18 @@ class Watch(LivePane):
 
     def _repr_html_(self) -> str:
         view = self._view()
+        # Messages/s of all of them, second by second: aligned at the newest (a socket made
+        # later has fewer samples).
+        totals = [sum(second) for second in zip(*(msgs[::-1] for _, msgs, _ in view.charts))][::-1]
         return watch_html(
             self.names,
             list(view.shown),
             dict(view.counts),
-            list(view.rates),
+            totals,
             view.state,
             list(view.drops),
             dict(view.labels),
+            charts={name: (msgs, nbytes) for name, msgs, nbytes in view.charts},
         )
 
     def __repr__(self) -> str:
@@ -111,16 +126,9 @@ class Watch(LivePane):
         notes = "".join("\n" + line for line in view.drops)
         return f"<zmqrepl watch {' '.join(self.names)}: {counts}>{notes}"
 
-    def _tick(self) -> None:
-        now = time.monotonic()
-        if now - self._last_tick >= 1.0:
-            total = sum(self.counts.values())
-            self._rates.append((total - self._last_total) / (now - self._last_tick))
-            self._last_total, self._last_tick = total, now
-
     def _signature(self) -> object:
         # What the pane shows, compared whole: new rows after a quiet spell (same counts),
-        # a rate that changed once the sparkline is full (same length), a stop.
+        # a new rate sample (once a second, while the socket exists), a stop.
         return self._view()
 
 
@@ -128,7 +136,7 @@ class _View(NamedTuple):
     shown: tuple[Message, ...]  # newest first
     counts: tuple[tuple[str, int], ...]
     matched: tuple[tuple[str, int], ...]
-    rates: tuple[float, ...]
+    charts: tuple[tuple[str, tuple[float, ...], tuple[float, ...]], ...]  # name, msg/s, bytes/s
     state: str
     drops: tuple[str, ...]
     labels: tuple[tuple[str, str], ...]

@@ -30,11 +30,14 @@ from .frames import FORMATS, render_frame
 from .hidden import carries_secret
 from .progress import Progress, ProgressListener
 from .render import (
+    FRAMES_LINE,
+    HELP_EXAMPLE,
     dropped_line,
     format_size,
     format_time,
     message_line,
     message_lines,
+    message_time,
     monitor_line,
     notice_line,
     number_text,
@@ -46,6 +49,7 @@ from .results import (
     AuthState,
     Bound,
     EndpointChanged,
+    HelpText,
     HistoryTable,
     KeyPair,
     MonitorSwitched,
@@ -76,8 +80,10 @@ from .results import (
     Watching,
 )
 from .results_load import PingReport, RecordStatus, Replayed, SentBurst, format_latency
+from .results_stats import STATS_TOP, StatsReport, size_range, sparkline, topic_text
 from .scripts import MAX_SCRIPT_LINE, long_line_error, read_script
 from .session import Session
+from .stats import RateSample
 from .syntax import Arg, ArgKind, Command, Flag, Parsed
 from .tokens import split_commands
 from .utf8 import decode_utf8
@@ -111,6 +117,7 @@ __all__ = [  # noqa: RUF022 - grouped by what a front end uses them for, sorted 
     "Bound",
     "EndpointChanged",
     "FrameDump",
+    "HelpText",
     "HistoryTable",
     "KeyPair",
     "MonitorSwitched",
@@ -145,6 +152,13 @@ __all__ = [  # noqa: RUF022 - grouped by what a front end uses them for, sorted 
     "Replayed",
     "SentBurst",
     "format_latency",
+    # stats NAME (results_stats.py, stats.py): rates, a sample of sizes and first frames
+    "STATS_TOP",
+    "RateSample",
+    "StatsReport",
+    "size_range",
+    "sparkline",
+    "topic_text",
     # how long commands stand, told to the front end's listener (Session.progress)
     "Progress",
     "ProgressListener",
@@ -157,6 +171,8 @@ __all__ = [  # noqa: RUF022 - grouped by what a front end uses them for, sorted 
     "PeerDropped",
     "SessionEvent",
     # rendering to plain text
+    "FRAMES_LINE",
+    "HELP_EXAMPLE",
     "columns",
     "dropped_line",
     "fit_columns",
@@ -164,6 +180,7 @@ __all__ = [  # noqa: RUF022 - grouped by what a front end uses them for, sorted 
     "format_time",
     "message_line",
     "message_lines",
+    "message_time",
     "monitor_line",
     "notice_line",
     "number_text",

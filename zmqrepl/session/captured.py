@@ -44,10 +44,12 @@ class MessageRing:
         direction: str = "",
         peer: str = "",
         at: float | None = None,
+        queued: bool = False,
     ) -> Message:
         """The display object of a message ``entry`` received, numbered and kept. ``fmt``
         and ``view``: a recv's own; by default the socket's (watch). ``at``: when it was
-        read, if not now."""
+        read, if not now; ``queued``: it waited in the queue before the watch (its time is the
+        drain's, not its arrival's)."""
         with self._lock:
             msg = Message.capture(
                 entry.name,
@@ -58,6 +60,7 @@ class MessageRing:
                 number=self._last + 1,
                 view=view or entry.view,
                 at=at,
+                queued=queued,
             )
             self._last += 1  # only once made: a capture that raises leaves no gap
             self._keep(msg)

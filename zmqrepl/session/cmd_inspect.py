@@ -1,4 +1,4 @@
-"""Commands about the messages the session showed: show, history.
+"""Commands about the messages the session showed: show, history, stats.
 
 Each public function is a handler named by the command table (commands.py). Both read
 the session's numbered ring of shown messages (captured.py).
@@ -16,12 +16,13 @@ from .errors import CommandError, clip
 from .events import Message
 from .filters import GREP_TIMEOUT_S
 from .results import HistoryTable, ShownMessage
+from .results_stats import STATS_TOP, StatsReport
 from .syntax import Parsed
 
 if TYPE_CHECKING:
     from .session import Session
 
-__all__ = ["GREP_SECONDS", "history", "show", "text_matches"]
+__all__ = ["GREP_SECONDS", "history", "show", "stats", "text_matches"]
 
 _NOTHING_YET = "watch NAME or recv NAME first: each message they show gets a number"
 
@@ -148,3 +149,31 @@ def text_matches(pattern: regex.Pattern[str], msg: Message) -> bool:
             f"--grep {clip(pattern.pattern)} took over {ms} ms on message #{msg.number}",
             "give a simpler pattern (no nested repeats like (a|aa)+)",
         ) from None
+
+
+def stats(session: Session, p: Parsed) -> StatsReport:
+    entry = session.entry(p.args["NAME"])
+
+    def read() -> StatsReport:  # on the engine thread, which writes what it reads
+        st = entry.stats
+        topics = sorted(st.topics().items(), key=lambda kv: -kv[1])
+        reading = [f for f in entry.flags_text.split(",") if f in ("watch", "record")]
+        if entry.waiters:
+            reading.append("recv")
+        return StatsReport(
+            entry.name,
+            f"tap {entry.tap.pattern.name.lower()}" if entry.tap else entry.kind.name.lower(),
+            ",".join(reading),
+            entry.received,
+            entry.sent,
+            entry.bytes_in,
+            entry.bytes_out,
+            tuple(st.rates()),
+            tuple(sorted(st.sizes().items())),
+            tuple(topics[:STATS_TOP]),
+            st.others + sum(c for _, c in topics[STATS_TOP:]),
+            st.sampled,
+            st.offered,
+        )
+
+    return session.engine.call(read)

@@ -20,6 +20,7 @@ from .events import Notice
 from .filters import MessageFilter, compile_filter
 from .load import CHUNK
 from .progress import follow
+from .queued import drain_queued
 from .records import DIRECTIONS, Recording
 from .results import (
     MonitorSwitched,
@@ -118,6 +119,7 @@ def watch(session: Session, p: Parsed) -> Watching:
 
     def act() -> None:
         for entry in entries:
+            fresh = not entry.reads_for_someone  # what it holds waited in the queue (or inbox)
             if not _same_filter(entry.watch_filter, filt):
                 # A new filter starts clean: what waits to be shown passed the old one.
                 session.not_shown(entry)
@@ -127,7 +129,10 @@ def watch(session: Session, p: Parsed) -> Watching:
             entry.view = asked_view or (entry.view if entry.watching else session.view)
             entry.watching = True
             entry.watch_filter = filt
-            session.update_reader(entry)
+            if fresh:
+                drain_queued(session, entry)
+            else:
+                session.update_reader(entry)
 
     session.engine.call(act)
     return Watching(tuple(e.name for e in entries), filt.text if filt else "")

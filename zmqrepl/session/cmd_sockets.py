@@ -135,7 +135,7 @@ def set_option(session: Session, p: Parsed) -> OptionSet:
     try:
         session.engine.call(act)
     except (TypeError, ValueError) as exc:
-        raise core_error(str(exc), "see: help set") from None
+        raise core_error(str(exc), refers="set") from None
     secret = is_secret(option)
     warning = None
     if (

@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from .defaults import DEFAULT_TAP_SPIN_US, MAX_TAP_SPIN_US
-from .errors import CommandError, clip
+from .errors import CommandError, clip, usage_error
 from .results import TapStarted, TapSwitched
 from .syntax import Parsed
 from .tap import PATTERNS, Tap, looping, same_endpoint
@@ -101,9 +101,7 @@ def tap(session: Session, p: Parsed) -> TapStarted | TapSwitched:
             raise CommandError(f"tap {name} {listen} takes nothing after it", f"tap {name} {listen}")
         return _switch(session, name, listen == "pause")
     if target is None:
-        raise CommandError(
-            "tap needs TARGET, the endpoint the clients used to connect to", f"usage: {p.command.usage}"
-        )
+        raise usage_error("tap needs TARGET, the endpoint the clients used to connect to", p.command)
     pattern = PATTERNS.get(str(p.flags["pattern"]).lower())
     if pattern is None:
         raise CommandError(

@@ -14,7 +14,17 @@ from ..core import curve_keypair
 from .errors import CommandError
 from .probe import probe_endpoint
 from .render import help_lines
-from .results import AuthState, KeyPair, ProbeReport, Quit, Result, ScriptRan, TextLines, VersionInfo
+from .results import (
+    AuthState,
+    HelpText,
+    KeyPair,
+    ProbeReport,
+    Quit,
+    Result,
+    ScriptRan,
+    TextLines,
+    VersionInfo,
+)
 from .scripts import read_script
 from .syntax import Parsed
 
@@ -40,10 +50,11 @@ class _SourceError(CommandError):
     """An error already located at a file and line of a source file."""
 
 
-def help_text(session: Session, p: Parsed) -> TextLines:
+def help_text(session: Session, p: Parsed) -> HelpText:
     name = p.args.get("CMD")
     table = session.commands
-    return TextLines(tuple(help_lines(table, table[name] if name else None)))
+    command = table[name] if name else None
+    return HelpText(tuple(help_lines(table, command)), tuple(table.values()), command)
 
 
 def version(session: Session, p: Parsed) -> VersionInfo:
@@ -101,7 +112,9 @@ def source(session: Session, p: Parsed) -> ScriptRan:
                 # stack eight "a.zmq line 1:" prefixes on one line.
                 if isinstance(exc, _SourceError):
                     raise
-                raise _SourceError(f"{path} line {number}: {exc.message}", exc.hint) from None
+                raise _SourceError(
+                    f"{path} line {number}: {exc.message}", exc.hint, refers=exc.refers, usage=exc.usage
+                ) from None
             if result is not None:
                 results.append(result)
                 if result.quit or result.interrupted:

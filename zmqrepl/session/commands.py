@@ -33,6 +33,8 @@ from .files import human_size
 from .filters import GREP_PREFIX, GREP_TIMEOUT_S
 from .frames import FORMATS
 from .peerbook import PEER_LIMIT
+from .results_stats import STATS_TOP
+from .stats import HISTORY_S, SAMPLE_PER_BATCH, SAMPLE_PER_SECOND
 from .syntax import Arg, ArgKind, Command, Flag, Handler
 
 __all__ = ["ALIASES", "COMMANDS", "lookup"]
@@ -249,7 +251,9 @@ _TABLE = [
         "lists them. --view line shows one line per message: number, time, socket, direction "
         "(a tap's), part sizes in bytes (5+1.2k: two parts) and the frames, cut at the "
         "terminal's width. Under a flood the newest messages are shown and the rest counted "
-        "(+N more); sockets counts every message. With --where or --grep only matching messages "
+        "(+N more); sockets counts every message. Messages that waited in the queue before the watch "
+        "started show as queued, with the time they were read (queued ≤12:00:01.250). With --where "
+        "or --grep only matching messages "
         "show, and sockets gives received and matched. watch NAME again changes the format or "
         "the view given (the others stay as they were) and sets the filter (none: every message). "
         + _FILTER_DETAILS,
@@ -311,6 +315,21 @@ _TABLE = [
         "(then it lists what it found and says how far it got); Ctrl-C stops it. The session "
         "keeps the newest messages shown (history_size in the settings, 1000 by default).",
         examples=("history", "history s --grep temp", "history --grep '\"id\": 4[0-9]' --last 10"),
+    ),
+    _cmd(
+        "stats",
+        inspect.stats,
+        "show a socket's traffic: rate over time, message sizes, counts per topic or peer",
+        Arg("NAME", S),
+        details="Rates come from the socket's counters, one sample a second for the last "
+        f"{HISTORY_S // 60} minutes; messages that waited in the queue before a watch started "
+        "count as received but not in any rate. Sizes and first frames (a SUB's topic, a "
+        "ROUTER's or a tap's peer) are sampled from the messages a watch shows: at most "
+        f"{SAMPLE_PER_BATCH} of each batch read and {SAMPLE_PER_SECOND:,} a second, so a flood "
+        f"costs no more than a trickle; the output says how many were looked at. The {STATS_TOP} "
+        "most seen first frames are listed, the rest as others. In a notebook the rates, the "
+        "sizes and the counts are drawn as charts.",
+        examples=("stats s",),
     ),
     _cmd(
         "monitor",

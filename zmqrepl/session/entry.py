@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections import deque
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -13,6 +14,7 @@ from .inbox import Inbox
 from .links import DropDetector
 from .peerbook import PeerBook
 from .showing import SHOW_KEEP, Showing
+from .stats import SocketStats
 
 if TYPE_CHECKING:
     from .rotation import RecordWriter
@@ -61,6 +63,7 @@ class SocketEntry:
     # keeps what nobody reads yet in the inbox (inbox.py says why).
     drained: bool = False
     inbox: Inbox = field(default_factory=Inbox)
+    stats: SocketStats = field(default_factory=SocketStats)  # stats NAME, the watch pane's chart
     _last_in: int = 0
     _last_out: int = 0
 
@@ -79,6 +82,7 @@ class SocketEntry:
             self.rate_in = (self.received - self._last_in) / seconds
             self.rate_out = (self.sent - self._last_out) / seconds
         self._last_in, self._last_out = self.received, self.sent
+        self.stats.tick(time.time(), seconds, self.received, self.bytes_in, self.sent, self.bytes_out)
 
     def connected_endpoints(self) -> list[str]:
         """A copy of the endpoints connected to: the core socket keeps the record."""

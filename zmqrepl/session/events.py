@@ -49,6 +49,9 @@ class Message:
     # The session's number for it (captured.py), which `show N` takes; 0: not numbered.
     number: int = 0
     view: str = "full"  # "full": a line per frame; "line": the whole message in one line
+    # Read in the drain when a watch started: it waited in the queue since some time before
+    # ``time`` (libzmq does not say when it arrived).
+    queued: bool = False
 
     @classmethod
     def capture(
@@ -62,6 +65,7 @@ class Message:
         number: int = 0,
         view: str = "full",
         at: float | None = None,
+        queued: bool = False,
     ) -> Message:
         """``at``: when the message was read (wall clock), if not now."""
         return cls(
@@ -74,6 +78,7 @@ class Message:
             peer,
             number,
             view,
+            queued,
         )
 
 

@@ -13,7 +13,7 @@ from typing import Any, Callable
 
 from ..core import Option, SocketType
 from .commands import COMMANDS, lookup
-from .errors import CommandError, clip
+from .errors import CommandError, clip, usage_error
 from .frames import FORMATS, FileLimit, parse_frame
 from .syntax import Arg, ArgKind, Command, Flag, Parsed
 from .tokens import Token, tokenize
@@ -70,23 +70,19 @@ def _convert(arg: Arg | Flag, token: Token, command: Command, limit: FileLimit |
         try:
             value = int(text, 0)
         except ValueError:
-            raise CommandError(
-                f"{label} takes a whole number, not {clip(text)}", f"usage: {command.usage}"
-            ) from None
+            raise usage_error(f"{label} takes a whole number, not {clip(text)}", command) from None
         if value < 0:
-            raise CommandError(f"{label} must be 0 or more, not {value}", f"usage: {command.usage}")
+            raise usage_error(f"{label} must be 0 or more, not {value}", command)
         if value > _MAX_INT:  # e.g. sleep: time.sleep overflows on huge values
-            raise CommandError(f"{label} must be at most {_MAX_INT}, not {value}", f"usage: {command.usage}")
+            raise usage_error(f"{label} must be at most {_MAX_INT}, not {value}", command)
         return value
     if kind is ArgKind.NUMBER:
         try:
             number = float(text)
         except ValueError:
-            raise CommandError(
-                f"{label} takes a number, not {clip(text)}", f"usage: {command.usage}"
-            ) from None
+            raise usage_error(f"{label} takes a number, not {clip(text)}", command) from None
         if number < 0 or number != number:
-            raise CommandError(f"{label} must be 0 or more", f"usage: {command.usage}")
+            raise usage_error(f"{label} must be 0 or more", command)
         return number
     if kind is ArgKind.FORMAT:
         if text.lower() not in FORMATS:
@@ -95,12 +91,12 @@ def _convert(arg: Arg | Flag, token: Token, command: Command, limit: FileLimit |
     if kind is ArgKind.COMMAND:
         found = lookup(text)
         if found is None:
-            raise CommandError(f"no command {clip(text)}", "type help for the list")
+            raise CommandError(f"no command {clip(text)}", refers="")
         return found.name
     if kind is ArgKind.WORD and isinstance(arg, Arg) and arg.choices and text.lower() not in arg.choices:
-        raise CommandError(
+        raise usage_error(
             f"{command.name} takes {' or '.join(arg.choices)} here, not {clip(text)}",
-            f"usage: {command.usage}",
+            command,
         )
     return token if kind is ArgKind.VALUE else text
 
@@ -137,7 +133,7 @@ def _split_flags(command: Command, tokens: list[Token]) -> tuple[list[Token], di
             value_tok = tokens[i + 1]
             i += 2
         else:
-            raise CommandError(f"--{name} needs a value", f"usage: {command.usage}")
+            raise usage_error(f"--{name} needs a value", command)
         flags[name] = _convert(flag, value_tok, command)
     return words, flags
 
@@ -157,23 +153,24 @@ def parse(line: str, *, file_limit: Callable[[str], FileLimit] | None = None) ->
     command = lookup(head)
     if command is None:
         close = difflib.get_close_matches(head.lower(), list(COMMANDS), n=3, cutoff=0.6)
-        hint = f"did you mean {' or '.join(close[:3])}?" if close else "type help for the list"
-        raise CommandError(f"unknown command {clip(head)}", hint)
+        if not close:
+            raise CommandError(f"unknown command {clip(head)}", refers="")
+        raise CommandError(f"unknown command {clip(head)}", f"did you mean {' or '.join(close[:3])}?")
     words, flags = _split_flags(command, tokens[1:])
     parsed = Parsed(command, {}, flags, tokens, words)
     required = [a for a in command.args if not a.optional]
     if len(words) < len(required):
         missing = required[len(words)].name
-        raise CommandError(f"{command.name} needs {missing}", f"usage: {command.usage}")
+        raise usage_error(f"{command.name} needs {missing}", command)
     repeat = command.args[-1].repeat if command.args else False
     if not repeat and len(words) > len(command.args):
         extra = clip(words[len(command.args)].raw)
         if command.name == "set" and _names_secret(words[1].text):
             extra = "a word"  # likely the rest of an unquoted password: not echoed
-        raise CommandError(
+        raise usage_error(
             f"{command.name} takes {len(command.args)} argument"
             f"{'s' if len(command.args) != 1 else ''}; {extra} is one too many",
-            f"usage: {command.usage}",
+            command,
         )
     for i, arg in enumerate(command.args):
         limit = None

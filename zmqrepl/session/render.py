@@ -15,12 +15,15 @@ from .visible import columns as text_columns
 from .visible import fit_columns
 
 __all__ = [
+    "FRAMES_LINE",
+    "HELP_EXAMPLE",
     "dropped_line",
     "format_size",
     "format_time",
     "help_lines",
     "message_line",
     "message_lines",
+    "message_time",
     "monitor_line",
     "notice_line",
     "number_text",
@@ -33,6 +36,12 @@ __all__ = [
 
 def format_time(t: float) -> str:
     return time.strftime("%H:%M:%S", time.localtime(t)) + f".{int((t % 1) * 1000):03d}"
+
+
+def message_time(msg: Message) -> str:
+    """A message's time; one that waited in the queue before the watch started arrived at
+    some time before it was read: "queued ≤12:00:01.250"."""
+    return f"queued ≤{format_time(msg.time)}" if msg.queued else format_time(msg.time)
 
 
 def format_size(n: int) -> str:
@@ -61,10 +70,9 @@ def message_lines(
     way = _way(msg)
     sub = subscription_text(msg)
     if sub is not None:
-        return [f"{number_text(msg)}{format_time(msg.time)} {msg.socket}{way} {sub}"]
+        return [f"{number_text(msg)}{message_time(msg)} {msg.socket}{way} {sub}"]
     head = (
-        f"{number_text(msg)}{format_time(msg.time)} {msg.socket}{way} "
-        f"[{parts} part{'s' if parts != 1 else ''}]"
+        f"{number_text(msg)}{message_time(msg)} {msg.socket}{way} [{parts} part{'s' if parts != 1 else ''}]"
     )
     frames = []
     for i, (data, size) in enumerate(zip(msg.frames, msg.sizes)):
@@ -94,7 +102,7 @@ def message_line(msg: Message, width: int = 100, fmt: str | None = None) -> str:
     """One message in one line of at most ``width`` characters: number, time, socket,
     direction (a tap's), part sizes and a preview of the frames, " | " between them."""
     fmt = fmt or msg.fmt
-    head = f"{number_text(msg)}{format_time(msg.time)} {msg.socket}{_way(msg)}"
+    head = f"{number_text(msg)}{message_time(msg)} {msg.socket}{_way(msg)}"
     sub = subscription_text(msg)
     if sub is not None:
         return _cut(f"{head} {sub}", width)
@@ -217,16 +225,19 @@ def _cell(text: str, width: int) -> str:
     return fitted + " " * (width - text_columns(fitted))
 
 
+# What help without a command ends with: the frame syntax, and a first session, command by
+# command (the shell writes it on one line, the magics as a cell).
+FRAMES_LINE = 'Frames: word, "quoted text", 0xHEX, b64:..., json:..., @file, "" (empty).'
+HELP_EXAMPLE = ("socket s sub", "connect s tcp://127.0.0.1:5556", "subscribe s", "watch s")
+
+
 def help_lines(table: Mapping[str, Command], command: Command | None = None) -> list[str]:
     """Every command of ``table`` in a line, or one command in detail."""
     if command is None:
         width = max(len(c.name) for c in table.values())
         lines = ["Commands (help CMD for details):"]
         lines += [f"  {c.name.ljust(width)}  {c.summary}" for c in table.values()]
-        lines += [
-            'Frames: word, "quoted text", 0xHEX, b64:..., json:..., @file, "" (empty).',
-            "Example: socket s sub; connect s tcp://127.0.0.1:5556; subscribe s; watch s",
-        ]
+        lines += [FRAMES_LINE, "Example: " + "; ".join(HELP_EXAMPLE)]
         return lines
     lines = [f"usage: {command.usage}", f"  {command.summary}"]
     if command.aliases:

@@ -18,6 +18,7 @@ from typing import ClassVar
 from .dump import FrameDump
 from .events import Message
 from .render import format_size, format_time, message_line, number_text, table_lines
+from .syntax import Command
 from .visible import safe_text
 from .wire import shown_bytes, shown_text
 
@@ -25,6 +26,7 @@ __all__ = [
     "AuthState",
     "Bound",
     "EndpointChanged",
+    "HelpText",
     "HistoryTable",
     "KeyPair",
     "MonitorSwitched",
@@ -86,6 +88,15 @@ class TextLines(Result):
     @property
     def lines(self) -> list[str]:
         return list(self.text)
+
+
+@dataclass(frozen=True)
+class HelpText(TextLines):
+    """``help [CMD]``: ``text`` is the shell's; the rows themselves let a front end write
+    its own (the magics: a table, examples as cells)."""
+
+    commands: tuple[Command, ...] = ()
+    command: Command | None = None
 
 
 @dataclass(frozen=True)

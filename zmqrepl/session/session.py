@@ -25,6 +25,7 @@ from .parser import parse
 from .progress import ProgressListener, follow
 from .results import Result
 from .state import SessionState
+from .stats import RateSample
 from .syntax import Command
 from .tokens import split_commands
 from .waiters import Waiter
@@ -52,7 +53,7 @@ class Session(SessionState):
         try:
             return command.handler(self, parsed)
         except ZMQError as exc:
-            raise core_error(exc.message, f"see: help {command.name}") from None
+            raise core_error(exc.message, refers=command.name) from None
         except FutureTimeout:
             raise CommandError(
                 f"{command.name} did not finish", "the session engine is busy; try again"
@@ -142,6 +143,10 @@ class Session(SessionState):
 
     def watch_buffer(self, name: str) -> list[Message]:
         return self.entry(name).buffer.snapshot()
+
+    def rate_history(self, name: str) -> list[RateSample]:
+        """Socket ``name``'s rates, about one sample a second, oldest first (stats.py)."""
+        return self.entry(name).stats.rates()
 
     def dropped_peers(self, name: str) -> list[PeerDropped]:
         """The newest connections of socket ``name`` that libzmq dropped (see links.py)."""

@@ -53,6 +53,7 @@ class Chunk:
     messages: Sequence[list[bytes]]
     labels: Sequence[Label] | None
     nbytes: int  # bytes of frames, or a bound on them until _trim counted them
+    queued: bool = False  # read in the drain when the watch started (queued.py)
 
     def waiting(self) -> Iterator[Waiting]:
         """The messages, each with the time of the read and its label ("", "" if none)."""
@@ -70,6 +71,7 @@ class Showing:
         self._chunks: deque[Chunk] = deque()
         self._count = 0  # messages in _chunks
         self._bytes = 0  # their bytes, at most (a filtered batch counts as the whole batch)
+        self.draining = False  # batches added meanwhile waited in the queue (queued.py)
 
     def add(
         self,
@@ -86,7 +88,7 @@ class Showing:
         if not messages:
             return 0
         size = sum(_size(m) for m in messages) if nbytes is None else nbytes
-        self._chunks.append(Chunk(seq, at, messages, labels, size))
+        self._chunks.append(Chunk(seq, at, messages, labels, size, self.draining))
         self._count += len(messages)
         self._bytes += size
         before = self._count
@@ -123,10 +125,10 @@ class Showing:
             if first:  # a partial chunk: a list of the tail, so the batch can be let go
                 tail = list(messages[first:])
                 labels = list(chunk.labels[first:]) if chunk.labels is not None else None
-                kept.append(Chunk(chunk.seq, chunk.at, tail, labels, used))
+                kept.append(Chunk(chunk.seq, chunk.at, tail, labels, used, chunk.queued))
                 bytes_left -= used
                 break
-            kept.append(Chunk(chunk.seq, chunk.at, messages, chunk.labels, used))
+            kept.append(Chunk(chunk.seq, chunk.at, messages, chunk.labels, used, chunk.queued))
             bytes_left -= used
         kept.reverse()
         self._chunks = deque(kept)
@@ -146,7 +148,7 @@ class Showing:
                 continue
             if skip:
                 labels = chunk.labels[skip:] if chunk.labels is not None else None
-                chunk = Chunk(chunk.seq, chunk.at, chunk.messages[skip:], labels, chunk.nbytes)
+                chunk = Chunk(chunk.seq, chunk.at, chunk.messages[skip:], labels, chunk.nbytes, chunk.queued)
                 skip = 0
             out.append(chunk)
         self._chunks.clear()

@@ -324,6 +324,8 @@ class SessionState:
         (showing.py), those of every watched socket together in the order they were read:
         under a flood only the newest are made, the rest are counted as not shown."""
         self._show_seq += 1
+        # A few of the batch, for stats NAME (stats.py); a tap's by peer.
+        entry.stats.sample(messages, labels)
         passed = entry.showing.add(self._show_seq, at, messages, labels, nbytes)
         if passed:
             self.events.count_dropped(entry.name, passed)
@@ -354,7 +356,9 @@ class SessionState:
             chunks.extend((chunk, entry) for chunk in taken)
         for chunk, entry in in_order(chunks):
             for at, frames, (direction, peer) in chunk.waiting():
-                msg = self.captured.capture(entry, frames, direction=direction, peer=peer, at=at)
+                msg = self.captured.capture(
+                    entry, frames, direction=direction, peer=peer, at=at, queued=chunk.queued
+                )
                 entry.buffer.add(msg)
                 self.events.push(msg)
 

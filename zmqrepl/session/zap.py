@@ -50,7 +50,7 @@ class SessionAuth:
         need = {"allow": 1, "deny": 1, "curve": 1, "plain": 2}.get(action, 0)
         if len(args) != need:
             raise CommandError(
-                f"auth {action} takes {need} argument{'s' if need != 1 else ''}", "see: help auth"
+                f"auth {action} takes {need} argument{'s' if need != 1 else ''}", refers="auth"
             )
         if action == "off":
             self.stop()
