@@ -122,7 +122,8 @@ def watch_html(
     notes: Sequence[str] = (),
     labels: dict[str, str] | None = None,
 ) -> str:
-    """``labels``: a name's totals as text, in place of "N received" (a tap's "c→s 4, s→c 4")."""
+    """``labels``: a name's totals as text, in place of "N received" (a tap's "c→s 4, s→c 4");
+    ``state``: HTML (LivePane's, which says live only while the pane is fed)."""
     labels = labels or {}
     total = " ".join(
         f"{html.escape(n)}: {html.escape(labels.get(n, f'{counts.get(n, 0)} received'))}" for n in names

@@ -2,16 +2,83 @@
 
 Each time a pane is displayed it gets a display id; a thread re-renders it at
 most every ``interval`` seconds (never more than ten times a second) when its
-content changed. Updates are sent from the thread, so they keep coming while
-the kernel is idle and while another cell runs, even one blocked in sleep.
+content changed, and at least once a second (KEEPALIVE_S) while it runs. Updates
+are sent from the thread, so they keep coming while the kernel is idle and while
+another cell runs, even one blocked in sleep.
+
+What a pane says about itself must stay true once nothing feeds it. The output a
+notebook saves is the last one rendered, and a page only applies updates to the
+outputs it displayed itself (the display id is transient: a reloaded page or a
+reopened notebook shows the saved snapshot, which no update reaches). So no
+rendered output says "live" as text:
+
+- while the pane runs, its state reads "as of HH:MM:SS" (true of any snapshot),
+  followed by a small script. The script keeps a count of the renders of this
+  pane in this page (``window.zmqreplPanes``, which a reload empties) and shows
+  "live" only from the second render on, that is once an update has reached this
+  page; and if no newer render replaces it within STALE_MS, it says "not updated
+  since HH:MM:SS". A kernel that died, a watch stopped without a last update, a
+  reloaded page and a reopened notebook all end there: the first render in a page
+  never says live, and a render that is not followed by another one stops saying
+  it after STALE_MS. Where scripts do not run (an untrusted notebook, a static
+  viewer) the pane just reads "as of HH:MM:SS".
+- when the pane stops (``stop()``: unwatch, a new watch of the socket, the kernel
+  shutting down through the extension's atexit hook), a last update reads
+  "stopped at HH:MM:SS", with no script: the saved notebook holds that snapshot.
 """
 
 from __future__ import annotations
 
+import json
 import threading
+import time
+import uuid
 from typing import Any
 
-__all__ = ["LivePane"]
+__all__ = ["KEEPALIVE_S", "STALE_MS", "LivePane", "state_html"]
+
+# A running pane is re-rendered at least this often, so that a page can tell it is fed.
+KEEPALIVE_S = 1.0
+# A render not replaced by a newer one within this time no longer says live: three
+# keep-alives, so that a busy kernel or browser that delays one or two does not flicker.
+STALE_MS = 3000
+
+_LIVE_COLOR = "#070"
+_STALE_COLOR = "#b00"
+
+# Keeps a count of this pane's renders in this page; says live from the second on; says
+# "not updated since" once no newer render came for STALE_MS. Plain ES5, no globals but one.
+_SCRIPT = (
+    "<script>(function(s){{if(!s)return;var p=window.zmqreplPanes=window.zmqreplPanes||{{}};"
+    "var id={id},me=(p[id]||0)+1,t0=Date.now();p[id]=me;"
+    "if(me>1){{s.textContent='live';s.style.color='{live}';s.setAttribute('data-state','live');}}"
+    "var timer=setInterval(function(){{if(p[id]!==me){{clearInterval(timer);return;}}"
+    "if(Date.now()-t0>{stale}){{clearInterval(timer);s.textContent={stale_text};"
+    "s.style.color='{stale_color}';s.setAttribute('data-state','stale');}}}},250);"
+    "}})(document.currentScript&&document.currentScript.previousElementSibling);</script>"
+)
+
+
+def _clock(t: float) -> str:
+    return time.strftime("%H:%M:%S", time.localtime(t))
+
+
+def state_html(pane_id: str, as_of: float, stopped: bool) -> str:
+    """The state of a pane rendered at ``as_of`` (epoch seconds): "stopped at", or "as of"
+    with the script that says live while renders keep coming (see the module's text)."""
+    clock = _clock(as_of)
+    if stopped:
+        return f"<span class='zr-state' data-state='stopped'>stopped at {clock}</span>"
+    title = "the time of this snapshot; the page tells whether newer ones still reach it"
+    span = f"<span class='zr-state' data-state='snapshot' title='{title}'>as of {clock}</span>"
+    return span + _SCRIPT.format(
+        # json.dumps: JavaScript string literals (a script's text is not HTML: no escapes).
+        id=json.dumps(pane_id),
+        live=_LIVE_COLOR,
+        stale=STALE_MS,
+        stale_text=json.dumps(f"not updated since {clock}"),
+        stale_color=_STALE_COLOR,
+    )
 
 
 def _execution_count() -> int:
@@ -30,6 +97,9 @@ class LivePane:
         self._stop = threading.Event()
         self._handles: list[Any] = []
         self._shown_in: int | None = None
+        self._stopped_at: float | None = None
+        # Names this pane's renders in a page's script: unique across kernels and sessions.
+        self.pane_id = uuid.uuid4().hex
         self.updates = 0
         self._thread = threading.Thread(target=self._run, name=f"zmqrepl-{type(self).__name__}", daemon=True)
 
@@ -45,11 +115,21 @@ class LivePane:
     def _tick(self) -> None:
         """Called every interval, before the signature is compared."""
 
+    def _state_html(self) -> str:
+        """The pane's state as of now, for its header."""
+        at = self._stopped_at
+        return state_html(self.pane_id, time.time() if at is None else at, at is not None)
+
     # -- life cycle -------------------------------------------------------------
 
     @property
     def running(self) -> bool:
         return self._thread.is_alive() and not self._stop.is_set()
+
+    @property
+    def stopped_at(self) -> float | None:
+        """When the pane stopped (epoch seconds), or None while it runs."""
+        return self._stopped_at
 
     def start(self) -> LivePane:
         self._ipython_display_()
@@ -57,10 +137,15 @@ class LivePane:
         return self
 
     def stop(self) -> None:
-        self._stop.set()
+        self._halt()
         if self._thread.is_alive() and threading.current_thread() is not self._thread:
             self._thread.join(timeout=2)
         self._refresh()
+
+    def _halt(self) -> None:
+        if self._stopped_at is None:
+            self._stopped_at = time.time()
+        self._stop.set()
 
     def _bundle(self) -> dict[str, str]:
         return {"text/html": self._repr_html_(), "text/plain": repr(self)}
@@ -78,11 +163,13 @@ class LivePane:
 
     def _run(self) -> None:
         seen: object = None
+        last = time.monotonic()
         while not self._stop.wait(self._interval):
             self._tick()
             signature = self._signature()
-            if signature != seen:
-                seen = signature
+            now = time.monotonic()
+            if signature != seen or now - last >= KEEPALIVE_S:
+                seen, last = signature, now
                 self._refresh()
 
     def _refresh(self) -> None:
@@ -93,6 +180,6 @@ class LivePane:
             try:
                 handle.update(bundle, raw=True)
             except Exception:  # noqa: BLE001 - the kernel is going away
-                self._stop.set()
+                self._halt()
                 return
         self.updates += 1

@@ -43,9 +43,8 @@ class MonitorPane(LivePane):
             f"<td>{html.escape(e.endpoint)}</td><td>{html.escape(e.reason or str(e.value))}</td></tr>"
             for e in self.events[-20:][::-1]
         )
-        state = "live" if self.running else "stopped"
         return (
-            f"<div><b>monitor {html.escape(self.name)}</b> <i>{state}</i></div>"
+            f"<div><b>monitor {html.escape(self.name)}</b> <i>{self._state_html()}</i></div>"
             f"{notes_html([dropped_line(d) for d in self.drops])}"
             f"<table><tr><th>time</th><th>event</th><th>endpoint</th><th>value or reason</th></tr>"
             f"{rows}</table>"

@@ -85,7 +85,7 @@ class Watch(LivePane):
             tuple(self.counts.items()),
             tuple(self.matched.items()),
             tuple(self._rates),
-            "live" if self.running else "stopped",
+            self._state_html(),
             tuple(dropped_line(d) for d in self.drops),
             tuple(self._labels().items()),
         )
@@ -129,6 +129,6 @@ class _View(NamedTuple):
     counts: tuple[tuple[str, int], ...]
     matched: tuple[tuple[str, int], ...]
     rates: tuple[float, ...]
-    state: str
+    state: str  # HTML: see LivePane._state_html
     drops: tuple[str, ...]
     labels: tuple[tuple[str, str], ...]
