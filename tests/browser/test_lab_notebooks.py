@@ -265,3 +265,9 @@ def test_a_pane_says_live_only_while_it_is_fed(page: Page) -> None:
         page.shot("restarted")
     finally:
         page.close_and_shut_down()
+
+
+def test_the_readme_shows_the_pane_this_test_pictures() -> None:
+    readme = (NOTEBOOKS.parent / "README.md").read_text(encoding="utf-8")
+    assert "![A live %zmq watch pane in JupyterLab](docs/live-pane.png)" in readme
+    assert (NOTEBOOKS.parent / "docs" / "live-pane.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
