@@ -187,9 +187,13 @@ def test_a_quiet_pane_is_redrawn_every_second_and_never_says_live_as_text(shell:
     # Shown before its thread starts, the pane already runs: not "stopped".
     assert "data-state='snapshot'" in first.data["text/html"]
     updates = wait_for(lambda: shell.pub.updates(did)[1:], timeout=10, what="two redraws of a quiet pane")
-    for html in [first.data["text/html"]] + [u.data["text/html"] for u in updates]:
+    shown = [first.data["text/html"]] + [u.data["text/html"] for u in updates]
+    for html in shown:
         assert re.search(r">as of \d\d:\d\d:\d\d</span><script>", html)
         assert "live" not in _outside_scripts(html)
+    # Each render is numbered, so that a page can tell an update from what it showed first.
+    numbers = [int(re.search(r"data-seq='(\d+)'", html).group(1)) for html in shown]  # type: ignore[union-attr]
+    assert numbers == sorted(set(numbers)), numbers
     w = shell["w"]
     shell.ok("w.stop()")
     assert w.stopped_at is not None

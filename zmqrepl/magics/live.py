@@ -13,14 +13,16 @@ reopened notebook shows the saved snapshot, which no update reaches). So no
 rendered output says "live" as text:
 
 - while the pane runs, its state reads "as of HH:MM:SS" (true of any snapshot),
-  followed by a small script. The script keeps a count of the renders of this
-  pane in this page (``window.zmqreplPanes``, which a reload empties) and shows
-  "live" only from the second render on, that is once an update has reached this
-  page; and if no newer render replaces it within STALE_MS, it says "not updated
-  since HH:MM:SS". A kernel that died, a watch stopped without a last update, a
-  reloaded page and a reopened notebook all end there: the first render in a page
-  never says live, and a render that is not followed by another one stops saying
-  it after STALE_MS. Where scripts do not run (an untrusted notebook, a static
+  followed by a small script. Each render carries its number (``data-seq``, counted
+  by the kernel). The script remembers, per pane, the first and the newest number
+  this page rendered and when (``window.zmqreplPanes``, which a reload empties). It
+  shows "live" only for a render newer than the first one the page saw, that is
+  once an update has reached this page; and once the page has rendered nothing
+  newer for STALE_MS, it says "not updated since HH:MM:SS". A kernel that died, a
+  watch stopped without a last update, a reloaded page and a reopened notebook all
+  end there: what a page renders first (the saved snapshot, in every view of it)
+  never says live, and no render says it for longer than STALE_MS after the
+  newest one came. Where scripts do not run (an untrusted notebook, a static
   viewer) the pane just reads "as of HH:MM:SS".
 - when the pane stops (``stop()``: unwatch, a new watch of the socket, the kernel
   shutting down through the extension's atexit hook), a last update reads
@@ -35,7 +37,7 @@ import time
 import uuid
 from typing import Any
 
-__all__ = ["KEEPALIVE_S", "STALE_MS", "LivePane", "state_html"]
+__all__ = ["KEEPALIVE_S", "SEQ_MARK", "STALE_MS", "LivePane", "state_html"]
 
 # A running pane is re-rendered at least this often, so that a page can tell it is fed.
 KEEPALIVE_S = 1.0
@@ -46,16 +48,25 @@ STALE_MS = 3000
 _LIVE_COLOR = "#070"
 _STALE_COLOR = "#b00"
 
-# Keeps a count of this pane's renders in this page; says live from the second on; says
-# "not updated since" once no newer render came for STALE_MS. Plain ES5, no globals but one.
+# Stands for the render's number in a running pane's state; _bundle puts the number in. Kept
+# out of _repr_html_, which the signature compares (a number there would change every render);
+# escaped text can hold no "<", so only a state holds this. Left as is (a _repr_html_ called
+# directly), it is no number, and the script keeps the "as of" text.
+SEQ_MARK = "<zr-seq>"
+
+# Per pane, this page's first and newest render numbers and when the newest came: live from
+# a render newer than the first on; "not updated since" once nothing newer came for STALE_MS;
+# a render older than the newest stops looking. Plain ES5, one global.
 _SCRIPT = (
-    "<script>(function(s){{if(!s)return;var p=window.zmqreplPanes=window.zmqreplPanes||{{}};"
-    "var id={id},me=(p[id]||0)+1,t0=Date.now();p[id]=me;"
-    "if(me>1){{s.textContent='live';s.style.color='{live}';s.setAttribute('data-state','live');}}"
-    "var timer=setInterval(function(){{if(p[id]!==me){{clearInterval(timer);return;}}"
-    "if(Date.now()-t0>{stale}){{clearInterval(timer);s.textContent={stale_text};"
-    "s.style.color='{stale_color}';s.setAttribute('data-state','stale');}}}},250);"
-    "}})(document.currentScript&&document.currentScript.previousElementSibling);</script>"
+    "<script>(function(s){{if(!s)return;var seq=parseInt(s.getAttribute('data-seq'),10);"
+    "if(isNaN(seq))return;var all=window.zmqreplPanes=window.zmqreplPanes||{{}};"
+    "var p=all[{id}]=all[{id}]||{{first:seq,newest:seq,at:0}};"
+    "if(seq>=p.newest){{p.newest=seq;p.at=Date.now();}}"
+    "function show(t,c,st){{s.textContent=t;s.style.color=c;s.setAttribute('data-state',st);}}"
+    "if(p.first<seq)show('live','{live}','live');"
+    "var timer=setInterval(function(){{if(p.newest>seq){{clearInterval(timer);return;}}"
+    "if(Date.now()-p.at>{stale}){{clearInterval(timer);show({stale_text},'{stale_color}','stale');}}"
+    "}},250);}})(document.currentScript&&document.currentScript.previousElementSibling);</script>"
 )
 
 
@@ -70,7 +81,10 @@ def state_html(pane_id: str, as_of: float, stopped: bool) -> str:
     if stopped:
         return f"<span class='zr-state' data-state='stopped'>stopped at {clock}</span>"
     title = "the time of this snapshot; the page tells whether newer ones still reach it"
-    span = f"<span class='zr-state' data-state='snapshot' title='{title}'>as of {clock}</span>"
+    span = (
+        f"<span class='zr-state' data-state='snapshot' data-seq='{SEQ_MARK}' title='{title}'>"
+        f"as of {clock}</span>"
+    )
     return span + _SCRIPT.format(
         # json.dumps: JavaScript string literals (a script's text is not HTML: no escapes).
         id=json.dumps(pane_id),
@@ -100,6 +114,7 @@ class LivePane:
         self._stopped_at: float | None = None
         # Names this pane's renders in a page's script: unique across kernels and sessions.
         self.pane_id = uuid.uuid4().hex
+        self._renders = 0  # bundles made: each render's number (SEQ_MARK)
         self.updates = 0
         self._thread = threading.Thread(target=self._run, name=f"zmqrepl-{type(self).__name__}", daemon=True)
 
@@ -148,7 +163,9 @@ class LivePane:
         self._stop.set()
 
     def _bundle(self) -> dict[str, str]:
-        return {"text/html": self._repr_html_(), "text/plain": repr(self)}
+        self._renders += 1
+        html = self._repr_html_().replace(SEQ_MARK, str(self._renders), 1)
+        return {"text/html": html, "text/plain": repr(self)}
 
     def _ipython_display_(self) -> None:
         count = _execution_count()
