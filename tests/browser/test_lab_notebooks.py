@@ -112,12 +112,21 @@ def watch_changes_while_a_cell_sleeps(page: Page) -> None:
         shutil.copy(page.shot("live-pane", cell), wanted)
 
 
-def watch_stopped(page: Page) -> None:
-    """quickstart, once run: `%zmq unwatch s` left the pane saying when it stopped."""
-    seen = pane(page, page.cell(page.cell_index("w = %zmq watch s")))
+def stopped_pane(page: Page, source_start: str) -> dict[str, str]:
+    seen = pane(page, page.cell(page.cell_index(source_start)))
     assert seen is not None and seen["state"] == "stopped", seen
     assert re.fullmatch(f"stopped at {CLOCK}", seen["text"]), seen
-    assert received(seen) > 0
+    return seen
+
+
+def watch_stopped(page: Page) -> None:
+    """quickstart, once run: `%zmq unwatch s` left the pane saying when it stopped."""
+    assert received(stopped_pane(page, "w = %zmq watch s")) > 0
+
+
+def monitor_stopped(page: Page) -> None:
+    """monitor, once run: `%zmq monitor c off` did the same for the monitor pane."""
+    stopped_pane(page, "events = %zmq monitor c")
 
 
 def _nothing(page: Page) -> None:
@@ -126,7 +135,7 @@ def _nothing(page: Page) -> None:
 
 # Checks of one notebook: while its cells run, and once they all ran.
 WHILE_RUNNING: dict[str, Callable[[Page], None]] = {"quickstart": watch_changes_while_a_cell_sleeps}
-AFTER: dict[str, Callable[[Page], None]] = {"quickstart": watch_stopped}
+AFTER: dict[str, Callable[[Page], None]] = {"quickstart": watch_stopped, "monitor": monitor_stopped}
 
 
 def check_tables(page: Page, name: str) -> None:
@@ -184,10 +193,9 @@ def _scratch_notebook(root: Path) -> None:
     nb = nbformat.v4.new_notebook()
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     # No traffic: a quiet pane is re-rendered (once a second) all the same, and that is what
-    # keeps it saying live.
-    nb.cells = [
-        nbformat.v4.new_code_cell(s) for s in ("%load_ext zmqrepl", "%zmq socket s sub", "w = %zmq watch s")
-    ]
+    # keeps it saying live. The last cell shows the same pane a second time.
+    sources = ("%load_ext zmqrepl", "%zmq socket s sub", "w = %zmq watch s", "w  # again")
+    nb.cells = [nbformat.v4.new_code_cell(s) for s in sources]
     nbformat.write(nb, root / SCRATCH)
 
 
@@ -205,19 +213,21 @@ def _kernel_value(page: Page, code: str) -> Any:
     return json.loads(text.strip("'"))
 
 
+def _states(page: Page, cells: list[int]) -> tuple[str, ...]:
+    return tuple((seen or {}).get("state", "none") for seen in (pane(page, page.cell(i)) for i in cells))
+
+
 def _states_until(
-    page: Page, cell: Callable[[], WebElement], final: tuple[str, ...], timeout: float
-) -> list[str]:
-    """The pane's states, sampled until one of ``final``."""
-    states: list[str] = []
+    page: Page, cells: list[int], final: tuple[str, ...], timeout: float
+) -> list[tuple[str, ...]]:
+    """The states of the panes of ``cells``, sampled until each is one of ``final``."""
+    states: list[tuple[str, ...]] = []
 
     def reached() -> bool:
-        seen = pane(page, cell())
-        if seen is not None:
-            states.append(seen["state"])
-        return bool(seen) and seen["state"] in final  # type: ignore[index]
+        states.append(_states(page, cells))
+        return all(state in final for state in states[-1])
 
-    wait_for(reached, timeout, f"the pane in state {' or '.join(final)}")
+    wait_for(reached, timeout, f"the panes in state {' or '.join(final)}")
     return states
 
 
@@ -228,21 +238,21 @@ def test_a_pane_says_live_only_while_it_is_fed(page: Page) -> None:
         page.run_all()
         page.wait_all_ran()
         watch = page.cell_index("w = %zmq watch s")
-        live = wait_for(
-            lambda: (seen := pane(page, page.cell(watch))) and seen["state"] == "live" and seen, 10, "live"
-        )
-        assert live["text"] == "live"
+        both = [watch, page.cell_index("w  # again")]
+        wait_for(lambda: _states(page, both) == ("live", "live"), 10, "both displays of the pane live")
+        assert [pane(page, page.cell(i))["text"] for i in both] == ["live", "live"]  # type: ignore[index]
         page.save()
 
-        # A reloaded page shows the saved snapshot; the kernel still updates the display,
-        # which this page no longer shows: the first render never says live, and it says
-        # "not updated since" once no newer one came.
+        # A reloaded page shows the saved snapshot (twice); the kernel still updates the
+        # displays, which this page no longer shows: what it renders first never says live,
+        # and says "not updated since" once no newer render came.
         page.load()
         page.open(SCRATCH)
-        states = _states_until(page, lambda: page.cell(watch), ("stale",), STALE_MS / 1000 + 10)
-        assert "live" not in states, states
-        seen = pane(page, page.cell(watch))
-        assert seen is not None and re.fullmatch(f"not updated since {CLOCK}", seen["text"]), seen
+        states = _states_until(page, both, ("stale",), STALE_MS / 1000 + 10)
+        assert not any("live" in s for s in states), states
+        for index in both:
+            seen = pane(page, page.cell(index))
+            assert seen is not None and re.fullmatch(f"not updated since {CLOCK}", seen["text"]), seen
         before = _kernel_value(page, "import json; json.dumps([w.running, w.updates])")
         wait_for(
             lambda: _kernel_value(page, "json.dumps(w.updates)") > before[1],
@@ -256,9 +266,9 @@ def test_a_pane_says_live_only_while_it_is_fed(page: Page) -> None:
         # by its last update ("stopped at", sent at exit) or by the page's clock.
         page.js("window.jupyterapp.shell.currentWidget.content.activeCellIndex = arguments[0]", watch)
         page.js("window.jupyterapp.commands.execute('notebook:run-cell')")
-        wait_for(lambda: (seen := pane(page, page.cell(watch))) and seen["state"] == "live", 20, "live again")
+        wait_for(lambda: _states(page, [watch]) == ("live",), 20, "live again")
         page.run_async("await window.jupyterapp.shell.currentWidget.sessionContext.session.kernel.restart();")
-        states = _states_until(page, lambda: page.cell(watch), ("stopped", "stale"), STALE_MS / 1000 + 20)
+        _states_until(page, [watch], ("stopped", "stale"), STALE_MS / 1000 + 20)
         seen = pane(page, page.cell(watch))
         assert seen is not None
         assert re.fullmatch(f"(stopped at|not updated since) {CLOCK}", seen["text"]), seen
