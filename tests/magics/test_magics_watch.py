@@ -201,3 +201,13 @@ def test_a_quiet_pane_is_redrawn_every_second_and_never_says_live_as_text(shell:
     stamp = time.strftime("%H:%M:%S", time.localtime(w.stopped_at))
     assert f"data-state='stopped'>stopped at {stamp}</span>" in final
     assert "<script" not in final
+
+
+def test_a_pane_updated_less_often_than_a_second_waits_three_intervals_before_it_says_stale(
+    shell: Shell,
+) -> None:
+    shell.ok("%config ZmqMagics.update_interval = 2000")
+    shell.ok("%zmq socket s sub")
+    html = _start_watch(shell).data["text/html"]
+    assert "Date.now()-p.at>6000" in html  # three 2 s intervals, not the 3 s of a faster pane
+    shell.ok("%zmq unwatch s")

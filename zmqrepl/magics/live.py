@@ -39,10 +39,12 @@ from typing import Any
 
 __all__ = ["KEEPALIVE_S", "SEQ_MARK", "STALE_MS", "LivePane", "state_html"]
 
-# A running pane is re-rendered at least this often, so that a page can tell it is fed.
+# A running pane is re-rendered at least this often (or every interval, when longer), so
+# that a page can tell it is fed.
 KEEPALIVE_S = 1.0
-# A render not replaced by a newer one within this time no longer says live: three
-# keep-alives, so that a busy kernel or browser that delays one or two does not flicker.
+# A page that rendered nothing newer of a pane for three keep-alives (3 s, or three intervals
+# when longer) no longer says it is live: a busy kernel or browser that delays one or two
+# renders does not make it flicker.
 STALE_MS = 3000
 
 _LIVE_COLOR = "#070"
@@ -74,7 +76,7 @@ def _clock(t: float) -> str:
     return time.strftime("%H:%M:%S", time.localtime(t))
 
 
-def state_html(pane_id: str, as_of: float, stopped: bool) -> str:
+def state_html(pane_id: str, as_of: float, stopped: bool, stale_ms: int = STALE_MS) -> str:
     """The state of a pane rendered at ``as_of`` (epoch seconds): "stopped at", or "as of"
     with the script that says live while renders keep coming (see the module's text)."""
     clock = _clock(as_of)
@@ -89,7 +91,7 @@ def state_html(pane_id: str, as_of: float, stopped: bool) -> str:
         # json.dumps: JavaScript string literals (a script's text is not HTML: no escapes).
         id=json.dumps(pane_id),
         live=_LIVE_COLOR,
-        stale=STALE_MS,
+        stale=stale_ms,
         stale_text=json.dumps(f"not updated since {clock}"),
         stale_color=_STALE_COLOR,
     )
@@ -133,7 +135,8 @@ class LivePane:
     def _state_html(self) -> str:
         """The pane's state as of now, for its header."""
         at = self._stopped_at
-        return state_html(self.pane_id, time.time() if at is None else at, at is not None)
+        stale_ms = round(STALE_MS * max(self._interval, KEEPALIVE_S) / KEEPALIVE_S)
+        return state_html(self.pane_id, time.time() if at is None else at, at is not None, stale_ms)
 
     # -- life cycle -------------------------------------------------------------
 
