@@ -90,7 +90,13 @@ class Lab:
             stdout=self._log,
             stderr=subprocess.STDOUT,
         )
-        wait_for(self._up, START_TIMEOUT, f"JupyterLab answering on port {self.port} (log: {self.log_path})")
+        try:
+            wait_for(
+                self._up, START_TIMEOUT, f"JupyterLab answering on port {self.port} (log: {self.log_path})"
+            )
+        except BaseException:
+            self.stop()  # no server left behind by a failed start
+            raise
 
     @property
     def url(self) -> str:
