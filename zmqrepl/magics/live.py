@@ -16,14 +16,16 @@ rendered output says "live" as text:
   followed by a small script. Each render carries its number (``data-seq``, counted
   by the kernel). The script remembers, per pane, the first and the newest number
   this page rendered and when (``window.zmqreplPanes``, which a reload empties). It
-  shows "live" only for a render newer than the first one the page saw, that is
-  once an update has reached this page; and once the page has rendered nothing
-  newer for STALE_MS, it says "not updated since HH:MM:SS". A kernel that died, a
-  watch stopped without a last update, a reloaded page and a reopened notebook all
-  end there: what a page renders first (the saved snapshot, in every view of it)
-  never says live, and no render says it for longer than STALE_MS after the
-  newest one came. Where scripts do not run (an untrusted notebook, a static
-  viewer) the pane just reads "as of HH:MM:SS".
+  shows "live" only for the newest render, and not for the first one the page saw,
+  that is once an update has reached this page; it says "not updated since
+  HH:MM:SS" once a newer render exists elsewhere in the page or nothing newer came
+  for STALE_MS. A kernel that died, a watch stopped without a last update, a
+  reloaded page and a reopened notebook all end there: what a page renders first
+  (the saved snapshot, in every output that shows it) never says live, an older
+  snapshot (a notebook reopened in the same page) says "not updated" at once, and
+  no render says live for longer than STALE_MS after the newest one came. Where
+  scripts do not run (an untrusted notebook, a static viewer) the pane just reads
+  "as of HH:MM:SS".
 - when the pane stops (``stop()``: unwatch, a new watch of the socket, the kernel
   shutting down through the extension's atexit hook), a last update reads
   "stopped at HH:MM:SS", with no script: the saved notebook holds that snapshot.
@@ -56,19 +58,24 @@ _STALE_COLOR = "#b00"
 # directly), it is no number, and the script keeps the "as of" text.
 SEQ_MARK = "<zr-seq>"
 
-# Per pane, this page's first and newest render numbers and when the newest came: live from
-# a render newer than the first on; "not updated since" once nothing newer came for STALE_MS;
-# a render older than the newest stops looking. Plain ES5, one global.
+# Per pane, this page's first and newest render numbers and when the newest came. Live: a
+# render newer than any this page saw (an update), or as new as the newest and shown within
+# STALE_MS of it (the same update in a second output), but never the first one the page saw.
+# "not updated since": once a newer render exists (an old snapshot: a notebook reopened in the
+# same page) or nothing newer came for STALE_MS. Plain ES5, one global.
 _SCRIPT = (
     "<script>(function(s){{if(!s)return;var seq=parseInt(s.getAttribute('data-seq'),10);"
     "if(isNaN(seq))return;var all=window.zmqreplPanes=window.zmqreplPanes||{{}};"
-    "var p=all[{id}]=all[{id}]||{{first:seq,newest:seq,at:0}};"
-    "if(seq>=p.newest){{p.newest=seq;p.at=Date.now();}}"
+    "var now=Date.now(),p=all[{id}],live=false;"
+    "if(!p)p=all[{id}]={{first:seq,newest:seq,at:now}};"
+    "else if(seq>p.newest){{p.newest=seq;p.at=now;live=true;}}"
+    "else live=seq===p.newest&&seq>p.first&&now-p.at<{stale};"
     "function show(t,c,st){{s.textContent=t;s.style.color=c;s.setAttribute('data-state',st);}}"
-    "if(p.first<seq)show('live','{live}','live');"
-    "var timer=setInterval(function(){{if(p.newest>seq){{clearInterval(timer);return;}}"
-    "if(Date.now()-p.at>{stale}){{clearInterval(timer);show({stale_text},'{stale_color}','stale');}}"
-    "}},250);}})(document.currentScript&&document.currentScript.previousElementSibling);</script>"
+    "function old(){{if(p.newest>seq||Date.now()-p.at>{stale}){{"
+    "show({stale_text},'{stale_color}','stale');return true;}}return false;}}"
+    "if(old())return;if(live)show('live','{live}','live');"
+    "var timer=setInterval(function(){{if(old())clearInterval(timer);}},250);"
+    "}})(document.currentScript&&document.currentScript.previousElementSibling);</script>"
 )
 
 
