@@ -250,6 +250,12 @@ class Page:
     def save(self) -> None:
         self.run_async("await window.jupyterapp.shell.currentWidget.context.save();")
 
+    def close(self) -> None:
+        """Closes the current notebook; its kernel goes on (a notebook opened again joins it)."""
+        self.run_async(
+            "const w = window.jupyterapp.shell.currentWidget; w.context.model.dirty = false; w.dispose();"
+        )
+
     def close_and_shut_down(self) -> None:
         """Shuts the current notebook's kernel down (its threads would share the 2 cores) and closes it."""
         self.run_async(

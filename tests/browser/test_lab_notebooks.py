@@ -27,12 +27,12 @@ from .lab import Page, wait_for
 NAMES = sorted(p.stem for p in NOTEBOOKS.glob("*.ipynb"))
 CLOCK = r"\d\d:\d\d:\d\d"
 
-# What a pane shows, read from its cell: its state (data-state and text), its header, its
-# newest row (the first under the table's head).
+# What a pane shows, read from its cell: its state (data-state and text), its render's number,
+# its header, its newest row (the first under the table's head).
 _PANE = """
 const n = arguments[0], s = n.querySelector('.zr-state');
 const rows = n.querySelectorAll('table.zmqrepl tr');
-return s ? {state: s.getAttribute('data-state'), text: s.textContent,
+return s ? {state: s.getAttribute('data-state'), text: s.textContent, seq: s.getAttribute('data-seq'),
             head: s.closest('div').innerText, newest: rows.length > 1 ? rows[1].innerText : ''} : null;
 """
 
@@ -241,7 +241,16 @@ def test_a_pane_says_live_only_while_it_is_fed(page: Page) -> None:
         both = [watch, page.cell_index("w  # again")]
         wait_for(lambda: _states(page, both) == ("live", "live"), 10, "both displays of the pane live")
         assert [pane(page, page.cell(i))["text"] for i in both] == ["live", "live"]  # type: ignore[index]
+        saved = int(pane(page, page.cell(watch))["seq"])  # type: ignore[index]
         page.save()
+
+        # Closed and opened again in the same page once it rendered newer updates: the saved
+        # snapshot, older than those and reached by no update, says "not updated since".
+        wait_for(lambda: int(pane(page, page.cell(watch))["seq"]) > saved + 1, 10, "newer renders")  # type: ignore[index]
+        page.close()
+        page.open(SCRATCH)
+        states = _states_until(page, both, ("stale",), STALE_MS / 1000 + 10)
+        assert not any("live" in s for s in states), states
 
         # A reloaded page shows the saved snapshot (twice); the kernel still updates the
         # displays, which this page no longer shows: what it renders first never says live,
