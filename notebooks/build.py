@@ -153,6 +153,8 @@ NOTEBOOKS = {
         code("direct = %zmq socket direct req\ndirect.connect(endpoint)\ndirect.send(b'from python')\n"
              "direct.recv(timeout=5000)"),
         code("%zmq sockets"),
+        md("`%zmq peers NAME`: a socket's connections, with what each sent and when."),
+        code("%zmq peers client"),
     ],
     "pipeline": [
         md("# Push / pull pipeline\n\nThe session pushes tasks to two workers, which push results "

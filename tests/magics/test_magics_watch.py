@@ -54,7 +54,8 @@ def test_watch_updates_its_display_while_a_cell_runs_throttled_and_unwatch_stops
     assert all(r["socket"] == "s" and "m-" in r["frames"] for r in rows)
     seqs = [int(re.search(r"m-(\d+)", r["frames"]).group(1)) for r in rows]  # type: ignore[union-attr]
     assert seqs == sorted(seqs, reverse=True)  # newest first
-    assert "live" in last
+    # Running, a pane's state is a snapshot's time; only the page's script may call it live.
+    assert re.search(r"data-state='snapshot'[^>]*>as of \d\d:\d\d:\d\d</span><script>", last)
     assert len(w.messages) > 0 and all(m[0] == b"t" for m in w.messages)
 
     ran = shell.ok("%zmq unwatch s")
@@ -62,7 +63,8 @@ def test_watch_updates_its_display_while_a_cell_runs_throttled_and_unwatch_stops
     assert not w.running
     settled = len(shell.pub.updates(did))
     final = shell.pub.updates(did)[-1].data["text/html"]
-    assert "stopped" in final
+    assert re.search(r"data-state='stopped'>stopped at \d\d:\d\d:\d\d</span>", final)
+    assert "<script" not in final and "live" not in final  # the snapshot a saved notebook keeps
     assert not w._thread.is_alive()  # stopped and joined: nothing is left to update the pane
     assert len(shell.pub.updates(did)) == settled
     shell.ok("t = %zmq sockets")
@@ -170,3 +172,42 @@ def test_the_pane_changes_when_new_rows_come_with_the_counts_unchanged(
         if caught == 3:
             break
     assert caught, "no round read the pane between counting and showing a message"
+
+
+def _outside_scripts(html: str) -> str:
+    return re.sub(r"<script>.*?</script>", "", html, flags=re.S)
+
+
+def test_a_quiet_pane_is_redrawn_every_second_and_never_says_live_as_text(shell: Shell) -> None:
+    """No traffic: the pane is still redrawn (a page tells a fed pane by its redraws), each
+    time "as of" its time; "live" is only ever the page's script's word; stop() says when."""
+    shell.ok("%zmq socket s sub")
+    first = _start_watch(shell)
+    did = first.transient["display_id"]
+    # Shown before its thread starts, the pane already runs: not "stopped".
+    assert "data-state='snapshot'" in first.data["text/html"]
+    updates = wait_for(lambda: shell.pub.updates(did)[1:], timeout=10, what="two redraws of a quiet pane")
+    shown = [first.data["text/html"]] + [u.data["text/html"] for u in updates]
+    for html in shown:
+        assert re.search(r">as of \d\d:\d\d:\d\d</span><script>", html)
+        assert "live" not in _outside_scripts(html)
+    # Each render is numbered, so that a page can tell an update from what it showed first.
+    numbers = [int(re.search(r"data-seq='(\d+)'", html).group(1)) for html in shown]  # type: ignore[union-attr]
+    assert numbers == sorted(set(numbers)), numbers
+    w = shell["w"]
+    shell.ok("w.stop()")
+    assert w.stopped_at is not None
+    final = shell.pub.updates(did)[-1].data["text/html"]
+    stamp = time.strftime("%H:%M:%S", time.localtime(w.stopped_at))
+    assert f"data-state='stopped'>stopped at {stamp}</span>" in final
+    assert "<script" not in final
+
+
+def test_a_pane_updated_less_often_than_a_second_waits_three_intervals_before_it_says_stale(
+    shell: Shell,
+) -> None:
+    shell.ok("%config ZmqMagics.update_interval = 2000")
+    shell.ok("%zmq socket s sub")
+    html = _start_watch(shell).data["text/html"]
+    assert "Date.now()-p.at>6000" in html  # three 2 s intervals, not the 3 s of a faster pane
+    shell.ok("%zmq unwatch s")

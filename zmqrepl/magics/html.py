@@ -33,9 +33,16 @@ __all__ = [
     "watch_html",
 ]
 
+# `table.zmqrepl.zmqrepl td` (specificity 0,2,2: the repeated class still matches the one table)
+# outranks JupyterLab's `:not(.jp-RenderedMarkdown).jp-RenderedHTMLCommon td` (0,2,1), which
+# right-aligns every cell and lets each wrap, wherever the page puts the two style sheets.
+# Short cells (names, counts, times) stay on one line; the long ones (class wrap: frames,
+# endpoints, options, states) wrap, at spaces first, so that a table fits the output's width.
 _CSS = (
-    "<style>.zmqrepl td,.zmqrepl th{text-align:left;padding:1px 8px;font-family:monospace;"
-    "vertical-align:top}.zmqrepl .dim{color:#888}.zmqrepl .k-hex{color:#a60}"
+    "<style>table.zmqrepl.zmqrepl td,table.zmqrepl.zmqrepl th{text-align:left;padding:1px 8px;"
+    "font-family:monospace;vertical-align:top;white-space:nowrap}"
+    "table.zmqrepl.zmqrepl td.wrap{white-space:normal;overflow-wrap:anywhere}"
+    ".zmqrepl .dim{color:#888}.zmqrepl .k-hex{color:#a60}"
     ".zmqrepl .k-json{color:#070}.zmqrepl details{margin-left:1.2em}.zmqrepl summary{cursor:pointer}"
     ".zmqrepl .key{color:#05a}.zmqrepl pre{margin:2px 0 6px 1.2em}</style>"
 )
@@ -64,7 +71,7 @@ def messages_html(messages: Sequence[Message], width: int = 100) -> str:
         f"<tr><td class='dim'>{m.number or ''}</td><td class='dim'>{_time_cell(m)}</td>"
         f"<td>{html.escape(m.socket)}</td>"
         + (f"<td>{html.escape(m.direction)}</td><td>{html.escape(m.peer)}</td>" if tapped else "")
-        + f"<td>{len(m.frames)}</td><td>{_message_cell(m, width)}</td></tr>"
+        + f"<td>{len(m.frames)}</td><td class='wrap'>{_message_cell(m, width)}</td></tr>"
         for m in messages
     )
     more = "<th>direction</th><th>peer</th>" if tapped else ""
@@ -87,11 +94,20 @@ def _message_cell(msg: Message, width: int) -> str:
     return html.escape(sub) if sub is not None else _frames_cell(msg, width)
 
 
+# The columns of the sockets and peers tables that may wrap (see _CSS).
+_WRAPPED = {"endpoints", "options", "state"}
+
+
+def _cells(columns: Sequence[str], row: Sequence[object]) -> str:
+    return "".join(
+        f"<td{' class=wrap' if c in _WRAPPED else ''}>{html.escape(str(v))}</td>"
+        for c, v in zip(columns, row)
+    )
+
+
 def sockets_html(infos: Sequence[SocketInfo]) -> str:
     head = "".join(f"<th>{html.escape(c)}</th>" for c in SocketInfo.COLUMNS)
-    rows = "".join(
-        "<tr>" + "".join(f"<td>{html.escape(str(v))}</td>" for v in info.row()) + "</tr>" for info in infos
-    )
+    rows = "".join(f"<tr>{_cells(SocketInfo.COLUMNS, info.row())}</tr>" for info in infos)
     return f"{_CSS}<table class='zmqrepl'><tr>{head}</tr>{rows}</table>"
 
 
@@ -100,7 +116,7 @@ def peers_html(table: PeerTable) -> str:
     head = "".join(f"<th>{html.escape(c)}</th>" for c in table.columns)
     rows = "".join(
         f"<tr{' style=color:#b00' if peer.state == 'handshake failed' else ''}>"
-        + "".join(f"<td>{html.escape(str(v))}</td>" for v in row)
+        + _cells(table.columns, row)
         + "</tr>"
         for peer, row in zip(table.peers, table.rows)
     )
@@ -125,8 +141,8 @@ def watch_html(
     charts: dict[str, tuple[Sequence[float], Sequence[float]]] | None = None,
 ) -> str:
     """``labels``: a name's totals as text, in place of "N received" (a tap's "c→s 4, s→c 4");
-    ``rates``: messages/s of all of them, a sample a second; ``charts``: a socket's
-    messages/s and bytes/s, drawn under the head line (charts.py)."""
+    ``charts``: a socket's messages/s and bytes/s, drawn under the head line (charts.py);
+    ``state``: HTML (LivePane's, which says live only while the pane is fed)."""
     labels = labels or {}
     total = " ".join(
         f"{html.escape(n)}: {html.escape(labels.get(n, f'{counts.get(n, 0)} received'))}" for n in names

@@ -5,7 +5,7 @@ from __future__ import annotations
 import html
 
 from ..session import MonitorNotice, PeerDropped, Session, dropped_line, format_time
-from .html import notes_html
+from .html import _CSS, notes_html
 from .live import LivePane
 
 __all__ = ["MonitorPane"]
@@ -40,14 +40,15 @@ class MonitorPane(LivePane):
     def _repr_html_(self) -> str:
         rows = "".join(
             f"<tr><td>{format_time(e.time)}</td><td>{html.escape(e.event)}</td>"
-            f"<td>{html.escape(e.endpoint)}</td><td>{html.escape(e.reason or str(e.value))}</td></tr>"
+            f"<td>{html.escape(e.endpoint)}</td>"
+            f"<td class='wrap'>{html.escape(e.reason or str(e.value))}</td></tr>"
             for e in self.events[-20:][::-1]
         )
-        state = "live" if self.running else "stopped"
         return (
-            f"<div><b>monitor {html.escape(self.name)}</b> <i>{state}</i></div>"
+            f"<div><b>monitor {html.escape(self.name)}</b> <i>{self._state_html()}</i></div>"
             f"{notes_html([dropped_line(d) for d in self.drops])}"
-            f"<table><tr><th>time</th><th>event</th><th>endpoint</th><th>value or reason</th></tr>"
+            f"{_CSS}<table class='zmqrepl'>"
+            "<tr><th>time</th><th>event</th><th>endpoint</th><th>value or reason</th></tr>"
             f"{rows}</table>"
         )
 

@@ -96,7 +96,7 @@ class Watch(LivePane):
             tuple(self.counts.items()),
             tuple(self.matched.items()),
             self._charts(),
-            "live" if self.running else "stopped",
+            self._state_html(),
             tuple(dropped_line(d) for d in self.drops),
             tuple(self._labels().items()),
         )
@@ -137,6 +137,6 @@ class _View(NamedTuple):
     counts: tuple[tuple[str, int], ...]
     matched: tuple[tuple[str, int], ...]
     charts: tuple[tuple[str, tuple[float, ...], tuple[float, ...]], ...]  # name, msg/s, bytes/s
-    state: str
+    state: str  # HTML: see LivePane._state_html
     drops: tuple[str, ...]
     labels: tuple[tuple[str, str], ...]

@@ -1,0 +1,1 @@
+"""The example notebooks in JupyterLab, in headless Chromium: what a person sees."""
