@@ -9,7 +9,7 @@ from typing import Callable, Sequence
 
 from tests.peers import Peer
 from tests.support import executed, wait_for
-from zmqrepl.session import Message, Notice, Received, Session
+from zmqrepl.session import Message, Notice, PollState, Received, Session
 from zmqrepl.session.inbox import Inbox
 
 
@@ -37,6 +37,7 @@ def test_an_unread_socket_keeps_its_rcvhwm_in_order_and_counts_the_rest(
     pull_fed_by(session, start_peer, "set q rcvhwm 100", 300)
     wait_for(lambda: flags(session, "q") == "queued 100,dropped 200", 10, "the inbox full")
     assert session.sockets()[0].received == 0  # received: what a recv, watch or record took
+    assert executed(session, "poll q", PollState).ready["q"] == ["in"]  # libzmq's is empty
     notices = [e.text for e in session.events.take().events if isinstance(e, Notice)]
     assert len(notices) == 1 and notices[0].startswith(
         "q: 100 messages wait unread; what comes now is dropped"

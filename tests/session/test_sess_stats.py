@@ -55,7 +55,7 @@ def test_messages_queued_before_the_watch_are_marked_and_kept_out_of_the_rates(
 ) -> None:
     peer = _pushing_peer(session, start_peer)
     peer.call("send_many", sock="p", messages=[[_hex(f"early-{i}")] for i in range(30)])
-    # Nothing reads s: the messages wait in libzmq's queue until the watch.
+    # Nothing takes s's messages: they wait (in the session's inbox: heartbeats) until the watch.
     wait_for(lambda: "in" in executed(session, "poll s", PollState).ready["s"], what="s readable")
     assert _received(session, "s") == 0
     executed(session, "watch s")

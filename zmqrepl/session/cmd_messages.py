@@ -181,8 +181,10 @@ def poll(session: Session, p: Parsed) -> PollState:
     def check() -> dict[str, list[str]]:
         state = {}
         for e in entries:
-            events = e.socket.events
-            state[e.name] = [w for w, bit in (("in", 1), ("out", 2)) if int(events) & bit]
+            events = int(e.socket.events)
+            if len(e.inbox):
+                events |= 1  # what waits in the session's inbox (inbox.py) is there to recv
+            state[e.name] = [w for w, bit in (("in", 1), ("out", 2)) if events & bit]
         return state
 
     while True:
