@@ -81,6 +81,7 @@ def check_where(text: str, tree: ast.Expression) -> None:
 class _Checker(ast.NodeVisitor):
     def __init__(self, text: str) -> None:
         self.text = text
+        self.source = text.strip()  # what filters.py parsed: node positions point into it
 
     def refuse(self, what: str, hint: str = HINT) -> CommandError:
         return CommandError(f"--where {clip(self.text, 60)}: {what} is not allowed", hint)
@@ -149,7 +150,9 @@ class _Checker(ast.NodeVisitor):
         elif isinstance(func, ast.Name):
             raise _unknown(func.id)
         else:
-            raise self.refuse(f"calling {clip(_source(func), 40)}", "callable: " + ", ".join(CALLS))
+            raise self.refuse(
+                f"calling {clip(_source(func, self.source), 40)}", "callable: " + ", ".join(CALLS)
+            )
         if isinstance(func, ast.Name) and func.id == "isinstance":
             self.visit(node.args[0])
             return
@@ -213,9 +216,11 @@ def _describe(node: ast.AST) -> str:
     return names.get(type(node).__name__, type(node).__name__)
 
 
-def _source(node: ast.AST) -> str:
+def _source(node: ast.AST, source: str) -> str:
+    """The node as the user wrote it (ast.unparse's spelling differs between interpreters:
+    PyPy 3.9 writes "lambda : 0")."""
     try:
-        return ast.unparse(node)
+        return ast.get_source_segment(source, node) or ast.unparse(node)
     except Exception:  # noqa: BLE001 - only for a message
         return type(node).__name__
 
