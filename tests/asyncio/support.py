@@ -8,19 +8,46 @@ import time
 from typing import Any, Awaitable, Callable, TypeVar
 
 import anyio
-import uvloop
+
+try:
+    import uvloop
+except ImportError:  # PyPy: uvloop has no build for it (pyproject's suite extra)
+    uvloop = None  # type: ignore[assignment]
 
 T = TypeVar("T")
 
-LOOPS = ["asyncio", "uvloop"]
-BACKENDS = ["asyncio", "uvloop", "trio"]  # anyio's backends: asyncio (on uvloop too) and trio
+# uvloop wherever it installs; asyncio's own loop and trio everywhere.
+LOOPS = ["asyncio", "uvloop"] if uvloop is not None else ["asyncio"]
+BACKENDS = [*LOOPS, "trio"]  # anyio's backends: asyncio (on uvloop too) and trio
+
+
+def new_loop(loop: str) -> asyncio.AbstractEventLoop:
+    """A new event loop of that kind ("asyncio" or "uvloop")."""
+    return uvloop.new_event_loop() if loop == "uvloop" else asyncio.new_event_loop()
 
 
 def run(loop: str, main: Callable[[], Awaitable[T]]) -> T:
-    """``main()`` to the end in a new event loop of that kind ("asyncio" or "uvloop")."""
-    factory: Any = uvloop.new_event_loop if loop == "uvloop" else None
-    with asyncio.Runner(loop_factory=factory) as runner:
-        return runner.run(main())  # type: ignore[arg-type]
+    """``main()`` to the end in a new event loop of that kind ("asyncio" or "uvloop"), as
+    asyncio.run does (asyncio.Runner, which takes a loop factory, is Python 3.11+)."""
+    event_loop = new_loop(loop)
+    try:
+        asyncio.set_event_loop(event_loop)
+        return event_loop.run_until_complete(main())
+    finally:
+        try:
+            _cancel_left_tasks(event_loop)
+            event_loop.run_until_complete(event_loop.shutdown_asyncgens())
+        finally:
+            asyncio.set_event_loop(None)
+            event_loop.close()
+
+
+def _cancel_left_tasks(event_loop: asyncio.AbstractEventLoop) -> None:
+    left = asyncio.all_tasks(event_loop)
+    for task in left:
+        task.cancel()
+    if left:
+        event_loop.run_until_complete(asyncio.gather(*left, return_exceptions=True))
 
 
 def run_anyio(main: Callable[[], Awaitable[T]], backend: str) -> T:

@@ -17,7 +17,7 @@ from typing import Awaitable, Callable, TypeVar
 
 import pytest
 
-from tests.asyncio.support import LOOPS, full_pair, router_with_a_full_peer, run, until
+from tests.asyncio.support import LOOPS, full_pair, new_loop, router_with_a_full_peer, run, until
 from zmqrepl.core import Again, Context, ContextTerminated, PollItem, PollSet, SocketBusy, SocketClosed, proxy
 from zmqrepl.core import Socket as PlainSocket
 from zmqrepl.core import poll as plain_poll
@@ -405,7 +405,7 @@ def test_a_task_left_in_a_closed_loop_neither_breaks_nor_holds_the_socket(loop: 
     push = PlainSocket("push", ctx)
     push.set("linger", 0)
     push.connect("inproc://left-behind")
-    old = uvloop_or_asyncio(loop)
+    old = new_loop(loop)
     old_ref = weakref.ref(old)
     task = old.create_task(sock.recv())
 
@@ -441,12 +441,6 @@ def test_a_task_left_in_a_closed_loop_neither_breaks_nor_holds_the_socket(loop: 
         assert old_ref() is None, "the socket keeps the closed loop (and its task) alive"
     finally:
         push.close()
-
-
-def uvloop_or_asyncio(loop: str) -> asyncio.AbstractEventLoop:
-    import uvloop
-
-    return uvloop.new_event_loop() if loop == "uvloop" else asyncio.new_event_loop()
 
 
 def test_a_close_that_fails_leaves_the_waiting_tasks_waiting(loop: str) -> None:
