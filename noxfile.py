@@ -30,6 +30,9 @@ CPYTHONS = ["3.9", "3.10", "3.11", "3.12", "3.13"]
 PYPY = "pypy3.9"
 SUITES = ["tests/core", "tests/interop", "tests/asyncio", "tests/session"]
 WORKERS = "2"
+# What PyPy cannot run, and why: a Jupyter kernel needs ipykernel, which needs psutil, whose
+# build for PyPy 3.9 fails to load (undefined symbol: PyErr_FormatV; README, "PyPy").
+PYPY_CANNOT = ["tests/asyncio/test_notebook_consumer.py::test_an_async_consumer_runs_in_the_kernels_loop"]
 
 
 def _find_pyenv_builds() -> None:
@@ -37,9 +40,11 @@ def _find_pyenv_builds() -> None:
     where nox looks for pythonX.Y: this machine and CI keep them under pyenv, whose shims
     run only the versions `pyenv global` names. One still missing fails its session."""
     root = os.environ.get("PYENV_ROOT", os.path.expanduser("~/.pyenv"))
+    shims = os.path.join(root, "shims")
     found = []
     for version in CPYTHONS:
-        if shutil.which(f"python{version}"):
+        on_path = shutil.which(f"python{version}")
+        if on_path and os.path.dirname(on_path) != shims:  # a shim of a version not enabled fails
             continue
         builds = glob.glob(os.path.join(root, "versions", f"{version}.*", "bin", f"python{version}"))
         builds.sort(key=lambda path: int(path.split(os.sep)[-3].split(".")[2].split("-")[0] or 0))
@@ -56,6 +61,7 @@ def tests(session: nox.Session) -> None:
     # Editable, as in .venv: tests import zmqrepl from the checkout (pyproject's pythonpath),
     # next to which this builds _zmq.<this interpreter's tag>.so.
     session.install("-q", "-e", ".[suite]")
+    cannot = PYPY_CANNOT if session.python == PYPY else []
     session.run(
         "python",
         "-m",
@@ -65,5 +71,6 @@ def tests(session: nox.Session) -> None:
         "no:cacheprovider",
         "-n",
         WORKERS,
+        *[arg for test in cannot for arg in ("--deselect", test)],
         *(session.posargs or SUITES),
     )

@@ -37,17 +37,20 @@ async def close() -> None:
 
 def main() -> None:
     loop, mode = sys.argv[1], sys.argv[2]
-    factory = None
+    event_loop: asyncio.AbstractEventLoop
     if loop == "uvloop":
         import uvloop
 
-        factory = uvloop.new_event_loop
-    try:
-        with asyncio.Runner(loop_factory=factory) as runner:
-            runner.run(wait() if mode == "wait" else close())
+        event_loop = uvloop.new_event_loop()
+    else:
+        event_loop = asyncio.new_event_loop()
+    try:  # as asyncio.run does, on a loop of that kind (asyncio.Runner is 3.11+)
+        event_loop.run_until_complete(wait() if mode == "wait" else close())
     except KeyboardInterrupt:
         print("interrupted", flush=True)
         return
+    finally:
+        event_loop.close()
     print("ended", flush=True)
 
 

@@ -4,6 +4,7 @@ anyio) trio, and waiting for a state with a deadline."""
 from __future__ import annotations
 
 import asyncio
+import gc
 import time
 from typing import Any, Awaitable, Callable, TypeVar
 
@@ -57,6 +58,43 @@ def run_anyio(main: Callable[[], Awaitable[T]], backend: str) -> T:
     else:
         result = anyio.run(main, backend=backend)
     return result
+
+
+class _Timeout:
+    """asyncio.timeout (Python 3.11+) for older Pythons: cancels the task that waits in the
+    block after ``delay`` seconds, and raises asyncio.TimeoutError instead of the cancel."""
+
+    def __init__(self, delay: float) -> None:
+        self.delay = delay
+        self.fired = False
+        self.timer: asyncio.TimerHandle | None = None
+
+    async def __aenter__(self) -> None:
+        task = asyncio.current_task()
+        assert task is not None
+        self.timer = asyncio.get_running_loop().call_later(self.delay, self._fire, task)
+
+    def _fire(self, task: asyncio.Task[Any]) -> None:
+        self.fired = True
+        task.cancel()
+
+    async def __aexit__(self, kind: type[BaseException] | None, *_: object) -> None:
+        assert self.timer is not None
+        self.timer.cancel()
+        if self.fired and kind is asyncio.CancelledError:
+            raise asyncio.TimeoutError
+
+
+def timeout(delay: float) -> Any:
+    """``async with timeout(delay):``, as asyncio.timeout where it exists (Python 3.11+)."""
+    return asyncio.timeout(delay) if hasattr(asyncio, "timeout") else _Timeout(delay)
+
+
+def collect() -> None:
+    """Free what nothing references. PyPy frees an object with a finalizer (an event loop
+    has one) only at the collection after the one that runs it; CPython at the first."""
+    for _ in range(3):
+        gc.collect()
 
 
 async def until(done: Callable[[], bool], what: str, within: float = 10.0) -> None:

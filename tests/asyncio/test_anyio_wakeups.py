@@ -10,7 +10,6 @@ seen as not done, never waited for with a timeout."""
 from __future__ import annotations
 
 import asyncio
-import gc
 import os
 import threading
 import time
@@ -24,6 +23,7 @@ import pytest
 from tests.asyncio.support import (
     BACKENDS,
     LOOPS,
+    collect,
     full_pair,
     new_loop,
     router_with_a_full_peer,
@@ -352,7 +352,7 @@ def test_a_socket_used_by_a_second_run(backend: str, ctx: Context) -> None:
 
     try:
         assert run_anyio(lambda: one(b"first"), backend) == b"first"
-        gc.collect()
+        collect()
         assert all(ref() is None for ref in loops), "the socket keeps the first run's loop alive"
         assert run_anyio(lambda: one(b"second"), backend) == b"second"
     finally:

@@ -73,14 +73,14 @@ def _convert(arg: Arg | Flag, token: Token, command: Command, limit: FileLimit |
             raise CommandError(
                 f"{label} takes a whole number, not {clip(text)}", f"usage: {command.usage}"
             ) from None
-        # The text, not str(value): Python 3.11+ refuses to read an int of more than 4300
-        # digits (the ValueError above), while PyPy 3.9 reads it and refuses to print it.
+        # As written, and a long one cut, never str(value): Python 3.11+ refuses to read an
+        # int of more than 4300 digits (the ValueError above); PyPy 3.9 reads it, then
+        # refuses to print it.
+        shown = text if len(text) <= 40 else clip(text)
         if value < 0:
-            raise CommandError(f"{label} must be 0 or more, not {clip(text)}", f"usage: {command.usage}")
+            raise CommandError(f"{label} must be 0 or more, not {shown}", f"usage: {command.usage}")
         if value > _MAX_INT:  # e.g. sleep: time.sleep overflows on huge values
-            raise CommandError(
-                f"{label} must be at most {_MAX_INT}, not {clip(text)}", f"usage: {command.usage}"
-            )
+            raise CommandError(f"{label} must be at most {_MAX_INT}, not {shown}", f"usage: {command.usage}")
         return value
     if kind is ArgKind.NUMBER:
         try:
