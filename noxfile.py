@@ -71,6 +71,8 @@ def tests(session: nox.Session) -> None:
         "no:cacheprovider",
         "-n",
         WORKERS,
+        # Short temporary paths: xdist adds popen-gwN/, and some messages cut a long path.
+        f"--basetemp=/tmp/zmqrepl-{session.name}",
         *[arg for test in cannot for arg in ("--deselect", test)],
         *(session.posargs or SUITES),
     )

@@ -2,12 +2,13 @@
 
 MODE "wait": binds a PULL, prints "waiting" and awaits a message that never comes (the
 test presses Ctrl-C); "close": waits in vain on a few sockets (rcvtimeo), closes them and
-ends. Prints "interrupted" on KeyboardInterrupt, "ended" at a normal end.
+ends. Prints "interrupted" on Ctrl-C, "ended" at a normal end.
 """
 
 from __future__ import annotations
 
 import asyncio
+import signal
 import sys
 
 from zmqrepl.core import Again
@@ -44,11 +45,23 @@ def main() -> None:
         event_loop = uvloop.new_event_loop()
     else:
         event_loop = asyncio.new_event_loop()
-    try:  # as asyncio.run does, on a loop of that kind (asyncio.Runner is 3.11+)
-        event_loop.run_until_complete(wait() if mode == "wait" else close())
-    except KeyboardInterrupt:
-        print("interrupted", flush=True)
-        return
+    # As asyncio.Runner (3.11+) does: Ctrl-C cancels the main task, which then ends as
+    # KeyboardInterrupt (raised inside the loop, it aborts uvloop on Python 3.9).
+    task = event_loop.create_task(wait() if mode == "wait" else close())
+    interrupted = []
+
+    def on_sigint(signum: int, frame: object) -> None:
+        interrupted.append(signum)
+        event_loop.call_soon_threadsafe(task.cancel)
+
+    signal.signal(signal.SIGINT, on_sigint)
+    try:
+        event_loop.run_until_complete(task)
+    except asyncio.CancelledError:
+        if interrupted:
+            print("interrupted", flush=True)
+            return
+        raise
     finally:
         event_loop.close()
     print("ended", flush=True)
