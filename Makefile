@@ -1,16 +1,21 @@
-# Two commands do everything: `make run` and `make test`.
+# Two commands do everything: `make run` and `make test` (`make test-all`: every interpreter).
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.zmqrepl-installed
 
-.PHONY: run test setup lint format bench clean
+.PHONY: run test test-all setup lint format bench clean
 
 run: setup
 	$(BIN)/zmqrepl --demo
 
 test: setup
 	$(BIN)/python -m pytest -q
+
+# The test matrix (noxfile.py): CPython 3.9 to 3.13 and PyPy 3.9, each in its own venv under
+# .nox/, running the suites that differ between interpreters. A missing interpreter fails.
+test-all: setup
+	$(BIN)/nox
 
 # What CI (.ci/run) checks before the tests, and the pre-commit hooks check locally: lint, the
 # formatter, and types for this Python; the package alone is also type-checked for the oldest
@@ -47,4 +52,4 @@ $(STAMP): pyproject.toml setup.py zmqrepl/core/_build.py $(CSRC) scripts/ensure-
 	@touch $(STAMP)
 
 clean:
-	rm -rf $(VENV) build dist *.egg-info zmqrepl/core/_zmq*.so zmqrepl/core/_zmq.c zmqrepl/core/_zmq.o zmqrepl/core/csrc/*.o
+	rm -rf $(VENV) .nox build dist *.egg-info zmqrepl/core/_zmq*.so zmqrepl/core/_zmq.c zmqrepl/core/_zmq.o zmqrepl/core/csrc/*.o

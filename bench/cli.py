@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import shlex
+import subprocess
 import sys
 import time
 from typing import Callable, Sequence
@@ -13,6 +14,7 @@ from .config import IMPLS, PUBSUB_SIZES, QUICK_SIZES, SIZES, TESTS, TRANSPORTS, 
 from .importtime import import_times
 from .pyzmq_env import MODES, pyzmq_python
 from .report import machine_info, render_header, render_table, write_json
+from .runner import ROOT
 from .suite import Figure, Options, run_suite
 
 __all__ = ["main"]
@@ -97,12 +99,35 @@ def _parser() -> argparse.ArgumentParser:
             "with the libzmq its wheel bundles"
         ),
     )
+    p.add_argument(
+        "--python",
+        metavar="PATH",
+        default=sys.executable,
+        help=(
+            "run the Python workers (zmqrepl, and pyzmq unless --pyzmq system builds its own venv "
+            "from this interpreter) and the import times under this interpreter, e.g. PyPy; "
+            "zmqrepl must be built for it (`pip install -e .` in its environment: make test-all "
+            "leaves one in .nox/tests-pypy3-9), and pyzmq installed there (default: this Python)"
+        ),
+    )
     p.add_argument("--json", metavar="PATH", help="also write every run's figures here")
     return p
 
 
 def _short(size: int) -> str:
     return format_size(size).replace(" KiB", "K").replace(" MiB", "M").replace(" B", "")
+
+
+def _check_python(python: str) -> None:
+    """Stop at once, with what to do, when the measured interpreter cannot import zmqrepl."""
+    result = subprocess.run([python, "-c", "import zmqrepl.core"], capture_output=True, text=True, cwd=ROOT)
+    if result.returncode != 0:
+        last = (result.stderr.strip().splitlines() or ["it does not run"])[-1]
+        raise SystemExit(
+            f"python -m bench: {python} cannot import zmqrepl.core ({last}); build it for that "
+            "interpreter first: `PATH/TO/python -m pip install -e .` in its venv (make test-all "
+            "leaves one in .nox/)"
+        )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -120,19 +145,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         runs=runs,
         scale=args.scale or (0.3 if args.quick else 1.0),
         pyzmq=args.pyzmq,
+        python=args.python,
     )
     command = "python -m bench " + shlex.join(sys.argv[1:] if argv is None else argv)
     started = time.monotonic()
+    _check_python(opts.python)
     try:  # built (once) before anything is timed
-        python = pyzmq_python(opts.pyzmq) if "pyzmq" in opts.impls else None
+        python = pyzmq_python(opts.pyzmq, opts.python) if "pyzmq" in opts.impls else None
     except RuntimeError as exc:
         raise SystemExit(f"python -m bench: {exc}") from None
-    machine = machine_info(opts.pyzmq, python)
+    machine = machine_info(opts.pyzmq, python, opts.python)
     figures: list[Figure] = []
     if set(opts.tests) - {"import"}:
         figures = run_suite(opts, build_zbench())
     if "import" in opts.tests:
-        times = import_times(list(opts.impls), 5 if args.quick else 11, python or sys.executable)
+        times = import_times(list(opts.impls), 5 if args.quick else 11, python or opts.python, opts.python)
         figures.append(Figure("import", "-", 0, "ms", False, runs=times))
     print(render_header(command.strip(), machine, runs, time.monotonic() - started))
     print(render_table(figures))

@@ -38,12 +38,13 @@ def _compile(python: str, module: str) -> None:
 
 
 def import_times(
-    impls: list[str], repeats: int, pyzmq_python: str = sys.executable
+    impls: list[str], repeats: int, pyzmq_python: str = sys.executable, zmqrepl_python: str = sys.executable
 ) -> dict[str, list[float]]:
     """Milliseconds per fresh import, interleaved; the interpreter start is not counted.
-    ``import zmq`` runs under pyzmq_python (see bench.pyzmq_env)."""
+    ``import zmq`` runs under pyzmq_python (see bench.pyzmq_env), ``import zmqrepl.core``
+    under zmqrepl_python (--python)."""
     times: dict[str, list[float]] = {impl: [] for impl in impls if impl in MODULES}
-    python = {impl: pyzmq_python if impl == "pyzmq" else sys.executable for impl in times}
+    python = {impl: pyzmq_python if impl == "pyzmq" else zmqrepl_python for impl in times}
     preload: set[str] = set()
     for impl in times:
         _compile(python[impl], MODULES[impl])

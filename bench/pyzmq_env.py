@@ -2,12 +2,13 @@
 
 The PyPI wheel of pyzmq bundles its own libzmq, while zmqrepl.core and zbench link the
 system's. Mode "system" (the default) builds, once, a virtualenv
-``bench/out/pyzmq-<pyzmq version>-libzmq-<system libzmq version>/`` holding the same pyzmq
-version as this interpreter, compiled from source against the system libzmq (pip fetches
+``bench/out/pyzmq-<pyzmq version>-libzmq-<system libzmq version>[-<interpreter tag>]/``
+holding the same pyzmq version as the measured interpreter (this one, or --python's, which
+also makes the venv), compiled from source against the system libzmq (pip fetches
 the build tools from PyPI; pkg-config finds libzmq; about 20 s). The venv is built under a
 temporary name and renamed when complete, so an interrupted build is never reused; it holds
-no zmqrepl (the bench package is found through the working directory). Mode "wheel" is this
-interpreter and its pyzmq as installed.
+no zmqrepl (the bench package is found through the working directory). Mode "wheel" is the
+measured interpreter and its pyzmq as installed.
 """
 
 from __future__ import annotations
@@ -17,7 +18,6 @@ import shutil
 import subprocess
 import sys
 import tempfile
-from importlib import metadata
 from pathlib import Path
 
 from .cbuild import OUT_DIR, system_libzmq_version
@@ -41,13 +41,18 @@ def _libzmq_of(python: Path) -> str:
     return result.stdout.strip() if result.returncode == 0 else "none (import zmq failed)"
 
 
-def _build(venv: Path, pyzmq: str) -> None:
-    """Create the venv in a temporary directory beside it, then rename it into place."""
+def _run_line(cmd: list[str]) -> str:
+    return subprocess.run(cmd, capture_output=True, text=True, check=True).stdout.strip()
+
+
+def _build(venv: Path, pyzmq: str, base: str) -> None:
+    """Create the venv (from the interpreter ``base``) in a temporary directory beside it,
+    then rename it into place."""
     OUT_DIR.mkdir(exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{venv.name}.", suffix=".tmp", dir=OUT_DIR))
     try:
         steps = (
-            [sys.executable, "-m", "venv", str(tmp)],
+            [base, "-m", "venv", str(tmp)],
             [
                 str(tmp / "bin" / "python"),
                 "-m",
@@ -74,28 +79,36 @@ def _build(venv: Path, pyzmq: str) -> None:
         shutil.rmtree(tmp, ignore_errors=True)
 
 
+_PYZMQ_VERSION = "from importlib import metadata; print(metadata.version('pyzmq'))"
+_TAG = "import sys; print(sys.implementation.cache_tag)"
+
+
 @functools.cache
-def pyzmq_python(mode: str = "system") -> str:
-    """The interpreter to run pyzmq with, building its venv first in mode "system"."""
+def pyzmq_python(mode: str = "system", base: str = sys.executable) -> str:
+    """The interpreter to run pyzmq with, building its venv first in mode "system": the
+    pyzmq version installed for ``base`` (the interpreter the bench measures, see --python),
+    in a venv made from ``base``."""
     if mode == "wheel":
-        return sys.executable
+        return base
     if mode != "system":
         raise ValueError(f"pyzmq mode {mode!r} is not one of {', '.join(MODES)}")
-    try:
-        pyzmq = metadata.version("pyzmq")
-    except metadata.PackageNotFoundError:
+    found_version = subprocess.run([base, "-c", _PYZMQ_VERSION], capture_output=True, text=True)
+    if found_version.returncode != 0:
         raise RuntimeError(
-            f"pyzmq is not installed in {sys.executable}, so its version is unknown: run `make setup` first"
-        ) from None
+            f"pyzmq is not installed for {base}, so its version is unknown: run `make setup` first"
+        )
+    pyzmq = found_version.stdout.strip()
+    # The interpreter's tag (cpython-311, pypy39) too, once it is not this one.
+    tag = "" if base == sys.executable else "-" + _run_line([base, "-c", _TAG])
     libzmq = system_libzmq_version()
-    venv = OUT_DIR / f"pyzmq-{pyzmq}-libzmq-{libzmq}"
+    venv = OUT_DIR / f"pyzmq-{pyzmq}-libzmq-{libzmq}{tag}"
     python = venv / "bin" / "python"
     if not python.exists():
         _log(
             f"building pyzmq {pyzmq} from source against the system libzmq {libzmq} into {venv} "
             "(once, about 20 s)"
         )
-        _build(venv, pyzmq)
+        _build(venv, pyzmq, base)
     found = _libzmq_of(python)
     if found != libzmq:
         raise RuntimeError(

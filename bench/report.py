@@ -16,6 +16,7 @@ from .suite import Figure
 __all__ = ["machine_info", "render_header", "render_table", "write_json"]
 
 COLUMNS = ("zmqrepl", "pyzmq", "c")
+_IMPLEMENTATION = "import platform; print(platform.python_implementation(), platform.python_version())"
 
 
 def _cpu_model() -> str:
@@ -35,12 +36,14 @@ def _run(cmd: list[str]) -> str:
         return "unknown"
 
 
-def machine_info(pyzmq_mode: str = "wheel", pyzmq_python: str | None = sys.executable) -> dict[str, Any]:
-    """The machine and the libraries; pyzmq's versions as pyzmq_python sees them (None: pyzmq
-    is not run). pyzmq_mode is bench.pyzmq_env's mode that gave pyzmq_python."""
-    core_zmq = _run(
-        [sys.executable, "-c", "import zmqrepl.core as c; print('.'.join(map(str, c.zmq_version())))"]
-    )
+def machine_info(
+    pyzmq_mode: str = "wheel", pyzmq_python: str | None = sys.executable, python: str = sys.executable
+) -> dict[str, Any]:
+    """The machine and the libraries; zmqrepl's as the measured interpreter (python) sees
+    them, pyzmq's as pyzmq_python does (None: pyzmq is not run). pyzmq_mode is
+    bench.pyzmq_env's mode that gave pyzmq_python."""
+    core_zmq = _run([python, "-c", "import zmqrepl.core as c; print('.'.join(map(str, c.zmq_version())))"])
+    implementation = _run([python, "-c", _IMPLEMENTATION])
     pyzmq, pyzmq_zmq = None, None
     if pyzmq_python is not None:
         out = _run([pyzmq_python, "-c", "import zmq; print(zmq.__version__, zmq.zmq_version())"])
@@ -49,7 +52,7 @@ def machine_info(pyzmq_mode: str = "wheel", pyzmq_python: str | None = sys.execu
         "nproc": os.cpu_count(),
         "cpu": _cpu_model(),
         "kernel": platform.release(),
-        "python": platform.python_version(),
+        "python": implementation,
         "libzmq_system": _run(["pkg-config", "--modversion", "libzmq"]),
         "libzmq_zmqrepl": core_zmq,
         "pyzmq_mode": pyzmq_mode,
@@ -73,7 +76,7 @@ def render_header(command: str, m: dict[str, Any], runs: int, seconds: float) ->
     return "\n".join(
         [
             f"# {command}  ({seconds:.0f} s; load average before: {before}, after: {after})",
-            f"# {m['nproc']} x {m['cpu']}, Linux {m['kernel']}, Python {m['python']}; libzmq "
+            f"# {m['nproc']} x {m['cpu']}, Linux {m['kernel']}, {m['python']}; libzmq "
             f"{m['libzmq_zmqrepl']} (zmqrepl and C){_pyzmq_note(m)}",
             f"# medians of {runs} run(s); msg/s higher is better, us and ms lower is better",
             "",

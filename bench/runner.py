@@ -64,10 +64,10 @@ def _endpoints(transport: str, n: int, tmpdir: str) -> list[str]:
     return [f"inproc://e{k}" for k in range(n + 1)]
 
 
-def _command(impl: str, zbench: Path, pyzmq_python: str, args: list[str]) -> list[str]:
+def _command(impl: str, zbench: Path, pythons: tuple[str, str], args: list[str]) -> list[str]:
     if impl == "c":
         return [str(zbench), *args]
-    python = pyzmq_python if impl == "pyzmq" else sys.executable
+    python = pythons[1] if impl == "pyzmq" else pythons[0]
     return [python, "-m", "bench.worker", impl, *args]  # cwd=ROOT: bench imports from there
 
 
@@ -76,10 +76,16 @@ def _parse(out: str) -> list[Row]:
 
 
 def run_session(
-    session: Session, impl: str, zbench: Path, pyzmq_python: str = sys.executable, timeout: float = 120.0
+    session: Session,
+    impl: str,
+    zbench: Path,
+    pyzmq_python: str = sys.executable,
+    timeout: float = 120.0,
+    python: str = sys.executable,
 ) -> list[list[Row]]:
-    """The rows printed by each measured process (several for PUB/SUB); pyzmq's processes
-    run under pyzmq_python (see bench.pyzmq_env)."""
+    """The rows printed by each measured process (several for PUB/SUB); zmqrepl's processes
+    run under python (--python), pyzmq's under pyzmq_python (see bench.pyzmq_env)."""
+    pythons = (python, pyzmq_python)
     measured, peer, peer_is_c = ROLE_PAIRS[session.test]
     if (session.test == "recv_many" and impl != "zmqrepl") or (session.test == "recv_view" and impl == "c"):
         measured = "pull"  # no batch API / the C loop never copies: the plain loop stands in
@@ -90,11 +96,11 @@ def run_session(
         common = [",".join(data), control, encode_plan(session.plan)]
         if session.transport == "inproc":
             peers: list[list[str]] = []
-            mains = [_command(impl, zbench, pyzmq_python, [measured, *common, peer, str(session.subs)])]
+            mains = [_command(impl, zbench, pythons, [measured, *common, peer, str(session.subs)])]
         else:
             peer_args = [peer, *common, "-", str(session.subs)]
-            peers = [_command("c" if peer_is_c else impl, zbench, pyzmq_python, peer_args)]
-            mains = [_command(impl, zbench, pyzmq_python, [measured, *common, "-", "0"])] * (
+            peers = [_command("c" if peer_is_c else impl, zbench, pythons, peer_args)]
+            mains = [_command(impl, zbench, pythons, [measured, *common, "-", "0"])] * (
                 session.subs if session.test == "pubsub" else 1
             )
         return _run(peers, mains, timeout)

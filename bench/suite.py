@@ -4,6 +4,7 @@ on a busy machine hits all three alike), and the figures they give."""
 from __future__ import annotations
 
 import statistics
+import subprocess
 import sys
 import time
 from dataclasses import dataclass, field
@@ -12,7 +13,7 @@ from typing import Callable, Sequence
 
 from .config import latency_plan, pubsub_plan, throughput_plan
 from .pyzmq_env import pyzmq_python
-from .runner import Session, SessionError, run_session
+from .runner import ROOT, Session, SessionError, run_session
 
 ZERO_COPY_MIN = 64 * 1024  # a zero-copy receive only pays for large frames
 
@@ -29,6 +30,7 @@ class Options:
     runs: int
     scale: float
     pyzmq: str = "system"  # which pyzmq: bench.pyzmq_env.MODES
+    python: str = sys.executable  # the interpreter of the Python workers (--python)
 
 
 @dataclass
@@ -47,13 +49,12 @@ class Figure:
         return statistics.median(values) if values else None
 
 
-def _has_recv_many() -> bool:
-    """Whether zmqrepl.core has a batch receive yet (issue 5, item 3)."""
-    try:
-        from zmqrepl.core import Socket
-    except ImportError:
-        return False
-    return hasattr(Socket, "recv_many")
+def _has_recv_many(python: str) -> bool:
+    """Whether zmqrepl.core, under the measured interpreter, has a batch receive yet (issue 5,
+    item 3)."""
+    check = "from zmqrepl.core import Socket; print(hasattr(Socket, 'recv_many'))"
+    out = subprocess.run([python, "-c", check], capture_output=True, text=True, cwd=ROOT)
+    return out.stdout.strip() == "True"
 
 
 def plan_sessions(opts: Options) -> list[Session]:
@@ -62,7 +63,7 @@ def plan_sessions(opts: Options) -> list[Session]:
         if "throughput" in opts.tests:
             plan = tuple(throughput_plan(opts.sizes, opts.scale))
             sessions += [Session("recv", transport, plan), Session("send", transport, plan)]
-            if _has_recv_many() and "zmqrepl" in opts.impls:
+            if "zmqrepl" in opts.impls and _has_recv_many(opts.python):
                 sessions.append(Session("recv_many", transport, plan))
             large = tuple(b for b in plan if b.size >= ZERO_COPY_MIN)
             if large:
@@ -106,7 +107,7 @@ def run_suite(
     opts: Options, zbench: Path, log: Callable[[str], None] = lambda s: print(s, file=sys.stderr)
 ) -> list[Figure]:
     sessions = plan_sessions(opts)
-    python = pyzmq_python(opts.pyzmq) if "pyzmq" in opts.impls else sys.executable
+    python = pyzmq_python(opts.pyzmq, opts.python) if "pyzmq" in opts.impls else opts.python
     figures: dict[tuple[str, str, int], Figure] = {}
     total, done = len(sessions) * len(opts.impls) * opts.runs, 0
     for run in range(opts.runs):
@@ -116,7 +117,8 @@ def run_suite(
                 name = f"{session.test}{session.subs if session.test == 'pubsub' else ''}"
                 t0 = time.monotonic()
                 try:
-                    _record(figures, session, impl, run_session(session, impl, zbench, python))
+                    rows = run_session(session, impl, zbench, python, python=opts.python)
+                    _record(figures, session, impl, rows)
                     status = f"{time.monotonic() - t0:.1f} s"
                 except SessionError as exc:
                     status = f"FAILED: {exc}"

@@ -5,6 +5,9 @@
 # - Debian's chromium and chromium-driver, for tests/browser (JupyterLab in a real browser).
 #   The test points selenium at /usr/bin/chromedriver: no browser is ever downloaded. Set-up
 #   goes on without them (the package itself does not need a browser); the test fails, saying so.
+# - Debian's pypy3, with the headers that build zmqrepl's extension (pypy3-dev) and its venv
+#   module (pypy3-venv), for the test matrix (`make test-all`). Set-up goes on without them;
+#   `make test-all` then says the interpreter is missing.
 set -eu
 
 SUDO=""
@@ -52,5 +55,15 @@ elif can_install; then
 else
     echo "zmqrepl: tests/browser needs Debian's chromium and chromium-driver" \
          "(/usr/bin/chromium, /usr/bin/chromedriver). Run: sudo apt-get install -y chromium chromium-driver" >&2
+fi
+
+# PyPy 3.9, for the test matrix
+if command -v dpkg-query >/dev/null 2>&1 &&
+    [ "$(dpkg-query -W -f='${Status}\n' pypy3 pypy3-dev pypy3-venv 2>/dev/null | grep -c ' installed$')" = 3 ]; then
+    :
+elif can_install; then
+    apt_install pypy3 pypy3-dev pypy3-venv || echo "zmqrepl: could not install pypy3; make test-all will miss PyPy" >&2
+else
+    echo "zmqrepl: make test-all needs Debian's pypy3. Run: sudo apt-get install -y pypy3 pypy3-dev pypy3-venv" >&2
 fi
 exit 0

@@ -2,12 +2,13 @@
 
 MODE "wait": binds a PULL, prints "waiting" and awaits a message that never comes (the
 test presses Ctrl-C); "close": waits in vain on a few sockets (rcvtimeo), closes them and
-ends. Prints "interrupted" on KeyboardInterrupt, "ended" at a normal end.
+ends. Prints "interrupted" on Ctrl-C, "ended" at a normal end.
 """
 
 from __future__ import annotations
 
 import asyncio
+import signal
 import sys
 
 from zmqrepl.core import Again
@@ -37,17 +38,32 @@ async def close() -> None:
 
 def main() -> None:
     loop, mode = sys.argv[1], sys.argv[2]
-    factory = None
+    event_loop: asyncio.AbstractEventLoop
     if loop == "uvloop":
         import uvloop
 
-        factory = uvloop.new_event_loop
+        event_loop = uvloop.new_event_loop()
+    else:
+        event_loop = asyncio.new_event_loop()
+    # As asyncio.Runner (3.11+) does: Ctrl-C cancels the main task, which then ends as
+    # KeyboardInterrupt (raised inside the loop, it aborts uvloop on Python 3.9).
+    task = event_loop.create_task(wait() if mode == "wait" else close())
+    interrupted = []
+
+    def on_sigint(signum: int, frame: object) -> None:
+        interrupted.append(signum)
+        event_loop.call_soon_threadsafe(task.cancel)
+
+    signal.signal(signal.SIGINT, on_sigint)
     try:
-        with asyncio.Runner(loop_factory=factory) as runner:
-            runner.run(wait() if mode == "wait" else close())
-    except KeyboardInterrupt:
-        print("interrupted", flush=True)
-        return
+        event_loop.run_until_complete(task)
+    except asyncio.CancelledError:
+        if interrupted:
+            print("interrupted", flush=True)
+            return
+        raise
+    finally:
+        event_loop.close()
     print("ended", flush=True)
 
 

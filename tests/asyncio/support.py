@@ -4,23 +4,51 @@ anyio) trio, and waiting for a state with a deadline."""
 from __future__ import annotations
 
 import asyncio
+import gc
 import time
 from typing import Any, Awaitable, Callable, TypeVar
 
 import anyio
-import uvloop
+
+try:
+    import uvloop
+except ImportError:  # PyPy: uvloop has no build for it (pyproject's suite extra)
+    uvloop = None  # type: ignore[assignment]
 
 T = TypeVar("T")
 
-LOOPS = ["asyncio", "uvloop"]
-BACKENDS = ["asyncio", "uvloop", "trio"]  # anyio's backends: asyncio (on uvloop too) and trio
+# uvloop wherever it installs; asyncio's own loop and trio everywhere.
+LOOPS = ["asyncio", "uvloop"] if uvloop is not None else ["asyncio"]
+BACKENDS = [*LOOPS, "trio"]  # anyio's backends: asyncio (on uvloop too) and trio
+
+
+def new_loop(loop: str) -> asyncio.AbstractEventLoop:
+    """A new event loop of that kind ("asyncio" or "uvloop")."""
+    return uvloop.new_event_loop() if loop == "uvloop" else asyncio.new_event_loop()
 
 
 def run(loop: str, main: Callable[[], Awaitable[T]]) -> T:
-    """``main()`` to the end in a new event loop of that kind ("asyncio" or "uvloop")."""
-    factory: Any = uvloop.new_event_loop if loop == "uvloop" else None
-    with asyncio.Runner(loop_factory=factory) as runner:
-        return runner.run(main())  # type: ignore[arg-type]
+    """``main()`` to the end in a new event loop of that kind ("asyncio" or "uvloop"), as
+    asyncio.run does (asyncio.Runner, which takes a loop factory, is Python 3.11+)."""
+    event_loop = new_loop(loop)
+    try:
+        asyncio.set_event_loop(event_loop)
+        return event_loop.run_until_complete(main())
+    finally:
+        try:
+            _cancel_left_tasks(event_loop)
+            event_loop.run_until_complete(event_loop.shutdown_asyncgens())
+        finally:
+            asyncio.set_event_loop(None)
+            event_loop.close()
+
+
+def _cancel_left_tasks(event_loop: asyncio.AbstractEventLoop) -> None:
+    left = asyncio.all_tasks(event_loop)
+    for task in left:
+        task.cancel()
+    if left:
+        event_loop.run_until_complete(asyncio.gather(*left, return_exceptions=True))
 
 
 def run_anyio(main: Callable[[], Awaitable[T]], backend: str) -> T:
@@ -30,6 +58,43 @@ def run_anyio(main: Callable[[], Awaitable[T]], backend: str) -> T:
     else:
         result = anyio.run(main, backend=backend)
     return result
+
+
+class _Timeout:
+    """asyncio.timeout (Python 3.11+) for older Pythons: cancels the task that waits in the
+    block after ``delay`` seconds, and raises asyncio.TimeoutError instead of the cancel."""
+
+    def __init__(self, delay: float) -> None:
+        self.delay = delay
+        self.fired = False
+        self.timer: asyncio.TimerHandle | None = None
+
+    async def __aenter__(self) -> None:
+        task = asyncio.current_task()
+        assert task is not None
+        self.timer = asyncio.get_running_loop().call_later(self.delay, self._fire, task)
+
+    def _fire(self, task: asyncio.Task[Any]) -> None:
+        self.fired = True
+        task.cancel()
+
+    async def __aexit__(self, kind: type[BaseException] | None, *_: object) -> None:
+        assert self.timer is not None
+        self.timer.cancel()
+        if self.fired and kind is asyncio.CancelledError:
+            raise asyncio.TimeoutError
+
+
+def timeout(delay: float) -> Any:
+    """``async with timeout(delay):``, as asyncio.timeout where it exists (Python 3.11+)."""
+    return asyncio.timeout(delay) if hasattr(asyncio, "timeout") else _Timeout(delay)
+
+
+def collect() -> None:
+    """Free what nothing references. PyPy frees an object with a finalizer (an event loop
+    has one) only at the collection after the one that runs it; CPython at the first."""
+    for _ in range(3):
+        gc.collect()
 
 
 async def until(done: Callable[[], bool], what: str, within: float = 10.0) -> None:

@@ -78,7 +78,7 @@ def test_cancelled_receives_lose_and_duplicate_nothing(
 
     got, cancelled = _run(main, backend)
     assert got == list(range(count))
-    assert cancelled >= 1000, cancelled
+    assert cancelled >= 500, cancelled  # enough to prove it (PyPy: 920 of 10,000 in one run)
 
 
 def test_cancelled_groups_of_waiting_tasks_lose_nothing(

@@ -10,7 +10,6 @@ seen as not done, never waited for with a timeout."""
 from __future__ import annotations
 
 import asyncio
-import gc
 import os
 import threading
 import time
@@ -21,7 +20,16 @@ import anyio
 import anyio.to_thread
 import pytest
 
-from tests.asyncio.support import BACKENDS, full_pair, router_with_a_full_peer, run_anyio, until
+from tests.asyncio.support import (
+    BACKENDS,
+    LOOPS,
+    collect,
+    full_pair,
+    new_loop,
+    router_with_a_full_peer,
+    run_anyio,
+    until,
+)
 from zmqrepl.core import (
     Again,
     Context,
@@ -344,7 +352,7 @@ def test_a_socket_used_by_a_second_run(backend: str, ctx: Context) -> None:
 
     try:
         assert run_anyio(lambda: one(b"first"), backend) == b"first"
-        gc.collect()
+        collect()
         assert all(ref() is None for ref in loops), "the socket keeps the first run's loop alive"
         assert run_anyio(lambda: one(b"second"), backend) == b"second"
     finally:
@@ -352,21 +360,19 @@ def test_a_socket_used_by_a_second_run(backend: str, ctx: Context) -> None:
         push.close()
 
 
-@pytest.mark.parametrize("backend", ["asyncio", "uvloop"])  # see the docstring
+@pytest.mark.parametrize("backend", LOOPS)  # see the docstring
 def test_a_task_left_in_a_closed_asyncio_loop(backend: str, ctx: Context) -> None:
     """anyio in a plain asyncio loop that is closed with a task still waiting (trio cannot
     end a run so): the next loop's calls must neither raise for that loop nor wait on it.
     (Whether the closed loop is freed is not asserted here: a task left in
     anyio.wait_readable keeps it alive by itself, with no zmqrepl socket involved.)"""
-    import uvloop
-
     sock = Socket("pull", ctx)
     sock.set("linger", 0)
     sock.bind("inproc://left-behind")
     push = PlainSocket("push", ctx)
     push.set("linger", 0)
     push.connect("inproc://left-behind")
-    old = uvloop.new_event_loop() if backend == "uvloop" else asyncio.new_event_loop()
+    old = new_loop(backend)
     task = old.create_task(sock.recv())
 
     async def started() -> None:

@@ -13,7 +13,7 @@ from typing import Any, Callable
 import pytest
 
 from tests.asyncio.conftest import Streamer
-from tests.asyncio.support import LOOPS, number, run, until
+from tests.asyncio.support import LOOPS, collect, number, run, timeout, until
 from tests.peers import Peer
 from zmqrepl.core import Again, Context, ContextTerminated, PollItem, SocketClosed, ZMQError
 from zmqrepl.core import Socket as PlainSocket
@@ -119,9 +119,9 @@ def test_timed_out_receives_lose_nothing(loop: str, ctx: Context, streamer: Call
                 if len(got) % 2:
                     got.append(number(await asyncio.wait_for(pull.recv(), 0.0001)))
                 else:
-                    async with asyncio.timeout(0.0001):
+                    async with timeout(0.0001):
                         got.append(number((await pull.recv_multipart())[0]))
-            except TimeoutError:
+            except asyncio.TimeoutError:  # TimeoutError itself from Python 3.11
                 timeouts += 1
         pull.close()
         return got, timeouts
@@ -437,9 +437,8 @@ def test_made_from_a_plain_socket_once(loop: str, ctx: Context, streamer: Callab
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         sock.close()
-        import gc
 
-        gc.collect()
+        collect()
     assert plain.closed and not [w for w in caught if issubclass(w.category, ResourceWarning)]
 
 

@@ -8,7 +8,6 @@ task that was not woken is seen as not done, never waited for with a timeout."""
 from __future__ import annotations
 
 import asyncio
-import gc
 import os
 import threading
 import time
@@ -17,7 +16,7 @@ from typing import Awaitable, Callable, TypeVar
 
 import pytest
 
-from tests.asyncio.support import LOOPS, full_pair, router_with_a_full_peer, run, until
+from tests.asyncio.support import LOOPS, collect, full_pair, new_loop, router_with_a_full_peer, run, until
 from zmqrepl.core import Again, Context, ContextTerminated, PollItem, PollSet, SocketBusy, SocketClosed, proxy
 from zmqrepl.core import Socket as PlainSocket
 from zmqrepl.core import poll as plain_poll
@@ -376,7 +375,7 @@ def test_a_closed_loop_is_not_kept_alive_and_the_next_loop_works(loop: str, ctx:
         assert await poll([PollItem(sock, in_=True)], timeout=0) == 0  # watches the fd here
 
     run(loop, first)
-    gc.collect()
+    collect()
     assert loops[0]() is None, "the socket keeps its closed loop alive"
 
     async def second() -> bytes:
@@ -405,7 +404,7 @@ def test_a_task_left_in_a_closed_loop_neither_breaks_nor_holds_the_socket(loop: 
     push = PlainSocket("push", ctx)
     push.set("linger", 0)
     push.connect("inproc://left-behind")
-    old = uvloop_or_asyncio(loop)
+    old = new_loop(loop)
     old_ref = weakref.ref(old)
     task = old.create_task(sock.recv())
 
@@ -437,16 +436,10 @@ def test_a_task_left_in_a_closed_loop_neither_breaks_nor_holds_the_socket(loop: 
     try:
         assert run(loop, main) == [b"a", b"b", b"c", b"d"]
         del task
-        gc.collect()
+        collect()
         assert old_ref() is None, "the socket keeps the closed loop (and its task) alive"
     finally:
         push.close()
-
-
-def uvloop_or_asyncio(loop: str) -> asyncio.AbstractEventLoop:
-    import uvloop
-
-    return uvloop.new_event_loop() if loop == "uvloop" else asyncio.new_event_loop()
 
 
 def test_a_close_that_fails_leaves_the_waiting_tasks_waiting(loop: str) -> None:

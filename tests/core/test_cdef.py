@@ -3,7 +3,8 @@
 The compiler checks only part of a cdef in API mode: a wrong argument count fails the
 build, a wrong pointer type is a warning, and a wrong integer width converts silently.
 So every zr_* function and constant that Python sees is compared here with its
-declaration in the header (or, for the zr_hot_* helpers, their definition in hot.c).
+declaration in the header (or, for the zr_hot_* helpers, their definition in hot.c),
+those of both builds (CPython's hot.c, other interpreters' plain.c) on either.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from pathlib import Path
 
 import zmqrepl.core
 from zmqrepl.core import Context
-from zmqrepl.core._build import CDEF
+from zmqrepl.core._build import CDEF, HOT_CDEF, PLAIN_CDEF
 from zmqrepl.core._lib import ffi, lib
 from zmqrepl.core.constants import Errno
 
@@ -44,7 +45,7 @@ def test_every_cdef_function_matches_its_c_declaration() -> None:
     header = (CSRC / "zmqrepl.h").read_text(encoding="utf-8")
     hot = (CSRC / "hot.c").read_text(encoding="utf-8")
     declared = {**_functions(hot), **_functions(header)}
-    cdef = _functions(CDEF)
+    cdef = _functions(CDEF + HOT_CDEF + PLAIN_CDEF)
     assert len(cdef) > 20  # the pattern really finds the declarations
     missing = sorted(set(cdef) - set(declared))
     assert not missing, "in the cdef but declared nowhere in csrc/"
@@ -55,7 +56,7 @@ def test_every_cdef_function_matches_its_c_declaration() -> None:
 def test_every_cdef_constant_is_defined_in_the_header() -> None:
     header = (CSRC / "zmqrepl.h").read_text(encoding="utf-8")
     macros = set(_MACRO.findall(header))
-    wanted = set(_MACRO.findall(CDEF))
+    wanted = set(_MACRO.findall(CDEF + HOT_CDEF + PLAIN_CDEF))
     assert wanted and wanted <= macros
 
 

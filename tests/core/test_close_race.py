@@ -77,7 +77,10 @@ except ZMQError as e:
 c.destroy(linger=0)
 """
 
+# The PULL that CHILD made is closed first: term() would meet it, not the call, if it were
+# still open (on PyPy a dropped socket stays open until the GC collects it).
 FULL_PUSH = """
+s.close()
 listener = pysocket.socket(); listener.bind(("127.0.0.1", 0)); listener.listen(4)
 s = c.socket("push"); s.set("sndhwm", 1); s.set("linger", 0)
 s.connect("tcp://127.0.0.1:%d" % listener.getsockname()[1]); target = s

@@ -8,6 +8,8 @@ of every size on either side of the scratch buffer come back intact.
 
 from __future__ import annotations
 
+import platform
+import sys
 import threading
 import time
 
@@ -17,6 +19,10 @@ from zmqrepl.core import Again, Context, Socket, SocketBusy, SocketClosed, ZMQEr
 from zmqrepl.core.constants import Errno
 
 from .support import assert_ok, run_py, wait_until
+
+# Where a signal handler can run between a call into C and the next: CPython 3.11+ only at
+# calls into Python functions and backward jumps; 3.9, 3.10 and PyPy also between others.
+HANDLERS_ANYWHERE = platform.python_implementation() != "CPython" or sys.version_info < (3, 11)
 
 
 def _pair(ctx: Context, name: str) -> tuple[Socket, Socket]:
@@ -229,6 +235,10 @@ def test_threads_taking_turns_on_one_socket_get_only_sent_frames(take: str) -> N
 def test_exception_from_a_signal_handler_never_leaves_the_socket_held(take: str) -> None:
     # A handler that raises runs right after a call into C returns, before any
     # Python clean-up: the socket must still be free for other threads afterwards.
+    # PyPy and CPython before 3.11 run handlers also between the return of a receive
+    # that keeps the socket until its frames are copied out (ZR_HOLD: all but recv() of
+    # bytes) and the call that lets go: there the socket is free again once this thread
+    # makes its next call (README, "Interpreters").
     proc = run_py(
         """
         import signal, threading, time
@@ -238,18 +248,14 @@ def test_exception_from_a_signal_handler_never_leaves_the_socket_held(take: str)
         armed = [False]
         def handler(signum, frame):
             if armed[0]:
+                armed[0] = False  # here: the next signal may land before the except clause runs
                 raise Boom()
-        signal.signal(signal.SIGUSR1, handler)
+        signal.signal(signal.SIGALRM, handler)
         ctx = Context()
         pull = ctx.socket("pull"); pull.set("rcvhwm", 0); pull.bind("inproc://s")
         push = ctx.socket("push"); push.set("sndhwm", 0); push.connect("inproc://s")
         for _ in range(20):
             push.send_many([b"x" * 10] * 1000)
-        main, stop = threading.main_thread().ident, [False]
-        def kick():
-            while not stop[0]:
-                signal.pthread_kill(main, signal.SIGUSR1)
-                time.sleep(0.0005)
         def other_thread_can_receive():
             outcome = []
             def other():
@@ -260,7 +266,9 @@ def test_exception_from_a_signal_handler_never_leaves_the_socket_held(take: str)
                     outcome.append(type(exc).__name__)
             thread = threading.Thread(target=other); thread.start(); thread.join()
             return outcome[0] == "ok"
-        threading.Thread(target=kick, daemon=True).start()
+        # A signal every 0.5 ms from a kernel timer: a Python thread sending them would
+        # need the GIL for each, which PyPy hands over too seldom (8 exceptions in 2 s).
+        signal.setitimer(signal.ITIMER_REAL, 0.0005, 0.0005)
         booms, deadline = 0, time.monotonic() + 2
         while time.monotonic() < deadline:
             try:
@@ -270,12 +278,15 @@ def test_exception_from_a_signal_handler_never_leaves_the_socket_held(take: str)
             except Boom:
                 armed[0] = False
                 booms += 1
-                assert other_thread_can_receive(), f"socket left held after {booms} exceptions"
-        stop[0] = True
+                if not other_thread_can_receive():
+                    assert not STRICT, f"socket left held after {booms} exceptions"
+                    pull.recv(True)  # this thread's next call takes the socket back, and lets go
+                    assert other_thread_can_receive(), "socket still held after this thread's next call"
+        signal.setitimer(signal.ITIMER_REAL, 0)
         assert booms > 50, booms
         pull.close(); push.close(); ctx.destroy(linger=0)
         print(booms)
-    """.replace("TAKE", take),
+    """.replace("TAKE", take).replace("STRICT", str(take == "pull.recv(True)" or not HANDLERS_ANYWHERE)),
         timeout=60,
     )
     assert_ok(proc)

@@ -362,6 +362,7 @@ MISUSE = {
         # __del__ runs; using or closing it from another thread must not crash
         import threading
         from zmqrepl.core import Context, ZMQError
+        from zmqrepl.core._process import snapshot
         ctx = Context()
         def churn():
             for i in range(3000):
@@ -375,7 +376,7 @@ MISUSE = {
         [t.start() for t in ts]
         import time
         while any(t.is_alive() for t in ts):
-            for s in list(ctx._sockets):
+            for s in snapshot(ctx._sockets):
                 try:
                     s.get("linger"); s.close(linger=0)
                 except ZMQError:

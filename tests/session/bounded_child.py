@@ -2,7 +2,8 @@
 
     python bounded_child.py '["socket s push", "send s @/dev/zero"]'
 
-prints one JSON line per command, {"line", "error", "seconds"}, then {"vmhwm_mb": peak RSS}.
+prints {"start_mb": peak RSS with the session made}, one JSON line per command, {"line",
+"error", "seconds"}, then {"vmhwm_mb": peak RSS}.
 The tests run it in a subprocess with a timeout, so a command that blocks or eats memory
 without bound fails the test instead of the test run.
 """
@@ -26,6 +27,7 @@ def peak_rss_mb() -> float:
 
 def main() -> None:
     session = Session(linger=0)
+    print(json.dumps({"start_mb": peak_rss_mb()}), flush=True)
     try:
         for line in json.loads(sys.argv[1]):
             started = time.monotonic()

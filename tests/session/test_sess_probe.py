@@ -234,7 +234,9 @@ def test_an_http_server_is_not_zeromq_and_shows_what_it_sent(session: Session) -
         server.kill()
         server.wait(timeout=10)
     assert r.outcome == "not-zeromq" and r.version is None
-    assert r.first_bytes.startswith(b"<!DOCTYPE HTML>") or r.first_bytes.startswith(b"HTTP/")
+    # An error page, or first its status line; Python 3.9's http.server answers a request line
+    # it cannot read with the page alone (as to HTTP/0.9), and an older doctype.
+    assert r.first_bytes.startswith((b"<!DOCTYPE HTML", b"HTTP/"))
     assert r.lines[0].startswith(f"tcp://127.0.0.1:{port[1]}: not ZeroMQ: it sent '")
     assert len(r.lines[0]) < 200
 

@@ -90,9 +90,8 @@ def test_source_with_a_line_too_long(session: Session, tmp_path: Path) -> None:
 def test_source_names_the_line_a_failing_command_starts_on(session: Session, tmp_path: Path) -> None:
     script = tmp_path / "lines.zmq"
     # A comment that holds the failing words, a quote over two lines, a CRLF: still line 5.
-    script.write_text(
-        "# bogus\r\nsocket s pub; send s 'one\ntwo'\r\n\x0c\u2028\nbogus\n", encoding="utf-8", newline=""
-    )
+    with script.open("w", encoding="utf-8", newline="") as out:  # write_text(newline=) is 3.10+
+        out.write("# bogus\r\nsocket s pub; send s 'one\ntwo'\r\n\x0c\u2028\nbogus\n")
     assert error_of(session, f"source {script}").startswith(f"{script} line 5: unknown command 'bogus'")
 
 

@@ -26,9 +26,9 @@ import os
 import threading
 import time
 import weakref
-from typing import Any, Callable, Iterable, TypeVar
+from typing import TYPE_CHECKING, Any, Callable, Iterable, TypeVar
 
-from ._lib import ffi, lib
+from ._lib import KEEPS_GIL, ffi, lib
 from ._options import OptionValue
 from .batch import MessageBatch
 from .constants import Errno, Option, PollFlag, SocketType
@@ -39,14 +39,15 @@ from .properties import PropertiesArg
 from .socket import Socket as SyncSocket
 from .zerocopy import ZEROCOPY_THRESHOLD as _ZC_MIN
 
-__all__ = ["AsyncSocketBase", "WrongEventLoop"]
+__all__ = ["AsyncBase", "AsyncSocketBase", "PlainAsyncSocketBase", "WrongEventLoop"]
 
 POLLIN = int(PollFlag.POLLIN)
 POLLOUT = int(PollFlag.POLLOUT)
 _DONTWAIT = lib.ZMQ_DONTWAIT
 _EVENTS = int(Option.EVENTS)
-_hot_recv_nowait = lib.zr_hot_recv_nowait
-_hot_send_nowait = lib.zr_hot_send_nowait
+if KEEPS_GIL:  # CPython: see csrc/hot.c; PyPy builds have no zr_hot_* (PlainAsyncSocketBase)
+    _hot_recv_nowait = lib.zr_hot_recv_nowait
+    _hot_send_nowait = lib.zr_hot_send_nowait
 _getsockopt = lib.zr_getsockopt
 _SEND_SLICE = 1024  # messages per call into C once send_many has found the queue full
 # After an attempt failed although events said ready (a ROUTER with router_mandatory
@@ -426,6 +427,51 @@ class AsyncSocketBase:
             exc.sent = done + getattr(exc, "sent", 0)  # type: ignore[attr-defined]
             raise
         return finished
+
+
+class PlainAsyncSocketBase(AsyncSocketBase):
+    """recv() and send() for builds without the zr_hot_* helpers (PyPy; see _build.py's
+    KEEPS_GIL): the first, non-blocking attempt is the plain socket's own."""
+
+    __slots__ = ()
+
+    async def recv(self, nonblocking: bool = False, as_: Any = None) -> Any:
+        """Receive one frame (as for Socket.recv); waits without blocking the loop."""
+        sync = self._sync
+        try:
+            frame = sync.recv(True, as_)
+        finally:
+            # Even a receive that found nothing processed libzmq's commands.
+            if self._nwaiting:
+                self._after_op()
+        if frame is None and not nonblocking:
+            return await self._until(lambda: sync.recv(True, as_), POLLIN)
+        return frame
+
+    async def send(self, msg: Frame, nonblocking: bool = False, more: bool = False) -> None:
+        """Send one frame (as for Socket.send); waits for room without blocking the loop."""
+        sync = self._sync
+
+        def attempt() -> bool | None:
+            return _sent(lambda: sync.send(msg, True, more))
+
+        try:
+            if nonblocking:
+                return sync.send(msg, True, more)  # no room: Again, from the plain socket
+            done = attempt()
+        finally:
+            if self._nwaiting:
+                self._after_op()
+        if done is None:
+            await self._until(attempt, POLLOUT)
+
+
+# The one choice of per-message paths for the async sockets, made at import from what the
+# build has (as messaging.Messaging for the plain Socket).
+if TYPE_CHECKING or KEEPS_GIL:
+    AsyncBase = AsyncSocketBase
+else:
+    AsyncBase = PlainAsyncSocketBase
 
 
 def _sent(call: Callable[[], None]) -> bool | None:

@@ -8,7 +8,8 @@ How they are built, with cffi's documented arguments to set_source: the
 files in SOURCE_FILES are compiled on their own and linked into the module
 (``sources=``), so their order does not matter; csrc/hot.c is instead part of
 the module cffi generates (SOURCE), because it changes how cffi's wrappers
-are made (see there).
+are made (see there), on CPython only (KEEPS_GIL: the one place where the
+build depends on the interpreter).
 
 The CDEF stays here, not read from the header, which cffi's parser cannot
 read (inline functions, system includes). In API mode the compiler checks it
@@ -22,6 +23,7 @@ compares each zr_* declaration in full.
 from __future__ import annotations
 
 import os
+import platform
 import sys
 
 from cffi import FFI, PkgConfigError
@@ -128,12 +130,6 @@ int zr_endpoint(zr_socket_t *st, int op, const char *endpoint);
 int zr_setsockopt(zr_socket_t *st, int option, const void *value, size_t size);
 int zr_getsockopt(zr_socket_t *st, int option, void *value, size_t *size);
 long long zr_recv(zr_socket_t *st, int flags, int timeout);
-int zr_hot_gil_check(void);
-long long zr_hot_recv(uintptr_t addr);
-long long zr_hot_recv_nowait(uintptr_t addr);
-long long zr_hot_recv_resume(uintptr_t addr);
-int zr_hot_send(uintptr_t addr, const void *data, size_t size);
-int zr_hot_send_nowait(uintptr_t addr, const void *data, size_t size);
 int zr_recv_batch(zr_socket_t *st, int max_msgs, size_t max_bytes, int flags, int timeout);
 int zr_recv_batch_props(zr_socket_t *st, int max_msgs, size_t max_bytes, int flags, int timeout,
                         const char **names, int nnames);
@@ -160,6 +156,36 @@ void zr_forward_release(zr_socket_t *src);
 int zr_proxy(zr_socket_t *frontend, zr_socket_t *backend, zr_socket_t *capture, int *failed);
 """
 
+# The helpers of csrc/hot.c, built on CPython only (KEEPS_GIL); the other builds have
+# csrc/plain.c's instead (PLAIN_CDEF).
+HOT_CDEF = """
+int zr_hot_gil_check(void);
+long long zr_hot_recv(uintptr_t addr);
+long long zr_hot_recv_nowait(uintptr_t addr);
+long long zr_hot_recv_resume(uintptr_t addr);
+int zr_hot_send(uintptr_t addr, const void *data, size_t size);
+int zr_hot_send_nowait(uintptr_t addr, const void *data, size_t size);
+"""
+
+# The helper of csrc/plain.c, built where hot.c is not (PyPy).
+PLAIN_CDEF = """
+typedef struct {
+    const char *data;
+    long long size;
+} zr_frame_t;
+zr_frame_t *zr_recv_copy(zr_socket_t *st, int flags, int timeout);
+"""
+
+# The one place where the build depends on the interpreter. csrc/hot.c redefines the GIL
+# and errno macros that cffi puts around each call in the wrappers it generates for
+# CPython, and makes bytes with CPython's C API, to save the GIL hand-over of every
+# per-message call. For PyPy cffi generates no such wrappers (PyPy calls the C functions
+# directly, and its JIT compiles the call in), so there is nothing to save and nothing to
+# redefine: hot.c there fails at import with "undefined symbol: _cffi_save_errno". So only
+# a CPython build has the zr_hot_* helpers; zmqrepl/core/_lib.py tells Python which build
+# it has (KEEPS_GIL), and Python picks its per-message paths from that once, at import.
+KEEPS_GIL = platform.python_implementation() == "CPython"
+
 # Paths are relative to the project root, as setuptools takes an extension's
 # sources: setuptools runs this file there, and so must ``python
 # zmqrepl/core/_build.py`` (cffi compiles in the current directory, and puts the
@@ -175,11 +201,11 @@ SOURCE_FILES = (
     "poll_proxy.c",
     "socket.c",
     "zerocopy.c",
-)
-# The module cffi generates starts with this: the header, then hot.c, which
+) + (() if KEEPS_GIL else ("plain.c",))
+# The module cffi generates starts with this: the header, then (CPython) hot.c, which
 # must come before cffi's wrappers (it redefines macros they use). With cffi
 # 2.1 and gcc 12, -Wall -Wextra find nothing there either.
-SOURCE = '#include "zmqrepl.h"\n#include "hot.c"\n'
+SOURCE = '#include "zmqrepl.h"\n' + ('#include "hot.c"\n' if KEEPS_GIL else "")
 
 
 def build_args(*include_dirs: str, root: str = "") -> dict[str, list[str]]:
@@ -232,7 +258,7 @@ def _configure(ffi: FFI) -> None:
 
 
 ffibuilder = FFI()
-ffibuilder.cdef(CDEF)
+ffibuilder.cdef(CDEF + (HOT_CDEF if KEEPS_GIL else PLAIN_CDEF))
 _configure(ffibuilder)
 
 if __name__ == "__main__":

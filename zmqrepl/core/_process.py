@@ -11,13 +11,15 @@ from __future__ import annotations
 import atexit
 import os
 import weakref
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING, Callable, TypeVar
 
 if TYPE_CHECKING:
     from .context import Context
     from .socket import Socket
 
-__all__ = ["EXIT_LINGER_MS", "after_fork", "live_contexts", "live_sockets"]
+__all__ = ["EXIT_LINGER_MS", "after_fork", "live_contexts", "live_sockets", "snapshot"]
+
+T = TypeVar("T")
 
 live_sockets: weakref.WeakSet[Socket] = weakref.WeakSet()
 live_contexts: weakref.WeakSet[Context] = weakref.WeakSet()
@@ -30,6 +32,17 @@ after_fork: list[Callable[[], None]] = []
 EXIT_LINGER_MS = 1000
 
 
+def snapshot(items: weakref.WeakSet[T]) -> list[T]:
+    """The live members of a WeakSet, as a list. Another thread adding to it while it is
+    read makes the read fail ("set changed size during iteration", as seen on PyPy,
+    whose threads switch more often in the middle of it): read again."""
+    while True:
+        try:
+            return list(items)
+        except RuntimeError:
+            pass
+
+
 def _forget_after_fork() -> None:
     for sock in list(live_sockets):
         sock._forget()
@@ -40,7 +53,7 @@ def _forget_after_fork() -> None:
 
 
 def _shutdown_at_exit() -> None:
-    for ctx in list(live_contexts):
+    for ctx in snapshot(live_contexts):
         try:
             ctx._exit_cleanup(EXIT_LINGER_MS)
         except Exception:  # noqa: BLE001 - exit must go on whatever happens

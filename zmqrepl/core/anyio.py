@@ -38,7 +38,7 @@ except ImportError as exc:  # pragma: no cover - only without anyio
     ) from exc
 
 from ._async_poll import poll_owners
-from ._async_socket import POLLIN, POLLOUT, RETRY_S, AsyncSocketBase, WrongEventLoop
+from ._async_socket import POLLIN, POLLOUT, RETRY_S, AsyncBase, WrongEventLoop
 from .constants import Errno, PollFlag, SocketType
 from .context import Context
 from .poll import PollItem
@@ -82,7 +82,7 @@ def _running_loop() -> tuple[_CallSoon | None, weakref.ref[Any] | None]:
     return None, None
 
 
-class Socket(AsyncSocketBase):
+class Socket(AsyncBase):
     """A ZeroMQ socket for anyio: ``Socket("pull")``, ``Socket("sub", ctx)``, or
     ``Socket(plain_socket)``."""
 

@@ -42,7 +42,7 @@ from collections import deque
 from typing import Callable, Sequence
 
 from ._async_poll import poll_owners
-from ._async_socket import POLLIN, POLLOUT, RETRY_S, AsyncSocketBase, WrongEventLoop
+from ._async_socket import POLLIN, POLLOUT, RETRY_S, AsyncBase, WrongEventLoop
 from ._lib import lib
 from .constants import Errno, PollFlag, SocketType
 from .context import Context
@@ -74,7 +74,7 @@ def _no_waits() -> _Waits | None:
     return None
 
 
-class Socket(AsyncSocketBase):
+class Socket(AsyncBase):
     """A ZeroMQ socket for asyncio: ``Socket("pull")``, ``Socket("sub", ctx)``, or
     ``Socket(plain_socket)`` over an existing ``zmqrepl.core.Socket``."""
 

@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import threading
 import time
@@ -16,7 +17,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
 from . import _process
-from ._lib import ffi, lib
+from ._lib import FREES_AT_ONCE, ffi, lib
 from .constants import Errno, SocketType
 from .errors import ContextTerminated, ZMQError, error_for
 
@@ -82,7 +83,7 @@ def _context_option(option: str | int, writing: bool) -> tuple[int, str]:
 class Context:
     """A libzmq context: owns the I/O threads shared by its sockets. Thread-safe."""
 
-    __slots__ = ("__weakref__", "_handle", "_io_threads", "_lock", "_pid", "_sockets", "_started")
+    __slots__ = ("__weakref__", "_handle", "_io_threads", "_lock", "_pid", "_sockets", "_started", "_unfreed")
 
     def __init__(self, io_threads: int = 1) -> None:
         if isinstance(io_threads, bool) or not isinstance(io_threads, int):
@@ -93,6 +94,7 @@ class Context:
         self._pid = os.getpid()
         self._lock = threading.Lock()
         self._sockets: weakref.WeakSet[Socket] = weakref.WeakSet()
+        self._unfreed: set[int] = set()  # states not freed yet, where the GC frees late
         self._io_threads = io_threads
         self._started = False  # libzmq starts a context with its first socket
         handle = lib.zmq_ctx_new()
@@ -128,6 +130,11 @@ class Context:
                     "the context is terminated (hint: make a new Context or use default_context())",
                 )
             st = lib.zr_socket_new(self._handle, int(kind))
+            if st == ffi.NULL and ffi.errno == Errno.EMFILE and self._unfreed:
+                # PyPy: sockets dropped without close() hold their place in libzmq until
+                # the GC frees their states; a collection does that now.
+                gc.collect()
+                st = lib.zr_socket_new(self._handle, int(kind))
             if st == ffi.NULL:
                 err = ffi.errno
                 if err == Errno.EMFILE:
@@ -146,7 +153,29 @@ class Context:
             # never by a Python __del__: a dying Socket can still be reached through
             # a WeakSet by another thread, and in a garbage cycle a __del__ may run
             # after cffi has already freed the state.
-            return ffi.gc(st, lib.zr_socket_free)
+            if FREES_AT_ONCE:
+                return ffi.gc(st, lib.zr_socket_free)
+            addr = int(ffi.cast("uintptr_t", st))
+            self._unfreed.add(addr)
+            return ffi.gc(st, lambda state: self._free_late(state, addr))
+
+    def _free_late(self, st: Any, addr: int) -> None:
+        """The state's destructor where the GC runs it late (PyPy: see _lib.FREES_AT_ONCE).
+        In a forked child the state belongs to the parent: forgotten, never closed."""
+        self._unfreed.discard(addr)
+        if self._pid != os.getpid():
+            lib.zr_socket_forget(st)
+        lib.zr_socket_free(st)
+
+    def _collect_unlisted(self, listed: list[Socket]) -> None:
+        """Before zmq_ctx_term, which waits for every socket: sockets that PyPy's GC has
+        dropped from ``_sockets`` may still be open, their states not yet freed. A full
+        collection runs their destructors, which close them (a second one catches any
+        whose destructor another thread had already taken)."""
+        for _ in range(2):
+            if not self._unfreed - {sock._addr for sock in listed}:
+                return
+            gc.collect()
 
     def _register(self, sock: Socket) -> None:
         self._sockets.add(sock)
@@ -176,7 +205,7 @@ class Context:
             if handle is None:
                 return
             self._handle = None  # from here no new socket, and a busy one raises ETERM
-        sockets = list(self._sockets)
+        sockets = _process.snapshot(self._sockets)
         if linger is not None:
             # Before the shutdown: once a socket has seen it, libzmq refuses to set
             # any option, linger included, and a blocked call that wakes with ETERM
@@ -209,6 +238,8 @@ class Context:
             time.sleep(delay)
             delay = min(delay * 2, 0.01)
             busy = [sock for sock in busy if not sock._close_terminated()]
+        if not FREES_AT_ONCE:
+            self._collect_unlisted(sockets)
         while True:
             # Returning to Python on EINTR lets the signal handler run (Ctrl-C).
             if lib.zmq_ctx_term(handle) == 0:
@@ -278,7 +309,7 @@ class Context:
         if handle is None or self._pid != os.getpid():
             return
         busy = False
-        for sock in list(self._sockets):
+        for sock in _process.snapshot(self._sockets):
             busy |= not sock._close_at_exit(linger_cap)
         if busy:
             # A daemon thread is still inside libzmq; terminating would wait for it.

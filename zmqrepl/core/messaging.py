@@ -11,25 +11,28 @@ the waiting thread across slices.
 
 from __future__ import annotations
 
-from typing import Any, Callable, Collection, Iterable, Literal, TypeVar, Union, overload
+from typing import TYPE_CHECKING, Any, Callable, Collection, Iterable, Literal, TypeVar, Union, overload
 
-from ._lib import ffi, lib
+from ._lib import KEEPS_GIL, ffi, lib
 from .batch import MessageBatch
 from .constants import Errno
 from .errors import ZMQError
 from .properties import MessageProperties, PropertiesArg, batch_properties, part_properties, property_names
 from .zerocopy import ZEROCOPY_THRESHOLD, collect, hold
 
-__all__ = ["Frame", "MessagingMixin"]
+__all__ = ["Frame", "Messaging", "MessagingMixin", "PlainMessagingMixin"]
 
 T = TypeVar("T")
 Frame = Union[bytes, bytearray, memoryview, str]
 
 _recv = lib.zr_recv
-_hot_recv = lib.zr_hot_recv
-_hot_recv_nowait = lib.zr_hot_recv_nowait
-_hot_recv_resume = lib.zr_hot_recv_resume
-_hot_send = lib.zr_hot_send
+if KEEPS_GIL:  # CPython: see csrc/hot.c; PyPy builds have no zr_hot_* (PlainMessagingMixin)
+    _hot_recv = lib.zr_hot_recv
+    _hot_recv_nowait = lib.zr_hot_recv_nowait
+    _hot_recv_resume = lib.zr_hot_recv_resume
+    _hot_send = lib.zr_hot_send
+else:
+    _recv_copy = lib.zr_recv_copy
 _recv_parts = lib.zr_recv_parts
 _recv_batch = lib.zr_recv_batch
 _send = lib.zr_send
@@ -464,3 +467,53 @@ class MessagingMixin:
         finally:
             _abandon(st)
         return MessageBatch(data, offsets, ends, props)
+
+
+class PlainMessagingMixin(MessagingMixin):
+    """recv() and send() for builds without the zr_hot_* helpers (PyPy; see _build.py's
+    KEEPS_GIL), one plain helper call each: PyPy calls a cffi function directly and its
+    JIT compiles the call into the loop that makes it, so there is no wrapper whose GIL
+    hand-over to save. send() is zr_send. recv() is zr_recv_copy (csrc/plain.c), which
+    leaves the frame in this thread's own buffer and the socket free; the bytes are made
+    from that buffer."""
+
+    __slots__ = ()
+
+    def send(self, msg: Frame, nonblocking: bool = False, more: bool = False) -> None:
+        """Send one frame (``more=True``: another frame of the same message follows).
+        A non-blocking send that would block raises Again."""
+        self._send_as(msg, nonblocking, more)
+
+    def recv(self, nonblocking: bool = False, as_: Any = None) -> Any:
+        """Receive one frame, as bytes. Non-blocking with nothing queued returns None.
+
+        ``as_`` is bytes (the same as None), str, memoryview (zero-copy for large
+        frames), or a callable given (a read-only memoryview of the frame, its
+        size); that view is released when the callable returns.
+        """
+        if as_ is not None and as_ is not bytes and as_ is not str:
+            return self._recv_as(nonblocking, as_)
+        flags = _DONTWAIT if nonblocking else 0
+        try:
+            got = _recv_copy(self._st, flags, self._rcvtimeo)
+        except BaseException:
+            # PyPy runs signal handlers between any two bytecodes: Ctrl-C during a wait
+            # is raised here, as the call comes back keeping the socket between slices.
+            _abandon(self._st)
+            raise
+        n = got.size
+        if n < 0 and self._resume(self._recv_copy_again, n, flags, "recv") < 0:
+            return None
+        frame = _unpack(got.data, got.size)
+        return frame.decode("utf-8") if as_ is str else frame
+
+    def _recv_copy_again(self, flags: int) -> int:
+        # The frame lands in the same per-thread buffer as the first call's.
+        return int(_recv_copy(self._st, flags, self._rcvtimeo).size)
+
+
+# The one choice of per-message paths for Socket, made at import from what the build has.
+if TYPE_CHECKING or KEEPS_GIL:
+    Messaging = MessagingMixin
+else:
+    Messaging = PlainMessagingMixin

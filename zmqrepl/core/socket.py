@@ -28,7 +28,7 @@ from ._options import OptionValue, decode_value, encode_value, new_out_buffer, r
 from .constants import Errno, Event, Option, PollFlag, SocketType
 from .context import _TERMINATED, Context, default_context
 from .errors import Again, SocketBusy, SocketClosed, ZMQError, error_for
-from .messaging import Frame, MessagingMixin
+from .messaging import Frame, Messaging
 
 if TYPE_CHECKING:
     from .monitor import Monitor
@@ -73,7 +73,7 @@ def _socket_type(value: str | SocketType | int) -> SocketType:
     raise TypeError(f"socket type must be a name such as 'pub' or a SocketType, not {type(value).__name__}")
 
 
-class Socket(MessagingMixin):
+class Socket(Messaging):
     """A ZeroMQ socket. ``Socket("sub")`` uses the default context."""
 
     __slots__ = (

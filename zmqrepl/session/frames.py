@@ -99,6 +99,8 @@ def parse_frame_text(text: str, limit: FileLimit | None = None, offset: int = 0)
             ) from None
     if lower.startswith("b64:"):
         try:
+            if text[4:5] == "=":  # CPython refuses leading padding; PyPy 3.9 reads "=" as b""
+                raise ValueError("leading padding")
             return base64.b64decode(text[4:], validate=True)
         except (binascii.Error, ValueError):
             raise CommandError(f"invalid base64 frame {clip(text)}", "e.g. b64:aGVsbG8=") from None

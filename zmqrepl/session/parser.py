@@ -71,10 +71,14 @@ def _convert(arg: Arg | Flag, token: Token, command: Command, limit: FileLimit |
             value = int(text, 0)
         except ValueError:
             raise usage_error(f"{label} takes a whole number, not {clip(text)}", command) from None
+        # As written, and a long one cut, never str(value): Python 3.11+ refuses to read an
+        # int of more than 4300 digits (the ValueError above); PyPy 3.9 reads it, then
+        # refuses to print it.
+        shown = text if len(text) <= 40 else clip(text)
         if value < 0:
-            raise usage_error(f"{label} must be 0 or more, not {value}", command)
+            raise usage_error(f"{label} must be 0 or more, not {shown}", command)
         if value > _MAX_INT:  # e.g. sleep: time.sleep overflows on huge values
-            raise usage_error(f"{label} must be at most {_MAX_INT}, not {value}", command)
+            raise usage_error(f"{label} must be at most {_MAX_INT}, not {shown}", command)
         return value
     if kind is ArgKind.NUMBER:
         try:

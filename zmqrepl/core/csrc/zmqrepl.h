@@ -158,6 +158,13 @@ int zr_send_zerocopy(zr_socket_t *st, void *data, size_t size, long long token, 
                      int timeout);
 int zr_released(long long *tokens, int max);
 
+/* plain.c (built only without hot.c: PyPy) */
+typedef struct {
+    const char *data;  /* the frame, in the receiving thread's own buffer */
+    long long size;    /* its size, or a ZR_* code */
+} zr_frame_t;
+zr_frame_t *zr_recv_copy(zr_socket_t *st, int flags, int timeout);
+
 /* forward.c */
 #define ZR_FORWARD_ROUTED 1  /* zr_forward: dst is a ROUTER: drop what it refuses, never hold */
 int zr_forward(zr_socket_t *src, zr_socket_t *dst, int max_msgs, int flags, long long *counts,
