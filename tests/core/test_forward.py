@@ -109,9 +109,10 @@ def test_a_message_the_far_side_cannot_take_is_held_and_nothing_after_it_is_take
     assert got == [b"second"]  # the second was left in src, not taken
 
 
-def test_a_router_drops_what_it_cannot_route_and_goes_on(ctx: Context, endpoint: str) -> None:
-    """routed: a reply for a client that is not there is dropped and counted; the next,
-    for a client that is, still goes."""
+def _replies_for_a_router(ctx: Context, endpoint: str) -> tuple[Socket, Socket, Socket, Socket]:
+    """(producer, src, router, client), the producer returned so that it stays open: src
+    holds two replies, the first for a client the router
+    (router_mandatory) does not know, the second for ``client``, which it does."""
     src, producer = ctx.socket("pull"), ctx.socket("push")
     router, client = ctx.socket("router"), ctx.socket("dealer")
     for s in (src, producer, router, client):
@@ -126,6 +127,13 @@ def test_a_router_drops_what_it_cannot_route_and_goes_on(ctx: Context, endpoint:
     producer.connect(src.bind(endpoint))
     producer.send_multipart([b"gone", b"lost"])
     producer.send_multipart([b"here", b"kept"])
+    return producer, src, router, client
+
+
+def test_a_router_drops_what_it_cannot_route_and_goes_on(ctx: Context, endpoint: str) -> None:
+    """routed: a reply for a client that is not there is dropped and counted; the next,
+    for a client that is, still goes."""
+    _producer, src, router, client = _replies_for_a_router(ctx, endpoint)
     total = [0, 0]
 
     def step() -> bool:
@@ -244,20 +252,7 @@ def test_a_poll_set_leaves_a_message_the_far_side_cannot_take_to_python(ctx: Con
 def test_a_poll_set_forwarding_to_a_router_drops_and_counts_what_it_cannot_route(
     ctx: Context, endpoint: str
 ) -> None:
-    src, producer = ctx.socket("pull"), ctx.socket("push")
-    router, client = ctx.socket("router"), ctx.socket("dealer")
-    for s in (src, producer, router, client):
-        s.set("linger", 0)
-    router.set(Option.ROUTER_MANDATORY, True)
-    client.set(Option.ROUTING_ID, b"here")
-    client.set("rcvtimeo", 5000)
-    router.set("rcvtimeo", 5000)
-    client.connect(router.bind("tcp://127.0.0.1:*"))
-    client.send(b"hello")
-    assert router.recv_multipart() == [b"here", b"hello"]
-    producer.connect(src.bind(endpoint))
-    producer.send_multipart([b"gone", b"lost"])
-    producer.send_multipart([b"here", b"kept"])
+    _producer, src, router, client = _replies_for_a_router(ctx, endpoint)
     ps = PollSet([PollItem(src, in_=True), PollItem(router, in_=True)], {0: (router, True)})
     total = [0, 0]
 
