@@ -365,8 +365,9 @@ def role_reqs(endpoint: str, args: argparse.Namespace) -> None:
     say("done", count=args.count)
 
 
-def start_role(args: argparse.Namespace) -> str | None:
-    """Start the role's socket and thread; the bound endpoint (bind roles) for ``ready``."""
+def start_role(args: argparse.Namespace) -> tuple[str | None, threading.Thread | None]:
+    """Make the role's socket (bound, for bind roles) and its thread, not yet started: the
+    thread may only report what it receives after ``ready`` went out."""
     rest = args.rest
     work: Any = None
     endpoint = None
@@ -383,9 +384,8 @@ def start_role(args: argparse.Namespace) -> str | None:
         work = lambda: role_req(rest[0], rest[1:])  # noqa: E731
     elif args.role == "reqs":
         work = lambda: role_reqs(rest[0], args)  # noqa: E731
-    if work is not None:
-        threading.Thread(target=work, name=args.role, daemon=True).start()
-    return endpoint
+    thread = None if work is None else threading.Thread(target=work, name=args.role, daemon=True)
+    return endpoint, thread
 
 
 def serve_commands() -> None:
@@ -418,8 +418,10 @@ def main() -> None:
     watchdog = threading.Timer(args.lifetime, lambda: os._exit(3))
     watchdog.daemon = True
     watchdog.start()
-    endpoint = start_role(args)
+    endpoint, thread = start_role(args)
     say("ready", endpoint=endpoint, **op_hello())
+    if thread is not None:
+        thread.start()
     try:
         serve_commands()
     finally:
