@@ -8,6 +8,8 @@ of every size on either side of the scratch buffer come back intact.
 
 from __future__ import annotations
 
+import gc
+import inspect
 import platform
 import sys
 import threading
@@ -290,3 +292,68 @@ def test_exception_from_a_signal_handler_never_leaves_the_socket_held(take: str)
         timeout=60,
     )
     assert_ok(proc)
+
+
+# On CPython, Socket.recv is a method written in C (csrc/hot.c, zr_hot_install_recv) that
+# takes a queued frame itself and hands every other call to the Python recv.
+
+
+def test_recv_keeps_its_signature_and_docs() -> None:
+    params = inspect.signature(Socket.recv).parameters
+    assert list(params)[1:] == ["nonblocking", "as_"]
+    assert params["nonblocking"].default is False and params["as_"].default is None
+    assert (Socket.recv.__doc__ or "").startswith("Receive one frame, as bytes.")
+    made_in_c = type(Socket.recv).__name__ == "method_descriptor"
+    assert made_in_c == (platform.python_implementation() == "CPython")
+
+
+def test_recv_in_order_across_waits_and_queued_frames(ctx: Context) -> None:
+    # After a recv that found nothing and waited, the next calls go straight to waiting
+    # (in Python) for a while, then back to taking queued frames (in C): no frame may be
+    # lost, repeated or reordered across those hand-overs.
+    push, pull = _pair(ctx, "hot-handover")
+    pull.set("rcvtimeo", 20)
+    for round_ in range(4):
+        with pytest.raises(Again):
+            pull.recv()
+        frames = [b"%d-%d" % (round_, k) for k in range(25)]
+        for frame in frames:
+            push.send(frame)
+        got = [pull.recv() for _ in frames]
+        assert got == frames
+    assert pull.recv(nonblocking=True) is None
+
+
+def test_recv_arguments_reach_the_python_recv(ctx: Context) -> None:
+    push, pull = _pair(ctx, "hot-args")
+    push.send("é")
+    push.send(b"x")
+    assert pull.recv(False, as_=str) == "é"
+    assert pull.recv(nonblocking=True, as_=lambda view, size: (bytes(view), size)) == (b"x", 1)
+    with pytest.raises(TypeError, match="positional"):
+        pull.recv(True, None, 1)  # type: ignore[call-overload]
+    with pytest.raises(TypeError, match="bogus"):
+        pull.recv(bogus=1)  # type: ignore[call-overload]
+
+
+def test_recv_of_subclasses_bound_methods_and_unset_sockets(ctx: Context) -> None:
+    class Plain(Socket):  # a __dict__ of its own besides the slots
+        note: str
+
+    sub = Plain("pull", ctx)
+    sub.bind("inproc://hot-sub")
+    sub.note = "kept"
+    push = ctx.socket("push")
+    push.connect("inproc://hot-sub")
+    recv = sub.recv
+    del sub  # the bound method keeps its socket alive, as a Python method would
+    gc.collect()
+    push.send(b"through a subclass")
+    push.send(b"unbound")
+    assert recv() == b"through a subclass"
+    assert Socket.recv(recv.__self__) == b"unbound"  # type: ignore[attr-defined]
+    assert recv(True) is None
+    with pytest.raises(AttributeError):
+        Socket.__new__(Socket).recv()  # never initialised: no state to read, no crash
+    with pytest.raises((TypeError, AttributeError)):  # C checks the type; a Python method finds no _st
+        Socket.recv(object())  # type: ignore[call-overload]

@@ -25,6 +25,7 @@ from __future__ import annotations
 import os
 import platform
 import sys
+from typing import Any
 
 from cffi import FFI, PkgConfigError
 
@@ -165,6 +166,8 @@ long long zr_hot_recv_nowait(uintptr_t addr);
 long long zr_hot_recv_resume(uintptr_t addr);
 int zr_hot_send(uintptr_t addr, const void *data, size_t size);
 int zr_hot_send_nowait(uintptr_t addr, const void *data, size_t size);
+int zr_hot_install_recv(uintptr_t cls, uintptr_t slot, uintptr_t recv_py, uintptr_t out,
+                        const char *doc);
 """
 
 # The helper of csrc/plain.c, built where hot.c is not (PyPy).
@@ -208,13 +211,13 @@ SOURCE_FILES = (
 SOURCE = '#include "zmqrepl.h"\n' + ('#include "hot.c"\n' if KEEPS_GIL else "")
 
 
-def build_args(*include_dirs: str, root: str = "") -> dict[str, list[str]]:
+def build_args(*include_dirs: str, root: str = "") -> dict[str, Any]:
     """set_source's arguments for csrc/, as fresh lists (cffi extends them).
 
     root: the project root, for a build run from another directory (bench/guard_cost.py).
     """
     csrc = os.path.join(root, CSRC)
-    return {
+    args: dict[str, Any] = {
         "sources": [os.path.join(csrc, name) for name in SOURCE_FILES],
         "include_dirs": [csrc, *include_dirs],
         "extra_compile_args": [
@@ -226,6 +229,16 @@ def build_args(*include_dirs: str, root: str = "") -> dict[str, list[str]]:
         # Not compiled on their own, but a change to them must rebuild every object.
         "depends": [os.path.join(csrc, "zmqrepl.h"), os.path.join(csrc, "hot.c")],
     }
+    if KEEPS_GIL:
+        # hot.c's Socket.recv reads a slot of the instance (PyMemberDescrObject) and is a
+        # METH_FASTCALL method: CPython's full C API, which cffi's default, the limited
+        # API, hides. So a CPython build is made for its own version
+        # (_zmq.cpython-3XY-<platform>.so, one beside the other for the test matrix)
+        # rather than as abi3. py_limited_api=False is what setuptools reads (the name);
+        # the macro is cffi's own switch, for a build through ffi.compile().
+        args["py_limited_api"] = False
+        args["define_macros"] = [("_CFFI_NO_LIMITED_API", None)]
+    return args
 
 
 MISSING_HEADERS = (

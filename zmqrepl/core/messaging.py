@@ -20,7 +20,7 @@ from .errors import ZMQError
 from .properties import MessageProperties, PropertiesArg, batch_properties, part_properties, property_names
 from .zerocopy import ZEROCOPY_THRESHOLD, collect, hold
 
-__all__ = ["Frame", "Messaging", "MessagingMixin", "PlainMessagingMixin"]
+__all__ = ["Frame", "Messaging", "MessagingMixin", "PlainMessagingMixin", "install_c_recv"]
 
 T = TypeVar("T")
 Frame = Union[bytes, bytearray, memoryview, str]
@@ -517,3 +517,22 @@ if TYPE_CHECKING or KEEPS_GIL:
     Messaging = MessagingMixin
 else:
     Messaging = PlainMessagingMixin
+
+
+# What inspect.signature reads from a method written in C: its docstring's first line.
+_RECV_SIGNATURE = "recv($self, /, nonblocking=False, as_=None)\n--\n\n"
+
+
+def install_c_recv(cls: type) -> None:
+    """CPython builds: make ``cls.recv`` the method of csrc/hot.c (zr_hot_install_recv),
+    which returns a queued frame without running a Python frame of its own, and calls
+    MessagingMixin.recv, unchanged, for every other case. ``cls`` keeps the state's
+    address in its ``_addr`` slot, which the C method reads."""
+    impl = MessagingMixin.recv
+    doc = (_RECV_SIGNATURE + (impl.__doc__ or "")).encode()
+    made: list[Any] = []
+    if lib.zr_hot_install_recv(id(cls), id(cls.__dict__["_addr"]), id(impl), id(made), doc):
+        raise ImportError(
+            "zmqrepl.core: Socket.recv could not be made in C (hint: rebuild with `pip install -e .`)"
+        )
+    setattr(cls, "recv", made.pop())  # noqa: B010 - so that mypy keeps the Python overloads

@@ -23,12 +23,12 @@ import time
 from typing import TYPE_CHECKING, Any, Callable, Union
 
 from . import _process
-from ._lib import ffi, lib
+from ._lib import KEEPS_GIL, ffi, lib
 from ._options import OptionValue, decode_value, encode_value, new_out_buffer, resolve_option
 from .constants import Errno, Event, Option, PollFlag, SocketType
 from .context import _TERMINATED, Context, default_context
 from .errors import Again, SocketBusy, SocketClosed, ZMQError, error_for
-from .messaging import Frame, Messaging
+from .messaging import Frame, Messaging, install_c_recv
 
 if TYPE_CHECKING:
     from .monitor import Monitor
@@ -504,3 +504,7 @@ class Socket(Messaging):
     def _monitor_closed(self, mon: Monitor) -> None:
         if self._monitor is mon:
             self._monitor = None
+
+
+if KEEPS_GIL:  # CPython: recv() in C for a queued frame (csrc/hot.c)
+    install_c_recv(Socket)

@@ -23,6 +23,9 @@
    hands the frame over as bytes (zr_hot_box). This is CPython's C API, so
    zmqrepl.core runs on CPython only. */
 
+#include <string.h>
+#include <structmember.h>  /* T_OBJECT_EX, for zr_hot_install_recv */
+
 static void zr_cffi_save_errno(void) { _cffi_save_errno(); }
 static void zr_cffi_restore_errno(void) { _cffi_restore_errno(); }
 
@@ -185,4 +188,120 @@ int zr_hot_send_nowait(uintptr_t addr, const void *data, size_t size)
 {
     int rc = zr_hot_try_send((zr_socket_t *)addr, data, size);
     return rc == ZR_ERR ? (int)zr_hot_fail(errno) : rc;
+}
+
+/* Socket.recv() itself, in C (CPython builds; installed by messaging.py).
+
+   The Python recv() costs about 450 instructions of its own per message (its
+   frame, its bytecode, the cffi call and the pop from the box): more than the
+   whole receive in pyzmq, whose recv is one compiled function. So Socket.recv
+   is this method, and a plain recv() of a queued frame never runs Python code:
+   it reads the socket state's address from the instance's `_addr` slot (at the
+   offset that slot's descriptor gives), takes the frame exactly as
+   zr_hot_try_recv does, and returns the bytes. Every other call (arguments, a
+   frame not queued, a socket taken or closed, any error) goes to the Python
+   recv (zr_recv_py), which does all of it as before: the C part only ever
+   takes a frame that is already there, so waits, signals and errors stay in
+   one place. */
+static Py_ssize_t zr_addr_offset = -1;
+static PyObject *zr_recv_py;  /* MessagingMixin.recv, a plain function */
+static PyMethodDef zr_recv_def;
+
+/* Everything but a plain recv() of a queued frame: the Python recv(self, ...). */
+static PyObject *zr_recv_in_python(PyObject *self, PyObject *const *args, Py_ssize_t nargs,
+                                   PyObject *kwnames)
+{
+    Py_ssize_t n = nargs + (kwnames != NULL ? PyTuple_GET_SIZE(kwnames) : 0);
+    PyObject *small[8];
+    PyObject **stack = n < 8 ? small : PyMem_Malloc((size_t)(n + 1) * sizeof(PyObject *));
+    if (stack == NULL)
+        return PyErr_NoMemory();
+    stack[0] = self;
+    for (Py_ssize_t i = 0; i < n; i++)
+        stack[i + 1] = args[i];
+    PyObject *result = PyObject_Vectorcall(zr_recv_py, stack, (size_t)(nargs + 1), kwnames);
+    if (stack != small)
+        PyMem_Free(stack);
+    return result;
+}
+
+/* A queued frame as bytes, or NULL: nothing queued (then the Python recv waits,
+   and the next calls go straight to waiting as in zr_hot_recv), the socket taken
+   or closed, or an error (the Python recv reports it). NULL with an exception
+   set only when the bytes could not be made (MemoryError; the frame is lost, as
+   with zr_hot_box). */
+static PyObject *zr_recv_queued(zr_socket_t *st)
+{
+    if (st->wait_first > 0 && st->rcvtimeo != 0)
+        return NULL;
+    if (zr_enter(st))
+        return NULL;
+    PyObject *frame = NULL;
+    if (zmq_msg_recv(&st->msg, st->handle, ZMQ_DONTWAIT) >= 0) {
+        long long size = zr_took_frame(st);
+        frame = PyBytes_FromStringAndSize(st->data, (Py_ssize_t)size);
+    } else if ((errno == EAGAIN || errno == EINTR) && st->rcvtimeo != 0) {
+        /* One more than zr_hot_recv sets: the Python recv's zr_hot_recv takes one
+           for its own call, which then waits without trying again first. */
+        st->wait_first = ZR_WAIT_FIRST_CALLS + 1;
+    }
+    zr_leave(st);
+    return frame;
+}
+
+static PyObject *zr_recv_method(PyObject *self, PyObject *const *args, Py_ssize_t nargs,
+                                PyObject *kwnames)
+{
+    if (nargs == 0 && kwnames == NULL) {
+        /* The method descriptor has checked that self is a Socket, so the slot is
+           there; it is NULL until __init__ sets it. */
+        PyObject *addr = *(PyObject **)((char *)self + zr_addr_offset);
+        if (addr != NULL && PyLong_CheckExact(addr)) {
+            zr_socket_t *st = (zr_socket_t *)PyLong_AsVoidPtr(addr);
+            if (st != NULL) {
+                PyObject *frame = zr_recv_queued(st);
+                if (frame != NULL || PyErr_Occurred())
+                    return frame;
+            } else {
+                PyErr_Clear();
+            }
+        }
+    }
+    return zr_recv_in_python(self, args, nargs, kwnames);
+}
+
+/* Make the method for `cls`, whose `_addr` slot descriptor is `slot`, calling the
+   Python function `recv_py` for what it does not do itself, with the docstring
+   `doc` (copied: it starts with the signature, for inspect). The method
+   descriptor is appended to the list `out`. Addresses are id()s. Once per
+   process; 0, or -1 when the arguments are not what messaging.py passes. */
+int zr_hot_install_recv(uintptr_t cls, uintptr_t slot, uintptr_t recv_py, uintptr_t out,
+                        const char *doc)
+{
+    PyObject *type = (PyObject *)cls, *descr = (PyObject *)slot, *list = (PyObject *)out;
+    if (zr_recv_py != NULL || !PyType_Check(type) || Py_TYPE(descr) != &PyMemberDescr_Type
+        || !PyFunction_Check((PyObject *)recv_py) || !PyList_Check(list))
+        return -1;
+    PyMemberDef *member = ((PyMemberDescrObject *)descr)->d_member;
+    if (member->type != T_OBJECT_EX || PyDescr_TYPE(descr) != (PyTypeObject *)type)
+        return -1;
+    char *doc_copy = strdup(doc);
+    if (doc_copy == NULL)
+        return -1;
+    zr_recv_def.ml_name = "recv";
+    zr_recv_def.ml_meth = (PyCFunction)(void (*)(void))zr_recv_method;
+    zr_recv_def.ml_flags = METH_FASTCALL | METH_KEYWORDS;
+    zr_recv_def.ml_doc = doc_copy;
+    PyObject *method = PyDescr_NewMethod((PyTypeObject *)type, &zr_recv_def);
+    if (method == NULL || PyList_Append(list, method) < 0) {
+        Py_XDECREF(method);
+        PyErr_Clear();
+        free(doc_copy);
+        return -1;
+    }
+    Py_DECREF(method);
+    zr_addr_offset = member->offset;
+    Py_INCREF((PyObject *)recv_py);
+    zr_recv_py = (PyObject *)recv_py;
+    return 0;
 }
