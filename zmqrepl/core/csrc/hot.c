@@ -20,8 +20,9 @@
    stored where ffi.errno reads them (zr_hot_fail).
 
    Holding the GIL, a hot helper may also make Python objects: zr_hot_recv
-   hands the frame over as bytes (zr_hot_box). This is CPython's C API, so
-   zmqrepl.core runs on CPython only. */
+   hands the frame over as bytes (zr_hot_box), and Socket.recv itself is a
+   method made here (zr_hot_install_recv, at the end). This is CPython's C API,
+   so only CPython builds include this file (_build.py; PyPy's have plain.c). */
 
 #include <string.h>
 #include <structmember.h>  /* T_OBJECT_EX, for zr_hot_install_recv */
