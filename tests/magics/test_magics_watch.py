@@ -4,10 +4,13 @@ thread; bounded memory with exact counters; %zmq unwatch stops it; %config setti
 from __future__ import annotations
 
 import re
+import threading
 import time
-from typing import Callable
+from typing import Any, Callable
 
-from .magic_support import Peer, Published, Shell, html_tables, table_dicts, wait_for
+from tests.support import fresh_ipython, unload_zmqrepl
+
+from .magic_support import Peer, Published, RecordingPublisher, Shell, html_tables, table_dicts, wait_for
 
 PeerFactory = Callable[..., Peer]
 RECEIVED = re.compile(r"s: (\d+) received")
@@ -211,3 +214,46 @@ def test_a_pane_updated_less_often_than_a_second_waits_three_intervals_before_it
     html = _start_watch(shell).data["text/html"]
     assert "Date.now()-p.at>6000" in html  # three 2 s intervals, not the 3 s of a faster pane
     shell.ok("%zmq unwatch s")
+
+
+class _HeldUpPublisher(RecordingPublisher):
+    """Holds the pane thread's next update back until released (a loaded machine's delay)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.armed = False
+        self.entered = threading.Event()
+        self.release = threading.Event()
+
+    def publish(self, data: Any, metadata: Any = None, source: Any = None, **kwargs: Any) -> None:
+        if self.armed and threading.current_thread().name.startswith("zmqrepl-"):
+            self.armed = False
+            self.entered.set()
+            self.release.wait(20)
+        super().publish(data, metadata, source, **kwargs)
+
+
+def test_a_render_held_up_in_the_thread_never_lands_after_the_final_one() -> None:
+    ip = fresh_ipython()
+    old = ip.display_pub
+    pub = _HeldUpPublisher(shell=ip)
+    ip.display_pub = pub
+    shell = Shell(ip, pub)
+    try:
+        shell.ok("%load_ext zmqrepl")
+        shell.ok("%zmq socket s sub")
+        did = _start_watch(shell).transient["display_id"]
+        pub.armed = True  # the pane's next redraw (a quiet pane: within a second) is held
+        assert pub.entered.wait(10), "the pane thread never redrew"
+        threading.Timer(3.0, pub.release.set).start()  # past stop()'s 2 s wait for the thread
+        shell.ok("%zmq unwatch s")
+        assert pub.release.is_set()  # stop() waited for the held render
+        updates = pub.updates(did)
+        assert len(updates) >= 2  # the held render, then stop()'s final one
+        held = [u for u in updates if u.thread != "MainThread"][-1]
+        assert updates.index(held) < len(updates) - 1, "the held render landed last"
+        assert "data-state='stopped'" in updates[-1].data["text/html"]
+    finally:
+        pub.release.set()
+        unload_zmqrepl(ip)
+        ip.display_pub = old

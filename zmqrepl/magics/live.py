@@ -79,6 +79,10 @@ _SCRIPT = (
 )
 
 
+# How long stop()'s final render waits for a render the thread is still sending.
+FINAL_WAIT_S = 5.0
+
+
 def _clock(t: float) -> str:
     return time.strftime("%H:%M:%S", time.localtime(t))
 
@@ -124,6 +128,10 @@ class LivePane:
         # Names this pane's renders in a page's script: unique across kernels and sessions.
         self.pane_id = uuid.uuid4().hex
         self._renders = 0  # bundles made: each render's number (SEQ_MARK)
+        # One render made and sent at a time, and none by the thread once stop() was asked:
+        # a render the thread made before, held up (a loaded machine), must not land after
+        # stop()'s final one, or the notebook would keep old rows under "stopped at".
+        self._sending = threading.Lock()
         self.updates = 0
         self._thread = threading.Thread(target=self._run, name=f"zmqrepl-{type(self).__name__}", daemon=True)
 
@@ -165,7 +173,7 @@ class LivePane:
         self._halt()
         if self._thread.is_alive() and threading.current_thread() is not self._thread:
             self._thread.join(timeout=2)
-        self._refresh()
+        self._refresh(final=True)
 
     def _halt(self) -> None:
         if self._stopped_at is None:
@@ -199,14 +207,25 @@ class LivePane:
                 seen, last = signature, now
                 self._refresh()
 
-    def _refresh(self) -> None:
+    def _refresh(self, final: bool = False) -> None:
+        """Send a render to every place the pane shows; the thread's stop once stop() was
+        asked, whose own (``final``) render is then the last."""
         if not self._handles:
             return
-        bundle = self._bundle()
-        for handle in list(self._handles):
-            try:
-                handle.update(bundle, raw=True)
-            except Exception:  # noqa: BLE001 - the kernel is going away
-                self._halt()
+        # The final render waits for one the thread is sending, but not for ever: a send
+        # stuck that long means the kernel is going away, and stop() must still return.
+        taken = self._sending.acquire(timeout=FINAL_WAIT_S if final else -1)
+        try:
+            if self._stop.is_set() and not final:
                 return
-        self.updates += 1
+            bundle = self._bundle()
+            for handle in list(self._handles):
+                try:
+                    handle.update(bundle, raw=True)
+                except Exception:  # noqa: BLE001 - the kernel is going away
+                    self._halt()
+                    return
+            self.updates += 1
+        finally:
+            if taken:
+                self._sending.release()
