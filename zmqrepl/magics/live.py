@@ -208,8 +208,8 @@ class LivePane:
                 self._refresh()
 
     def _refresh(self, final: bool = False) -> None:
-        """Send a render to every place the pane shows; the thread's stop once stop() was
-        asked, whose own (``final``) render is then the last."""
+        """Send a render to every place the pane shows. Once stop() was asked the thread
+        sends none, so stop()'s own (``final``) render is the last."""
         if not self._handles:
             return
         # The final render waits for one the thread is sending, but not for ever: a send
