@@ -8,8 +8,6 @@ import threading
 import time
 from typing import Any, Callable
 
-from tests.support import fresh_ipython, unload_zmqrepl
-
 from .magic_support import Peer, Published, RecordingPublisher, Shell, html_tables, table_dicts, wait_for
 
 PeerFactory = Callable[..., Peer]
@@ -233,14 +231,10 @@ class _HeldUpPublisher(RecordingPublisher):
         super().publish(data, metadata, source, **kwargs)
 
 
-def test_a_render_held_up_in_the_thread_never_lands_after_the_final_one() -> None:
-    ip = fresh_ipython()
-    old = ip.display_pub
-    pub = _HeldUpPublisher(shell=ip)
-    ip.display_pub = pub
-    shell = Shell(ip, pub)
+def test_a_render_held_up_in_the_thread_never_lands_after_the_final_one(shell: Shell) -> None:
+    pub = _HeldUpPublisher(shell=shell.ip)
+    shell.ip.display_pub = shell.pub = pub  # the fixture puts IPython's own back afterwards
     try:
-        shell.ok("%load_ext zmqrepl")
         shell.ok("%zmq socket s sub")
         did = _start_watch(shell).transient["display_id"]
         pub.armed = True  # the pane's next redraw (a quiet pane: within a second) is held
@@ -255,5 +249,3 @@ def test_a_render_held_up_in_the_thread_never_lands_after_the_final_one() -> Non
         assert "data-state='stopped'" in updates[-1].data["text/html"]
     finally:
         pub.release.set()
-        unload_zmqrepl(ip)
-        ip.display_pub = old
