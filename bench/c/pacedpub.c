@@ -1,8 +1,9 @@
 /* pacedpub: the paced publisher of `python -m bench.ingest`, built against the system libzmq.
  *
- *   pacedpub RATE SECONDS SIZE
+ *   pacedpub RATE SECONDS SIZE [SNDHWM]
  *
- * Binds an XPUB (libzmq's default HWMs) on tcp://127.0.0.1, a port the OS picks, and
+ * Binds an XPUB (libzmq's default HWMs, or SNDHWM if given) on tcp://127.0.0.1, a port
+ * the OS picks, and
  * prints "ready ENDPOINT". It waits for one subscription (so the stream is not sent to
  * nobody while the subscriber joins), then sends SIZE-byte messages at RATE msg/s for
  * SECONDS: each one starts with its sequence number in ASCII decimal, zero-padded, so a
@@ -10,6 +11,12 @@
  * late start is caught up at once and the rate holds over the whole run. What the HWM
  * drops is the subscriber's loss: a PUB never waits. Then it prints "sent N SECONDS" and
  * exits; receivers tell the end by a second of silence.
+ *
+ * Why SNDHWM: at 500k msg/s the default (1000) drops about 2 % whoever receives. The
+ * writer learns what its I/O thread has taken off the pipe only from a command the I/O
+ * thread sends every 500 messages (half the HWM), and zmq_send looks at its commands at
+ * most once in 3 million CPU ticks (1-2 ms): the pipe looks full while it is not, and a
+ * PUB drops. 2000 is enough (bench/ingest.py --pub-sndhwm).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,8 +33,8 @@ static double now(void)
 
 int main(int argc, char **argv)
 {
-    if (argc != 4) {
-        fprintf(stderr, "usage: pacedpub RATE SECONDS SIZE\n");
+    if (argc != 4 && argc != 5) {
+        fprintf(stderr, "usage: pacedpub RATE SECONDS SIZE [SNDHWM]\n");
         return 2;
     }
     double rate = atof(argv[1]), seconds = atof(argv[2]);
@@ -42,6 +49,13 @@ int main(int argc, char **argv)
     void *s = zmq_socket(ctx, ZMQ_XPUB);
     int linger = 0;
     zmq_setsockopt(s, ZMQ_LINGER, &linger, sizeof linger);
+    if (argc == 5) {
+        int hwm = atoi(argv[4]);
+        if (hwm < 0 || zmq_setsockopt(s, ZMQ_SNDHWM, &hwm, sizeof hwm) != 0) {
+            fprintf(stderr, "pacedpub: SNDHWM %s: a count of messages, 0 for no limit\n", argv[4]);
+            return 2;
+        }
+    }
     if (zmq_bind(s, "tcp://127.0.0.1:*") != 0) {
         fprintf(stderr, "pacedpub: bind: %s\n", zmq_strerror(zmq_errno()));
         return 1;
