@@ -277,13 +277,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         return Publisher(exe, rate, args.seconds, args.pub_sndhwm)
 
     with tempfile.TemporaryDirectory() as tmp:
-        for rate in series:
+        for run, rate in enumerate(series):
             if "pyzmq" in which:
                 rows.append(run_peer(pub(rate), rate, args.seconds, "pyzmq", "bare pyzmq recv()"))
             if "session" in which:
                 rows.append(run_peer(pub(rate), rate, args.seconds, "session", "Session (watch)"))
             if rate in filter_rates and "filter" in which:
-                rec = os.path.join(tmp, f"rec-{rate}.jsonl")
+                # A file of its own each run: a recording appends to what is there.
+                rec = os.path.join(tmp, f"rec-{run}.jsonl")
                 rows.append(
                     run_peer(
                         pub(rate),
