@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import typing
 
 import pytest
 
@@ -227,3 +228,20 @@ def test_repr_after_context_term() -> None:
     s = c.socket("sub")
     c.term()
     assert repr(s) == "<zmqrepl.core.Socket SUB closed (its context was terminated)>"
+
+
+@pytest.mark.parametrize(
+    "call, name",
+    [
+        (lambda s: s.send(b"x", 1, 2, 3), "Socket.send()"),
+        (lambda s: s.recv(1, 2, 3), "Socket.recv()"),
+        (lambda s: s.recv(bogus=1), "Socket.recv()"),
+        (lambda s: s.recv_multipart(1, 2, 3, 4), "Socket.recv_multipart()"),
+        (lambda s: s.send_multipart(), "Socket.send_multipart()"),
+    ],
+)
+def test_a_wrong_call_names_socket(ctx: Context, call: typing.Callable[[Socket], object], name: str) -> None:
+    with ctx.socket("pair") as sock:
+        with pytest.raises(TypeError) as err:
+            call(sock)
+        assert str(err.value).startswith(name), err.value

@@ -506,5 +506,15 @@ class Socket(Messaging):
             self._monitor = None
 
 
+def _name_as_socket_methods(cls: type) -> None:
+    """The mixins' methods are Socket's only: named Socket.send and so on, a wrong call's
+    TypeError names the class people use, not MessagingMixin."""
+    for base in cls.__mro__[1:-1]:
+        for name, value in vars(base).items():
+            if callable(value) and hasattr(value, "__qualname__") and name not in vars(cls):
+                value.__qualname__ = f"{cls.__name__}.{name}"
+
+
+_name_as_socket_methods(Socket)
 if KEEPS_GIL:  # CPython: recv() in C for a queued frame (csrc/hot.c)
     install_c_recv(Socket)
