@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import sys
 import typing
 
 import pytest
@@ -244,4 +245,6 @@ def test_a_wrong_call_names_socket(ctx: Context, call: typing.Callable[[Socket],
     with ctx.socket("pair") as sock:
         with pytest.raises(TypeError) as err:
             call(sock)
-        assert str(err.value).startswith(name), err.value
+        # Python 3.9 names the function alone ("recv() got ..."), 3.10 on its qualified name.
+        said = name if sys.version_info >= (3, 10) else name.split(".", 1)[1]
+        assert str(err.value).startswith(said), err.value
