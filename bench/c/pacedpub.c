@@ -3,14 +3,13 @@
  *   pacedpub RATE SECONDS SIZE [SNDHWM]
  *
  * Binds an XPUB (libzmq's default HWMs, or SNDHWM if given) on tcp://127.0.0.1, a port
- * the OS picks, and
- * prints "ready ENDPOINT". It waits for one subscription (so the stream is not sent to
- * nobody while the subscriber joins), then sends SIZE-byte messages at RATE msg/s for
- * SECONDS: each one starts with its sequence number in ASCII decimal, zero-padded, so a
- * shell shows it as text. Pacing is checked every 64 messages against the clock, so a
- * late start is caught up at once and the rate holds over the whole run. What the HWM
- * drops is the subscriber's loss: a PUB never waits. Then it prints "sent N SECONDS" and
- * exits; receivers tell the end by a second of silence.
+ * the OS picks, and prints "ready ENDPOINT". It waits for one subscription (so the
+ * stream is not sent to nobody while the subscriber joins), then sends SIZE-byte
+ * messages at RATE msg/s for SECONDS: each one starts with its sequence number in ASCII
+ * decimal, zero-padded, so a shell shows it as text. Pacing is checked every 64 messages
+ * against the clock, so a late start is caught up at once and the rate holds over the
+ * whole run. What the HWM drops is lost: a PUB never waits. Then it prints "sent N
+ * SECONDS" and exits; receivers tell the end by a second of silence.
  *
  * Why SNDHWM: at 500k msg/s the default (1000) drops about 2 % whoever receives. The
  * writer learns what its I/O thread has taken off the pipe only from a command the I/O

@@ -243,7 +243,7 @@ class BoundedLines:
         # A line that spans chunks is kept as its pieces and joined once at its newline:
         # a growing bytearray would be reallocated as it grows, and PyPy keeps the old
         # buffers until a major collection (a 100 MiB line without a newline grew its
-        # RSS by 772 MB before the cap refused it; pieces: about the cap).
+        # RSS by 772 MB before the cap refused it; as pieces, by 88 MB).
         pending: list[bytes] = []
         pending_size = 0
         number = 0
