@@ -6,8 +6,8 @@ Session and the interactive shell, in one run.
 
 For each rate a C publisher (bench/c/pacedpub.c: XPUB, libzmq's default HWMs unless
 --pub-sndhwm, tcp on 127.0.0.1, 16-byte messages) sends for --seconds to one receiver at
-a time, a fresh publisher each: a bare pyzmq ``recv()`` loop on a SUB, a Session whose SUB is watched (its
-own counter counts), the same with a filter and a recording (``watch --where``, ``record
+a time, a fresh publisher each: a bare pyzmq ``recv()`` loop on a SUB, a Session whose
+SUB is watched (its own counter counts), the same with a filter and a recording (``watch --where``, ``record
 --where`` with another expression; at the rates of --filter-rates; the lines the recording
 wrote are counted in its file at the end), and the shell (``python -m zmqrepl`` in a
 pseudo-terminal, watching; its ``sockets`` table counts). Every receiver is a process of
@@ -76,6 +76,7 @@ def _rate(text: str) -> int:
 class Publisher:
     def __init__(self, exe: Path, rate: int, seconds: float, sndhwm: int | None) -> None:
         """``sndhwm``: None for libzmq's default."""
+        self.rate = rate
         hwm = [] if sndhwm is None else [str(sndhwm)]
         self.proc = subprocess.Popen(
             [str(exe), str(rate), str(seconds), str(SIZE), *hwm], stdout=subprocess.PIPE, text=True
@@ -103,11 +104,11 @@ def _peer(publisher: Publisher, role: str, *commands: str) -> dict[str, float]:
 
 
 def run_peer(
-    pub: Publisher, rate: int, seconds: float, role: str, label: str, *commands: str, recording: str = ""
+    pub: Publisher, seconds: float, role: str, label: str, *commands: str, recording: str = ""
 ) -> Figures:
     """``recording``: the file the commands record to, whose lines are counted at the end."""
     got = _peer(pub, role, *commands)
-    fig = Figures(label, rate, pub.finish(), int(got["received"]), int(got.get("matched", -1)))
+    fig = Figures(label, pub.rate, pub.finish(), int(got["received"]), int(got.get("matched", -1)))
     fig.recorded = int(got.get("recorded", -1))
     if recording:
         with open(recording, "rb") as fh:  # the peer has exited: its recording is closed
@@ -185,7 +186,7 @@ class _Pty:
         return ms
 
 
-def run_shell(pub: Publisher, rate: int, seconds: float) -> Figures:
+def run_shell(pub: Publisher, seconds: float) -> Figures:
     with tempfile.TemporaryDirectory() as home:
         sh = _Pty(home)
         try:
@@ -196,7 +197,7 @@ def run_shell(pub: Publisher, rate: int, seconds: float) -> Figures:
             rss0 = _rss_mb(sh.child.pid)
             cpu0 = _proc_cpu(sh.child.pid)
             sh.child.send("subscribe s\r")  # the publisher starts at the subscription
-            fig = Figures("shell (watch, pty)", rate)
+            fig = Figures("shell (watch, pty)", pub.rate)
             while pub.proc.poll() is None:
                 sh.read(0.25)
                 if pub.proc.poll() is None:
@@ -279,16 +280,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     with tempfile.TemporaryDirectory() as tmp:
         for run, rate in enumerate(series):
             if "pyzmq" in which:
-                rows.append(run_peer(pub(rate), rate, args.seconds, "pyzmq", "bare pyzmq recv()"))
+                rows.append(run_peer(pub(rate), args.seconds, "pyzmq", "bare pyzmq recv()"))
             if "session" in which:
-                rows.append(run_peer(pub(rate), rate, args.seconds, "session", "Session (watch)"))
+                rows.append(run_peer(pub(rate), args.seconds, "session", "Session (watch)"))
             if rate in filter_rates and "filter" in which:
                 # A file of its own each run: a recording appends to what is there.
                 rec = os.path.join(tmp, f"rec-{run}.jsonl")
                 rows.append(
                     run_peer(
                         pub(rate),
-                        rate,
                         args.seconds,
                         "session",
                         "Session (watch --where, record --where)",
@@ -298,7 +298,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                     )
                 )
             if "shell" in which:
-                rows.append(run_shell(pub(rate), rate, args.seconds))
+                rows.append(run_shell(pub(rate), args.seconds))
             print("\n".join(table(rows[-4:])), file=sys.stderr, flush=True)
     load = os.getloadavg()
     print(
