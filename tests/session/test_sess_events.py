@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import gc
 import importlib.util
 import threading
@@ -9,7 +10,12 @@ import time
 import weakref
 from typing import cast
 
+import pytest
+
+from zmqrepl.core import Socket, SocketType
 from zmqrepl.session import EventLog, Message, MonitorNotice, Notice
+from zmqrepl.session.captured import MessageRing
+from zmqrepl.session.entry import SocketEntry
 from zmqrepl.session.events import DISPLAY_PREFIX, WatchBuffer
 
 
@@ -120,3 +126,61 @@ def test_watch_buffer_ring() -> None:
         buf.add(msg("s", i, size=4))
     assert buf.total == 12 and buf.total_bytes == 48
     assert [m.frames[0].rstrip(b".") for m in buf.snapshot()] == [b"7", b"8", b"9", b"10", b"11"]
+
+
+def test_capture_many_makes_what_capture_makes_numbered_in_order() -> None:
+    frames = [[b"a" * (DISPLAY_PREFIX + 5), b"t"], [b""], [b"x", b"y", b"z"]]
+    waiting = [(1.5, f, ("c→s", "peer")) for f in frames]
+    made = Message.capture_many("s", waiting, "hex", "line", 7, queued=True)
+    one_by_one = [
+        Message.capture(
+            "s", f, "hex", direction="c→s", peer="peer", number=7 + i, view="line", at=1.5, queued=True
+        )
+        for i, f in enumerate(frames)
+    ]
+    assert made == one_by_one
+    assert [hash(m) for m in made] == [hash(m) for m in one_by_one]
+    assert [repr(m) for m in made] == [repr(m) for m in one_by_one]
+    assert made[0].sizes == (DISPLAY_PREFIX + 5, 1) and len(made[0].frames[0]) == DISPLAY_PREFIX
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        made[0].number = 1  # type: ignore[misc]
+
+
+def test_push_many_is_push_of_each() -> None:
+    one, many = EventLog(capacity=50), EventLog(capacity=50)
+    flag = many.subscribe()
+    events = [msg("a" if i % 3 else "b", i) for i in range(120)]
+    for e in events:
+        one.push(e)
+    many.push_many(events[:70])
+    assert flag.is_set()
+    many.push_many([])
+    many.push_many(events[70:])
+    a, b = one.take(), many.take()
+    assert a.events == b.events == events[70:]
+    assert a.dropped == b.dropped == {"a": 46, "b": 24}
+
+
+def test_watch_buffer_add_many_is_add_of_each() -> None:
+    one, many = WatchBuffer(capacity=5), WatchBuffer(capacity=5)
+    messages = [msg("s", i, size=4) for i in range(12)]
+    for m in messages:
+        one.add(m)
+    many.add_many(messages[:3])
+    many.add_many(messages[3:])
+    assert (many.total, many.total_bytes, many.snapshot()) == (one.total, one.total_bytes, one.snapshot())
+
+
+def test_ring_capture_many_numbers_and_bounds_as_capture_does() -> None:
+    entry = SocketEntry("s", SocketType.SUB, cast(Socket, None), fmt="text", view="line")
+    one, many = MessageRing(size=3, max_bytes=10_000), MessageRing(size=3, max_bytes=10_000)
+    frames = [[b"%d" % i] for i in range(5)] + [[b"x" * 9_990]]  # the last alone is over the bytes
+    for f in frames:
+        one.capture(entry, f, at=2.0)
+    many.capture_many(entry, [(2.0, f, ("", "")) for f in frames[:2]])
+    many.capture(entry, frames[2], at=2.0)
+    many.capture_many(entry, [(2.0, f, ("", "")) for f in frames[3:]])
+    assert many.snapshot() == one.snapshot()
+    assert [m.number for m in many.snapshot()] == [6]  # 9,990 + 64 bytes left room for no other
+    assert many.state() == one.state() == (6, 6, 1)
+    assert many.snapshot()[0].fmt == "text" and many.snapshot()[0].view == "line"

@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import json
 import threading
+import time
 from pathlib import Path
 from typing import Callable
 
@@ -13,7 +14,7 @@ from tests.peers import Peer
 from tests.support import executed, wait_for
 from zmqrepl.session import Bound, Message, Session, SessionEvent, SocketInfo
 from zmqrepl.session.records import iter_records, record_line, record_lines
-from zmqrepl.session.showing import SHOW_MAX_BYTES, Chunk, Showing
+from zmqrepl.session.showing import SHOW_INTERVAL_S, SHOW_MAX_BYTES, Chunk, Showing
 
 
 def numbered(start: int, stop: int) -> list[list[bytes]]:
@@ -260,3 +261,29 @@ def test_a_flood_of_large_messages_holds_a_bounded_number_of_bytes(
     assert len(msgs) + batch.dropped.get("q", 0) == count + 1
     assert msgs[-2].sizes == (1, pad) and msgs[-1].frames == (b"end",)
     assert all(sum(m.sizes) == pad + 1 for m in msgs[:-1])
+
+
+def test_show_keep_bounds_the_display_objects_made_each_interval(start_peer: Callable[..., Peer]) -> None:
+    """A front end that shows 10 messages per 100 ms says so (show_keep=10): under a flood
+    the session makes at most that many display objects per interval, numbered without
+    gaps, and every message read is still made or counted as not shown."""
+    keep = 10
+    session = Session(linger=0, show_keep=keep, event_capacity=100_000)
+    try:
+        started = time.monotonic()
+        _flooded(session, start_peer, "s", "watch s")
+        time.sleep(0.5)  # more intervals of the flood
+        session.execute("unwatch s")
+        elapsed = time.monotonic() - started
+        received = _info(session, "s").received
+        batch = session.events.take()
+        msgs = _messages(batch.events)
+        numbers = [m.number for m in msgs]
+        assert numbers == list(range(1, len(msgs) + 1))
+        # One take at once, then at most one every SHOW_INTERVAL_S (and the one at unwatch
+        # counts what waited, making none).
+        assert 0 < len(msgs) <= keep * (elapsed / SHOW_INTERVAL_S + 2), (len(msgs), elapsed)
+        assert len(msgs) + batch.dropped.get("s", 0) == received
+        assert session.captured.state()[1] == len(msgs)  # history holds only what was made
+    finally:
+        session.close()

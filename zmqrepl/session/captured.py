@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import threading
 from collections import deque
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Iterable
 
 from .defaults import DEFAULT_HISTORY_BYTES, DEFAULT_HISTORY_SIZE
 from .events import Message
@@ -18,6 +18,7 @@ from .files import human_size
 
 if TYPE_CHECKING:
     from .entry import SocketEntry
+    from .showing import Label
 
 __all__ = ["MessageRing"]
 
@@ -30,6 +31,7 @@ class MessageRing:
         self.size = max(size, 0)
         self.max_bytes = max_bytes
         self._messages: deque[Message] = deque()
+        self._sizes: deque[int] = deque()  # _kept_bytes of each of _messages
         self._bytes = 0
         self._last = 0  # the newest number given
         self._lock = threading.Lock()
@@ -66,14 +68,29 @@ class MessageRing:
             self._keep(msg)
         return msg
 
+    def capture_many(
+        self, entry: SocketEntry, waiting: Iterable[tuple[float, list[bytes], Label]], queued: bool = False
+    ) -> list[Message]:
+        """``capture`` of messages read together (a watch's, in the socket's format and
+        view), each as (time read, frames, (direction, peer)), under one lock."""
+        with self._lock:
+            out = Message.capture_many(entry.name, waiting, entry.fmt, entry.view, self._last + 1, queued)
+            self._last += len(out)
+            for msg in out:
+                self._keep(msg)
+        return out
+
     def _keep(self, msg: Message) -> None:
         if not self.size:
             return
+        kept = _kept_bytes(msg)
         self._messages.append(msg)
-        self._bytes += _kept_bytes(msg)
+        self._sizes.append(kept)
+        self._bytes += kept
         # The newest always stays, however big: show prints what was just shown.
         while len(self._messages) > 1 and (len(self._messages) > self.size or self._bytes > self.max_bytes):
-            self._bytes -= _kept_bytes(self._messages.popleft())
+            self._messages.popleft()
+            self._bytes -= self._sizes.popleft()
 
     def get(self, number: int) -> Message | None:
         with self._lock:

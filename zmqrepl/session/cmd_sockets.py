@@ -27,6 +27,7 @@ from .results import (
     SocketTable,
     Subscription,
 )
+from .showing import Showing
 from .state import ROUTING_ID_FIRST
 from .syntax import Parsed
 from .tokens import Token
@@ -66,7 +67,7 @@ def make_socket(session: Session, p: Parsed) -> SocketMade:
         options = session.new_socket_options(heartbeats=kind in HEARTBEAT_TYPES)
         for option, value in options.items():
             sock.set(option, value)
-        entry = SocketEntry(name, kind, sock)
+        entry = SocketEntry(name, kind, sock, showing=Showing(session.show_keep))
         entry.changed.update(options)  # they differ from libzmq's: they show in `sockets`
         session.entries[name] = entry
         return entry

@@ -52,7 +52,7 @@ from .inbox import MAX_MESSAGES
 from .links import GRACE
 from .records import record_line, record_lines
 from .results import SocketInfo
-from .showing import SHOW_INTERVAL_S, Chunk, Label, in_order
+from .showing import SHOW_INTERVAL_S, SHOW_KEEP, Chunk, Label, in_order
 from .waiters import Waiter
 from .zap import SessionAuth
 
@@ -76,13 +76,16 @@ class SessionState:
         history_size: int = DEFAULT_HISTORY_SIZE,
         history_bytes: int = DEFAULT_HISTORY_BYTES,
         view: str = DEFAULT_VIEW,
+        show_keep: int = SHOW_KEEP,
         libzmq_version: tuple[int, int, int] | None = None,
     ) -> None:
         """``libzmq_version``: the version the session reports and judges for security
         warnings; by default the one loaded (another lets tests see an old one's warning).
         ``history_size``: messages kept for show and history, ``history_bytes``: the most
         bytes of frames they hold (the newest is kept even past it); ``view``: how watch and recv
-        show messages unless told (full or line)."""
+        show messages unless told (full or line); ``show_keep``: display objects made per
+        watched socket every 100 ms under a flood (the rest are counted as not shown): a front
+        end that shows fewer says how many, and none are made only to be passed over."""
         self.libzmq_version = libzmq_version or zmq_version()
         self.security_warning = security_warning_for(self.libzmq_version)
         self.curve_server_warned = False
@@ -93,6 +96,7 @@ class SessionState:
         self.events = EventLog(event_capacity)
         self.captured = MessageRing(history_size, history_bytes)  # numbered messages: show N, history
         self.view = view
+        self.show_keep = max(1, show_keep)
         self.engine = Engine(on_error=self._background_error)
         self.entries: dict[str, SocketEntry] = {}
         self.endpoints_seen: list[str] = []
@@ -354,13 +358,15 @@ class SessionState:
             if passed:
                 self.events.count_dropped(entry.name, passed)
             chunks.extend((chunk, entry) for chunk in taken)
+        # A chunk at a time, not a message at a time: under a flood this runs every 100 ms
+        # for a few hundred messages, and one long run of this thread holds a CPU that a
+        # peer's I/O thread on this machine may be waiting for (bench/ingest.py: at 500k
+        # msg/s a publisher's I/O thread waited up to 3.5 ms behind it, and its SNDHWM
+        # dropped what came meanwhile).
         for chunk, entry in in_order(chunks):
-            for at, frames, (direction, peer) in chunk.waiting():
-                msg = self.captured.capture(
-                    entry, frames, direction=direction, peer=peer, at=at, queued=chunk.queued
-                )
-                entry.buffer.add(msg)
-                self.events.push(msg)
+            messages = self.captured.capture_many(entry, chunk.waiting(), queued=chunk.queued)
+            entry.buffer.add_many(messages)
+            self.events.push_many(messages)
 
     def not_shown(self, entry: SocketEntry) -> None:
         """Engine thread: forget what waits to be shown on ``entry`` (its watch stopped or

@@ -56,6 +56,7 @@ from .entry import SocketEntry
 from .errors import CommandError, clip
 from .events import SUBSCRIPTION
 from .records import DIRECTIONS, record_line
+from .showing import Showing
 from .state import READ_BATCH
 
 if TYPE_CHECKING:
@@ -323,7 +324,7 @@ class Tap:
         """Make both sockets, bind LISTEN, connect TARGET, start forwarding (engine thread)."""
         front = Socket(pattern.front, state.engine.context)
         back = Socket(pattern.back, state.engine.context)
-        entry = SocketEntry(name, pattern.front, front)
+        entry = SocketEntry(name, pattern.front, front, showing=Showing(state.show_keep))
         try:
             for sock in (front, back):  # the session's defaults (linger, heartbeats...)
                 for option, value in options.items():

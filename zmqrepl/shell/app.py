@@ -128,6 +128,7 @@ def main(argv: list[str] | None = None) -> int:
         history_size=settings.history_size,
         history_bytes=settings.history_bytes,
         view=settings.view,
+        show_keep=settings.max_messages,  # what the printer shows of each 100 ms
     )
     # https://no-color.org: a NO_COLOR that is set and not empty turns colour off.
     plain = args.no_color or bool(os.environ.get("NO_COLOR"))
