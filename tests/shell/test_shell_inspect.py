@@ -129,6 +129,9 @@ def _batch(tmp_path: Path, settings: str, commands: str) -> subprocess.Completed
     (config / "config.ini").write_text(settings, encoding="utf-8")
     env = dict(os.environ, XDG_CONFIG_HOME=str(tmp_path / "config"), XDG_STATE_HOME=str(tmp_path / "st"))
     env.pop("NO_COLOR", None)
+    # The width lines are fitted to, whatever runs the tests (pytest-xdist sets COLUMNS=80;
+    # without it, output to a pipe takes the shell's own 100).
+    env["COLUMNS"] = "100"
     return subprocess.run(
         [sys.executable, "-m", "zmqrepl", "-c", commands],
         capture_output=True,
@@ -268,3 +271,26 @@ def test_history_bytes_setting_bounds_the_ring_and_history_names_it(
         "1 of 1 kept messages (the session keeps the newest 200 bytes of frames (1 message now))"
         in proc.stdout
     )
+
+
+def test_max_messages_bounds_what_a_flood_numbers(tmp_path: Path, start_peer: Callable[..., Peer]) -> None:
+    """The shell shows max_messages per 100 ms, and under a flood the session numbers only
+    that many (show N and history hold what could be printed, not what was passed over),
+    while the counters stay exact."""
+    peer = start_peer("pub", "--prefix", "m")  # without end: a flood while s watches
+    proc = _batch(
+        tmp_path,
+        "[shell]\nmax_messages = 3\n",
+        f"socket s sub; connect s {peer.endpoint}; subscribe s; watch s; sleep 1500; unwatch s; "
+        "history; sockets",
+    )
+    assert proc.returncode == 0, proc.stderr
+    numbered = [int(n) for n in re.findall(r"^#(\d+) ", proc.stdout, re.M)]
+    kept = re.search(r"(\d+) of (\d+) kept messages", proc.stdout)
+    row = re.search(r"^s +sub .*", proc.stdout, re.M)
+    assert kept is not None and row is not None, proc.stdout[-2000:]
+    received = int(re.split(r"\s{2,}", row.group(0).strip())[4])
+    # 1.5 s of watching: one take at once, then at most one per 100 ms, 3 messages each.
+    assert 0 < int(kept.group(2)) <= 3 * (1.5 / 0.1 + 3), kept.group(0)
+    assert received > 10 * int(kept.group(2)), (received, kept.group(0))  # the rest: "+N more"
+    assert numbered and max(numbered) == int(kept.group(2))

@@ -27,8 +27,9 @@ __all__ = ["SHOW_INTERVAL_S", "SHOW_KEEP", "SHOW_MAX_BYTES", "Chunk", "Label", "
 # At most this often the session's waiting messages become display objects. A message
 # after a quiet spell is made at once; a burst shows in steps of this.
 SHOW_INTERVAL_S = 0.1
-# The most made per socket per interval: as many as its watch buffer keeps (events.py),
-# so that buffer always holds the newest.
+# The most made per socket per interval, by default: as many as its watch buffer keeps
+# (events.py), so that buffer always holds the newest. A front end that shows fewer says how
+# many (Session's show_keep: the shell's max_messages), and no more are made.
 SHOW_KEEP = 200
 # The most bytes of frames one socket holds for display between two takes (whole frames:
 # they are cut to DISPLAY_PREFIX only when made into display objects). The count alone keeps

@@ -7,7 +7,7 @@ Settings live in ``$XDG_CONFIG_HOME/zmqrepl/config.ini`` (default ~/.config):
     maxmsgsize = 67108864  ; largest message a socket accepts (bytes)
     heartbeat_ivl = 5000   ; ms between ZMTP pings to each peer (0: none; see help socket)
     heartbeat_timeout = 15000  ; ms of silence after which a peer is disconnected
-    max_messages = 40      ; messages shown per 100 ms before summarising
+    max_messages = 40      ; messages shown (and numbered) per 100 ms before summarising
     history_size = 1000    ; messages shown that are kept for show N and history
     history_bytes = 33554432  ; bytes of frames those hold at most (the newest always stays)
     view = full            ; how watch and recv show messages: full or line
