@@ -102,3 +102,56 @@ def test_the_inbox_is_bounded_by_bytes_too() -> None:
     chunks = inbox.take_all()
     assert [(c.at, c.messages) for c in chunks] == [(1.0, [[b"y" * 40]]), (2.0, [[b"w" * 60]])]
     assert (len(inbox), inbox.nbytes) == (0, 0)
+
+
+def test_room_bytes_bounds_an_inbox_below_its_own_bytes() -> None:
+    inbox = Inbox(max_bytes=1000)
+    assert inbox.add(1.0, [[b"x" * 40]] * 3, 120, capacity=0, room_bytes=100) == 1
+    assert (len(inbox), inbox.nbytes) == (2, 80)
+    assert inbox.add(2.0, [[b"y" * 40]], 40, capacity=0, room_bytes=0) == 1  # none left
+    assert inbox.add(3.0, [[b"z" * 40]], 40, capacity=0, room_bytes=-5) == 1  # others took more
+    assert inbox.add(4.0, [[b"w" * 40]] * 2, 80, capacity=0, room_bytes=10_000) == 0  # own bound: 1000
+    assert (len(inbox), inbox.nbytes, inbox.dropped) == (4, 160, 3)
+
+
+def test_the_inboxes_of_a_session_are_bounded_together(start_peer: Callable[..., Peer]) -> None:
+    """Three unread sockets (heartbeats: the session reads them into their inboxes), each sent
+    100 messages of 64 KiB (6.4 MiB): with 8 MiB for the session, what all three hold stays
+    within it, the rest is dropped and counted, each socket says so once, and reading one
+    makes room for the others again."""
+    pad, count, cap = 64 * 1024, 100, 8 * 1024 * 1024
+    session = Session(linger=0, inbox_bytes=cap)
+    try:
+        pushers = {}
+        for name in "abc":
+            session.run(f"socket {name} pull")
+            endpoint = executed(session, f"bind {name} tcp://127.0.0.1:*").value
+            pushers[name] = start_peer()
+            pushers[name].call("socket", name="p", type="PUSH")
+            pushers[name].call("connect", sock="p", endpoint=endpoint)
+        for peer in pushers.values():
+            assert peer.call("flood", sock="p", frames=["6d"], count=count, pad=pad, timeout=10000) == count
+
+        def held_and_dropped() -> list[tuple[int, int]]:
+            def read() -> list[tuple[int, int]]:
+                return [(len(session.entry(n).inbox), session.entry(n).inbox.dropped) for n in "abc"]
+
+            return session.engine.call(read)
+
+        wait_for(
+            lambda: all(k + d == count for k, d in held_and_dropped()), 20, "every message kept or dropped"
+        )
+        held = session.engine.call(lambda: sum(session.entry(n).inbox.nbytes for n in "abc"))
+        assert held <= cap and held > cap - 3 * (pad + 1), held  # filled, as far as whole messages go
+        assert sum(d for _, d in held_and_dropped()) > 0
+        notices = [e.text for e in session.events.take().events if isinstance(e, Notice)]
+        bound = [t for t in notices if "fill the 8 MiB the session keeps for them" in t]
+        assert bound and len(bound) == len({t.split(":")[0] for t in bound}), notices  # once a socket
+        got = executed(session, f"recv a --count {held_and_dropped()[0][0]} --timeout 5000", Received)
+        assert got.messages and all(len(m[1]) == pad for m in got.messages)
+        # Room again: b's next messages are kept.
+        before = held_and_dropped()[1][0]
+        assert pushers["b"].call("flood", sock="p", frames=["6d"], count=3, pad=pad, timeout=10000) == 3
+        wait_for(lambda: held_and_dropped()[1][0] == before + 3, 10, "b keeps what comes now")
+    finally:
+        session.close()

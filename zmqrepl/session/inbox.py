@@ -13,10 +13,11 @@ its heartbeat times out: a healthy connection would be dropped.
 So the engine reads such a socket as messages come, whether or not anything watches it,
 and keeps them here, in arrival order, each batch with the time it was read, until a
 `recv`, `watch` or `record` takes them. Like libzmq's queue this one is bounded: at most
-``rcvhwm`` messages (the socket's option; 0, no limit, as in libzmq) and MAX_BYTES. What
-comes while it is full is dropped and counted ("dropped N" in `sockets`), where libzmq's
-full queue would instead have made the sender wait: the price of heartbeats, said in
-`help socket`. A socket made without heartbeats keeps libzmq's queue and its backpressure.
+``rcvhwm`` messages (the socket's option; 0, no limit, as in libzmq) and MAX_BYTES, and all
+of a session's inboxes together at most SESSION_MAX_BYTES. What comes while it is full is
+dropped and counted ("dropped N" in `sockets`), where libzmq's full queue would instead
+have made the sender wait: the price of heartbeats, said in `help socket`. A socket made
+without heartbeats keeps libzmq's queue and its backpressure.
 
 How many: a rcvhwm the user set (`set NAME rcvhwm N` or hwm) is taken at its word; left at
 libzmq's default (1,000), the inbox holds up to MAX_MESSAGES, so that what a sender queued
@@ -29,7 +30,7 @@ from __future__ import annotations
 from collections import deque
 from typing import Sequence
 
-__all__ = ["MAX_BYTES", "MAX_MESSAGES", "Inbox", "InboxChunk"]
+__all__ = ["MAX_BYTES", "MAX_MESSAGES", "SESSION_MAX_BYTES", "Inbox", "InboxChunk"]
 
 MAX_MESSAGES = 100_000
 
@@ -37,6 +38,10 @@ MAX_MESSAGES = 100_000
 # default rcvhwm of 1,000 and the session's maxmsgsize of 64 MiB, a count alone would
 # allow 64 GiB.
 MAX_BYTES = 256 * 1024 * 1024
+
+# The most bytes of frames all of a session's inboxes hold together (four sockets' worth):
+# a script that makes many sockets nobody reads must not add up to tens of GiB.
+SESSION_MAX_BYTES = 1024 * 1024 * 1024
 
 
 class InboxChunk:
@@ -64,18 +69,29 @@ class Inbox:
     def __len__(self) -> int:
         return self.count
 
-    def add(self, at: float, messages: Sequence[list[bytes]], nbytes: int, capacity: int) -> int:
+    def add(
+        self,
+        at: float,
+        messages: Sequence[list[bytes]],
+        nbytes: int,
+        capacity: int,
+        room_bytes: int | None = None,
+    ) -> int:
         """Keep what fits of ``messages`` (read at ``at``, ``nbytes`` bytes of frames in
-        all) within ``capacity`` messages (0: no limit) and max_bytes; the number dropped."""
+        all) within ``capacity`` messages (0: no limit), max_bytes and ``room_bytes`` more
+        (what the session's other inboxes leave, if it says); the number dropped."""
         room = len(messages) if capacity <= 0 else max(0, capacity - self.count)
-        if room >= len(messages) and self.nbytes + nbytes <= self.max_bytes:
+        limit = (
+            self.max_bytes if room_bytes is None else min(self.max_bytes, self.nbytes + max(0, room_bytes))
+        )
+        if room >= len(messages) and self.nbytes + nbytes <= limit:
             kept = list(messages)  # the whole batch: no per-message work
         else:
             kept = []
             size = self.nbytes
             for frames in messages[:room]:
                 n = sum(map(len, frames))
-                if size + n > self.max_bytes:
+                if size + n > limit:
                     break
                 size += n
                 kept.append(frames)

@@ -42,13 +42,14 @@ from .engine import Engine, wait
 from .entry import SocketEntry
 from .errors import CommandError, clip
 from .events import EventLog, MonitorNotice, Notice, PeerDropped
+from .files import human_size
 from .filters import MessageFilter
 from .flood import FLOOD_BATCH, nap_after_read
 from .frames import FileLimit
 from .handshake import MECHANISMS, is_handshake_failure
 from .handshake import explain as explain_handshake
 from .hidden import option_text
-from .inbox import MAX_MESSAGES
+from .inbox import MAX_MESSAGES, SESSION_MAX_BYTES
 from .links import GRACE
 from .records import record_line, record_lines
 from .results import SocketInfo
@@ -77,6 +78,7 @@ class SessionState:
         history_bytes: int = DEFAULT_HISTORY_BYTES,
         view: str = DEFAULT_VIEW,
         show_keep: int = SHOW_KEEP,
+        inbox_bytes: int = SESSION_MAX_BYTES,
         libzmq_version: tuple[int, int, int] | None = None,
     ) -> None:
         """``libzmq_version``: the version the session reports and judges for security
@@ -85,7 +87,9 @@ class SessionState:
         bytes of frames they hold (the newest is kept even past it); ``view``: how watch and recv
         show messages unless told (full or line); ``show_keep``: display objects made per
         watched socket every 100 ms under a flood (the rest are counted as not shown): a front
-        end that shows fewer says how many, and none are made only to be passed over."""
+        end that shows fewer says how many, and none are made only to be passed over;
+        ``inbox_bytes``: the most bytes of frames all sockets' inboxes hold together
+        (inbox.py)."""
         self.libzmq_version = libzmq_version or zmq_version()
         self.security_warning = security_warning_for(self.libzmq_version)
         self.curve_server_warned = False
@@ -97,6 +101,7 @@ class SessionState:
         self.captured = MessageRing(history_size, history_bytes)  # numbered messages: show N, history
         self.view = view
         self.show_keep = max(1, show_keep)
+        self.inbox_bytes = inbox_bytes
         self.engine = Engine(on_error=self._background_error)
         self.entries: dict[str, SocketEntry] = {}
         self.endpoints_seen: list[str] = []
@@ -278,8 +283,25 @@ class SessionState:
         inbox = entry.inbox
         set_by_user = any(_option_label(k).strip().lower() in ("rcvhwm", "hwm") for k in entry.changed)
         capacity = self._rcvhwm(entry) if set_by_user else MAX_MESSAGES
-        if inbox.add(time.time(), messages, nbytes, capacity) and not inbox.full_said:
-            inbox.full_said = True
+        held = sum(e.inbox.nbytes for e in self.entries.values())  # a few sockets: cheap
+        own_bound = (0 < capacity < inbox.count + len(messages)) or inbox.nbytes + nbytes > inbox.max_bytes
+        room = self.inbox_bytes - held
+        if not inbox.add(time.time(), messages, nbytes, capacity, room_bytes=room) or inbox.full_said:
+            return
+        inbox.full_said = True
+        if not own_bound:  # the session's bound over all its sockets
+            waiting = sorted(e.name for e in self.entries.values() if len(e.inbox))
+            names = ", ".join(waiting[:5]) + (f" and {len(waiting) - 5} more" if len(waiting) > 5 else "")
+            self.events.push(
+                Notice(
+                    f"{entry.name}: messages nobody has read ({names}) fill the "
+                    f"{human_size(self.inbox_bytes)} the session keeps for them; what comes now is "
+                    "dropped and counted (sockets: dropped) (hint: recv, watch or close the sockets "
+                    "that wait)",
+                    error=True,
+                )
+            )
+        else:
             self.events.push(
                 Notice(
                     f"{entry.name}: {len(inbox):,} messages wait unread; what comes now is dropped "
