@@ -59,11 +59,14 @@ def test_a_queued_message_is_returned_without_suspending(
 def test_cancelled_receives_lose_and_duplicate_nothing(
     backend: str, ctx: Context, streamer: Callable[..., Streamer]
 ) -> None:
-    count = 10000
+    count = 5000
 
     async def main() -> tuple[list[int], int]:
         pull, endpoint = _pull(ctx)
-        streamer("push", endpoint, count, 5)
+        # A pause after every message: the receiver keeps up even on a loaded machine, so
+        # receives wait and get cancelled (in bursts of 5 a slowed receiver found messages
+        # queued nearly every time: 171 cancelled of 10,000 once, under the CI's two workers).
+        streamer("push", endpoint, count, 1)
         got: list[int] = []
         cancelled = 0
         while len(got) < count:
@@ -78,7 +81,7 @@ def test_cancelled_receives_lose_and_duplicate_nothing(
 
     got, cancelled = _run(main, backend)
     assert got == list(range(count))
-    assert cancelled >= 500, cancelled  # enough to prove it (PyPy: 920 of 10,000 in one run)
+    assert cancelled >= 500, cancelled  # enough to prove it
 
 
 def test_cancelled_groups_of_waiting_tasks_lose_nothing(
