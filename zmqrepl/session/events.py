@@ -68,18 +68,10 @@ class Message:
         queued: bool = False,
     ) -> Message:
         """``at``: when the message was read (wall clock), if not now."""
-        return cls(
-            socket,
-            time.time() if at is None else at,
-            tuple(f[:prefix] for f in frames),
-            tuple(len(f) for f in frames),
-            fmt,
-            direction,
-            peer,
-            number,
-            view,
-            queued,
-        )
+        when = time.time() if at is None else at
+        return cls.capture_many(
+            socket, [(when, frames, (direction, peer))], fmt, view, number, queued, prefix
+        )[0]
 
     @classmethod
     def capture_many(
@@ -90,6 +82,7 @@ class Message:
         view: str,
         first_number: int,
         queued: bool = False,
+        prefix: int = DISPLAY_PREFIX,
     ) -> list[Message]:
         """Display objects of messages read together, as ``capture`` makes them: from
         (time read, frames, (direction, peer)), numbered from ``first_number``.
@@ -99,7 +92,7 @@ class Message:
         dataclass's sets each field through ``object.__setattr__``, 3.2 us a message
         against 1.3 us for filling the instance's ``__dict__`` at once (16-byte messages,
         CPython 3.11). Equality, hashing and repr read the same fields either way."""
-        new, set_dict, prefix = object.__new__, object.__setattr__, DISPLAY_PREFIX
+        new, set_dict = object.__new__, object.__setattr__
         out: list[Message] = []
         number = first_number
         for at, frames, (direction, peer) in waiting:
