@@ -72,6 +72,18 @@ def test_bad_lines_raise_one_line_with_hint(line: str) -> None:
     assert "\n" not in info.value.line and "hint:" in info.value.line
 
 
+@pytest.mark.parametrize("odd", ["\x0b", "\x0c", "\x1c", "\x85", "\u2028", "\x1b"])
+def test_an_escaped_control_character_is_quoted_in_the_error(odd: str) -> None:
+    # str.splitlines breaks at \x0b, \x0c, \x1c, \x85 and \u2028; \x1b starts a terminal
+    # sequence: either would break the one-line error or move the cursor
+    with pytest.raises(CommandError) as info:
+        tokenize(f"send s \\{odd} tail")
+    line = info.value.line
+    assert line.isprintable() and len(line.splitlines()) == 1
+    written = f"\\x{ord(odd):02x}" if ord(odd) < 0x100 else f"\\u{ord(odd):04x}"
+    assert f"unknown escape \\{written} at column 8" in line
+
+
 def test_partial_accepts_unclosed_quote() -> None:
     toks = tokenize('send s "unfinis', partial=True)
     assert toks[-1].text == "unfinis"
