@@ -59,7 +59,10 @@ def test_a_flood_is_counted_exactly_whatever_the_queue(start_peer: Callable[...,
     session = Session(linger=0)
     try:
         peer = start_peer("pub", "--count", str(n))
-        session.run(f"socket s sub; set s rcvhwm {rcvhwm}; connect s {peer.endpoint}; subscribe s; watch s")
+        # watch before subscribe: the peer publishes once subscribed, and what the session
+        # reads before a watch waits in its inbox, which holds rcvhwm messages and drops the
+        # rest, as libzmq's queue would (on a loaded machine 16 filled between two commands)
+        session.run(f"socket s sub; set s rcvhwm {rcvhwm}; connect s {peer.endpoint}; watch s; subscribe s")
         all_in(session, peer, n)  # the END marker after them, and exactly n + 1 counted
     finally:
         session.close()
