@@ -19,7 +19,9 @@ compete for the 2 CPUs; the table goes to stdout (Markdown), progress to stderr.
 
 With libzmq's default SNDHWM the publisher itself drops about 2 % at 500k msg/s, whoever
 receives (pacedpub.c says why); --pub-sndhwm 2000 or more takes that loss away, so what is
-lost is then the receiver's.
+lost is then the receiver's. The publisher counts what it dropped (and the most in any
+10 ms): the table splits what a receiver did not get into that and what was lost after
+sending, which is the receiver's own loss.
 """
 
 from __future__ import annotations
@@ -59,6 +61,8 @@ class Figures:
     rate: int
     sent: int = 0
     received: int = 0
+    pub_dropped: int = 0  # of those sent, dropped by the publisher's own HWM
+    pub_worst: int = 0  # the most it dropped in 10 ms
     matched: int = -1  # by the watch's filter
     recorded: int = -1  # by the recording's filter, as the session counted
     lines: int = -1  # lines in the recording's file at the end
@@ -85,9 +89,12 @@ class Publisher:
         word, self.endpoint = self.proc.stdout.readline().split()
         assert word == "ready", word
 
-    def finish(self) -> int:
+    def finish(self, fig: Figures) -> None:
+        """Into ``fig``: how many were sent, how many of them the publisher dropped."""
         out, _ = self.proc.communicate(timeout=120)
-        return int(out.split()[1])
+        word, sent, _seconds, dropped, worst = out.split()
+        assert word == "sent", out
+        fig.sent, fig.pub_dropped, fig.pub_worst = int(sent), int(dropped), int(worst)
 
 
 def _peer(publisher: Publisher, role: str, *commands: str) -> dict[str, float]:
@@ -108,7 +115,8 @@ def run_peer(
 ) -> Figures:
     """``recording``: the file the commands record to, whose lines are counted at the end."""
     got = _peer(pub, role, *commands)
-    fig = Figures(label, pub.rate, pub.finish(), int(got["received"]), int(got.get("matched", -1)))
+    fig = Figures(label, pub.rate, received=int(got["received"]), matched=int(got.get("matched", -1)))
+    pub.finish(fig)
     fig.recorded = int(got.get("recorded", -1))
     if recording:
         with open(recording, "rb") as fh:  # the peer has exited: its recording is closed
@@ -202,7 +210,7 @@ def run_shell(pub: Publisher, seconds: float) -> Figures:
                 sh.read(0.25)
                 if pub.proc.poll() is None:
                     fig.echo_ms.append(sh.echo())
-            fig.sent = pub.finish()
+            pub.finish(fig)
             cpu = _proc_cpu(sh.child.pid) - cpu0
             sh.read(1.0)
             fig.rss_mb = (rss0, _rss_mb(sh.child.pid))
@@ -236,16 +244,18 @@ def _written(f: Figures) -> str:
 
 def table(rows: list[Figures]) -> list[str]:
     out = [
-        "| rate (msg/s) | receiver | sent | received | share | matched | recorded / lines written "
+        "| rate (msg/s) | receiver | sent | received | share | publisher dropped (worst 10 ms) "
+        "| lost after sending | matched | recorded / lines written "
         "| CPU (1 core) | echo p50 / max (ms) | RSS start / end (MB) |",
-        "| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+        "| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for f in rows:
         echo = f"{statistics.median(f.echo_ms):.0f} / {max(f.echo_ms):.0f}" if f.echo_ms else ""
         rss = f"{f.rss_mb[0]:.0f} / {f.rss_mb[1]:.0f}" if f.rss_mb[1] else ""
         out.append(
             f"| {_k(f.rate)} | {f.receiver} | {f.sent:,} | {f.received:,} "
-            f"| {f.received / max(1, f.sent):.1%} "
+            f"| {f.received / max(1, f.sent):.1%} | {f.pub_dropped:,} ({f.pub_worst:,}) "
+            f"| {f.sent - f.pub_dropped - f.received:,} "
             f"| {'' if f.matched < 0 else f'{f.matched:,}'} | {_written(f)} | {f.cpu:.0%} | {echo} | {rss} |"
         )
     return out
