@@ -63,6 +63,7 @@ class Figures:
     received: int = 0
     pub_dropped: int = 0  # of those sent, dropped by the publisher's own HWM
     pub_worst: int = 0  # the most it dropped in 10 ms
+    steal_ms: float = 0.0  # CPU time the hypervisor took from this machine meanwhile
     matched: int = -1  # by the watch's filter
     recorded: int = -1  # by the recording's filter, as the session counted
     lines: int = -1  # lines in the recording's file at the end
@@ -88,6 +89,7 @@ class Publisher:
         assert self.proc.stdout is not None
         word, self.endpoint = self.proc.stdout.readline().split()
         assert word == "ready", word
+        self.steal0 = _steal_s()
 
     def finish(self, fig: Figures) -> None:
         """Into ``fig``: how many were sent, how many of them the publisher dropped."""
@@ -95,6 +97,7 @@ class Publisher:
         word, sent, _seconds, dropped, worst = out.split()
         assert word == "sent", out
         fig.sent, fig.pub_dropped, fig.pub_worst = int(sent), int(dropped), int(worst)
+        fig.steal_ms = (_steal_s() - self.steal0) * 1000
 
 
 def _peer(publisher: Publisher, role: str, *commands: str) -> dict[str, float]:
@@ -123,6 +126,14 @@ def run_peer(
             fig.lines = sum(1 for _ in fh)
     fig.cpu = got["cpu"] / seconds
     return fig
+
+
+def _steal_s() -> float:
+    """Seconds of CPU the hypervisor has taken from this machine's CPUs (/proc/stat's
+    steal): on a shared host it comes in bursts that stall the publisher as much as any
+    receiver does, so each row says how much of it fell in its run."""
+    fields = Path("/proc/stat").read_text().split("\n", 1)[0].split()
+    return int(fields[8]) / _TICK if len(fields) > 8 else 0.0
 
 
 def _proc_cpu(pid: int) -> float:
@@ -246,8 +257,8 @@ def table(rows: list[Figures]) -> list[str]:
     out = [
         "| rate (msg/s) | receiver | sent | received | share | publisher dropped (worst 10 ms) "
         "| lost after sending | matched | recorded / lines written "
-        "| CPU (1 core) | echo p50 / max (ms) | RSS start / end (MB) |",
-        "| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+        "| CPU (1 core) | echo p50 / max (ms) | RSS start / end (MB) | steal (ms) |",
+        "| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for f in rows:
         echo = f"{statistics.median(f.echo_ms):.0f} / {max(f.echo_ms):.0f}" if f.echo_ms else ""
@@ -256,7 +267,8 @@ def table(rows: list[Figures]) -> list[str]:
             f"| {_k(f.rate)} | {f.receiver} | {f.sent:,} | {f.received:,} "
             f"| {f.received / max(1, f.sent):.1%} | {f.pub_dropped:,} ({f.pub_worst:,}) "
             f"| {f.sent - f.pub_dropped - f.received:,} "
-            f"| {'' if f.matched < 0 else f'{f.matched:,}'} | {_written(f)} | {f.cpu:.0%} | {echo} | {rss} |"
+            f"| {'' if f.matched < 0 else f'{f.matched:,}'} | {_written(f)} | {f.cpu:.0%} | {echo} | {rss} "
+            f"| {f.steal_ms:.0f} |"
         )
     return out
 
