@@ -10,37 +10,27 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from .visible import safe_text
+
 if TYPE_CHECKING:
     from .syntax import Command
 
-__all__ = ["CommandError", "clip", "core_error", "printable", "usage_error"]
+__all__ = ["CommandError", "clip", "core_error", "usage_error"]
 
 
 class CommandError(Exception):
     def __init__(self, message: str, hint: str = "", *, refers: str | None = None, usage: str = "") -> None:
-        self.message = printable(message)
+        # An error quotes what was typed: a typed form feed or line separator must neither
+        # break the one line in two nor, like ESC, act on the terminal.
+        self.message = safe_text(message)
         self.refers = refers
         self.usage = usage
-        self.hint = printable(hint or _shell_hint(refers, usage))
+        self.hint = safe_text(hint or _shell_hint(refers, usage))
         super().__init__(self.line)
 
     @property
     def line(self) -> str:
         return f"{self.message} (hint: {self.hint})" if self.hint else self.message
-
-
-def printable(text: str) -> str:
-    """``text`` with every unprintable character written as its escape: an error quotes
-    what was typed, and a typed form feed or line separator must neither break the error
-    into two lines nor move the terminal's cursor."""
-    if text.isprintable():
-        return text
-    return "".join(ch if ch.isprintable() else _escaped(ch) for ch in text)
-
-
-def _escaped(ch: str) -> str:
-    code = ord(ch)
-    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}"
 
 
 def _shell_hint(refers: str | None, usage: str) -> str:
