@@ -16,7 +16,7 @@
  * what never left the publisher and what was lost after. ZMQ_XPUB_NODROP makes a send
  * that the HWM would drop fail with EAGAIN (ZMQ_DONTWAIT: it never waits), under the
  * same HWM check as a plain drop: counting costs a clock read per dropped send and
- * changes what is dropped in nothing.
+ * changes nothing in what is dropped.
  *
  * Why SNDHWM: at 500k msg/s the default (1000) drops about 2 % whoever receives. The
  * writer learns what its I/O thread has taken off the pipe only from a command the I/O
