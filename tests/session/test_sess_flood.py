@@ -47,6 +47,33 @@ def test_a_burst_after_a_quiet_spell_naps_as_if_it_came_within_the_window(rcvhwm
     assert nap * 1000 / RATE_WINDOW_S <= rcvhwm / QUEUE_SHARE * 1.000001
 
 
+@pytest.mark.parametrize("overshoot_us", [0, 50, 100, 300])
+@pytest.mark.parametrize("busy", [0.0, 0.3, 0.7, 0.95])
+@pytest.mark.parametrize("rate", [200_000, 500_000, 1_000_000, 3_000_000])
+def test_a_nap_as_it_really_lasts_leaves_the_queue_three_quarters_free(
+    rate: int, busy: float, overshoot_us: int
+) -> None:
+    # The engine spent `busy` of the time reading; naps last overshoot_us longer than
+    # asked. What is queued at the next read, rate * real nap / (1 - busy), stays within a
+    # quarter of libzmq's default queue.
+    count, overshoot = 500, overshoot_us / 1e6
+    since = count / rate
+    nap = nap_after_read(count, since, 1000, busy * min(since, RATE_WINDOW_S), overshoot)
+    assert nap == 0.0 or MIN_NAP_S <= nap <= MAX_NAP_S
+    if nap:
+        assert rate * (nap + overshoot) / (1 - busy) <= 1000 / QUEUE_SHARE * 1.000001
+
+
+def test_no_nap_when_reading_takes_all_the_time_or_the_sleep_overshoots_the_budget() -> None:
+    assert nap_after_read(1000, 0.001, 1000, read_s=0.001) == 0.0  # reading as fast as it comes
+    assert nap_after_read(1000, 0.001, 1000, read_s=0.002) == 0.0  # slower than it comes
+    # 3M msg/s: a quarter of the queue comes in 83 us, less than a sleep overshoots by
+    assert nap_after_read(1000, 1000 / 3_000_000, 1000, overshoot_s=0.0001) == 0.0
+    # 500k msg/s read in a tenth of the time, naps 100 us long: still a real nap
+    nap = nap_after_read(1000, 0.002, 1000, read_s=0.0002, overshoot_s=0.0001)
+    assert MIN_NAP_S <= nap < MAX_NAP_S
+
+
 def test_an_unbounded_queue_naps_the_most() -> None:
     assert nap_after_read(1000, 0.0001, 0) == MAX_NAP_S
 

@@ -20,6 +20,7 @@ from concurrent.futures import TimeoutError as FutureTimeout
 from typing import Any, Callable, TypeVar
 
 from ..core import Context, Forwarded, PollFlag, PollItem, PollSet, Socket
+from .flood import SLEEP_OVERSHOOT_S
 
 __all__ = ["Engine"]
 
@@ -77,6 +78,9 @@ class Engine:
         self._stopping = False
         self._spin_until_ns = 0  # poll without sleeping until then (see spin_for)
         self._nap_s = 0.0  # sleep this long before the next poll (see nap)
+        # How much longer than asked a nap lasts, a moving average (readers shorten their
+        # naps by it: flood.py).
+        self.nap_overshoot_s = SLEEP_OVERSHOOT_S
         self._thread = threading.Thread(target=self._run, name="zmqrepl-engine", daemon=True)
         self._thread.start()
 
@@ -211,7 +215,10 @@ class Engine:
             timeout = 0
         nap, self._nap_s = self._nap_s, 0.0
         if nap and timeout and not self._spin_until_ns:
+            slept = time.monotonic()
             time.sleep(nap)  # the GIL is let go meanwhile: the front end runs
+            overshoot = time.monotonic() - slept - nap
+            self.nap_overshoot_s += (overshoot - self.nap_overshoot_s) / 16
         spin_us = 0
         if self._spin_until_ns:
             spin_us = (self._spin_until_ns - time.monotonic_ns()) // 1000

@@ -249,6 +249,7 @@ class SessionState:
         # each message's properties only once `peers` counts, since they cost a call per
         # message).
         counting = entry.peers.counting
+        began = time.monotonic()
         batch = entry.socket.recv_many(READ_BATCH, nonblocking=True, properties=counting)
         count = len(batch)
         if not count:
@@ -256,7 +257,10 @@ class SessionState:
         read_at = time.monotonic()
         since, entry.read_at = read_at - entry.read_at, read_at
         if count >= FLOOD_BATCH:
-            self.engine.nap(nap_after_read(count, since, self._rcvhwm(entry)))
+            nap = nap_after_read(
+                count, since, self._rcvhwm(entry), read_at - began, self.engine.nap_overshoot_s
+            )
+            self.engine.nap(nap)
         if counting:
             self.count_peers(entry, batch, batch.properties)
         if not entry.reads_for_someone:
