@@ -21,7 +21,9 @@ With libzmq's default SNDHWM the publisher itself drops about 2 % at 500k msg/s,
 receives (pacedpub.c says why); --pub-sndhwm 2000 or more takes that loss away, so what is
 lost is then the receiver's. The publisher counts what it dropped (and the most in any
 10 ms): the table splits what a receiver did not get into that and what was lost after
-sending, which is the receiver's own loss.
+sending, which is the receiver's own loss. Those drops move one pairing by thousands of
+messages either way, so with --runs 2 or more a line per rate and receiver sums it up
+against the loop of the same runs.
 """
 
 from __future__ import annotations
@@ -52,6 +54,7 @@ SIZE = 16
 WATCH_FILTER = "--where \"topic[-1:] != b'7'\""
 RECORD_FILTER = "--where \"topic[-1:] < b'8'\""
 _TICK = os.sysconf("SC_CLK_TCK")
+LOOP = "bare pyzmq recv()"
 _ESCAPES = re.compile(rb"\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b[()][0-9A-Za-z]|\x1b[=>]")
 
 
@@ -273,6 +276,30 @@ def table(rows: list[Figures]) -> list[str]:
     return out
 
 
+def paired(rows: list[Figures]) -> list[str]:
+    """For each rate run more than once, each receiver against the loop of the same runs: a
+    single pairing moves by several thousand messages with the publisher's own drops
+    (pacedpub.c), so only the spread over many says which is ahead."""
+    out = []
+    for rate in sorted({f.rate for f in rows}):
+        at_rate = [f for f in rows if f.rate == rate]
+        loops = [f for f in at_rate if f.receiver == LOOP]
+        for receiver in dict.fromkeys(f.receiver for f in at_rate if f.receiver != LOOP):
+            others = [f for f in at_rate if f.receiver == receiver]
+            if len(loops) != len(others) or len(others) < 2:
+                continue
+            diffs = [o.received - p.received for p, o in zip(loops, others)]
+            lost = sum(f.sent - f.pub_dropped - f.received for f in loops + others)
+            out.append(
+                f"{_k(rate)} msg/s, {len(diffs)} pairings, {receiver} minus the loop: median "
+                f"{statistics.median(diffs):+,.0f}, mean {statistics.mean(diffs):+,.0f} "
+                f"({min(diffs):+,} to {max(diffs):+,}), level or ahead in {sum(d >= 0 for d in diffs)}; "
+                f"received: the loop {sum(f.received for f in loops):,}, {receiver} "
+                f"{sum(f.received for f in others):,}; lost after sending, both: {lost:,}"
+            )
+    return out
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m bench.ingest", description=__doc__.split("\n\n")[0])
     ap.add_argument("--rates", default="200k,500k,1M", help="publisher rates, msg/s (k and M allowed)")
@@ -302,7 +329,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     with tempfile.TemporaryDirectory() as tmp:
         for run, rate in enumerate(series):
             if "pyzmq" in which:
-                rows.append(run_peer(pub(rate), args.seconds, "pyzmq", "bare pyzmq recv()"))
+                rows.append(run_peer(pub(rate), args.seconds, "pyzmq", LOOP))
             if "session" in which:
                 rows.append(run_peer(pub(rate), args.seconds, "session", "Session (watch)"))
             if rate in filter_rates and "filter" in which:
@@ -329,6 +356,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     print()
     print("\n".join(table(rows)))
+    summary = paired(rows)
+    if summary:
+        print()
+        print("\n\n".join(summary))
     return 0
 
 
