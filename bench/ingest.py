@@ -74,6 +74,11 @@ class Figures:
     echo_ms: list[float] = field(default_factory=list)
     rss_mb: tuple[float, float] = (0.0, 0.0)
 
+    @property
+    def lost_after_sending(self) -> int:
+        """Of those the publisher sent, what the receiver did not get: its own loss."""
+        return self.sent - self.pub_dropped - self.received
+
 
 def _rate(text: str) -> int:
     text = text.strip().lower()
@@ -269,7 +274,7 @@ def table(rows: list[Figures]) -> list[str]:
         out.append(
             f"| {_k(f.rate)} | {f.receiver} | {f.sent:,} | {f.received:,} "
             f"| {f.received / max(1, f.sent):.1%} | {f.pub_dropped:,} ({f.pub_worst:,}) "
-            f"| {f.sent - f.pub_dropped - f.received:,} "
+            f"| {f.lost_after_sending:,} "
             f"| {'' if f.matched < 0 else f'{f.matched:,}'} | {_written(f)} | {f.cpu:.0%} | {echo} | {rss} "
             f"| {f.steal_ms:.0f} |"
         )
@@ -289,7 +294,7 @@ def paired(rows: list[Figures]) -> list[str]:
             if len(loops) != len(others) or len(others) < 2:
                 continue
             diffs = [o.received - p.received for p, o in zip(loops, others)]
-            lost = sum(f.sent - f.pub_dropped - f.received for f in loops + others)
+            lost = sum(f.lost_after_sending for f in loops + others)
             out.append(
                 f"{_k(rate)} msg/s, {len(diffs)} pairings, {receiver} minus the loop: median "
                 f"{statistics.median(diffs):+,.0f}, mean {statistics.mean(diffs):+,.0f} "
