@@ -49,6 +49,44 @@ PROGRAMS = {
             stop.set(); t.join()
             assert s.closed
     """,
+    # libzmq asserts (session_base.cpp:260, clean_pipes) and aborts when an XSUB's XPUB
+    # goes away while the XSUB is sending it a message of several frames: the fuzzer's
+    # sequence 1752 (CI, 4 December 2026). Several frames are refused on an XSUB; one
+    # frame a message, in the same race, never aborted.
+    "xsub_multipart_then_its_xpub_closes": """
+        import os, tempfile
+        path = os.path.join(tempfile.mkdtemp(), "x")
+        for i in range(200):
+            pub = ctx.socket("xpub"); pub.set("linger", 10); pub.bind(f"ipc://{path}")
+            sub = ctx.socket("xsub"); sub.set("linger", 50); sub.connect(f"ipc://{path}")
+            for attempt in (
+                lambda: sub.send_multipart([b"a" * 65536, b"b" * 547], nonblocking=True),
+                lambda: sub.send(b"a" * 65536, nonblocking=True, more=True),
+                lambda: sub.send_many([b"one", [b"a", b"b"]], nonblocking=True),
+            ):
+                try:
+                    attempt()
+                except ZMQError as exc:
+                    assert "one frame per message" in str(exc), exc
+                else:
+                    raise AssertionError("an xsub sent a message of several frames")
+            sub.send(b"a" * 65536, nonblocking=True)
+            pub.close(linger=0); sub.close(linger=0)
+        os.unlink(path) if os.path.exists(path) else None
+    """,
+    # libzmq aborts (EBADF, epoll.cpp) when a socket whose SOCKS proxy refused the
+    # connection is closed: the fuzzer's sequence 1576 (4 December 2026). Refused.
+    "socks_proxy_that_refuses_then_close": """
+        import time
+        s = ctx.socket("dealer"); s.set("linger", 0)
+        try:
+            s.set("socks_proxy", "127.0.0.1:1")
+        except ZMQError as exc:
+            assert "socks_proxy is not supported" in str(exc), exc
+        else:
+            raise AssertionError("socks_proxy was taken")
+        s.connect("tcp://127.0.0.1:5555"); time.sleep(0.05); s.close(linger=0)
+    """,
 }
 
 PRELUDE = """

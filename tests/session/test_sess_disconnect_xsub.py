@@ -80,3 +80,18 @@ def test_xsub_subscribe_reaches_an_xpub_peer_as_a_subscription_frame(
     assert peer.recv("pub", timeout=10000) == [b"\x01"]
     assert peer.send("pub", b"news", b"for x now")
     assert executed(session, "recv x --timeout 10000").value == [b"news", b"for x now"]
+
+
+def test_xsub_sends_one_frame_messages_and_refuses_several_frames(
+    session: Session, start_peer: Callable[..., Peer]
+) -> None:
+    peer = start_peer()
+    peer.call("socket", name="pub", type="XPUB")
+    endpoint = peer.call("bind", sock="pub", endpoint="tcp://127.0.0.1:*")
+    session.run(f"socket x xsub; connect x {endpoint}; subscribe x t")
+    assert peer.recv("pub", timeout=10000) == [b"\x01t"]
+    # libzmq aborts the process if the xpub goes away during a message of several frames
+    with pytest.raises(CommandError, match=r"one frame per message.*\(hint: join the frames into one\)"):
+        session.execute("send x hello world")
+    session.execute("send x hello")
+    assert peer.recv("pub", timeout=10000) == [b"hello"]

@@ -52,6 +52,15 @@ _EAGAIN = Errno.EAGAIN
 _ETERM = Errno.ETERM
 
 _PEER_ID_KINDS = (SocketType.ROUTER, SocketType.STREAM)
+# libzmq (4.3.4 here, and 4.3.5) aborts the whole process (EBADF, epoll.cpp) when a socket
+# whose SOCKS proxy refused or dropped its connection is closed: a dealer connecting
+# through 127.0.0.1:1, or through a server that accepts and hangs up, aborted every time
+# it was closed 50 ms later. So a proxy is refused (an empty value still goes to libzmq,
+# which refuses it itself).
+_SOCKS_REFUSED = (
+    "socks_proxy is not supported here: libzmq aborts the process when the proxy refuses "
+    "or drops a connection (hint: reach the peer through an ssh tunnel instead)"
+)
 _ENDPOINT_OPS = {
     "bind": lib.ZR_BIND,
     "connect": lib.ZR_CONNECT,
@@ -397,6 +406,8 @@ class Socket(Messaging):
         if not opt.writable:
             raise ValueError(f"option {opt.name.lower()} is read-only")
         buf, size = encode_value(opt, value)
+        if opt is Option.SOCKS_PROXY and size:
+            raise ZMQError(Errno.ENOTSUP, None, _SOCKS_REFUSED)
         rid = self._claim_connect_rid(opt, buf, size)
         rc = lib.zr_setsockopt(self._st, int(opt), buf, size)
         if rc and rid is not None:
