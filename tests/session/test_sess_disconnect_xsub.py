@@ -61,13 +61,19 @@ def test_disconnect_twice_says_it_is_not_connected(session: Session, start_peer:
         session.execute(f"disconnect s {peer.endpoint}")
 
 
-def test_xsub_subscribe_reaches_an_xpub_peer_as_a_subscription_frame(
-    session: Session, start_peer: Callable[..., Peer]
-) -> None:
+def xsub_on_an_xpub_peer(session: Session, start_peer: Callable[..., Peer]) -> Peer:
+    """A pyzmq peer with an XPUB "pub" bound on tcp, and the session's xsub x connected to it."""
     peer = start_peer()
     peer.call("socket", name="pub", type="XPUB")
     endpoint = peer.call("bind", sock="pub", endpoint="tcp://127.0.0.1:*")
     session.run(f"socket x xsub; connect x {endpoint}")
+    return peer
+
+
+def test_xsub_subscribe_reaches_an_xpub_peer_as_a_subscription_frame(
+    session: Session, start_peer: Callable[..., Peer]
+) -> None:
+    peer = xsub_on_an_xpub_peer(session, start_peer)
     assert executed(session, "subscribe x weather").lines == ["x subscribed to 'weather'"]
     assert peer.recv("pub", timeout=10000) == [b"\x01weather"]
     # subscribed (the peer saw it): what it publishes now is delivered, filtered by topic
@@ -85,10 +91,8 @@ def test_xsub_subscribe_reaches_an_xpub_peer_as_a_subscription_frame(
 def test_xsub_sends_one_frame_messages_and_refuses_several_frames(
     session: Session, start_peer: Callable[..., Peer]
 ) -> None:
-    peer = start_peer()
-    peer.call("socket", name="pub", type="XPUB")
-    endpoint = peer.call("bind", sock="pub", endpoint="tcp://127.0.0.1:*")
-    session.run(f"socket x xsub; connect x {endpoint}; subscribe x t")
+    peer = xsub_on_an_xpub_peer(session, start_peer)
+    session.run("subscribe x t")
     assert peer.recv("pub", timeout=10000) == [b"\x01t"]
     # libzmq aborts the process if the xpub goes away during a message of several frames
     with pytest.raises(CommandError, match=r"one frame per message.*\(hint: join the frames into one\)"):
